@@ -1,0 +1,159 @@
+import { config as loadDotenv } from 'dotenv';
+import { z } from 'zod';
+
+/**
+ * Configuration is read once, at start-up, from the environment (and an optional `.env` loaded by the entry
+ * points), validated by one zod schema per concern, and passed down as one object. Nothing else in the code
+ * reads `process.env`.
+ */
+
+const optionalString = z
+  .string()
+  .trim()
+  .transform((v) => (v === '' ? undefined : v))
+  .optional();
+
+const port = (fallback: number) => z.coerce.number().int().min(1).max(65535).default(fallback);
+const positiveInt = (fallback: number) => z.coerce.number().int().positive().default(fallback);
+const flag = (fallback: boolean) =>
+  z
+    .enum(['true', 'false', '1', '0', 'yes', 'no'], { message: 'must be true or false' })
+    .default(fallback ? 'true' : 'false')
+    .transform((v) => v === 'true' || v === '1' || v === 'yes');
+
+const temporalSchema = z.object({
+  TEMPORAL_ADDRESS: z.string().trim().min(1).default('localhost:7233'),
+  TEMPORAL_NAMESPACE: z.string().trim().min(1).default('default'),
+  TEMPORAL_TASK_QUEUE: z.string().trim().min(1).default('gorgias-autoreply'),
+  /** Temporal Cloud API key; implies TLS. */
+  TEMPORAL_API_KEY: optionalString,
+  TEMPORAL_TLS: flag(false),
+  TEMPORAL_TLS_CLIENT_CERT_PATH: optionalString,
+  TEMPORAL_TLS_CLIENT_KEY_PATH: optionalString,
+  TEMPORAL_TLS_SERVER_NAME: optionalString,
+  /** Base URL of the Temporal Web UI, used for trace links in notes and logs. */
+  TEMPORAL_UI_URL: z.url({ message: 'must be a URL such as http://localhost:8233' }).default('http://localhost:8233'),
+});
+
+const webhookSchema = z.object({
+  PORT: port(3000),
+  HOST: z.string().trim().min(1).default('0.0.0.0'),
+  WEBHOOK_SECRET: z
+    .string({ message: 'is required: the token Gorgias sends as "Authorization: Bearer <token>"' })
+    .min(16, { message: 'must be at least 16 characters (use a long random value)' }),
+  /** How long the intake waits for Temporal before answering 503. */
+  WEBHOOK_TEMPORAL_TIMEOUT_MS: positiveInt(5000),
+});
+
+const gorgiasSchema = z.object({
+  GORGIAS_BASE_URL: z.url({ message: 'must be the account URL, e.g. https://acme.gorgias.com' }),
+  GORGIAS_USERNAME: z.string({ message: 'is required: the email of the Gorgias user who owns the API key' }).min(1),
+  GORGIAS_API_KEY: z.string({ message: 'is required: a Gorgias REST API key' }).min(1),
+  /** The helpdesk user the reply is sent as; defaults to the user identified by GORGIAS_USERNAME. */
+  GORGIAS_SENDER_USER_ID: z.coerce.number().int().positive().optional(),
+  GORGIAS_HTTP_TIMEOUT_MS: positiveInt(10_000),
+  /** Gorgias allows 40 requests per 20 s for API-key integrations: 2 per second, shared by all workers. */
+  GORGIAS_RATE_LIMIT_PER_SECOND: z.coerce.number().positive().default(2),
+});
+
+const DEFAULT_REPLY_SUBJECT = 'Re: {{subject}}';
+const DEFAULT_REPLY_BODY = [
+  'Hi {{customer_first_name}},',
+  '',
+  'Thanks for contacting us. We have received your message (ticket #{{ticket_id}}) and a member of our team will get back to you shortly.',
+  '',
+  'The support team',
+].join('\n');
+
+const replySchema = z.object({
+  REPLY_SUBJECT_TEMPLATE: z.string().min(1).default(DEFAULT_REPLY_SUBJECT),
+  REPLY_BODY_TEMPLATE: z.string().min(1).default(DEFAULT_REPLY_BODY),
+  /** Used for {{customer_first_name}} when Gorgias knows no name for the customer. */
+  REPLY_FALLBACK_NAME: z.string().min(1).default('there'),
+});
+
+const loggingSchema = z.object({
+  LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+  LOG_PRETTY: flag(false),
+});
+
+export type TemporalConfig = z.infer<typeof temporalSchema>;
+export type WebhookConfig = z.infer<typeof webhookSchema>;
+export type GorgiasConfig = z.infer<typeof gorgiasSchema>;
+export type ReplyConfig = z.infer<typeof replySchema>;
+export type LoggingConfig = z.infer<typeof loggingSchema>;
+
+const sections = {
+  temporal: temporalSchema,
+  webhook: webhookSchema,
+  gorgias: gorgiasSchema,
+  reply: replySchema,
+  logging: loggingSchema,
+};
+type Sections = typeof sections;
+export type SectionName = keyof Sections;
+
+/** The configuration of a process: only the sections it asked for. */
+export type Config<S extends SectionName = SectionName> = { [K in S]: z.infer<Sections[K]> };
+
+/** Variables whose values must never be printed. */
+export const SECRET_VARIABLES = ['WEBHOOK_SECRET', 'GORGIAS_API_KEY', 'TEMPORAL_API_KEY'] as const;
+
+export class ConfigError extends Error {
+  constructor(readonly problems: string[]) {
+    super(`Invalid configuration:\n${problems.map((p) => `  - ${p}`).join('\n')}`);
+    this.name = 'ConfigError';
+  }
+}
+
+/**
+ * Validates the sections a process needs. Every bad variable is reported at once, by name and reason,
+ * never with its value.
+ */
+export function loadConfig<S extends SectionName>(
+  env: Record<string, string | undefined>,
+  wanted: readonly S[],
+): Config<S> {
+  const problems: string[] = [];
+  const result: Partial<Record<SectionName, unknown>> = {};
+  for (const name of wanted) {
+    const parsed = sections[name].safeParse(env);
+    if (parsed.success) {
+      result[name] = parsed.data;
+    } else {
+      for (const issue of parsed.error.issues) {
+        const variable = issue.path.join('.') || name;
+        const missing = env[variable] === undefined && issue.message.startsWith('Invalid input');
+        const reason = missing ? 'is required' : issue.message;
+        problems.push(`${variable}: ${reason}`);
+      }
+    }
+  }
+  if (wanted.includes('temporal' as S) && result.temporal) {
+    problems.push(...temporalTlsProblems(result.temporal as TemporalConfig));
+  }
+  if (problems.length > 0) throw new ConfigError(problems);
+  return result as Config<S>;
+}
+
+function temporalTlsProblems(t: TemporalConfig): string[] {
+  const hasCert = t.TEMPORAL_TLS_CLIENT_CERT_PATH !== undefined;
+  const hasKey = t.TEMPORAL_TLS_CLIENT_KEY_PATH !== undefined;
+  if (hasCert === hasKey) return [];
+  return [
+    hasCert
+      ? 'TEMPORAL_TLS_CLIENT_KEY_PATH: is required when TEMPORAL_TLS_CLIENT_CERT_PATH is set (mTLS needs both)'
+      : 'TEMPORAL_TLS_CLIENT_CERT_PATH: is required when TEMPORAL_TLS_CLIENT_KEY_PATH is set (mTLS needs both)',
+  ];
+}
+
+/** The values of the secret variables present in an environment, for scrubbing output in tests and logs. */
+export function secretValues(env: Record<string, string | undefined>): string[] {
+  return SECRET_VARIABLES.map((name) => env[name]).filter((v): v is string => typeof v === 'string' && v.length > 0);
+}
+
+/** The process environment, with a `.env` file in the working directory filled in underneath it. */
+export function readEnvironment(): Record<string, string | undefined> {
+  loadDotenv({ quiet: true });
+  return process.env;
+}

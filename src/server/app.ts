@@ -1,0 +1,140 @@
+import express, { type ErrorRequestHandler, type Request, type Response } from 'express';
+import { WorkflowExecutionAlreadyStartedError, type Client } from '@temporalio/client';
+import type { Logger } from '../logging';
+import { workflowUiUrl } from '../temporal/ui-link';
+import { deliverySignal, workflowIdForTicket, type TicketDelivery, type ticketWorkflow } from '../workflows';
+import { checkBearer } from './auth';
+import { parseDelivery, type WebhookDelivery } from './delivery';
+
+export interface IntakeDependencies {
+  client: Client;
+  taskQueue: string;
+  webhookSecret: string;
+  /** How long to wait for Temporal before answering 503 (Gorgias then retries). */
+  temporalTimeoutMs: number;
+  temporalUiUrl: string;
+  logger: Logger;
+}
+
+export const WEBHOOK_PATH = '/webhooks/gorgias';
+const BODY_LIMIT = '1mb';
+
+type Outcome = 'accepted' | 'duplicate' | 'ignored' | 'rejected' | 'unavailable';
+
+function answer(res: Response, status: number, body: Record<string, unknown>): void {
+  res.status(status).json(body);
+}
+
+/** Body-parser failures are the client's mistakes: each gets its own 4xx, never a 500. */
+const BODY_ERRORS: Record<string, [number, string]> = {
+  'entity.too.large': [413, `The body is larger than ${BODY_LIMIT}`],
+  'entity.parse.failed': [400, 'The body is not valid JSON'],
+  'entity.verify.failed': [400, 'The body could not be verified'],
+  'encoding.unsupported': [415, 'Unsupported content encoding'],
+  'charset.unsupported': [415, 'Unsupported charset: send UTF-8 JSON'],
+  'request.aborted': [400, 'The request was aborted'],
+  'request.size.invalid': [400, 'The body is shorter or longer than its Content-Length'],
+};
+
+export function createIntakeApp(deps: IntakeDependencies): express.Express {
+  const { client, logger } = deps;
+  const app = express();
+  app.disable('x-powered-by');
+
+  app.get('/healthz', (_req, res) => answer(res, 200, { status: 'ok' }));
+
+  app.get('/readyz', async (_req, res) => {
+    try {
+      await client.withDeadline(Date.now() + 2000, () => client.workflowService.getSystemInfo({}));
+      answer(res, 200, { status: 'ready', temporal: 'reachable' });
+    } catch {
+      answer(res, 503, { status: 'unavailable', temporal: 'unreachable' });
+    }
+  });
+
+  const log = (outcome: Outcome, fields: Record<string, unknown>) =>
+    logger[outcome === 'rejected' || outcome === 'unavailable' ? 'warn' : 'info']({ outcome, ...fields }, `webhook ${outcome}`);
+
+  app.post(
+    WEBHOOK_PATH,
+    // Authenticate before reading the body: strangers' bodies are never parsed.
+    (req, res, next) => {
+      const auth = checkBearer(req.get('authorization'), deps.webhookSecret);
+      if (auth.ok) return next();
+      log('rejected', { status: 401 });
+      res.set('WWW-Authenticate', 'Bearer');
+      answer(res, 401, { error: 'unauthorized', message: auth.message });
+    },
+    (req, res, next) => {
+      if (req.is('application/json')) return next();
+      log('rejected', { status: 415 });
+      answer(res, 415, { error: 'unsupported-media-type', message: 'Send the body as application/json' });
+    },
+    express.json({ limit: BODY_LIMIT, type: () => true }),
+    async (req: Request, res: Response) => {
+      const parsed = parseDelivery(req.body, req.query);
+      if (!parsed.ok) {
+        log('rejected', { status: 400, problems: parsed.problems });
+        return answer(res, 400, { error: 'invalid-delivery', problems: parsed.problems });
+      }
+      const delivery = parsed.delivery;
+      const workflowId = workflowIdForTicket(delivery.ticketId);
+      const fields = { ticketId: delivery.ticketId, workflowId, trigger: delivery.trigger };
+      if (delivery.ignoreReason) {
+        log('ignored', { ...fields, reason: delivery.ignoreReason });
+        return answer(res, 200, { status: 'ignored', reason: delivery.ignoreReason, ...fields });
+      }
+      const traceUrl = workflowUiUrl(deps.temporalUiUrl, client.options.namespace, workflowId);
+      try {
+        await handToTemporal(deps, delivery, workflowId);
+        log('accepted', fields);
+        answer(res, 202, { status: 'accepted', ...fields, traceUrl });
+      } catch (err) {
+        if (err instanceof WorkflowExecutionAlreadyStartedError) {
+          // The ticket's workflow has finished: it already got its reply (or its reason not to).
+          log('duplicate', fields);
+          return answer(res, 200, { status: 'duplicate', ...fields, traceUrl });
+        }
+        log('unavailable', { ...fields, error: err instanceof Error ? err.message : String(err) });
+        res.set('Retry-After', '5');
+        answer(res, 503, { error: 'temporal-unavailable', message: 'The delivery was not recorded; retry later' });
+      }
+    },
+  );
+
+  app.use((_req, res) => answer(res, 404, { error: 'not-found', message: 'No such route' }));
+
+  const onError: ErrorRequestHandler = (err, _req, res, _next) => {
+    const known = typeof err?.type === 'string' ? BODY_ERRORS[err.type] : undefined;
+    if (known) {
+      log('rejected', { status: known[0] });
+      return answer(res, known[0], { error: 'bad-request-body', message: known[1] });
+    }
+    logger.error({ err }, 'unexpected error in the webhook server');
+    answer(res, 500, { error: 'internal', message: 'Unexpected error' });
+  };
+  app.use(onError);
+  return app;
+}
+
+/**
+ * Signal-with-start on the ticket's workflow: the first delivery starts it, later ones are recorded in its
+ * history. A finished workflow is never started again for the same ticket (REJECT_DUPLICATE), so a late
+ * delivery cannot cause a second reply. Resolves once Temporal has persisted the delivery.
+ */
+async function handToTemporal(deps: IntakeDependencies, delivery: WebhookDelivery, workflowId: string): Promise<void> {
+  const { client } = deps;
+  await client.withDeadline(Date.now() + deps.temporalTimeoutMs, () =>
+    client.workflow.signalWithStart<typeof ticketWorkflow, [TicketDelivery]>(
+      'ticketWorkflow',
+      {
+        workflowId,
+        taskQueue: deps.taskQueue,
+        args: [{ ticketId: delivery.ticketId }],
+        signal: deliverySignal,
+        signalArgs: [{ trigger: delivery.trigger, receivedAt: new Date().toISOString() }],
+        workflowIdReusePolicy: 'REJECT_DUPLICATE',
+      },
+    ),
+  );
+}

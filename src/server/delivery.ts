@@ -1,0 +1,103 @@
+import { z } from 'zod';
+import { TRIGGERS, type Trigger } from '../workflows';
+
+/**
+ * A Gorgias HTTP-integration call. Gorgias sends whatever body the integration is configured with and no
+ * event name (shared/reference/gorgias-api.md §1.2), so both forms a user can configure are accepted:
+ * the whole context (`{{context}}`: `{ ticket, message? }`) and a small template (`{ ticket_id }`, where
+ * ids arrive as numeric strings). The trigger comes from `?event=` on the integration URL or an `event`
+ * field. Unknown fields are ignored.
+ */
+
+const ticketIdSchema = z
+  .union([
+    z.number({ message: 'must be a positive integer' }),
+    z.string().regex(/^\d+$/, { message: 'must be a positive integer (digits only)' }).transform(Number),
+  ])
+  .refine((id) => Number.isSafeInteger(id) && id > 0, { message: 'must be a positive integer' });
+
+const triggerSchema = z.enum(TRIGGERS, { message: `must be one of: ${TRIGGERS.join(', ')}` });
+
+export const deliveryBodySchema = z
+  .object(
+    {
+      ticket_id: ticketIdSchema.optional(),
+      ticket: z
+        .object({ id: ticketIdSchema, spam: z.boolean().nullish() }, { message: 'must be an object' })
+        .optional(),
+      message: z
+        .object(
+          { channel: z.string().nullish(), from_agent: z.boolean().nullish(), public: z.boolean().nullish() },
+          { message: 'must be an object' },
+        )
+        .optional(),
+      event: triggerSchema.optional(),
+    },
+    { message: 'the body must be a JSON object' },
+  )
+  .superRefine((body, ctx) => {
+    if (body.ticket_id === undefined && body.ticket === undefined) {
+      ctx.addIssue({ code: 'custom', path: ['ticket_id'], message: 'is required (or send the whole ticket as "ticket")' });
+    }
+    if (body.ticket_id !== undefined && body.ticket !== undefined && body.ticket_id !== body.ticket.id) {
+      ctx.addIssue({ code: 'custom', path: ['ticket_id'], message: 'does not match ticket.id' });
+    }
+  });
+export type DeliveryBody = z.infer<typeof deliveryBodySchema>;
+
+export const deliveryQuerySchema = z.object({ event: triggerSchema.optional() });
+
+export type IgnoreReason = 'internal-note' | 'message-from-agent' | 'spam';
+
+export interface WebhookDelivery {
+  ticketId: number;
+  trigger: Trigger | null;
+  /** Set when the delivery is not ours to act on; nothing is started for it. */
+  ignoreReason: IgnoreReason | null;
+}
+
+export type DeliveryProblem = { path: string; message: string };
+
+export type ParsedDelivery = { ok: true; delivery: WebhookDelivery } | { ok: false; problems: DeliveryProblem[] };
+
+function problemsOf(error: z.ZodError, prefix: string): DeliveryProblem[] {
+  return error.issues.map((issue) => ({
+    path: [prefix, ...issue.path.map(String)].filter(Boolean).join('.') || '(body)',
+    message: issue.message,
+  }));
+}
+
+/** Validates one delivery and decides whether it is ours to ignore (our own messages come back this way). */
+export function parseDelivery(body: unknown, query: unknown): ParsedDelivery {
+  const parsedBody = deliveryBodySchema.safeParse(body);
+  const parsedQuery = deliveryQuerySchema.safeParse(query);
+  const problems = [
+    ...(parsedBody.success ? [] : problemsOf(parsedBody.error, '')),
+    ...(parsedQuery.success ? [] : problemsOf(parsedQuery.error, 'query')),
+  ];
+  if (parsedBody.success && parsedQuery.success) {
+    const fromQuery = parsedQuery.data.event;
+    const fromBody = parsedBody.data.event;
+    if (fromQuery && fromBody && fromQuery !== fromBody) {
+      problems.push({ path: 'event', message: `the body says "${fromBody}" but the URL says "${fromQuery}"` });
+    }
+  }
+  if (!parsedBody.success || !parsedQuery.success || problems.length > 0) return { ok: false, problems };
+
+  const { ticket_id, ticket, event } = parsedBody.data;
+  return {
+    ok: true,
+    delivery: {
+      ticketId: (ticket_id ?? ticket?.id) as number,
+      trigger: parsedQuery.data.event ?? event ?? null,
+      ignoreReason: ignoreReasonOf(parsedBody.data),
+    },
+  };
+}
+
+function ignoreReasonOf({ ticket, message }: DeliveryBody): IgnoreReason | null {
+  if (message?.channel === 'internal-note' || message?.public === false) return 'internal-note';
+  if (message?.from_agent === true) return 'message-from-agent';
+  if (ticket?.spam === true) return 'spam';
+  return null;
+}

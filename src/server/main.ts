@@ -1,0 +1,34 @@
+import { Client } from '@temporalio/client';
+import { loadConfig, readEnvironment } from '../config';
+import { createLogger } from '../logging';
+import { lazyClientConnection } from '../temporal/connection';
+import { createIntakeApp, WEBHOOK_PATH } from './app';
+
+async function run(): Promise<void> {
+  const config = loadConfig(readEnvironment(), ['temporal', 'webhook', 'logging']);
+  const logger = createLogger(config.logging, 'webhook-server');
+  const connection = lazyClientConnection(config.temporal);
+  const client = new Client({ connection, namespace: config.temporal.TEMPORAL_NAMESPACE });
+  const app = createIntakeApp({
+    client,
+    taskQueue: config.temporal.TEMPORAL_TASK_QUEUE,
+    webhookSecret: config.webhook.WEBHOOK_SECRET,
+    temporalTimeoutMs: config.webhook.WEBHOOK_TEMPORAL_TIMEOUT_MS,
+    temporalUiUrl: config.temporal.TEMPORAL_UI_URL,
+    logger,
+  });
+  const server = app.listen(config.webhook.PORT, config.webhook.HOST, () =>
+    logger.info({ port: config.webhook.PORT, path: WEBHOOK_PATH }, 'webhook server listening'),
+  );
+  const stop = () => {
+    logger.info('stopping: no new webhooks; finishing requests in flight');
+    server.close(() => void connection.close().then(() => process.exit(0)));
+  };
+  process.once('SIGINT', stop);
+  process.once('SIGTERM', stop);
+}
+
+run().catch((err) => {
+  console.error(err instanceof Error ? err.message : err);
+  process.exit(1);
+});

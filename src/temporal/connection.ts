@@ -1,0 +1,37 @@
+import { readFileSync } from 'node:fs';
+import { Connection, type ConnectionOptions } from '@temporalio/client';
+import { NativeConnection, type NativeConnectionOptions } from '@temporalio/worker';
+import type { TemporalConfig } from '../config';
+
+/**
+ * Connection settings shared by the client (webhook server) and the worker: a local dev server needs only
+ * an address; Temporal Cloud needs TLS with an API key or an mTLS client certificate.
+ */
+export function connectionOptions(config: TemporalConfig): ConnectionOptions & NativeConnectionOptions {
+  const mtls =
+    config.TEMPORAL_TLS_CLIENT_CERT_PATH && config.TEMPORAL_TLS_CLIENT_KEY_PATH
+      ? {
+          clientCertPair: {
+            crt: readFileSync(config.TEMPORAL_TLS_CLIENT_CERT_PATH),
+            key: readFileSync(config.TEMPORAL_TLS_CLIENT_KEY_PATH),
+          },
+        }
+      : undefined;
+  const useTls = config.TEMPORAL_TLS || config.TEMPORAL_API_KEY !== undefined || mtls !== undefined;
+  return {
+    address: config.TEMPORAL_ADDRESS,
+    ...(useTls
+      ? { tls: { ...mtls, ...(config.TEMPORAL_TLS_SERVER_NAME ? { serverNameOverride: config.TEMPORAL_TLS_SERVER_NAME } : {}) } }
+      : {}),
+    ...(config.TEMPORAL_API_KEY ? { apiKey: config.TEMPORAL_API_KEY } : {}),
+  };
+}
+
+/** A client connection that connects on first use and reconnects by itself, so the intake starts while Temporal is down. */
+export function lazyClientConnection(config: TemporalConfig): Connection {
+  return Connection.lazy(connectionOptions(config));
+}
+
+export function connectWorker(config: TemporalConfig): Promise<NativeConnection> {
+  return NativeConnection.connect(connectionOptions(config));
+}

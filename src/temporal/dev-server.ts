@@ -1,0 +1,91 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import { mkdirSync } from 'node:fs';
+import { dirname } from 'node:path';
+import { Connection } from '@temporalio/client';
+import { TestWorkflowEnvironment } from '@temporalio/testing';
+import type { LocatedCli } from './cli';
+
+export interface DevServerOptions {
+  /** The CLI to run; null: let the SDK download one (needs internet). */
+  cli: LocatedCli | null;
+  port: number;
+  uiPort: number;
+  /** SQLite file that keeps the server's state across restarts. */
+  dbFilename: string;
+  namespace: string;
+  ip?: string;
+  log?: (line: string) => void;
+}
+
+export interface RunningDevServer {
+  address: string;
+  uiUrl: string;
+  stop(): Promise<void>;
+}
+
+/** Starts the Temporal dev server (with its Web UI) and resolves once it answers. */
+export async function startDevServer(options: DevServerOptions): Promise<RunningDevServer> {
+  mkdirSync(dirname(options.dbFilename), { recursive: true });
+  const ip = options.ip ?? '127.0.0.1';
+  const uiUrl = `http://localhost:${options.uiPort}`;
+  if (!options.cli) {
+    (options.log ?? console.error)('No Temporal CLI found and no Go to build one: downloading it through the Temporal SDK...');
+    const env = await TestWorkflowEnvironment.createLocal({
+      server: { dbFilename: options.dbFilename, port: options.port, uiPort: options.uiPort, ip, namespace: options.namespace },
+    });
+    return { address: env.address, uiUrl, stop: () => env.teardown() };
+  }
+
+  const child = spawn(
+    options.cli.path,
+    [
+      'server', 'start-dev',
+      '--ip', ip,
+      '--port', String(options.port),
+      '--ui-port', String(options.uiPort),
+      '--db-filename', options.dbFilename,
+      '--namespace', options.namespace,
+      '--log-level', 'warn',
+    ],
+    { stdio: ['ignore', 'ignore', 'pipe'] },
+  );
+  let stderr = '';
+  child.stderr?.setEncoding('utf8');
+  child.stderr?.on('data', (chunk: string) => (stderr = (stderr + chunk).slice(-4000)));
+  const address = `${ip}:${options.port}`;
+  await waitUntilServing(address, child, () => stderr);
+  return { address, uiUrl, stop: () => stopProcess(child) };
+}
+
+async function waitUntilServing(address: string, child: ChildProcess, stderr: () => string): Promise<void> {
+  const deadline = Date.now() + 60_000;
+  let exited: number | null | undefined;
+  child.once('exit', (code) => (exited = code));
+  while (Date.now() < deadline) {
+    if (exited !== undefined) {
+      throw new Error(`The Temporal dev server exited (code ${exited}) before it was ready:\n${stderr()}`);
+    }
+    try {
+      const connection = await Connection.connect({ address, connectTimeout: 1000 });
+      await connection.workflowService.getSystemInfo({});
+      await connection.close();
+      return;
+    } catch {
+      await new Promise((resolve) => setTimeout(resolve, 250));
+    }
+  }
+  child.kill('SIGKILL');
+  throw new Error(`The Temporal dev server did not answer on ${address} within 60 s:\n${stderr()}`);
+}
+
+export function stopProcess(child: ChildProcess, graceMs = 10_000): Promise<void> {
+  if (child.exitCode !== null || child.signalCode !== null) return Promise.resolve();
+  return new Promise((resolve) => {
+    const timer = setTimeout(() => child.kill('SIGKILL'), graceMs);
+    child.once('exit', () => {
+      clearTimeout(timer);
+      resolve();
+    });
+    child.kill('SIGTERM');
+  });
+}

@@ -1,0 +1,176 @@
+import type { AddressInfo } from 'node:net';
+import type { Server } from 'node:http';
+import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
+import axios from 'axios';
+import { Client, Connection } from '@temporalio/client';
+import type { TestWorkflowEnvironment } from '@temporalio/testing';
+import pino from 'pino';
+import { createIntakeApp } from '../src/server/app';
+import { workflowIdForTicket } from '../src/workflows';
+import { createTemporalEnv } from './support/temporal';
+import { TEST_SECRET, TestStack } from './support/stack';
+
+let env: TestWorkflowEnvironment;
+let stack: TestStack;
+
+beforeAll(async () => {
+  env = await createTemporalEnv();
+  // No worker: these tests look at what the intake answers and what it hands to Temporal.
+  stack = await TestStack.start(env, { worker: false });
+}, 120_000);
+
+afterAll(async () => {
+  await stack?.close();
+  await env?.teardown();
+});
+
+async function workflowExists(ticketId: number): Promise<boolean> {
+  try {
+    await env.client.workflow.getHandle(workflowIdForTicket(ticketId)).describe();
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+const auth = { Authorization: `Bearer ${TEST_SECRET}` };
+
+describe('webhook intake', () => {
+  it('accepts the small template body (ids as numeric strings) with 202 and the workflow id', async () => {
+    const answer = await stack.deliver({ ticket_id: '9001' }, { event: 'ticket-created' });
+    expect(answer.status).toBe(202);
+    expect(answer.data).toMatchObject({
+      status: 'accepted',
+      ticketId: 9001,
+      workflowId: 'gorgias-ticket-9001',
+      trigger: 'ticket-created',
+      traceUrl: 'http://localhost:8233/namespaces/default/workflows/gorgias-ticket-9001',
+    });
+    expect(await workflowExists(9001)).toBe(true);
+  });
+
+  it('accepts the whole-context body, ignoring fields it does not know', async () => {
+    const answer = await stack.deliver({
+      ticket: { id: 9002, spam: false, subject: 'Hello', customer: { email: 'x@example.org' }, extra: [1, 2] },
+      message: { channel: 'email', from_agent: false, body_text: 'hi' },
+      unknown_field: true,
+      event: 'ticket-message-created',
+    });
+    expect(answer.status).toBe(202);
+    expect(answer.data).toMatchObject({ ticketId: 9002, trigger: 'ticket-message-created' });
+  });
+
+  it('accepts a delivery without a trigger', async () => {
+    const answer = await stack.deliver({ ticket_id: 9003 });
+    expect(answer.status).toBe(202);
+    expect(answer.data.trigger).toBeNull();
+  });
+
+  it('records every delivery for one ticket in the same workflow', async () => {
+    const answers = await Promise.all(
+      ['ticket-created', 'ticket-message-created', 'ticket-updated'].map((event) =>
+        stack.deliver({ ticket_id: 9004 }, { event }),
+      ),
+    );
+    expect(answers.map((a) => a.status)).toEqual([202, 202, 202]);
+    const history = await env.client.workflow.getHandle(workflowIdForTicket(9004)).fetchHistory();
+    const signals = (history.events ?? []).filter((e) => e.workflowExecutionSignaledEventAttributes);
+    expect(signals).toHaveLength(3);
+  });
+
+  it.each([
+    ['an internal note', { ticket: { id: 9100 }, message: { channel: 'internal-note', from_agent: true } }, 'internal-note'],
+    ['a message written by an agent', { ticket: { id: 9101 }, message: { channel: 'email', from_agent: true } }, 'message-from-agent'],
+    ['a spam ticket', { ticket: { id: 9102, spam: true } }, 'spam'],
+  ])('ignores %s with 200 and the reason, starting nothing', async (_what, body, reason) => {
+    const answer = await stack.deliver(body, { event: 'ticket-message-created' });
+    expect(answer.status).toBe(200);
+    expect(answer.data).toMatchObject({ status: 'ignored', reason });
+    expect(await workflowExists(body.ticket.id)).toBe(false);
+  });
+
+  const bad: [string, { body: unknown; headers?: Record<string, string>; event?: string }, number, string][] = [
+    ['no Authorization header', { body: { ticket_id: 9200 }, headers: { Authorization: '' } }, 401, 'unauthorized'],
+    ['a wrong token', { body: { ticket_id: 9201 }, headers: { Authorization: 'Bearer nope-nope-nope-nope' } }, 401, 'unauthorized'],
+    ['a malformed Authorization header', { body: { ticket_id: 9202 }, headers: { Authorization: TEST_SECRET } }, 401, 'unauthorized'],
+    ['a form-encoded body', { body: 'ticket_id=9203', headers: { 'Content-Type': 'application/x-www-form-urlencoded' } }, 415, 'unsupported-media-type'],
+    ['text/plain', { body: '{"ticket_id": 9204}', headers: { 'Content-Type': 'text/plain' } }, 415, 'unsupported-media-type'],
+    ['invalid JSON', { body: '{"ticket_id": 9205', headers: {} }, 400, 'bad-request-body'],
+    ['a body over 1 MB', { body: { ticket_id: 9206, padding: 'x'.repeat(1_100_000) } }, 413, 'bad-request-body'],
+    ['no ticket id', { body: { event: 'ticket-created' } }, 400, 'invalid-delivery'],
+    ['ticket id zero', { body: { ticket_id: 0 } }, 400, 'invalid-delivery'],
+    ['a negative ticket id', { body: { ticket_id: '-5' } }, 400, 'invalid-delivery'],
+    ['a non-numeric ticket id', { body: { ticket_id: 'abc' } }, 400, 'invalid-delivery'],
+    ['a float ticket id', { body: { ticket_id: 12.5 } }, 400, 'invalid-delivery'],
+    ['a huge ticket id', { body: { ticket_id: '123456789012345678901234567890' } }, 400, 'invalid-delivery'],
+    ['an array body', { body: [{ ticket_id: 9207 }] }, 400, 'invalid-delivery'],
+    ['an unknown trigger', { body: { ticket_id: 9208 }, event: 'ticket-exploded' }, 400, 'invalid-delivery'],
+    ['ticket_id and ticket.id that disagree', { body: { ticket_id: 9209, ticket: { id: 9210 } } }, 400, 'invalid-delivery'],
+    ['an unrendered template variable', { body: { ticket_id: '{{ticket.id}}' } }, 400, 'invalid-delivery'],
+  ];
+
+  it.each(bad)('answers %s with %i and a JSON error, starting nothing', async (_what, request, status, error) => {
+    const answer = await stack.deliver(request.body, { headers: request.headers, event: request.event });
+    expect(answer.status).toBe(status);
+    expect(answer.headers['content-type']).toMatch(/application\/json/);
+    expect(answer.data.error).toBe(error);
+    expect(typeof (answer.data.message ?? answer.data.problems)).not.toBe('undefined');
+    expect(JSON.stringify(answer.data)).not.toContain(TEST_SECRET);
+  });
+
+  it('names each problem of an invalid body', async () => {
+    const answer = await stack.deliver({ ticket_id: 'abc', event: 'nope' });
+    expect(answer.status).toBe(400);
+    const paths = (answer.data.problems as { path: string }[]).map((p) => p.path);
+    expect(paths).toEqual(expect.arrayContaining(['ticket_id', 'event']));
+  });
+
+  it('answers health and readiness', async () => {
+    expect((await axios.get(`${stack.intakeUrl}/healthz`)).data).toEqual({ status: 'ok' });
+    expect((await axios.get(`${stack.intakeUrl}/readyz`)).data).toMatchObject({ status: 'ready' });
+  });
+
+  it('answers unknown routes with a JSON 404', async () => {
+    const answer = await axios.get(`${stack.intakeUrl}/nope`, { validateStatus: () => true, headers: auth });
+    expect(answer.status).toBe(404);
+    expect(answer.data.error).toBe('not-found');
+  });
+});
+
+describe('webhook intake without Temporal', () => {
+  let server: Server;
+  let url: string;
+
+  beforeAll(async () => {
+    // A client for a port where nothing listens: Temporal is unreachable.
+    const connection = Connection.lazy({ address: '127.0.0.1:1' });
+    const app = createIntakeApp({
+      client: new Client({ connection }),
+      taskQueue: 'nowhere',
+      webhookSecret: TEST_SECRET,
+      temporalTimeoutMs: 1000,
+      temporalUiUrl: 'http://localhost:8233',
+      logger: pino({ level: 'silent' }),
+    });
+    server = await new Promise<Server>((resolve) => {
+      const s = app.listen(0, '127.0.0.1', () => resolve(s));
+    });
+    url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  });
+
+  afterAll(() => new Promise<void>((resolve) => server.close(() => resolve())));
+
+  it('answers 503 within a few seconds so Gorgias retries later', async () => {
+    const started = Date.now();
+    const answer = await axios.post(`${url}/webhooks/gorgias`, { ticket_id: 1 }, { headers: auth, validateStatus: () => true });
+    expect(answer.status).toBe(503);
+    expect(answer.data.error).toBe('temporal-unavailable');
+    expect(answer.headers['retry-after']).toBe('5');
+    expect(Date.now() - started).toBeLessThan(5000);
+  });
+
+  it('is alive but not ready', async () => {
+    expect((await axios.get(`${url}/healthz`)).status).toBe(200);
+    expect((await axios.get(`${url}/readyz`, { validateStatus: () => true })).status).toBe(503);
+  });
+});

@@ -1,0 +1,122 @@
+import type { AddressInfo } from 'node:net';
+import type { Server } from 'node:http';
+import axios from 'axios';
+import type { TestWorkflowEnvironment } from '@temporalio/testing';
+import type { Worker } from '@temporalio/worker';
+import pino from 'pino';
+import { sampleTicket, type SampleTicketOptions } from '../../src/cli/sample-ticket';
+import { loadConfig, type Config } from '../../src/config';
+import { GorgiasClient } from '../../src/gorgias/client';
+import type { NewTicket } from '../../src/gorgias/schemas';
+import { startSandbox, type RunningSandbox, type SandboxOptions } from '../../src/sandbox';
+import { createIntakeApp, WEBHOOK_PATH } from '../../src/server/app';
+import { createAutoReplyWorker } from '../../src/worker';
+import { workflowIdForTicket, type AutoReplyResult } from '../../src/workflows';
+import { workflowBundle } from './temporal';
+
+export const TEST_SECRET = 'test-webhook-secret-0123456789';
+const USERNAME = 'autoreply@shop.example.com';
+const API_KEY = 'test-gorgias-api-key-abcdef';
+
+export interface StackOptions {
+  sandbox?: Partial<SandboxOptions>;
+  /** Extra environment for the service's configuration (e.g. templates). */
+  env?: Record<string, string>;
+  /** Start no worker (tests that only look at the intake). */
+  worker?: boolean;
+}
+
+/** The whole service on one real Temporal dev server: the Gorgias sandbox, a worker and the webhook intake. */
+export class TestStack {
+  private constructor(
+    readonly env: TestWorkflowEnvironment,
+    readonly sandbox: RunningSandbox,
+    readonly gorgias: GorgiasClient,
+    readonly config: Config<'temporal' | 'gorgias' | 'reply' | 'webhook'>,
+    readonly intakeUrl: string,
+    private readonly server: Server,
+    private readonly worker: Worker | null,
+    private readonly running: Promise<void> | null,
+  ) {}
+
+  static async start(env: TestWorkflowEnvironment, options: StackOptions = {}): Promise<TestStack> {
+    const sandbox = await startSandbox({ username: USERNAME, apiKey: API_KEY, rateLimit: false, port: 0, ...options.sandbox });
+    const taskQueue = `test-${Math.random().toString(36).slice(2)}`;
+    const config = loadConfig(
+      {
+        GORGIAS_BASE_URL: sandbox.url,
+        GORGIAS_USERNAME: USERNAME,
+        GORGIAS_API_KEY: API_KEY,
+        GORGIAS_HTTP_TIMEOUT_MS: '2000',
+        GORGIAS_RATE_LIMIT_PER_SECOND: '1000',
+        WEBHOOK_SECRET: TEST_SECRET,
+        TEMPORAL_ADDRESS: env.address,
+        TEMPORAL_TASK_QUEUE: taskQueue,
+        ...options.env,
+      },
+      ['temporal', 'gorgias', 'reply', 'webhook'],
+    );
+    const app = createIntakeApp({
+      client: env.client,
+      taskQueue,
+      webhookSecret: TEST_SECRET,
+      temporalTimeoutMs: config.webhook.WEBHOOK_TEMPORAL_TIMEOUT_MS,
+      temporalUiUrl: config.temporal.TEMPORAL_UI_URL,
+      logger: pino({ level: 'silent' }),
+    });
+    const server = await new Promise<Server>((resolve) => {
+      const s = app.listen(0, '127.0.0.1', () => resolve(s));
+    });
+    const intakeUrl = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+    let worker: Worker | null = null;
+    let running: Promise<void> | null = null;
+    if (options.worker !== false) {
+      worker = await createAutoReplyWorker({
+        connection: env.nativeConnection,
+        config,
+        workflowBundle: await workflowBundle(),
+      });
+      running = worker.run();
+    }
+    const gorgias = new GorgiasClient({ baseUrl: sandbox.url, username: USERNAME, apiKey: API_KEY, timeoutMs: 5000 });
+    return new TestStack(env, sandbox, gorgias, config, intakeUrl, server, worker, running);
+  }
+
+  async seedTicket(options: SampleTicketOptions = {}, overrides: Partial<NewTicket> = {}): Promise<number> {
+    const ticket = await this.gorgias.createTicket({ ...sampleTicket(options), ...overrides });
+    return ticket.id;
+  }
+
+  /** Posts one webhook delivery, as Gorgias would, and returns the raw answer. */
+  deliver(body: unknown, options: { event?: string; headers?: Record<string, string> } = {}) {
+    const query = options.event ? `?event=${encodeURIComponent(options.event)}` : '';
+    return axios.post(`${this.intakeUrl}${WEBHOOK_PATH}${query}`, body, {
+      headers: { Authorization: `Bearer ${TEST_SECRET}`, 'Content-Type': 'application/json', ...options.headers },
+      validateStatus: () => true,
+      transformRequest: typeof body === 'string' ? [(d) => d] : undefined,
+    });
+  }
+
+  result(ticketId: number): Promise<AutoReplyResult> {
+    return this.env.client.workflow.getHandle(workflowIdForTicket(ticketId)).result();
+  }
+
+  /** Messages the service posted on a ticket (found by its external_id marker): replies and internal notes. */
+  posted(ticketId: number): { replies: Record<string, unknown>[]; notes: Record<string, unknown>[] } {
+    const messages = this.sandbox.messagesOf(ticketId) as Record<string, unknown>[];
+    const ours = messages.filter((m) => String(m.external_id ?? '').startsWith('gorgias-autoreply:'));
+    return {
+      replies: ours.filter((m) => m.channel !== 'internal-note'),
+      notes: ours.filter((m) => m.channel === 'internal-note'),
+    };
+  }
+
+  async close(): Promise<void> {
+    await new Promise<void>((resolve) => this.server.close(() => resolve()));
+    if (this.worker && this.running) {
+      this.worker.shutdown();
+      await this.running;
+    }
+    await this.sandbox.close();
+  }
+}
