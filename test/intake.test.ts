@@ -89,33 +89,36 @@ describe('webhook intake', () => {
     expect(await workflowExists(body.ticket.id)).toBe(false);
   });
 
-  const bad: [string, { body: unknown; headers?: Record<string, string>; event?: string }, number, string][] = [
-    ['no Authorization header', { body: { ticket_id: 9200 }, headers: { Authorization: '' } }, 401, 'unauthorized'],
-    ['a wrong token', { body: { ticket_id: 9201 }, headers: { Authorization: 'Bearer nope-nope-nope-nope' } }, 401, 'unauthorized'],
-    ['a malformed Authorization header', { body: { ticket_id: 9202 }, headers: { Authorization: TEST_SECRET } }, 401, 'unauthorized'],
-    ['a form-encoded body', { body: 'ticket_id=9203', headers: { 'Content-Type': 'application/x-www-form-urlencoded' } }, 415, 'unsupported-media-type'],
-    ['text/plain', { body: '{"ticket_id": 9204}', headers: { 'Content-Type': 'text/plain' } }, 415, 'unsupported-media-type'],
-    ['invalid JSON', { body: '{"ticket_id": 9205', headers: {} }, 400, 'bad-request-body'],
-    ['a body over 1 MB', { body: { ticket_id: 9206, padding: 'x'.repeat(1_100_000) } }, 413, 'bad-request-body'],
-    ['no ticket id', { body: { event: 'ticket-created' } }, 400, 'invalid-delivery'],
-    ['ticket id zero', { body: { ticket_id: 0 } }, 400, 'invalid-delivery'],
-    ['a negative ticket id', { body: { ticket_id: '-5' } }, 400, 'invalid-delivery'],
-    ['a non-numeric ticket id', { body: { ticket_id: 'abc' } }, 400, 'invalid-delivery'],
-    ['a float ticket id', { body: { ticket_id: 12.5 } }, 400, 'invalid-delivery'],
-    ['a huge ticket id', { body: { ticket_id: '123456789012345678901234567890' } }, 400, 'invalid-delivery'],
-    ['an array body', { body: [{ ticket_id: 9207 }] }, 400, 'invalid-delivery'],
-    ['an unknown trigger', { body: { ticket_id: 9208 }, event: 'ticket-exploded' }, 400, 'invalid-delivery'],
-    ['ticket_id and ticket.id that disagree', { body: { ticket_id: 9209, ticket: { id: 9210 } } }, 400, 'invalid-delivery'],
-    ['an unrendered template variable', { body: { ticket_id: '{{ticket.id}}' } }, 400, 'invalid-delivery'],
+  type BadRequest = { body: unknown; headers?: Record<string, string>; event?: string };
+  const bad: [string, number, string, BadRequest][] = [
+    ['no Authorization header', 401, 'unauthorized', { body: { ticket_id: 9200 }, headers: { Authorization: '' } }],
+    ['a wrong token', 401, 'unauthorized', { body: { ticket_id: 9201 }, headers: { Authorization: 'Bearer nope-nope-nope-nope' } }],
+    ['a malformed Authorization header', 401, 'unauthorized', { body: { ticket_id: 9202 }, headers: { Authorization: TEST_SECRET } }],
+    ['a form-encoded body', 415, 'unsupported-media-type', { body: 'ticket_id=9203', headers: { 'Content-Type': 'application/x-www-form-urlencoded' } }],
+    ['text/plain', 415, 'unsupported-media-type', { body: '{"ticket_id": 9204}', headers: { 'Content-Type': 'text/plain' } }],
+    ['invalid JSON', 400, 'bad-request-body', { body: '{"ticket_id": 9205', headers: {} }],
+    ['a body over 1 MB', 413, 'bad-request-body', { body: { ticket_id: 9206, padding: 'x'.repeat(1_100_000) } }],
+    ['no ticket id', 400, 'invalid-delivery', { body: { event: 'ticket-created' } }],
+    ['ticket id zero', 400, 'invalid-delivery', { body: { ticket_id: 0 } }],
+    ['a negative ticket id', 400, 'invalid-delivery', { body: { ticket_id: '-5' } }],
+    ['a non-numeric ticket id', 400, 'invalid-delivery', { body: { ticket_id: 'abc' } }],
+    ['a float ticket id', 400, 'invalid-delivery', { body: { ticket_id: 12.5 } }],
+    ['a huge ticket id', 400, 'invalid-delivery', { body: { ticket_id: '123456789012345678901234567890' } }],
+    ['an array body', 400, 'invalid-delivery', { body: [{ ticket_id: 9207 }] }],
+    ['an unknown trigger', 400, 'invalid-delivery', { body: { ticket_id: 9208 }, event: 'ticket-exploded' }],
+    ['ticket_id and ticket.id that disagree', 400, 'invalid-delivery', { body: { ticket_id: 9209, ticket: { id: 9210 } } }],
+    ['an unrendered template variable', 400, 'invalid-delivery', { body: { ticket_id: '{{ticket.id}}' } }],
   ];
 
-  it.each(bad)('answers %s with %i and a JSON error, starting nothing', async (_what, request, status, error) => {
+  it.each(bad)('answers %s with %i %s and starts nothing', async (_what, status, error, request) => {
     const answer = await stack.deliver(request.body, { headers: request.headers, event: request.event });
     expect(answer.status).toBe(status);
     expect(answer.headers['content-type']).toMatch(/application\/json/);
     expect(answer.data.error).toBe(error);
     expect(typeof (answer.data.message ?? answer.data.problems)).not.toBe('undefined');
     expect(JSON.stringify(answer.data)).not.toContain(TEST_SECRET);
+    const ticketId = /9\d{3}/.exec(JSON.stringify(request.body))?.[0];
+    if (ticketId) expect(await workflowExists(Number(ticketId))).toBe(false);
   });
 
   it('names each problem of an invalid body', async () => {

@@ -1,0 +1,120 @@
+import { afterAll, afterEach, beforeAll, describe, expect, it } from '@jest/globals';
+import { ActivityFailure, ApplicationFailure, WorkflowFailedError } from '@temporalio/client';
+import type { TestWorkflowEnvironment } from '@temporalio/testing';
+import { toActivityFailure } from '../src/activities';
+import { GorgiasClient } from '../src/gorgias/client';
+import { GorgiasRequestError } from '../src/gorgias/failures';
+import { startSandbox } from '../src/sandbox';
+import { createTemporalEnv } from './support/temporal';
+import { TestStack } from './support/stack';
+
+let env: TestWorkflowEnvironment;
+let stack: TestStack;
+/** Random draws the sandbox's fault injection will use next; 0.99 (no fault) once they run out. */
+const draws: number[] = [];
+
+beforeAll(async () => {
+  env = await createTemporalEnv();
+  stack = await TestStack.start(env, { sandbox: { random: () => draws.shift() ?? 0.99 } });
+}, 120_000);
+
+afterEach(() => {
+  draws.length = 0;
+  stack.sandbox.setFaults({ errorRate: 0, lateResponseRate: 0, methods: undefined });
+});
+
+afterAll(async () => {
+  await stack?.close();
+  await env?.teardown();
+});
+
+function statusCount(status: number): number {
+  return stack.sandbox.stats().byStatus[String(status)] ?? 0;
+}
+
+describe('talking to Gorgias when it fails', () => {
+  it('a 4xx is not retried: the workflow fails with the Gorgias error after one attempt', async () => {
+    const ticketId = await stack.seedTicket();
+    stack.sandbox.setFaults({ errorRate: 1, errorStatuses: [403], methods: ['POST'] });
+    const before = statusCount(403);
+    await stack.deliver({ ticket_id: ticketId });
+
+    const error = await stack.result(ticketId).catch((err: unknown) => err);
+    expect(error).toBeInstanceOf(WorkflowFailedError);
+    const activityFailure = (error as WorkflowFailedError).cause;
+    expect(activityFailure).toBeInstanceOf(ActivityFailure);
+    const failure = (activityFailure as ActivityFailure).cause;
+    expect(failure).toBeInstanceOf(ApplicationFailure);
+    expect(failure).toMatchObject({ type: 'GorgiasRejected', nonRetryable: true });
+    expect((failure as ApplicationFailure).message).toContain('HTTP 403');
+    expect(statusCount(403) - before).toBe(1);
+    expect(stack.posted(ticketId)).toEqual({ replies: [], notes: [] });
+  });
+
+  it('a 5xx is retried and the reply then goes out once', async () => {
+    const ticketId = await stack.seedTicket();
+    stack.sandbox.setFaults({ errorRate: 0.5, errorStatuses: [503], methods: ['POST'] });
+    draws.push(0.1); // the first POST (the reply) fails, every later one succeeds
+    const before = statusCount(503);
+    await stack.deliver({ ticket_id: ticketId });
+
+    expect(await stack.result(ticketId)).toMatchObject({ outcome: 'replied' });
+    expect(statusCount(503) - before).toBe(1);
+    expect(stack.posted(ticketId).replies).toHaveLength(1);
+    expect(stack.posted(ticketId).notes).toHaveLength(1);
+  });
+
+  it('a request that succeeded but answered after the timeout is not posted twice on retry', async () => {
+    const ticketId = await stack.seedTicket();
+    const created = stack.sandbox.stats().messagesCreated;
+    // Every POST is committed, then answered after the client's 2 s timeout: each attempt looks lost.
+    stack.sandbox.setFaults({ lateResponseRate: 1, lateResponseMs: 3000, methods: ['POST'] });
+    await stack.deliver({ ticket_id: ticketId });
+
+    expect(await stack.result(ticketId)).toMatchObject({ outcome: 'replied' });
+    expect(stack.sandbox.stats().messagesCreated - created).toBe(2);
+    expect(stack.posted(ticketId).replies).toHaveLength(1);
+    expect(stack.posted(ticketId).notes).toHaveLength(1);
+  }, 60_000);
+});
+
+describe('classifying Gorgias failures', () => {
+  it('a 429 becomes a retryable failure that waits for the Retry-After Gorgias sent', async () => {
+    const sandbox = await startSandbox({ username: 'u', apiKey: 'k', rateLimit: { capacity: 1, drainPerSecond: 0.25 } });
+    try {
+      const client = new GorgiasClient({ baseUrl: sandbox.url, username: 'u', apiKey: 'k', timeoutMs: 2000 });
+      await expect(client.getTicket(1)).rejects.toMatchObject({ kind: 'permanent', status: 404 });
+      const limited = await client.getTicket(1).catch((err: unknown) => err);
+      expect(limited).toBeInstanceOf(GorgiasRequestError);
+      expect(limited).toMatchObject({ kind: 'rate-limited', status: 429 });
+      const waitMs = (limited as GorgiasRequestError).retryAfterMs;
+      expect(waitMs).toBeGreaterThanOrEqual(1000);
+      expect(waitMs).toBeLessThanOrEqual(4000);
+
+      const failure = toActivityFailure(limited as GorgiasRequestError);
+      expect(failure).toMatchObject({ type: 'GorgiasRateLimited', nonRetryable: false, nextRetryDelay: waitMs });
+    } finally {
+      await sandbox.close();
+    }
+  });
+
+  it.each([
+    [500, 'GorgiasUnavailable', false],
+    [502, 'GorgiasUnavailable', false],
+    [408, 'GorgiasUnavailable', false],
+    [400, 'GorgiasRejected', true],
+    [401, 'GorgiasRejected', true],
+    [404, 'GorgiasRejected', true],
+  ])('HTTP %i becomes %s (non-retryable: %s)', (status, type, nonRetryable) => {
+    const failure = toActivityFailure(new GorgiasRequestError(status >= 500 || status === 408 ? 'retryable' : 'permanent', 'x', status));
+    expect(failure).toMatchObject({ type, nonRetryable });
+  });
+
+  it('a connection error is retryable and its message carries no credentials', async () => {
+    const client = new GorgiasClient({ baseUrl: 'http://127.0.0.1:1', username: 'bot@x.com', apiKey: 'secret-key-123', timeoutMs: 1000 });
+    const error = await client.getTicket(1).catch((err: unknown) => err);
+    expect(error).toMatchObject({ kind: 'retryable' });
+    expect(String((error as Error).message)).not.toContain('secret-key-123');
+    expect(JSON.stringify(error)).not.toContain('secret-key-123');
+  });
+});
