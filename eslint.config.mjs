@@ -21,7 +21,21 @@ export default tseslint.config(
         {
           patterns: [
             { group: ['node:*'], message: 'Workflows must be deterministic: no Node built-ins.' },
-            { group: ['axios', 'express', 'pino', 'fs', 'path', 'crypto', 'http', 'https', 'os', 'child_process'], message: 'Side effects belong in activities.' },
+            {
+              group: [
+                'axios',
+                'express',
+                'pino',
+                'fs',
+                'path',
+                'crypto',
+                'http',
+                'https',
+                'os',
+                'child_process',
+              ],
+              message: 'Side effects belong in activities.',
+            },
           ],
         },
       ],

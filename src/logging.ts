@@ -12,11 +12,23 @@ export function createLogger(config: LoggingConfig, name: string): Logger {
     name,
     level: config.LOG_LEVEL,
     redact: {
-      paths: ['req.headers.authorization', 'headers.authorization', 'authorization', 'apiKey', 'password', 'secret'],
+      paths: [
+        'req.headers.authorization',
+        'headers.authorization',
+        'authorization',
+        'apiKey',
+        'password',
+        'secret',
+      ],
       censor: '[redacted]',
     },
     ...(config.LOG_PRETTY
-      ? { transport: { target: 'pino-pretty', options: { colorize: true, ignore: 'pid,hostname', translateTime: 'HH:MM:ss.l' } } }
+      ? {
+          transport: {
+            target: 'pino-pretty',
+            options: { colorize: true, ignore: 'pid,hostname', translateTime: 'HH:MM:ss.l' },
+          },
+        }
       : {}),
   });
 }

@@ -41,7 +41,9 @@ describe('a new ticket', () => {
     expect(replies).toHaveLength(1);
     expect(notes).toHaveLength(1);
     const executions = [];
-    for await (const w of env.client.workflow.list({ query: `WorkflowId = '${workflowIdForTicket(ticketId)}'` })) {
+    for await (const w of env.client.workflow.list({
+      query: `WorkflowId = '${workflowIdForTicket(ticketId)}'`,
+    })) {
       executions.push(w);
     }
     expect(executions).toHaveLength(1);
@@ -58,7 +60,11 @@ describe('a new ticket', () => {
       id: result.replyMessageId,
       channel: 'email',
       from_agent: true,
-      source: { type: 'email', from: { address: 'support@shop.example.com' }, to: [{ address: 'sam@example.net' }] },
+      source: {
+        type: 'email',
+        from: { address: 'support@shop.example.com' },
+        to: [{ address: 'sam@example.net' }],
+      },
       subject: 'Re: Where is my order #1042?',
     });
     expect(reply?.body_text).toContain('Hi Sam,');
@@ -67,7 +73,9 @@ describe('a new ticket', () => {
     const [note] = stack.posted(ticketId).notes;
     expect(note).toMatchObject({ id: result.noteMessageId, channel: 'internal-note', public: false });
     expect(note?.body_text).toContain('Auto-reply sent to sam@example.net');
-    expect(note?.body_text).toContain(`http://localhost:8233/namespaces/default/workflows/gorgias-ticket-${ticketId}`);
+    expect(note?.body_text).toContain(
+      `http://localhost:8233/namespaces/default/workflows/gorgias-ticket-${ticketId}`,
+    );
   });
 
   it('a delivery after the workflow finished is answered "duplicate" and sends nothing', async () => {
@@ -113,7 +121,9 @@ describe('a new ticket', () => {
     const ticketIds = await Promise.all(Array.from({ length: 50 }, () => stack.seedTicket()));
     const answers = (await Promise.all(ticketIds.map(deliverNewTicket))).flat();
     expect(answers.filter((a) => a.status === 202).length).toBeGreaterThanOrEqual(50);
-    expect(answers.every((a) => a.status === 202 || (a.status === 200 && a.data.status === 'duplicate'))).toBe(true);
+    expect(
+      answers.every((a) => a.status === 202 || (a.status === 200 && a.data.status === 'duplicate')),
+    ).toBe(true);
 
     const results = await Promise.all(ticketIds.map((id) => stack.result(id)));
     expect(results.every((r) => r.outcome === 'replied')).toBe(true);
@@ -137,13 +147,20 @@ describe('tickets that get no auto-reply', () => {
 
   it('a ticket opened by an agent is skipped', async () => {
     const reason = await skipReasonFor(() =>
-      stack.seedTicket({}, { from_agent: true, messages: [agentMessage('We noticed a delay on your order.')] }),
+      stack.seedTicket(
+        {},
+        { from_agent: true, messages: [agentMessage('We noticed a delay on your order.')] },
+      ),
     );
     expect(reason).toBe('opened-by-agent');
   });
 
   it('a customer writing from a no-reply or mailer-daemon address is skipped', async () => {
-    for (const address of ['noreply@shop-notifications.com', 'MAILER-DAEMON@mx.example.com', 'do-not-reply@example.com']) {
+    for (const address of [
+      'noreply@shop-notifications.com',
+      'MAILER-DAEMON@mx.example.com',
+      'do-not-reply@example.com',
+    ]) {
       expect(await skipReasonFor(() => stack.seedTicket({ customerEmail: address }))).toBe('no-reply-sender');
     }
   });

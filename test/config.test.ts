@@ -35,7 +35,13 @@ describe('configuration', () => {
     const problems = problemsOf({ PORT: 'eighty', GORGIAS_BASE_URL: 'acme', WEBHOOK_SECRET: 'short' });
     const named = problems.map((p) => p.split(':')[0]);
     expect(named).toEqual(
-      expect.arrayContaining(['PORT', 'GORGIAS_BASE_URL', 'GORGIAS_USERNAME', 'GORGIAS_API_KEY', 'WEBHOOK_SECRET']),
+      expect.arrayContaining([
+        'PORT',
+        'GORGIAS_BASE_URL',
+        'GORGIAS_USERNAME',
+        'GORGIAS_API_KEY',
+        'WEBHOOK_SECRET',
+      ]),
     );
     expect(problems.find((p) => p.startsWith('WEBHOOK_SECRET'))).toMatch(/at least 16 characters/);
     expect(problems.find((p) => p.startsWith('GORGIAS_USERNAME'))).toMatch(/required/);
@@ -45,7 +51,11 @@ describe('configuration', () => {
     const secret = 'tiny-secret';
     const error = (() => {
       try {
-        loadConfig({ ...valid, WEBHOOK_SECRET: secret, GORGIAS_API_KEY: '', TEMPORAL_TLS: secret }, ['webhook', 'gorgias', 'temporal']);
+        loadConfig({ ...valid, WEBHOOK_SECRET: secret, GORGIAS_API_KEY: '', TEMPORAL_TLS: secret }, [
+          'webhook',
+          'gorgias',
+          'temporal',
+        ]);
       } catch (err) {
         return err as Error;
       }

@@ -51,7 +51,13 @@ describe('webhook intake', () => {
 
   it('accepts the whole-context body, ignoring fields it does not know', async () => {
     const answer = await stack.deliver({
-      ticket: { id: 9002, spam: false, subject: 'Hello', customer: { email: 'x@example.org' }, extra: [1, 2] },
+      ticket: {
+        id: 9002,
+        spam: false,
+        subject: 'Hello',
+        customer: { email: 'x@example.org' },
+        extra: [1, 2],
+      },
       message: { channel: 'email', from_agent: false, body_text: 'hi' },
       unknown_field: true,
       event: 'ticket-message-created',
@@ -79,8 +85,16 @@ describe('webhook intake', () => {
   });
 
   it.each([
-    ['an internal note', { ticket: { id: 9100 }, message: { channel: 'internal-note', from_agent: true } }, 'internal-note'],
-    ['a message written by an agent', { ticket: { id: 9101 }, message: { channel: 'email', from_agent: true } }, 'message-from-agent'],
+    [
+      'an internal note',
+      { ticket: { id: 9100 }, message: { channel: 'internal-note', from_agent: true } },
+      'internal-note',
+    ],
+    [
+      'a message written by an agent',
+      { ticket: { id: 9101 }, message: { channel: 'email', from_agent: true } },
+      'message-from-agent',
+    ],
     ['a spam ticket', { ticket: { id: 9102, spam: true } }, 'spam'],
   ])('ignores %s with 200 and the reason, starting nothing', async (_what, body, reason) => {
     const answer = await stack.deliver(body, { event: 'ticket-message-created' });
@@ -91,13 +105,43 @@ describe('webhook intake', () => {
 
   type BadRequest = { body: unknown; headers?: Record<string, string>; event?: string };
   const bad: [string, number, string, BadRequest][] = [
-    ['no Authorization header', 401, 'unauthorized', { body: { ticket_id: 9200 }, headers: { Authorization: '' } }],
-    ['a wrong token', 401, 'unauthorized', { body: { ticket_id: 9201 }, headers: { Authorization: 'Bearer nope-nope-nope-nope' } }],
-    ['a malformed Authorization header', 401, 'unauthorized', { body: { ticket_id: 9202 }, headers: { Authorization: TEST_SECRET } }],
-    ['a form-encoded body', 415, 'unsupported-media-type', { body: 'ticket_id=9203', headers: { 'Content-Type': 'application/x-www-form-urlencoded' } }],
-    ['text/plain', 415, 'unsupported-media-type', { body: '{"ticket_id": 9204}', headers: { 'Content-Type': 'text/plain' } }],
+    [
+      'no Authorization header',
+      401,
+      'unauthorized',
+      { body: { ticket_id: 9200 }, headers: { Authorization: '' } },
+    ],
+    [
+      'a wrong token',
+      401,
+      'unauthorized',
+      { body: { ticket_id: 9201 }, headers: { Authorization: 'Bearer nope-nope-nope-nope' } },
+    ],
+    [
+      'a malformed Authorization header',
+      401,
+      'unauthorized',
+      { body: { ticket_id: 9202 }, headers: { Authorization: TEST_SECRET } },
+    ],
+    [
+      'a form-encoded body',
+      415,
+      'unsupported-media-type',
+      { body: 'ticket_id=9203', headers: { 'Content-Type': 'application/x-www-form-urlencoded' } },
+    ],
+    [
+      'text/plain',
+      415,
+      'unsupported-media-type',
+      { body: '{"ticket_id": 9204}', headers: { 'Content-Type': 'text/plain' } },
+    ],
     ['invalid JSON', 400, 'bad-request-body', { body: '{"ticket_id": 9205', headers: {} }],
-    ['a body over 1 MB', 413, 'bad-request-body', { body: { ticket_id: 9206, padding: 'x'.repeat(1_100_000) } }],
+    [
+      'a body over 1 MB',
+      413,
+      'bad-request-body',
+      { body: { ticket_id: 9206, padding: 'x'.repeat(1_100_000) } },
+    ],
     ['no ticket id', 400, 'invalid-delivery', { body: { event: 'ticket-created' } }],
     ['ticket id zero', 400, 'invalid-delivery', { body: { ticket_id: 0 } }],
     ['a negative ticket id', 400, 'invalid-delivery', { body: { ticket_id: '-5' } }],
@@ -106,7 +150,12 @@ describe('webhook intake', () => {
     ['a huge ticket id', 400, 'invalid-delivery', { body: { ticket_id: '123456789012345678901234567890' } }],
     ['an array body', 400, 'invalid-delivery', { body: [{ ticket_id: 9207 }] }],
     ['an unknown trigger', 400, 'invalid-delivery', { body: { ticket_id: 9208 }, event: 'ticket-exploded' }],
-    ['ticket_id and ticket.id that disagree', 400, 'invalid-delivery', { body: { ticket_id: 9209, ticket: { id: 9210 } } }],
+    [
+      'ticket_id and ticket.id that disagree',
+      400,
+      'invalid-delivery',
+      { body: { ticket_id: 9209, ticket: { id: 9210 } } },
+    ],
     ['an unrendered template variable', 400, 'invalid-delivery', { body: { ticket_id: '{{ticket.id}}' } }],
   ];
 
@@ -165,7 +214,11 @@ describe('webhook intake without Temporal', () => {
 
   it('answers 503 within a few seconds so Gorgias retries later', async () => {
     const started = Date.now();
-    const answer = await axios.post(`${url}/webhooks/gorgias`, { ticket_id: 1 }, { headers: auth, validateStatus: () => true });
+    const answer = await axios.post(
+      `${url}/webhooks/gorgias`,
+      { ticket_id: 1 },
+      { headers: auth, validateStatus: () => true },
+    );
     expect(answer.status).toBe(503);
     expect(answer.data.error).toBe('temporal-unavailable');
     expect(answer.headers['retry-after']).toBe('5');

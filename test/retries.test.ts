@@ -80,7 +80,11 @@ describe('talking to Gorgias when it fails', () => {
 
 describe('classifying Gorgias failures', () => {
   it('a 429 becomes a retryable failure that waits for the Retry-After Gorgias sent', async () => {
-    const sandbox = await startSandbox({ username: 'u', apiKey: 'k', rateLimit: { capacity: 1, drainPerSecond: 0.25 } });
+    const sandbox = await startSandbox({
+      username: 'u',
+      apiKey: 'k',
+      rateLimit: { capacity: 1, drainPerSecond: 0.25 },
+    });
     try {
       const client = new GorgiasClient({ baseUrl: sandbox.url, username: 'u', apiKey: 'k', timeoutMs: 2000 });
       await expect(client.getTicket(1)).rejects.toMatchObject({ kind: 'permanent', status: 404 });
@@ -92,7 +96,11 @@ describe('classifying Gorgias failures', () => {
       expect(waitMs).toBeLessThanOrEqual(4000);
 
       const failure = toActivityFailure(limited as GorgiasRequestError);
-      expect(failure).toMatchObject({ type: 'GorgiasRateLimited', nonRetryable: false, nextRetryDelay: waitMs });
+      expect(failure).toMatchObject({
+        type: 'GorgiasRateLimited',
+        nonRetryable: false,
+        nextRetryDelay: waitMs,
+      });
     } finally {
       await sandbox.close();
     }
@@ -106,12 +114,19 @@ describe('classifying Gorgias failures', () => {
     [401, 'GorgiasRejected', true],
     [404, 'GorgiasRejected', true],
   ])('HTTP %i becomes %s (non-retryable: %s)', (status, type, nonRetryable) => {
-    const failure = toActivityFailure(new GorgiasRequestError(status >= 500 || status === 408 ? 'retryable' : 'permanent', 'x', status));
+    const failure = toActivityFailure(
+      new GorgiasRequestError(status >= 500 || status === 408 ? 'retryable' : 'permanent', 'x', status),
+    );
     expect(failure).toMatchObject({ type, nonRetryable });
   });
 
   it('a connection error is retryable and its message carries no credentials', async () => {
-    const client = new GorgiasClient({ baseUrl: 'http://127.0.0.1:1', username: 'bot@x.com', apiKey: 'secret-key-123', timeoutMs: 1000 });
+    const client = new GorgiasClient({
+      baseUrl: 'http://127.0.0.1:1',
+      username: 'bot@x.com',
+      apiKey: 'secret-key-123',
+      timeoutMs: 1000,
+    });
     const error = await client.getTicket(1).catch((err: unknown) => err);
     expect(error).toMatchObject({ kind: 'retryable' });
     expect(String((error as Error).message)).not.toContain('secret-key-123');

@@ -27,11 +27,17 @@ describe('finding the Temporal CLI', () => {
   });
 
   it('then a temporal on PATH', () => {
-    expect(findTemporalCli({ searchPath: `/nonexistent:${join(root, 'bin')}`, cacheDir })).toEqual({ path: onPath, source: 'path' });
+    expect(findTemporalCli({ searchPath: `/nonexistent:${join(root, 'bin')}`, cacheDir })).toEqual({
+      path: onPath,
+      source: 'path',
+    });
   });
 
   it('then the binary an earlier run cached outside the repo', () => {
-    expect(findTemporalCli({ searchPath: '/nonexistent', cacheDir })).toEqual({ path: cached, source: 'cache' });
+    expect(findTemporalCli({ searchPath: '/nonexistent', cacheDir })).toEqual({
+      path: cached,
+      source: 'cache',
+    });
   });
 
   it('finds nothing (so the caller builds or downloads) when none exists', () => {
@@ -39,10 +45,14 @@ describe('finding the Temporal CLI', () => {
   });
 
   it('says clearly when an explicit path is wrong', () => {
-    expect(() => findTemporalCli({ explicitPath: join(root, 'missing') })).toThrow(/TEMPORAL_CLI_PATH points to .*missing/);
+    expect(() => findTemporalCli({ explicitPath: join(root, 'missing') })).toThrow(
+      /TEMPORAL_CLI_PATH points to .*missing/,
+    );
   });
 
   it('keeps its cache under XDG_CACHE_HOME, outside the repository', () => {
-    expect(defaultCacheDir({ XDG_CACHE_HOME: '/var/cache/me' })).toBe('/var/cache/me/gorgias-autoreply/temporal-cli-v1.5.1');
+    expect(defaultCacheDir({ XDG_CACHE_HOME: '/var/cache/me' })).toBe(
+      '/var/cache/me/gorgias-autoreply/temporal-cli-v1.5.1',
+    );
   });
 });

@@ -79,7 +79,9 @@ export function createActivities({ gorgias, reply, sender, temporalUiUrl }: Acti
       const customer = ticket.customer;
       const from = ticket.lastCustomerMessage?.supportAddress;
       if (!customer?.email || !from) {
-        throw ApplicationFailure.nonRetryable('The ticket has no customer email or support address to reply from');
+        throw ApplicationFailure.nonRetryable(
+          'The ticket has no customer email or support address to reply from',
+        );
       }
       const content = renderReply(reply, ticket);
       const message = await postOnce(ticket.ticketId, {
@@ -91,13 +93,17 @@ export function createActivities({ gorgias, reply, sender, temporalUiUrl }: Acti
         source: {
           type: 'email',
           from: from.name ? { address: from.address, name: from.name } : { address: from.address },
-          to: [customer.name ? { address: customer.email, name: customer.name } : { address: customer.email }],
+          to: [
+            customer.name ? { address: customer.email, name: customer.name } : { address: customer.email },
+          ],
         },
         subject: content.subject,
         body_text: content.bodyText,
         body_html: content.bodyHtml,
         external_id: externalIds.reply(ticket.ticketId),
-        ...(ticket.lastCustomerMessage?.integrationId ? { integration_id: ticket.lastCustomerMessage.integrationId } : {}),
+        ...(ticket.lastCustomerMessage?.integrationId
+          ? { integration_id: ticket.lastCustomerMessage.integrationId }
+          : {}),
       });
       return {
         messageId: message.id,
@@ -108,7 +114,13 @@ export function createActivities({ gorgias, reply, sender, temporalUiUrl }: Acti
       };
     },
 
-    async addInternalNote({ ticketId, reply: sent }: { ticketId: number; reply: SentReply }): Promise<{ messageId: number }> {
+    async addInternalNote({
+      ticketId,
+      reply: sent,
+    }: {
+      ticketId: number;
+      reply: SentReply;
+    }): Promise<{ messageId: number }> {
       const info = Context.current().info;
       const workflowId = info.workflowExecution?.workflowId ?? workflowIdForTicket(ticketId);
       const traceUrl = workflowUiUrl(temporalUiUrl, info.namespace, workflowId);

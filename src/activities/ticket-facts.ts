@@ -41,7 +41,9 @@ export function ticketFacts(ticket: Ticket): TicketFacts {
       ? {
           id: last.id,
           integrationId: last.integration_id ?? null,
-          supportAddress: supportAddress ? { address: supportAddress.address, name: supportAddress.name ?? null } : null,
+          supportAddress: supportAddress
+            ? { address: supportAddress.address, name: supportAddress.name ?? null }
+            : null,
           subject: last.subject ?? null,
         }
       : null,

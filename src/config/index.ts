@@ -32,7 +32,9 @@ const temporalSchema = z.object({
   TEMPORAL_TLS_CLIENT_KEY_PATH: optionalString,
   TEMPORAL_TLS_SERVER_NAME: optionalString,
   /** Base URL of the Temporal Web UI, used for trace links in notes and logs. */
-  TEMPORAL_UI_URL: z.url({ message: 'must be a URL such as http://localhost:8233' }).default('http://localhost:8233'),
+  TEMPORAL_UI_URL: z
+    .url({ message: 'must be a URL such as http://localhost:8233' })
+    .default('http://localhost:8233'),
 });
 
 const webhookSchema = z.object({
@@ -47,7 +49,9 @@ const webhookSchema = z.object({
 
 const gorgiasSchema = z.object({
   GORGIAS_BASE_URL: z.url({ message: 'must be the account URL, e.g. https://acme.gorgias.com' }),
-  GORGIAS_USERNAME: z.string({ message: 'is required: the email of the Gorgias user who owns the API key' }).min(1),
+  GORGIAS_USERNAME: z
+    .string({ message: 'is required: the email of the Gorgias user who owns the API key' })
+    .min(1),
   GORGIAS_API_KEY: z.string({ message: 'is required: a Gorgias REST API key' }).min(1),
   /** The helpdesk user the reply is sent as; defaults to the user identified by GORGIAS_USERNAME. */
   GORGIAS_SENDER_USER_ID: z.coerce.number().int().positive().optional(),
@@ -77,11 +81,24 @@ const loggingSchema = z.object({
   LOG_PRETTY: flag(false),
 });
 
+/** Settings of `npm start`, which runs the whole stack on one machine. */
+const localSchema = z.object({
+  /** A Temporal CLI to run instead of looking one up (PATH, cache) or building it. */
+  TEMPORAL_CLI_PATH: optionalString,
+  TEMPORAL_DEV_PORT: port(7233),
+  TEMPORAL_UI_PORT: port(8233),
+  /** SQLite file that keeps the dev server's workflows across restarts. */
+  TEMPORAL_DB_FILE: z.string().min(1).default('.data/temporal.db'),
+  SANDBOX_PORT: port(4010),
+  SANDBOX_RATE_LIMIT: flag(true),
+});
+
 export type TemporalConfig = z.infer<typeof temporalSchema>;
 export type WebhookConfig = z.infer<typeof webhookSchema>;
 export type GorgiasConfig = z.infer<typeof gorgiasSchema>;
 export type ReplyConfig = z.infer<typeof replySchema>;
 export type LoggingConfig = z.infer<typeof loggingSchema>;
+export type LocalConfig = z.infer<typeof localSchema>;
 
 const sections = {
   temporal: temporalSchema,
@@ -89,6 +106,7 @@ const sections = {
   gorgias: gorgiasSchema,
   reply: replySchema,
   logging: loggingSchema,
+  local: localSchema,
 };
 type Sections = typeof sections;
 export type SectionName = keyof Sections;
@@ -149,7 +167,9 @@ function temporalTlsProblems(t: TemporalConfig): string[] {
 
 /** The values of the secret variables present in an environment, for scrubbing output in tests and logs. */
 export function secretValues(env: Record<string, string | undefined>): string[] {
-  return SECRET_VARIABLES.map((name) => env[name]).filter((v): v is string => typeof v === 'string' && v.length > 0);
+  return SECRET_VARIABLES.map((name) => env[name]).filter(
+    (v): v is string => typeof v === 'string' && v.length > 0,
+  );
 }
 
 /** The process environment, with a `.env` file in the working directory filled in underneath it. */

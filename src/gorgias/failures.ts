@@ -68,7 +68,8 @@ export function classifyFailure(err: unknown, what: string): GorgiasRequestError
     if (response) {
       const kind = kindForStatus(response.status);
       const reason = describeBody(response.data);
-      const retryAfterMs = kind === 'rate-limited' ? parseRetryAfter(response.headers['retry-after']) : undefined;
+      const retryAfterMs =
+        kind === 'rate-limited' ? parseRetryAfter(response.headers['retry-after']) : undefined;
       return new GorgiasRequestError(
         kind,
         `${what} failed: HTTP ${response.status}${reason ? ` (${reason})` : ''}`,

@@ -83,9 +83,7 @@ export type Ticket = z.infer<typeof ticketSchema>;
 
 export const messageListSchema = z.object({
   data: z.array(messageSchema),
-  meta: z
-    .object({ next_cursor: nullableString, prev_cursor: nullableString })
-    .nullish(),
+  meta: z.object({ next_cursor: nullableString, prev_cursor: nullableString }).nullish(),
 });
 
 // ---- Request bodies (strict: unknown fields are a 400 at Gorgias) ----

@@ -53,7 +53,10 @@ export function createIntakeApp(deps: IntakeDependencies): express.Express {
   });
 
   const log = (outcome: Outcome, fields: Record<string, unknown>) =>
-    logger[outcome === 'rejected' || outcome === 'unavailable' ? 'warn' : 'info']({ outcome, ...fields }, `webhook ${outcome}`);
+    logger[outcome === 'rejected' || outcome === 'unavailable' ? 'warn' : 'info'](
+      { outcome, ...fields },
+      `webhook ${outcome}`,
+    );
 
   app.post(
     WEBHOOK_PATH,
@@ -97,7 +100,10 @@ export function createIntakeApp(deps: IntakeDependencies): express.Express {
         }
         log('unavailable', { ...fields, error: err instanceof Error ? err.message : String(err) });
         res.set('Retry-After', '5');
-        answer(res, 503, { error: 'temporal-unavailable', message: 'The delivery was not recorded; retry later' });
+        answer(res, 503, {
+          error: 'temporal-unavailable',
+          message: 'The delivery was not recorded; retry later',
+        });
       }
     },
   );
@@ -122,19 +128,20 @@ export function createIntakeApp(deps: IntakeDependencies): express.Express {
  * history. A finished workflow is never started again for the same ticket (REJECT_DUPLICATE), so a late
  * delivery cannot cause a second reply. Resolves once Temporal has persisted the delivery.
  */
-async function handToTemporal(deps: IntakeDependencies, delivery: WebhookDelivery, workflowId: string): Promise<void> {
+async function handToTemporal(
+  deps: IntakeDependencies,
+  delivery: WebhookDelivery,
+  workflowId: string,
+): Promise<void> {
   const { client } = deps;
   await client.withDeadline(Date.now() + deps.temporalTimeoutMs, () =>
-    client.workflow.signalWithStart<typeof ticketWorkflow, [TicketDelivery]>(
-      'ticketWorkflow',
-      {
-        workflowId,
-        taskQueue: deps.taskQueue,
-        args: [{ ticketId: delivery.ticketId }],
-        signal: deliverySignal,
-        signalArgs: [{ trigger: delivery.trigger, receivedAt: new Date().toISOString() }],
-        workflowIdReusePolicy: 'REJECT_DUPLICATE',
-      },
-    ),
+    client.workflow.signalWithStart<typeof ticketWorkflow, [TicketDelivery]>('ticketWorkflow', {
+      workflowId,
+      taskQueue: deps.taskQueue,
+      args: [{ ticketId: delivery.ticketId }],
+      signal: deliverySignal,
+      signalArgs: [{ trigger: delivery.trigger, receivedAt: new Date().toISOString() }],
+      workflowIdReusePolicy: 'REJECT_DUPLICATE',
+    }),
   );
 }

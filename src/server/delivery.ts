@@ -37,7 +37,11 @@ export const deliveryBodySchema = z
   )
   .superRefine((body, ctx) => {
     if (body.ticket_id === undefined && body.ticket === undefined) {
-      ctx.addIssue({ code: 'custom', path: ['ticket_id'], message: 'is required (or send the whole ticket as "ticket")' });
+      ctx.addIssue({
+        code: 'custom',
+        path: ['ticket_id'],
+        message: 'is required (or send the whole ticket as "ticket")',
+      });
     }
     if (body.ticket_id !== undefined && body.ticket !== undefined && body.ticket_id !== body.ticket.id) {
       ctx.addIssue({ code: 'custom', path: ['ticket_id'], message: 'does not match ticket.id' });
@@ -58,7 +62,8 @@ export interface WebhookDelivery {
 
 export type DeliveryProblem = { path: string; message: string };
 
-export type ParsedDelivery = { ok: true; delivery: WebhookDelivery } | { ok: false; problems: DeliveryProblem[] };
+export type ParsedDelivery =
+  { ok: true; delivery: WebhookDelivery } | { ok: false; problems: DeliveryProblem[] };
 
 function problemsOf(error: z.ZodError, prefix: string): DeliveryProblem[] {
   return error.issues.map((issue) => ({
@@ -79,7 +84,10 @@ export function parseDelivery(body: unknown, query: unknown): ParsedDelivery {
     const fromQuery = parsedQuery.data.event;
     const fromBody = parsedBody.data.event;
     if (fromQuery && fromBody && fromQuery !== fromBody) {
-      problems.push({ path: 'event', message: `the body says "${fromBody}" but the URL says "${fromQuery}"` });
+      problems.push({
+        path: 'event',
+        message: `the body says "${fromBody}" but the URL says "${fromQuery}"`,
+      });
     }
   }
   if (!parsedBody.success || !parsedQuery.success || problems.length > 0) return { ok: false, problems };

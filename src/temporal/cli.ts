@@ -82,7 +82,9 @@ export async function buildTemporalCli(options: LocateOptions = {}): Promise<Loc
   }
   const cacheDir = options.cacheDir ?? defaultCacheDir();
   mkdirSync(cacheDir, { recursive: true });
-  log(`Building the Temporal CLI ${TEMPORAL_CLI_VERSION} from source into ${cacheDir} (first time only; takes minutes)...`);
+  log(
+    `Building the Temporal CLI ${TEMPORAL_CLI_VERSION} from source into ${cacheDir} (first time only; takes minutes)...`,
+  );
   const started = Date.now();
   await new Promise<void>((resolve, reject) => {
     const child = spawn('go', ['install', '-v', CLI_MODULE], {

@@ -21,7 +21,14 @@ export function connectionOptions(config: TemporalConfig): ConnectionOptions & N
   return {
     address: config.TEMPORAL_ADDRESS,
     ...(useTls
-      ? { tls: { ...mtls, ...(config.TEMPORAL_TLS_SERVER_NAME ? { serverNameOverride: config.TEMPORAL_TLS_SERVER_NAME } : {}) } }
+      ? {
+          tls: {
+            ...mtls,
+            ...(config.TEMPORAL_TLS_SERVER_NAME
+              ? { serverNameOverride: config.TEMPORAL_TLS_SERVER_NAME }
+              : {}),
+          },
+        }
       : {}),
     ...(config.TEMPORAL_API_KEY ? { apiKey: config.TEMPORAL_API_KEY } : {}),
   };

@@ -29,9 +29,17 @@ export async function startDevServer(options: DevServerOptions): Promise<Running
   const ip = options.ip ?? '127.0.0.1';
   const uiUrl = `http://localhost:${options.uiPort}`;
   if (!options.cli) {
-    (options.log ?? console.error)('No Temporal CLI found and no Go to build one: downloading it through the Temporal SDK...');
+    (options.log ?? console.error)(
+      'No Temporal CLI found and no Go to build one: downloading it through the Temporal SDK...',
+    );
     const env = await TestWorkflowEnvironment.createLocal({
-      server: { dbFilename: options.dbFilename, port: options.port, uiPort: options.uiPort, ip, namespace: options.namespace },
+      server: {
+        dbFilename: options.dbFilename,
+        port: options.port,
+        uiPort: options.uiPort,
+        ip,
+        namespace: options.namespace,
+      },
     });
     return { address: env.address, uiUrl, stop: () => env.teardown() };
   }
@@ -39,13 +47,20 @@ export async function startDevServer(options: DevServerOptions): Promise<Running
   const child = spawn(
     options.cli.path,
     [
-      'server', 'start-dev',
-      '--ip', ip,
-      '--port', String(options.port),
-      '--ui-port', String(options.uiPort),
-      '--db-filename', options.dbFilename,
-      '--namespace', options.namespace,
-      '--log-level', 'warn',
+      'server',
+      'start-dev',
+      '--ip',
+      ip,
+      '--port',
+      String(options.port),
+      '--ui-port',
+      String(options.uiPort),
+      '--db-filename',
+      options.dbFilename,
+      '--namespace',
+      options.namespace,
+      '--log-level',
+      'warn',
     ],
     { stdio: ['ignore', 'ignore', 'pipe'] },
   );

@@ -21,7 +21,11 @@ export function gorgiasClientFrom(config: Config<'gorgias'>): GorgiasClient {
 }
 
 /** The worker runs the ticket workflows and their Gorgias activities. */
-export function createAutoReplyWorker({ connection, config, workflowBundle }: AutoReplyWorkerOptions): Promise<Worker> {
+export function createAutoReplyWorker({
+  connection,
+  config,
+  workflowBundle,
+}: AutoReplyWorkerOptions): Promise<Worker> {
   const { temporal, gorgias, reply } = config;
   return Worker.create({
     connection,

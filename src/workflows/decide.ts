@@ -42,7 +42,8 @@ export type SkipReason =
 export type Decision = { reply: true } | { reply: false; reason: SkipReason };
 
 /** Local parts of automatic senders: answering them risks a mail loop and reaches nobody. */
-const AUTOMATED_LOCAL_PART = /^(no[-_.]?reply|do[-_.]?not[-_.]?reply|mailer[-_.]?daemon|postmaster|bounces?)([-+_.].*)?$/i;
+const AUTOMATED_LOCAL_PART =
+  /^(no[-_.]?reply|do[-_.]?not[-_.]?reply|mailer[-_.]?daemon|postmaster|bounces?)([-+_.].*)?$/i;
 
 export function isAutomatedAddress(email: string): boolean {
   const localPart = email.trim().split('@')[0] ?? '';

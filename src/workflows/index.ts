@@ -4,7 +4,13 @@ import type { createActivities } from '../activities';
 import { decideAutoReply, type SkipReason } from './decide';
 
 export { workflowIdForTicket } from './ids';
-export { decideAutoReply, isAutomatedAddress, type TicketFacts, type SkipReason, type Decision } from './decide';
+export {
+  decideAutoReply,
+  isAutomatedAddress,
+  type TicketFacts,
+  type SkipReason,
+  type Decision,
+} from './decide';
 
 /** Gorgias HTTP-integration triggers (shared/reference/gorgias-api.md §1.3). */
 export const TRIGGERS = [
@@ -45,7 +51,6 @@ export interface TicketWorkflowState {
 export const deliverySignal = defineSignal<[TicketDelivery]>('delivery');
 export const stateQuery = defineQuery<TicketWorkflowState>('state');
 
-
 const gorgias = proxyActivities<ReturnType<typeof createActivities>>({
   // Per attempt, a little above the HTTP client's timeout (GORGIAS_HTTP_TIMEOUT_MS, 10 s by default),
   // leaving room for the idempotency look-up a retried send makes first.
@@ -72,7 +77,12 @@ export async function ticketWorkflow({ ticketId }: TicketWorkflowInput): Promise
   state.phase = 'adding-note';
   const note = await gorgias.addInternalNote({ ticketId, reply });
 
-  return finish(state, { outcome: 'replied', ticketId, replyMessageId: reply.messageId, noteMessageId: note.messageId });
+  return finish(state, {
+    outcome: 'replied',
+    ticketId,
+    replyMessageId: reply.messageId,
+    noteMessageId: note.messageId,
+  });
 }
 
 function finish(state: TicketWorkflowState, result: AutoReplyResult): AutoReplyResult {

@@ -40,7 +40,15 @@ export class TestStack {
   ) {}
 
   static async start(env: TestWorkflowEnvironment, options: StackOptions = {}): Promise<TestStack> {
-    const sandbox = await startSandbox({ username: USERNAME, apiKey: API_KEY, rateLimit: false, port: 0, ...options.sandbox });
+    const sandbox = await startSandbox({
+      username: USERNAME,
+      apiKey: API_KEY,
+      rateLimit: false,
+      port: 0,
+      // Stacks may share one Temporal server: their ticket ids (and so workflow ids) must not meet.
+      firstTicketId: 1_000_000 + Math.floor(Math.random() * 1_000_000_000),
+      ...options.sandbox,
+    });
     const taskQueue = `test-${Math.random().toString(36).slice(2)}`;
     const config = loadConfig(
       {
@@ -78,7 +86,12 @@ export class TestStack {
       });
       running = worker.run();
     }
-    const gorgias = new GorgiasClient({ baseUrl: sandbox.url, username: USERNAME, apiKey: API_KEY, timeoutMs: 5000 });
+    const gorgias = new GorgiasClient({
+      baseUrl: sandbox.url,
+      username: USERNAME,
+      apiKey: API_KEY,
+      timeoutMs: 5000,
+    });
     return new TestStack(env, sandbox, gorgias, config, intakeUrl, server, worker, running);
   }
 
@@ -91,7 +104,11 @@ export class TestStack {
   deliver(body: unknown, options: { event?: string; headers?: Record<string, string> } = {}) {
     const query = options.event ? `?event=${encodeURIComponent(options.event)}` : '';
     return axios.post(`${this.intakeUrl}${WEBHOOK_PATH}${query}`, body, {
-      headers: { Authorization: `Bearer ${TEST_SECRET}`, 'Content-Type': 'application/json', ...options.headers },
+      headers: {
+        Authorization: `Bearer ${TEST_SECRET}`,
+        'Content-Type': 'application/json',
+        ...options.headers,
+      },
       validateStatus: () => true,
       transformRequest: typeof body === 'string' ? [(d) => d] : undefined,
     });

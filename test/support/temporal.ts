@@ -1,5 +1,10 @@
 import { TestWorkflowEnvironment } from '@temporalio/testing';
-import { bundleWorkflowCode, DefaultLogger, Runtime, type WorkflowBundleWithSourceMap } from '@temporalio/worker';
+import {
+  bundleWorkflowCode,
+  DefaultLogger,
+  Runtime,
+  type WorkflowBundleWithSourceMap,
+} from '@temporalio/worker';
 
 // Worker state changes are noise in test output; warnings and errors still show.
 Runtime.install({ logger: new DefaultLogger('WARN') });
@@ -14,7 +19,10 @@ export function createTemporalEnv(): Promise<TestWorkflowEnvironment> {
   }
   const path = process.env.TEMPORAL_CLI_PATH;
   return TestWorkflowEnvironment.createLocal({
-    server: { ...(path ? { executable: { type: 'existing-path', path } } : {}), log: { format: 'pretty', level: 'error' } },
+    server: {
+      ...(path ? { executable: { type: 'existing-path', path } } : {}),
+      log: { format: 'pretty', level: 'error' },
+    },
   });
 }
 
@@ -22,9 +30,19 @@ let bundle: Promise<WorkflowBundleWithSourceMap> | undefined;
 
 /** The workflow code, bundled once per test file. */
 export function workflowBundle(): Promise<WorkflowBundleWithSourceMap> {
-  bundle ??= bundleWorkflowCode({ workflowsPath: require.resolve('../../src/workflows'), logger: quietBundlerLogger });
+  bundle ??= bundleWorkflowCode({
+    workflowsPath: require.resolve('../../src/workflows'),
+    logger: quietBundlerLogger,
+  });
   return bundle;
 }
 
 const noop = () => undefined;
-const quietBundlerLogger = { trace: noop, debug: noop, info: noop, warn: noop, error: console.error, log: noop };
+const quietBundlerLogger = {
+  trace: noop,
+  debug: noop,
+  info: noop,
+  warn: noop,
+  error: console.error,
+  log: noop,
+};

@@ -1,0 +1,159 @@
+import { randomBytes } from 'node:crypto';
+import type { Server } from 'node:http';
+import { Client } from '@temporalio/client';
+import { loadConfig, readEnvironment } from '../config';
+import { createLogger } from '../logging';
+import { startSandbox } from '../sandbox';
+import { createIntakeApp, WEBHOOK_PATH } from '../server/app';
+import { ensureTemporalCli } from '../temporal/cli';
+import { connectWorker, lazyClientConnection } from '../temporal/connection';
+import { startDevServer } from '../temporal/dev-server';
+import { createAutoReplyWorker } from '../worker';
+import { writeLocalStack } from './local-stack';
+
+/**
+ * `npm start`: the whole service on one machine. A Temporal dev server (state in .data/, Web UI on 8233)
+ * unless TEMPORAL_ADDRESS names one; the Gorgias sandbox unless GORGIAS_BASE_URL names a real account;
+ * then a worker and the webhook server. Ctrl-C stops everything, in reverse order.
+ */
+
+const SANDBOX_USERNAME = 'autoreply@example.com';
+const SANDBOX_API_KEY = 'sandbox-api-key';
+
+const say = (line = '') => process.stdout.write(`${line}\n`);
+
+async function run(): Promise<void> {
+  const env = { ...readEnvironment() };
+  env.LOG_PRETTY ??= 'true';
+  const { local, logging } = loadConfig(env, ['local', 'logging']);
+  const logger = createLogger(logging, 'start');
+  const stops: (() => Promise<void>)[] = [];
+  const stopAll = async () => {
+    for (const stop of stops.reverse())
+      await stop().catch((err) => logger.error({ err }, 'error while stopping'));
+  };
+
+  try {
+    const generatedSecret = !env.WEBHOOK_SECRET;
+    env.WEBHOOK_SECRET ||= randomBytes(24).toString('hex');
+
+    if (!env.TEMPORAL_ADDRESS) {
+      const cli = await ensureTemporalCli({
+        explicitPath: local.TEMPORAL_CLI_PATH,
+        searchPath: env.PATH,
+        log: (line) => say(`[temporal] ${line}`),
+      });
+      say(
+        cli
+          ? `[temporal] Using the Temporal CLI at ${cli.path} (${cli.source})`
+          : '[temporal] No CLI: using the SDK download',
+      );
+      const devServer = await startDevServer({
+        cli,
+        port: local.TEMPORAL_DEV_PORT,
+        uiPort: local.TEMPORAL_UI_PORT,
+        dbFilename: local.TEMPORAL_DB_FILE,
+        namespace: env.TEMPORAL_NAMESPACE || 'default',
+        log: (line) => say(`[temporal] ${line}`),
+      });
+      stops.push(() => devServer.stop());
+      env.TEMPORAL_ADDRESS = devServer.address;
+      env.TEMPORAL_UI_URL ||= devServer.uiUrl;
+    }
+
+    let sandboxCredentials: { url: string; username: string; apiKey: string } | null = null;
+    if (!env.GORGIAS_BASE_URL) {
+      env.GORGIAS_USERNAME ||= SANDBOX_USERNAME;
+      env.GORGIAS_API_KEY ||= SANDBOX_API_KEY;
+      const sandbox = await startSandbox({
+        port: local.SANDBOX_PORT,
+        username: env.GORGIAS_USERNAME,
+        apiKey: env.GORGIAS_API_KEY,
+        // The sandbox forgets its tickets on restart but the dev server keeps its workflows: ids that follow
+        // the clock never meet an earlier run's workflow.
+        firstTicketId: Math.floor(Date.now() / 1000) - 1_700_000_000,
+        ...(local.SANDBOX_RATE_LIMIT ? {} : { rateLimit: false }),
+      });
+      stops.push(() => sandbox.close());
+      env.GORGIAS_BASE_URL = sandbox.url;
+      sandboxCredentials = { url: sandbox.url, username: env.GORGIAS_USERNAME, apiKey: env.GORGIAS_API_KEY };
+    }
+
+    const config = loadConfig(env, ['temporal', 'webhook', 'gorgias', 'reply', 'logging']);
+    const { temporal, webhook } = config;
+
+    const workerConnection = await connectWorker(temporal);
+    stops.push(() => workerConnection.close());
+    const worker = await createAutoReplyWorker({ connection: workerConnection, config });
+    const workerRun = worker.run();
+    stops.push(async () => {
+      // The SDK may already be shutting the worker down on the same signal.
+      if (worker.getState() === 'RUNNING') worker.shutdown();
+      await workerRun;
+    });
+
+    const clientConnection = lazyClientConnection(temporal);
+    stops.push(() => clientConnection.close());
+    const app = createIntakeApp({
+      client: new Client({ connection: clientConnection, namespace: temporal.TEMPORAL_NAMESPACE }),
+      taskQueue: temporal.TEMPORAL_TASK_QUEUE,
+      webhookSecret: webhook.WEBHOOK_SECRET,
+      temporalTimeoutMs: webhook.WEBHOOK_TEMPORAL_TIMEOUT_MS,
+      temporalUiUrl: temporal.TEMPORAL_UI_URL,
+      logger: createLogger(config.logging, 'webhook-server'),
+    });
+    const server = await new Promise<Server>((resolve, reject) => {
+      const s = app.listen(webhook.PORT, webhook.HOST, () => resolve(s)).once('error', reject);
+    });
+    stops.push(() => new Promise<void>((resolve) => server.close(() => resolve())));
+
+    const webhookUrl = `http://localhost:${webhook.PORT}${WEBHOOK_PATH}`;
+    writeLocalStack({
+      webhookUrl,
+      webhookSecret: webhook.WEBHOOK_SECRET,
+      temporalAddress: temporal.TEMPORAL_ADDRESS,
+      namespace: temporal.TEMPORAL_NAMESPACE,
+      uiUrl: temporal.TEMPORAL_UI_URL,
+      sandbox: sandboxCredentials,
+    });
+
+    say();
+    say('gorgias-autoreply is running');
+    say(`  Webhook URL      ${webhookUrl}?event=ticket-created`);
+    say(
+      `  Webhook token    Authorization: Bearer ${generatedSecret ? webhook.WEBHOOK_SECRET : '<your WEBHOOK_SECRET>'}`,
+    );
+    if (generatedSecret) say('                   (generated for this run; set WEBHOOK_SECRET to keep one)');
+    say(`  Temporal Web UI  ${temporal.TEMPORAL_UI_URL}/namespaces/${temporal.TEMPORAL_NAMESPACE}/workflows`);
+    say(`  Temporal server  ${temporal.TEMPORAL_ADDRESS}`);
+    if (sandboxCredentials) {
+      const key = sandboxCredentials.apiKey === SANDBOX_API_KEY ? SANDBOX_API_KEY : '<your GORGIAS_API_KEY>';
+      say(
+        `  Gorgias sandbox  ${sandboxCredentials.url}  (user ${sandboxCredentials.username}, API key ${key})`,
+      );
+    } else {
+      say(`  Gorgias          ${config.gorgias.GORGIAS_BASE_URL}`);
+    }
+    say('  Try it           npm run demo   (in another terminal)');
+    say('  Stop             Ctrl-C');
+    say();
+  } catch (err) {
+    await stopAll();
+    throw err;
+  }
+
+  let stopping = false;
+  const shutdown = (signal: NodeJS.Signals) => {
+    if (stopping) return;
+    stopping = true;
+    say(`\n${signal}: stopping the webhook server, the worker, the sandbox and the dev server...`);
+    void stopAll().then(() => process.exit(0));
+  };
+  process.on('SIGINT', shutdown);
+  process.on('SIGTERM', shutdown);
+}
+
+run().catch((err) => {
+  console.error(err instanceof Error ? err.message : err);
+  process.exit(1);
+});

@@ -1,0 +1,78 @@
+/**
+ * The Gorgias rate limit (reference §4.1): a leaky bucket that drains continuously. Each admitted request
+ * adds one unit; a request that would overflow the bucket is refused until enough has drained.
+ */
+
+export interface LeakyBucketOptions {
+  capacity: number;
+  drainPerSecond: number;
+}
+
+export interface BucketReading {
+  /** Units in the bucket, rounded up, as Gorgias shows them in `X-Gorgias-Account-Api-Call-Limit`. */
+  used: number;
+  capacity: number;
+  /** Whole seconds until one more request fits (0 when it fits now). */
+  retryAfterSeconds: number;
+}
+
+export interface Admission extends BucketReading {
+  admitted: boolean;
+}
+
+// Draining by fractions of a unit accumulates float noise; without rounding, 39.0000000001 would read as 40.
+const PRECISION = 1e9;
+
+export class LeakyBucket {
+  private level = 0;
+  private lastDrainAt: number;
+
+  constructor(
+    private readonly options: LeakyBucketOptions,
+    private readonly now: () => number,
+  ) {
+    if (!Number.isInteger(options.capacity) || options.capacity < 1) {
+      throw new Error('rate limit capacity must be a positive integer');
+    }
+    if (!(options.drainPerSecond > 0)) throw new Error('rate limit drainPerSecond must be positive');
+    this.lastDrainAt = now();
+  }
+
+  /** Adds one request if it fits. */
+  tryAdmit(): Admission {
+    this.drain();
+    const admitted = this.level + 1 <= this.options.capacity;
+    if (admitted) this.level += 1;
+    return { admitted, ...this.reading() };
+  }
+
+  /** The current state, without adding anything (for answers to unauthenticated requests). */
+  peek(): BucketReading {
+    this.drain();
+    return this.reading();
+  }
+
+  reset(): void {
+    this.level = 0;
+    this.lastDrainAt = this.now();
+  }
+
+  private drain(): void {
+    const at = this.now();
+    // A clock that goes backwards (a test rewinding it) drains nothing rather than filling the bucket.
+    const elapsedSeconds = Math.max(0, at - this.lastDrainAt) / 1000;
+    this.lastDrainAt = at;
+    const drained = this.level - elapsedSeconds * this.options.drainPerSecond;
+    this.level = Math.max(0, Math.round(drained * PRECISION) / PRECISION);
+  }
+
+  private reading(): BucketReading {
+    const { capacity, drainPerSecond } = this.options;
+    const overflow = this.level + 1 - capacity;
+    return {
+      used: Math.ceil(this.level),
+      capacity,
+      retryAfterSeconds: overflow > 0 ? Math.ceil(overflow / drainPerSecond) : 0,
+    };
+  }
+}
