@@ -2,9 +2,10 @@ import express, { type ErrorRequestHandler, type Request, type Response } from '
 import { WorkflowExecutionAlreadyStartedError, type Client } from '@temporalio/client';
 import type { Logger } from '../logging';
 import { workflowUiUrl } from '../temporal/ui-link';
-import { deliverySignal, workflowIdForTicket, type TicketDelivery, type ticketWorkflow } from '../workflows';
+import { startTicketWorkflow } from '../temporal/ticket-start';
+import { workflowIdForTicket } from '../workflows';
 import { checkBearer } from './auth';
-import { parseDelivery, type WebhookDelivery } from './delivery';
+import { parseDelivery } from './delivery';
 
 export interface IntakeDependencies {
   client: Client;
@@ -89,7 +90,17 @@ export function createIntakeApp(deps: IntakeDependencies): express.Express {
       }
       const traceUrl = workflowUiUrl(deps.temporalUiUrl, client.options.namespace, workflowId);
       try {
-        await handToTemporal(deps, delivery, workflowId);
+        await startTicketWorkflow(
+          client,
+          deps.taskQueue,
+          {
+            ticketId: delivery.ticketId,
+            delivery: { trigger: delivery.trigger, receivedAt: new Date().toISOString() },
+            customerEmail: delivery.customerEmail,
+            subject: delivery.subject,
+          },
+          deps.temporalTimeoutMs,
+        );
         log('accepted', fields);
         answer(res, 202, { status: 'accepted', ...fields, traceUrl });
       } catch (err) {
@@ -98,7 +109,7 @@ export function createIntakeApp(deps: IntakeDependencies): express.Express {
           log('duplicate', fields);
           return answer(res, 200, { status: 'duplicate', ...fields, traceUrl });
         }
-        log('unavailable', { ...fields, error: err instanceof Error ? err.message : String(err) });
+        log('unavailable', { ...fields, error: errorChain(err) });
         res.set('Retry-After', '5');
         answer(res, 503, {
           error: 'temporal-unavailable',
@@ -123,25 +134,11 @@ export function createIntakeApp(deps: IntakeDependencies): express.Express {
   return app;
 }
 
-/**
- * Signal-with-start on the ticket's workflow: the first delivery starts it, later ones are recorded in its
- * history. A finished workflow is never started again for the same ticket (REJECT_DUPLICATE), so a late
- * delivery cannot cause a second reply. Resolves once Temporal has persisted the delivery.
- */
-async function handToTemporal(
-  deps: IntakeDependencies,
-  delivery: WebhookDelivery,
-  workflowId: string,
-): Promise<void> {
-  const { client } = deps;
-  await client.withDeadline(Date.now() + deps.temporalTimeoutMs, () =>
-    client.workflow.signalWithStart<typeof ticketWorkflow, [TicketDelivery]>('ticketWorkflow', {
-      workflowId,
-      taskQueue: deps.taskQueue,
-      args: [{ ticketId: delivery.ticketId }],
-      signal: deliverySignal,
-      signalArgs: [{ trigger: delivery.trigger, receivedAt: new Date().toISOString() }],
-      workflowIdReusePolicy: 'REJECT_DUPLICATE',
-    }),
-  );
+/** "outer: cause: root cause", for a log line; Temporal errors carry the useful part in their causes. */
+function errorChain(err: unknown): string {
+  const parts: string[] = [];
+  for (let e: unknown = err; e && parts.length < 5; e = (e as { cause?: unknown }).cause) {
+    parts.push(e instanceof Error ? e.message : String(e));
+  }
+  return parts.join(': ');
 }

@@ -23,7 +23,16 @@ export const deliveryBodySchema = z
     {
       ticket_id: ticketIdSchema.optional(),
       ticket: z
-        .object({ id: ticketIdSchema, spam: z.boolean().nullish() }, { message: 'must be an object' })
+        .object(
+          {
+            id: ticketIdSchema,
+            spam: z.boolean().nullish(),
+            // Display only (the Web UI summary); the workflow reads the real values from Gorgias.
+            subject: z.string().nullish().catch(null),
+            customer: z.object({ email: z.string().nullish().catch(null) }).nullish().catch(null),
+          },
+          { message: 'must be an object' },
+        )
         .optional(),
       message: z
         .object(
@@ -58,6 +67,9 @@ export interface WebhookDelivery {
   trigger: Trigger | null;
   /** Set when the delivery is not ours to act on; nothing is started for it. */
   ignoreReason: IgnoreReason | null;
+  /** From a whole-context body, for display only. */
+  customerEmail: string | null;
+  subject: string | null;
 }
 
 export type DeliveryProblem = { path: string; message: string };
@@ -99,6 +111,8 @@ export function parseDelivery(body: unknown, query: unknown): ParsedDelivery {
       ticketId: (ticket_id ?? ticket?.id) as number,
       trigger: parsedQuery.data.event ?? event ?? null,
       ignoreReason: ignoreReasonOf(parsedBody.data),
+      customerEmail: ticket?.customer?.email ?? null,
+      subject: ticket?.subject ?? null,
     },
   };
 }

@@ -2,8 +2,11 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { Connection } from '@temporalio/client';
+import { TypedSearchAttributes } from '@temporalio/common';
 import { TestWorkflowEnvironment } from '@temporalio/testing';
 import type { LocatedCli } from './cli';
+import { SEARCH_ATTRIBUTES } from '../workflows/search-attributes';
+import { ensureSearchAttributes } from './search-attributes';
 
 export interface DevServerOptions {
   /** The CLI to run; null: let the SDK download one (needs internet). */
@@ -39,6 +42,7 @@ export async function startDevServer(options: DevServerOptions): Promise<Running
         uiPort: options.uiPort,
         ip,
         namespace: options.namespace,
+        searchAttributes: SEARCH_ATTRIBUTES,
       },
     });
     return { address: env.address, uiUrl, stop: () => env.teardown() };
@@ -61,6 +65,8 @@ export async function startDevServer(options: DevServerOptions): Promise<Running
       options.namespace,
       '--log-level',
       'warn',
+      // Registered when the namespace is created; ensureSearchAttributes covers state saved before them.
+      ...SEARCH_ATTRIBUTES.flatMap((key) => ['--search-attribute', `${key.name}=${TypedSearchAttributes.toMetadataType(key.type)}`]),
     ],
     { stdio: ['ignore', 'ignore', 'pipe'] },
   );
@@ -68,11 +74,12 @@ export async function startDevServer(options: DevServerOptions): Promise<Running
   child.stderr?.setEncoding('utf8');
   child.stderr?.on('data', (chunk: string) => (stderr = (stderr + chunk).slice(-4000)));
   const address = `${ip}:${options.port}`;
-  await waitUntilServing(address, child, () => stderr);
+  await waitUntilServing(address, options.namespace, child, () => stderr);
   return { address, uiUrl, stop: () => stopProcess(child) };
 }
 
-async function waitUntilServing(address: string, child: ChildProcess, stderr: () => string): Promise<void> {
+/** Waits until the server answers, then registers the search attributes (also when its saved state predates them). */
+async function waitUntilServing(address: string, namespace: string, child: ChildProcess, stderr: () => string): Promise<void> {
   const deadline = Date.now() + 60_000;
   let exited: number | null | undefined;
   child.once('exit', (code) => (exited = code));
@@ -82,9 +89,13 @@ async function waitUntilServing(address: string, child: ChildProcess, stderr: ()
     }
     try {
       const connection = await Connection.connect({ address, connectTimeout: 1000 });
-      await connection.workflowService.getSystemInfo({});
-      await connection.close();
-      return;
+      try {
+        await connection.workflowService.getSystemInfo({});
+        await ensureSearchAttributes(connection, namespace);
+        return;
+      } finally {
+        await connection.close();
+      }
     } catch {
       await new Promise((resolve) => setTimeout(resolve, 250));
     }

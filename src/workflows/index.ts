@@ -1,7 +1,8 @@
-import { defineQuery, defineSignal, proxyActivities, setHandler } from '@temporalio/workflow';
+import { defineQuery, defineSignal, proxyActivities, setCurrentDetails, setHandler, upsertSearchAttributes } from '@temporalio/workflow';
 // Type-only: no activity code is bundled into the workflow.
 import type { createActivities } from '../activities';
 import { decideAutoReply, type SkipReason } from './decide';
+import { CustomerEmailAttribute, OutcomeAttribute, ReasonAttribute } from './search-attributes';
 
 export { workflowIdForTicket } from './ids';
 export {
@@ -68,6 +69,7 @@ export async function ticketWorkflow({ ticketId }: TicketWorkflowInput): Promise
   setHandler(stateQuery, () => state);
 
   const ticket = await gorgias.fetchTicket(ticketId);
+  if (ticket.customer?.email) upsertSearchAttributes([{ key: CustomerEmailAttribute, value: ticket.customer.email }]);
   const decision = decideAutoReply(ticket);
   if (!decision.reply) return finish(state, { outcome: 'skipped', ticketId, reason: decision.reason });
 
@@ -88,5 +90,9 @@ export async function ticketWorkflow({ ticketId }: TicketWorkflowInput): Promise
 function finish(state: TicketWorkflowState, result: AutoReplyResult): AutoReplyResult {
   state.phase = 'done';
   state.result = result;
+  upsertSearchAttributes([
+    { key: OutcomeAttribute, value: result.outcome },
+    ...(result.outcome === 'skipped' ? [{ key: ReasonAttribute, value: result.reason }] : []),
+  ]);
   return result;
 }

@@ -70,7 +70,7 @@ export class TestStack {
       webhookSecret: TEST_SECRET,
       temporalTimeoutMs: config.webhook.WEBHOOK_TEMPORAL_TIMEOUT_MS,
       temporalUiUrl: config.temporal.TEMPORAL_UI_URL,
-      logger: pino({ level: 'silent' }),
+      logger: pino({ level: process.env.TEST_LOG_LEVEL ?? 'silent' }),
     });
     const server = await new Promise<Server>((resolve) => {
       const s = app.listen(0, '127.0.0.1', () => resolve(s));

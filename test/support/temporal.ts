@@ -1,4 +1,6 @@
 import { TestWorkflowEnvironment } from '@temporalio/testing';
+import { ensureSearchAttributes } from '../../src/temporal/search-attributes';
+import { SEARCH_ATTRIBUTES } from '../../src/workflows/search-attributes';
 import {
   bundleWorkflowCode,
   DefaultLogger,
@@ -13,14 +15,17 @@ Runtime.install({ logger: new DefaultLogger('WARN') });
  * A real Temporal dev server for one test file: the CLI found by the global setup, or an existing server
  * named by TEST_TEMPORAL_ADDRESS (never TEMPORAL_ADDRESS, so tests cannot touch a production namespace).
  */
-export function createTemporalEnv(): Promise<TestWorkflowEnvironment> {
+export async function createTemporalEnv(): Promise<TestWorkflowEnvironment> {
   if (process.env.TEST_TEMPORAL_ADDRESS) {
-    return TestWorkflowEnvironment.createFromExistingServer({ address: process.env.TEST_TEMPORAL_ADDRESS });
+    const env = await TestWorkflowEnvironment.createFromExistingServer({ address: process.env.TEST_TEMPORAL_ADDRESS });
+    await ensureSearchAttributes(env.connection, 'default');
+    return env;
   }
   const path = process.env.TEMPORAL_CLI_PATH;
   return TestWorkflowEnvironment.createLocal({
     server: {
       ...(path ? { executable: { type: 'existing-path', path } } : {}),
+      searchAttributes: SEARCH_ATTRIBUTES,
       log: { format: 'pretty', level: 'error' },
     },
   });
