@@ -141,8 +141,14 @@ describe('tickets that get no auto-reply', () => {
     const answer = await stack.deliver({ ticket_id: ticketId }, { event: 'ticket-created' });
     expect(answer.status).toBe(202);
     const result = await stack.result(ticketId);
-    expect(stack.posted(ticketId)).toEqual({ replies: [], notes: [] });
-    return result.outcome === 'skipped' ? result.reason : result.outcome;
+    const { replies, notes } = stack.posted(ticketId);
+    expect(replies).toEqual([]);
+    if (result.outcome !== 'skipped') return result.outcome;
+    // The agents see why, in one internal note.
+    expect(notes).toHaveLength(1);
+    expect(notes[0]?.body_text).toContain(`No auto-reply: `);
+    expect(notes[0]?.body_text).toContain(`(${result.reason})`);
+    return result.reason;
   }
 
   it('a ticket opened by an agent is skipped', async () => {
@@ -175,8 +181,8 @@ describe('tickets that get no auto-reply', () => {
     expect(await skipReasonFor(() => stack.seedTicket({}, { spam: true }))).toBe('spam');
   });
 
-  it('a ticket Gorgias cannot answer by email (a phone call) is skipped', async () => {
-    expect(await skipReasonFor(() => stack.seedTicket({ channel: 'phone' }))).toBe('not-answerable-by-email');
+  it('a ticket on a channel the policy does not answer (a phone call) is skipped', async () => {
+    expect(await skipReasonFor(() => stack.seedTicket({ channel: 'phone' }))).toBe('outside-channel');
   });
 });
 

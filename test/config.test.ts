@@ -10,7 +10,7 @@ const valid = {
 
 function problemsOf(env: Record<string, string | undefined>): string[] {
   try {
-    loadConfig(env, ['temporal', 'webhook', 'gorgias', 'reply', 'logging']);
+    loadConfig(env, ['temporal', 'webhook', 'gorgias', 'policy', 'logging']);
   } catch (err) {
     if (err instanceof ConfigError) return err.problems;
     throw err;

@@ -33,9 +33,10 @@ function statusCount(status: number): number {
 }
 
 describe('talking to Gorgias when it fails', () => {
-  it('a 4xx is not retried: the workflow fails with the Gorgias error after one attempt', async () => {
+  it('a 4xx is not retried: the ticket is tagged, the agents get a note, and the workflow fails with the error', async () => {
     const ticketId = await stack.seedTicket();
-    stack.sandbox.setFaults({ errorRate: 1, errorStatuses: [403], methods: ['POST'] });
+    stack.sandbox.setFaults({ errorRate: 0.5, errorStatuses: [403], methods: ['POST'] });
+    draws.push(0.1); // the first POST (the reply) is refused, every later one succeeds
     const before = statusCount(403);
     await stack.deliver({ ticket_id: ticketId });
 
@@ -48,7 +49,17 @@ describe('talking to Gorgias when it fails', () => {
     expect(failure).toMatchObject({ type: 'GorgiasRejected', nonRetryable: true });
     expect((failure as ApplicationFailure).message).toContain('HTTP 403');
     expect(statusCount(403) - before).toBe(1);
-    expect(stack.posted(ticketId)).toEqual({ replies: [], notes: [] });
+
+    const { replies, notes } = stack.posted(ticketId);
+    expect(replies).toEqual([]);
+    expect(notes).toHaveLength(1);
+    expect(notes[0]?.body_text).toContain('Auto-reply failed (gorgias-rejected)');
+    expect(notes[0]?.body_text).toContain('HTTP 403');
+    const ticket = await stack.gorgias.getTicket(ticketId);
+    expect(ticket.tags?.map((t) => t.name)).toContain('auto-reply-failed');
+    const described = await env.client.workflow.getHandle(`gorgias-ticket-${ticketId}`).describe();
+    expect(described.searchAttributes.AutoReplyOutcome).toEqual(['failed']);
+    expect(described.searchAttributes.AutoReplyReason).toEqual(['gorgias-rejected']);
   });
 
   it('a 5xx is retried and the reply then goes out once', async () => {

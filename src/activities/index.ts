@@ -1,20 +1,30 @@
 import { ApplicationFailure, Context } from '@temporalio/activity';
-import type { ReplyConfig } from '../config';
+import { WorkflowExecutionAlreadyStartedError, type Client } from '@temporalio/client';
 import type { GorgiasClient } from '../gorgias/client';
 import { classifyFailure, type GorgiasRequestError } from '../gorgias/failures';
 import type { Message, NewMessage } from '../gorgias/schemas';
+import type { Policy } from '../policy/schema';
+import { startTicketWorkflow } from '../temporal/ticket-start';
 import { workflowUiUrl } from '../temporal/ui-link';
-import { workflowIdForTicket } from '../workflows/ids';
 import type { TicketFacts } from '../workflows/decide';
-import { renderNote, renderReply } from './reply-content';
+import { workflowIdForTicket } from '../workflows/ids';
+import { composeReply, renderNote, type ComposedReply, type NoteContent } from './reply-content';
 import { externalIds, ticketFacts } from './ticket-facts';
 
+export type { ComposedReply, NoteContent } from './reply-content';
+
 export interface ActivityDependencies {
-  gorgias: Pick<GorgiasClient, 'getTicket' | 'listMessages' | 'createMessage'>;
-  reply: ReplyConfig;
-  /** The helpdesk user replies are sent as: by id when configured, else by the API user's email. */
+  gorgias: Pick<
+    GorgiasClient,
+    'getTicket' | 'listMessages' | 'createMessage' | 'updateTicket' | 'listTicketsCreatedSince'
+  >;
+  policy: Policy;
+  /** The helpdesk user replies and notes are sent as: by id when configured, else by the API user's email. */
   sender: { id?: number; email: string };
-  temporalUiUrl: string;
+  /** For trace links, the per-customer cooldown (a visibility query) and the catch-up's workflow starts. */
+  temporal: { client: Client; taskQueue: string; uiUrl: string };
+  /** The clock that decides business hours; tests inject one. */
+  now?: () => Date;
 }
 
 /** What the reply activity sent; the note reports it. */
@@ -22,8 +32,6 @@ export interface SentReply {
   messageId: number;
   sentAt: string;
   to: string;
-  subject: string;
-  bodyText: string;
 }
 
 /** Failure types the workflow's retry policy and an operator see. */
@@ -45,6 +53,12 @@ export function toActivityFailure(error: GorgiasRequestError): ApplicationFailur
 }
 
 async function callGorgias<T>(what: string, call: () => Promise<T>): Promise<T> {
+  const context = Context.current();
+  if (context.info.attempt > 1) {
+    context.metricMeter
+      .createCounter('gorgias_retried_calls', 'calls', 'Gorgias calls made by retried activity attempts')
+      .add(1, { activity: context.info.activityType });
+  }
   try {
     return await call();
   } catch (err) {
@@ -52,8 +66,10 @@ async function callGorgias<T>(what: string, call: () => Promise<T>): Promise<T> 
   }
 }
 
-export function createActivities({ gorgias, reply, sender, temporalUiUrl }: ActivityDependencies) {
-  const senderRef = sender.id !== undefined ? { id: sender.id } : { email: sender.email };
+export function createActivities(deps: ActivityDependencies) {
+  const { gorgias, policy, temporal } = deps;
+  const now = deps.now ?? (() => new Date());
+  const senderRef = deps.sender.id !== undefined ? { id: deps.sender.id } : { email: deps.sender.email };
 
   /**
    * Posts a message at most once. Temporal runs activities at least once, so a retry looks for the
@@ -70,12 +86,39 @@ export function createActivities({ gorgias, reply, sender, temporalUiUrl }: Acti
   }
 
   return {
-    async fetchTicket(ticketId: number): Promise<TicketFacts> {
-      const ticket = await callGorgias('fetch ticket', () => gorgias.getTicket(ticketId));
-      return ticketFacts(ticket);
+    /** The policy in force, recorded in the workflow's history when it starts. (Local activity.) */
+    async loadPolicy(): Promise<Policy> {
+      return policy;
     },
 
-    async sendReply(ticket: TicketFacts): Promise<SentReply> {
+    async fetchTicket(ticketId: number): Promise<TicketFacts> {
+      return ticketFacts(await callGorgias('fetch ticket', () => gorgias.getTicket(ticketId)));
+    },
+
+    /** Renders the reply for the ticket's channel, language and business hours. (Local activity.) */
+    async composeReply(ticket: TicketFacts): Promise<ComposedReply> {
+      return composeReply(ticket, policy, now());
+    },
+
+    /**
+     * Whether another ticket of this customer got an auto-reply within the window: asked of Temporal's
+     * visibility (the search attributes the ticket workflows set), so it costs no Gorgias call. (Local activity.)
+     */
+    async hasRecentAutoReply(input: {
+      ticketId: number;
+      customerEmail: string;
+      withinMinutes: number;
+    }): Promise<boolean> {
+      const since = new Date(now().getTime() - input.withinMinutes * 60_000).toISOString();
+      const email = input.customerEmail.replace(/["\\]/g, '');
+      const query =
+        `CustomerEmail = "${email}" AND AutoReplyOutcome = "replied" AND WorkflowId != "${workflowIdForTicket(input.ticketId)}"` +
+        ` AND (ExecutionStatus = "Running" OR CloseTime > "${since}")`;
+      const { count } = await temporal.client.workflow.count(query);
+      return count > 0;
+    },
+
+    async sendReply({ ticket, reply }: { ticket: TicketFacts; reply: ComposedReply }): Promise<SentReply> {
       const customer = ticket.customer;
       const from = ticket.lastCustomerMessage?.supportAddress;
       if (!customer?.email || !from) {
@@ -83,7 +126,6 @@ export function createActivities({ gorgias, reply, sender, temporalUiUrl }: Acti
           'The ticket has no customer email or support address to reply from',
         );
       }
-      const content = renderReply(reply, ticket);
       const message = await postOnce(ticket.ticketId, {
         channel: 'email',
         via: 'api',
@@ -97,9 +139,9 @@ export function createActivities({ gorgias, reply, sender, temporalUiUrl }: Acti
             customer.name ? { address: customer.email, name: customer.name } : { address: customer.email },
           ],
         },
-        subject: content.subject,
-        body_text: content.bodyText,
-        body_html: content.bodyHtml,
+        subject: reply.subject,
+        body_text: reply.bodyText,
+        body_html: reply.bodyHtml,
         external_id: externalIds.reply(ticket.ticketId),
         ...(ticket.lastCustomerMessage?.integrationId
           ? { integration_id: ticket.lastCustomerMessage.integrationId }
@@ -107,37 +149,93 @@ export function createActivities({ gorgias, reply, sender, temporalUiUrl }: Acti
       });
       return {
         messageId: message.id,
-        sentAt: message.created_datetime ?? new Date().toISOString(),
+        sentAt: message.created_datetime ?? now().toISOString(),
         to: customer.email,
-        subject: content.subject,
-        bodyText: content.bodyText,
       };
     },
 
+    /** The one internal note of a ticket: what was sent (or why not), and where to trace it. */
     async addInternalNote({
       ticketId,
-      reply: sent,
+      note,
     }: {
       ticketId: number;
-      reply: SentReply;
+      note: NoteContent;
     }): Promise<{ messageId: number }> {
       const info = Context.current().info;
       const workflowId = info.workflowExecution?.workflowId ?? workflowIdForTicket(ticketId);
-      const traceUrl = workflowUiUrl(temporalUiUrl, info.namespace, workflowId);
-      const note = renderNote({ ...sent, replyMessageId: sent.messageId, traceUrl });
+      const body = renderNote(note, workflowUiUrl(temporal.uiUrl, info.namespace, workflowId));
       const message = await postOnce(ticketId, {
         channel: 'internal-note',
         via: 'api',
         from_agent: true,
         sender: senderRef,
         source: { type: 'internal-note' },
-        body_text: note.bodyText,
-        body_html: note.bodyHtml,
+        body_text: body.bodyText,
+        body_html: body.bodyHtml,
         external_id: externalIds.note(ticketId),
       });
       return { messageId: message.id };
     },
+
+    /** Adds a tag, keeping the ticket's others (Gorgias replaces the whole list). Idempotent. */
+    async tagTicket({ ticketId, tag }: { ticketId: number; tag: string }): Promise<void> {
+      const ticket = await callGorgias('fetch ticket', () => gorgias.getTicket(ticketId));
+      const names = (ticket.tags ?? []).map((t) => t.name);
+      if (names.includes(tag)) return;
+      await callGorgias('tag ticket', () =>
+        gorgias.updateTicket(ticketId, { tags: [...names, tag].map((name) => ({ name })) }),
+      );
+    },
+
+    /** Ids of the tickets created since `since`, and the newest creation time seen (the next checkpoint). */
+    async listTicketsCreatedSince(since: string): Promise<{ ticketIds: number[]; newest: string | null }> {
+      const tickets = await callGorgias('list tickets', () =>
+        gorgias.listTicketsCreatedSince(new Date(since)),
+      );
+      const newest =
+        tickets
+          .map((t) => t.created_datetime)
+          .filter((d): d is string => !!d)
+          .sort()
+          .at(-1) ?? null;
+      return { ticketIds: tickets.map((t) => t.id), newest };
+    },
+
+    /** Starts the ticket workflow for each ticket that has none; the workflow ID makes repeats harmless. */
+    async startMissedTicketWorkflows(ticketIds: number[]): Promise<{ started: number[]; known: number }> {
+      const started: number[] = [];
+      let known = 0;
+      for (const ticketId of ticketIds) {
+        if (await hasWorkflow(temporal.client, ticketId)) {
+          known += 1;
+          continue;
+        }
+        try {
+          await startTicketWorkflow(
+            temporal.client,
+            temporal.taskQueue,
+            { ticketId, delivery: { trigger: 'catch-up', receivedAt: now().toISOString() } },
+            10_000,
+          );
+          started.push(ticketId);
+        } catch (err) {
+          if (!(err instanceof WorkflowExecutionAlreadyStartedError)) throw err;
+          known += 1;
+        }
+      }
+      return { started, known };
+    },
   };
+}
+
+async function hasWorkflow(client: Client, ticketId: number): Promise<boolean> {
+  try {
+    await client.workflow.getHandle(workflowIdForTicket(ticketId)).describe();
+    return true;
+  } catch {
+    return false;
+  }
 }
 
 export type GorgiasActivities = ReturnType<typeof createActivities>;

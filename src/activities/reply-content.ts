@@ -1,27 +1,15 @@
 import Mustache from 'mustache';
-import type { ReplyConfig } from '../config';
+import { describeOpening, openingAt } from '../policy/business-hours';
+import type { Policy, Template } from '../policy/schema';
 import type { TicketFacts } from '../workflows/decide';
 
-export interface RenderedMessage {
+/** A reply as rendered for one ticket: what will be sent (or, in a dry run, what would have been). */
+export interface ComposedReply {
   subject: string;
   bodyText: string;
   bodyHtml: string;
-}
-
-/** Variables available to the reply templates. A missing value renders its fallback, never `undefined`. */
-export function replyVariables(ticket: TicketFacts, fallbackName: string): Record<string, string> {
-  return {
-    ticket_id: String(ticket.ticketId),
-    subject: ticket.subject?.trim() || ticket.lastCustomerMessage?.subject?.trim() || 'your message',
-    customer_first_name: ticket.customer?.firstName?.trim() || fallbackName,
-    customer_name: ticket.customer?.name?.trim() || ticket.customer?.firstName?.trim() || fallbackName,
-    channel: ticket.channel,
-  };
-}
-
-/** Renders a template as plain text: values are inserted verbatim, HTML escaping happens once, in toHtml. */
-export function renderText(template: string, variables: Record<string, string>): string {
-  return Mustache.render(template, variables, {}, { escape: (value: string) => value });
+  /** Which template was used, for the note: e.g. `acknowledgement/fr/outside-hours`. */
+  template: string;
 }
 
 const HTML_ESCAPES: Record<string, string> = {
@@ -39,45 +27,121 @@ export function escapeHtml(text: string): string {
 /** Plain text to HTML: everything escaped, blank lines make paragraphs, single newlines make line breaks. */
 export function toHtml(text: string): string {
   return text
+    .trim()
     .split(/\n{2,}/)
     .map((paragraph) => `<p>${escapeHtml(paragraph).replace(/\n/g, '<br>')}</p>`)
     .join('');
 }
 
-export function renderReply(templates: ReplyConfig, ticket: TicketFacts): RenderedMessage {
-  const variables = replyVariables(ticket, templates.REPLY_FALLBACK_NAME);
-  const bodyText = renderText(templates.REPLY_BODY_TEMPLATE, variables);
+/**
+ * Renders a template as plain text: values are inserted verbatim, and HTML escaping happens once, over the
+ * whole text, in toHtml. So a customer named `<script>` reads as that text in both bodies.
+ */
+export function renderText(template: string, variables: Record<string, string>): string {
+  return Mustache.render(template, variables, {}, { escape: (value: string) => value }).trim();
+}
+
+/** Variables available to the templates. A missing value renders its policy fallback, never `undefined`. */
+export function templateVariables(
+  ticket: TicketFacts,
+  policy: Policy,
+  nextOpening: string,
+): Record<string, string> {
+  const { fallbacks } = policy;
+  const firstName = ticket.customer?.firstName?.trim();
   return {
-    subject: renderText(templates.REPLY_SUBJECT_TEMPLATE, variables).replace(/\s+/g, ' ').trim(),
-    bodyText,
-    bodyHtml: toHtml(bodyText),
+    ticket_id: String(ticket.ticketId),
+    subject: ticket.subject?.trim() || ticket.lastCustomerMessage?.subject?.trim() || fallbacks.subject,
+    customer_first_name: firstName || fallbacks.customer_first_name,
+    customer_name: ticket.customer?.name?.trim() || firstName || fallbacks.customer_first_name,
+    channel: ticket.channel,
+    next_opening: nextOpening,
   };
 }
 
-export interface NoteFacts {
-  to: string;
-  sentAt: string;
-  replyMessageId: number;
-  subject: string;
-  bodyText: string;
-  traceUrl: string;
+/** Picks the template for the ticket's channel, language and the time of day, and renders it. */
+export function composeReply(ticket: TicketFacts, policy: Policy, now: Date): ComposedReply {
+  const setName = policy.channels[ticket.channel]?.template;
+  const set = setName ? policy.templates[setName] : undefined;
+  if (!setName || !set) throw new Error(`No template for channel "${ticket.channel}"`);
+  const language = ticket.language?.toLowerCase().split(/[-_]/)[0] ?? '';
+  const variants = set.languages[language] ?? set;
+  const opening = policy.business_hours
+    ? openingAt(policy.business_hours, now)
+    : { open: true, nextOpening: null };
+  const outsideHours = !opening.open && variants.outside_hours !== undefined;
+  const template: Template = outsideHours && variants.outside_hours ? variants.outside_hours : variants;
+  const nextOpening = opening.nextOpening
+    ? describeOpening(opening.nextOpening, ticket.language)
+    : policy.fallbacks.next_opening;
+  const variables = templateVariables(ticket, policy, nextOpening);
+  const bodyText = renderText(template.body, variables);
+  return {
+    subject: renderText(template.subject, variables).replace(/\s+/g, ' '),
+    bodyText,
+    bodyHtml: toHtml(bodyText),
+    template: [setName, set.languages[language] ? language : null, outsideHours ? 'outside-hours' : null]
+      .filter(Boolean)
+      .join('/'),
+  };
 }
 
-/** The internal note agents see: what was sent, when, to whom, and where to trace it. */
-export function renderNote(note: NoteFacts): { bodyText: string; bodyHtml: string } {
-  const bodyText = [
-    `Auto-reply sent to ${note.to} at ${note.sentAt} (message ${note.replyMessageId}).`,
-    `Subject: ${note.subject}`,
-    '',
-    note.bodyText,
-    '',
-    `Trace: ${note.traceUrl}`,
-  ].join('\n');
+/** What the internal note reports: one note per ticket, whatever the outcome. */
+export type NoteContent =
+  | { kind: 'replied'; to: string; sentAt: string; replyMessageId: number; reply: ComposedReply }
+  | { kind: 'dry-run'; to: string; reply: ComposedReply }
+  | { kind: 'skipped'; reason: string }
+  | { kind: 'failed'; reason: string; error: string; tag: string };
+
+const SKIP_EXPLANATIONS: Record<string, string> = {
+  spam: 'the ticket is marked as spam',
+  closed: 'the ticket is closed',
+  'outside-channel': 'its channel does not get auto-replies under the policy',
+  'opened-by-agent': 'the ticket was opened by our side',
+  'agent-replied-first': 'an agent had already replied',
+  'rule-replied-first': 'a Gorgias rule had already replied',
+  'skip-tag': 'the ticket carries the skip tag',
+  'no-customer-email': 'the customer has no email address',
+  'no-reply-sender': 'the customer address is an automatic sender (no-reply, mailer-daemon, ...)',
+  'auto-submitted': 'the message was sent automatically (Auto-Submitted / X-Autoreply headers)',
+  'mailing-list': 'the message comes from a mailing list or bulk sender',
+  bounce: 'the message is a delivery-status bounce',
+  'blocked-sender': 'the sender is on the block list',
+  'not-answerable-by-email': 'Gorgias cannot answer this ticket by email',
+  cooldown: 'this customer got an auto-reply a few minutes ago',
+};
+
+export function renderNote(note: NoteContent, traceUrl: string): { bodyText: string; bodyHtml: string } {
+  const lines = noteLines(note);
+  const quoted = note.kind === 'replied' || note.kind === 'dry-run' ? note.reply.bodyText : null;
+  const bodyText = [...lines, ...(quoted ? ['', quoted] : []), '', `Trace: ${traceUrl}`].join('\n');
   const bodyHtml = [
-    `<p><b>Auto-reply sent</b> to ${escapeHtml(note.to)} at ${escapeHtml(note.sentAt)} (message ${note.replyMessageId}).</p>`,
-    `<p>Subject: ${escapeHtml(note.subject)}</p>`,
-    `<blockquote>${toHtml(note.bodyText)}</blockquote>`,
-    `<p>Trace: <a href="${escapeHtml(note.traceUrl)}">${escapeHtml(note.traceUrl)}</a></p>`,
+    ...lines.map((line, i) => (i === 0 ? `<p><b>${escapeHtml(line)}</b></p>` : `<p>${escapeHtml(line)}</p>`)),
+    quoted ? `<blockquote>${toHtml(quoted)}</blockquote>` : '',
+    `<p>Trace: <a href="${escapeHtml(traceUrl)}">${escapeHtml(traceUrl)}</a></p>`,
   ].join('');
   return { bodyText, bodyHtml };
+}
+
+function noteLines(note: NoteContent): string[] {
+  switch (note.kind) {
+    case 'replied':
+      return [
+        `Auto-reply sent to ${note.to} at ${note.sentAt} (message ${note.replyMessageId}).`,
+        `Subject: ${note.reply.subject} (template ${note.reply.template})`,
+      ];
+    case 'dry-run':
+      return [
+        `Dry run: would have replied to ${note.to}; nothing was sent.`,
+        `Subject: ${note.reply.subject} (template ${note.reply.template})`,
+      ];
+    case 'skipped':
+      return [`No auto-reply: ${SKIP_EXPLANATIONS[note.reason] ?? note.reason} (${note.reason}).`];
+    case 'failed':
+      return [
+        `Auto-reply failed (${note.reason}): please answer this ticket by hand.`,
+        `Reason: ${note.error}`,
+        `Tagged "${note.tag}".`,
+      ];
+  }
 }

@@ -1,5 +1,5 @@
 import type { Message, Ticket } from '../gorgias/schemas';
-import type { TicketFacts } from '../workflows/decide';
+import type { AutomatedMailSign, TicketFacts } from '../workflows/decide';
 
 /** Markers on the messages we post, so a retried activity can find what an earlier attempt already posted. */
 export const externalIds = {
@@ -8,6 +8,29 @@ export const externalIds = {
 };
 
 const isInternalNote = (m: Message) => m.channel === 'internal-note';
+const isFromRule = (m: Message) => (m.rule_id ?? null) !== null || m.via === 'rule';
+
+/** Reads the signs of machine-sent mail in a message's headers (when Gorgias exposes them). */
+export function automatedMailSign(headers: Message['headers']): AutomatedMailSign | null {
+  if (!headers) return null;
+  const get = (name: string) => {
+    const entry = Object.entries(headers).find(([key]) => key.toLowerCase() === name);
+    return entry === undefined ? undefined : String(entry[1]).trim().toLowerCase();
+  };
+  const contentType = get('content-type') ?? '';
+  if (contentType.includes('multipart/report') && contentType.includes('delivery-status')) return 'bounce';
+  const autoSubmitted = get('auto-submitted');
+  if (
+    (autoSubmitted !== undefined && autoSubmitted !== 'no') ||
+    get('x-autoreply') !== undefined ||
+    get('x-autorespond') !== undefined
+  ) {
+    return 'auto-submitted';
+  }
+  if (['bulk', 'list', 'junk'].includes(get('precedence') ?? '') || get('list-unsubscribe') !== undefined)
+    return 'mailing-list';
+  return null;
+}
 
 /** Reduces Gorgias's ticket to the facts the decision needs: small, and free of message bodies. */
 export function ticketFacts(ticket: Ticket): TicketFacts {
@@ -25,6 +48,8 @@ export function ticketFacts(ticket: Ticket): TicketFacts {
     spam: ticket.spam === true,
     subject: ticket.subject ?? null,
     language: ticket.language ?? null,
+    createdAt: ticket.created_datetime ?? null,
+    tags: (ticket.tags ?? []).map((t) => t.name),
     openedByAgent: ticket.from_agent ?? messages[0]?.from_agent ?? false,
     customer: customer
       ? {
@@ -35,8 +60,10 @@ export function ticketFacts(ticket: Ticket): TicketFacts {
         }
       : null,
     emailAnswerable: ticket.reply_options?.email?.answerable === true,
-    agentReplied: outgoing.some((m) => m.external_id !== ourReply),
+    agentReplied: outgoing.some((m) => m.external_id !== ourReply && !isFromRule(m)),
+    ruleReplied: outgoing.some(isFromRule),
     autoReplyPresent: outgoing.some((m) => m.external_id === ourReply),
+    automatedMail: automatedMailSign(last?.headers),
     lastCustomerMessage: last
       ? {
           id: last.id,

@@ -8,7 +8,10 @@ import { createIntakeApp, WEBHOOK_PATH } from '../server/app';
 import { ensureTemporalCli } from '../temporal/cli';
 import { connectWorker, lazyClientConnection } from '../temporal/connection';
 import { startDevServer } from '../temporal/dev-server';
-import { createAutoReplyWorker } from '../worker';
+import { createAutoReplyWorker, prepareNamespace } from '../worker';
+import { loadPolicy } from '../policy/load';
+import { IntakeMetrics } from '../telemetry/intake-metrics';
+import { installTemporalRuntime } from '../telemetry/runtime';
 import { writeLocalStack } from './local-stack';
 
 /**
@@ -79,12 +82,30 @@ async function run(): Promise<void> {
       sandboxCredentials = { url: sandbox.url, username: env.GORGIAS_USERNAME, apiKey: env.GORGIAS_API_KEY };
     }
 
-    const config = loadConfig(env, ['temporal', 'webhook', 'gorgias', 'reply', 'logging']);
+    const config = loadConfig(env, ['temporal', 'webhook', 'gorgias', 'policy', 'worker', 'logging']);
     const { temporal, webhook } = config;
+    const policy = loadPolicy(config.policy.POLICY_FILE);
+    const { METRICS_HOST, METRICS_PORT } = config.worker;
+    installTemporalRuntime(
+      createLogger(config.logging, 'worker'),
+      METRICS_PORT ? `${METRICS_HOST}:${METRICS_PORT}` : null,
+    );
+
+    // A lazy client connection: the intake keeps answering (503) if Temporal goes away, and recovers.
+    const clientConnection = lazyClientConnection(temporal);
+    stops.push(() => clientConnection.close());
+    const client = new Client({ connection: clientConnection, namespace: temporal.TEMPORAL_NAMESPACE });
+    await prepareNamespace({
+      client,
+      connection: clientConnection,
+      taskQueue: temporal.TEMPORAL_TASK_QUEUE,
+      policy,
+      logger,
+    });
 
     const workerConnection = await connectWorker(temporal);
     stops.push(() => workerConnection.close());
-    const worker = await createAutoReplyWorker({ connection: workerConnection, config });
+    const worker = await createAutoReplyWorker({ connection: workerConnection, client, config, policy });
     const workerRun = worker.run();
     stops.push(async () => {
       // The SDK may already be shutting the worker down on the same signal.
@@ -92,15 +113,14 @@ async function run(): Promise<void> {
       await workerRun;
     });
 
-    const clientConnection = lazyClientConnection(temporal);
-    stops.push(() => clientConnection.close());
     const app = createIntakeApp({
-      client: new Client({ connection: clientConnection, namespace: temporal.TEMPORAL_NAMESPACE }),
+      client,
       taskQueue: temporal.TEMPORAL_TASK_QUEUE,
       webhookSecret: webhook.WEBHOOK_SECRET,
       temporalTimeoutMs: webhook.WEBHOOK_TEMPORAL_TIMEOUT_MS,
       temporalUiUrl: temporal.TEMPORAL_UI_URL,
       logger: createLogger(config.logging, 'webhook-server'),
+      metrics: new IntakeMetrics({ processMetrics: true }),
     });
     const server = await new Promise<Server>((resolve, reject) => {
       const s = app.listen(webhook.PORT, webhook.HOST, () => resolve(s)).once('error', reject);
@@ -126,6 +146,13 @@ async function run(): Promise<void> {
     if (generatedSecret) say('                   (generated for this run; set WEBHOOK_SECRET to keep one)');
     say(`  Temporal Web UI  ${temporal.TEMPORAL_UI_URL}/namespaces/${temporal.TEMPORAL_NAMESPACE}/workflows`);
     say(`  Temporal server  ${temporal.TEMPORAL_ADDRESS}`);
+    say(
+      `  Metrics          http://localhost:${webhook.PORT}/metrics (webhooks)` +
+        (METRICS_PORT ? `, http://localhost:${METRICS_PORT}/metrics (worker)` : ''),
+    );
+    say(
+      `  Policy           ${config.policy.POLICY_FILE ?? 'policy/default.yaml'}${policy.dry_run ? ' (DRY RUN: notes only, no replies)' : ''}`,
+    );
     if (sandboxCredentials) {
       const key = sandboxCredentials.apiKey === SANDBOX_API_KEY ? SANDBOX_API_KEY : '<your GORGIAS_API_KEY>';
       say(

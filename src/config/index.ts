@@ -60,25 +60,20 @@ const gorgiasSchema = z.object({
   GORGIAS_RATE_LIMIT_PER_SECOND: z.coerce.number().positive().default(2),
 });
 
-const DEFAULT_REPLY_SUBJECT = 'Re: {{subject}}';
-const DEFAULT_REPLY_BODY = [
-  'Hi {{customer_first_name}},',
-  '',
-  'Thanks for contacting us. We have received your message (ticket #{{ticket_id}}) and a member of our team will get back to you shortly.',
-  '',
-  'The support team',
-].join('\n');
-
-const replySchema = z.object({
-  REPLY_SUBJECT_TEMPLATE: z.string().min(1).default(DEFAULT_REPLY_SUBJECT),
-  REPLY_BODY_TEMPLATE: z.string().min(1).default(DEFAULT_REPLY_BODY),
-  /** Used for {{customer_first_name}} when Gorgias knows no name for the customer. */
-  REPLY_FALLBACK_NAME: z.string().min(1).default('there'),
+const policySchema = z.object({
+  /** The reply policy (YAML or JSON); the documented policy/default.yaml when unset. */
+  POLICY_FILE: optionalString,
 });
 
 const loggingSchema = z.object({
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
   LOG_PRETTY: flag(false),
+});
+
+const workerSchema = z.object({
+  /** The worker's Prometheus metrics (SDK metrics, ticket outcomes, Gorgias calls) at :METRICS_PORT/metrics; 0 turns them off. */
+  METRICS_PORT: z.coerce.number().int().min(0).max(65535).default(9464),
+  METRICS_HOST: z.string().trim().min(1).default('0.0.0.0'),
 });
 
 /** Settings of `npm start`, which runs the whole stack on one machine. */
@@ -96,7 +91,8 @@ const localSchema = z.object({
 export type TemporalConfig = z.infer<typeof temporalSchema>;
 export type WebhookConfig = z.infer<typeof webhookSchema>;
 export type GorgiasConfig = z.infer<typeof gorgiasSchema>;
-export type ReplyConfig = z.infer<typeof replySchema>;
+export type PolicyConfig = z.infer<typeof policySchema>;
+export type WorkerConfig = z.infer<typeof workerSchema>;
 export type LoggingConfig = z.infer<typeof loggingSchema>;
 export type LocalConfig = z.infer<typeof localSchema>;
 
@@ -104,7 +100,8 @@ const sections = {
   temporal: temporalSchema,
   webhook: webhookSchema,
   gorgias: gorgiasSchema,
-  reply: replySchema,
+  policy: policySchema,
+  worker: workerSchema,
   logging: loggingSchema,
   local: localSchema,
 };

@@ -1,6 +1,6 @@
 import { Agent as HttpAgent } from 'node:http';
 import { Agent as HttpsAgent } from 'node:https';
-import axios, { type AxiosInstance } from 'axios';
+import axios, { isAxiosError, type AxiosInstance } from 'axios';
 import type { z } from 'zod';
 import { classifyFailure } from './failures';
 import {
@@ -11,6 +11,8 @@ import {
   type NewMessage,
   type NewTicket,
   type Ticket,
+  type TicketUpdate,
+  ticketListSchema,
 } from './schemas';
 
 export interface GorgiasClientOptions {
@@ -19,13 +21,26 @@ export interface GorgiasClientOptions {
   username: string;
   apiKey: string;
   timeoutMs: number;
+  /** Told about every call, e.g. to count them by status in metrics. */
+  onCall?: (call: GorgiasCall) => void;
+}
+
+export interface GorgiasCall {
+  method: string;
+  /** The path with ids replaced, e.g. `/tickets/:id/messages`. */
+  route: string;
+  /** HTTP status, or 0 when no answer came (timeout, connection error). */
+  status: number;
+  durationMs: number;
 }
 
 /** A typed client for the few Gorgias REST endpoints the service uses. Failures are GorgiasRequestErrors. */
 export class GorgiasClient {
   private readonly http: AxiosInstance;
+  private readonly onCall: GorgiasClientOptions['onCall'];
 
   constructor(options: GorgiasClientOptions) {
+    this.onCall = options.onCall;
     this.http = axios.create({
       baseURL: `${options.baseUrl.replace(/\/+$/, '')}/api`,
       auth: { username: options.username, password: options.apiKey },
@@ -59,21 +74,52 @@ export class GorgiasClient {
     return this.request(messageSchema, 'POST', `/tickets/${ticketId}/messages`, { data: message });
   }
 
+  updateTicket(ticketId: number, update: TicketUpdate): Promise<Ticket> {
+    return this.request(ticketSchema, 'PUT', `/tickets/${ticketId}`, { data: update });
+  }
+
+  /** Tickets created at or after `since`, newest first, following cursor pagination until older ones. */
+  async listTicketsCreatedSince(since: Date): Promise<Ticket[]> {
+    const tickets: Ticket[] = [];
+    let cursor: string | undefined;
+    do {
+      const page = await this.request(ticketListSchema, 'GET', '/tickets', {
+        params: { limit: 100, order_by: 'created_datetime:desc', cursor },
+      });
+      for (const ticket of page.data) {
+        if (ticket.created_datetime && Date.parse(ticket.created_datetime) < since.getTime()) return tickets;
+        tickets.push(ticket);
+      }
+      cursor = page.meta?.next_cursor ?? undefined;
+    } while (cursor);
+    return tickets;
+  }
+
   createTicket(ticket: NewTicket): Promise<Ticket> {
     return this.request(ticketSchema, 'POST', '/tickets', { data: ticket });
   }
 
   private async request<T extends z.ZodType>(
     schema: T,
-    method: 'GET' | 'POST',
+    method: 'GET' | 'POST' | 'PUT',
     path: string,
     options: { params?: Record<string, unknown>; data?: unknown } = {},
   ): Promise<z.infer<T>> {
     const what = `${method} ${path}`;
+    const started = Date.now();
+    const report = (status: number) =>
+      this.onCall?.({
+        method,
+        route: path.replace(/\/\d+/g, '/:id'),
+        status,
+        durationMs: Date.now() - started,
+      });
     try {
       const response = await this.http.request({ method, url: path, ...options });
+      report(response.status);
       return schema.parse(response.data);
     } catch (err) {
+      if (isAxiosError(err)) report(err.response?.status ?? 0);
       throw classifyFailure(err, what);
     }
   }

@@ -86,6 +86,11 @@ export const messageListSchema = z.object({
   meta: z.object({ next_cursor: nullableString, prev_cursor: nullableString }).nullish(),
 });
 
+export const ticketListSchema = z.object({
+  data: z.array(ticketSchema),
+  meta: z.object({ next_cursor: nullableString, prev_cursor: nullableString }).nullish(),
+});
+
 // ---- Request bodies (strict: unknown fields are a 400 at Gorgias) ----
 
 const outgoingAddressSchema = z.strictObject({ address: z.string().min(1), name: z.string().optional() });
@@ -143,3 +148,11 @@ export const newTicketSchema = z.strictObject({
   created_datetime: z.string().optional(),
 });
 export type NewTicket = z.infer<typeof newTicketSchema>;
+
+/** `PUT /api/tickets/{id}`: the fields this service changes (tags replace the ticket's list). */
+export const ticketUpdateSchema = z.strictObject({
+  tags: z.array(z.strictObject({ name: z.string().min(1) })).optional(),
+  status: z.enum(['open', 'closed']).optional(),
+  spam: z.boolean().optional(),
+});
+export type TicketUpdate = z.infer<typeof ticketUpdateSchema>;

@@ -1,6 +1,6 @@
 import { Router, type Request } from 'express';
 import { z } from 'zod';
-import { newMessageSchema, newTicketSchema } from '../gorgias/schemas';
+import { newMessageSchema, newTicketSchema, ticketUpdateSchema } from '../gorgias/schemas';
 import { ApiError, addFieldError, invalid, parseRequest, type FieldErrors } from './api-error';
 import type { Answers } from './answers';
 import { messageRuleViolations } from './message-rules';
@@ -47,6 +47,13 @@ export function apiRoutes(deps: { store: SandboxStore; stats: StatsRecorder; ans
     const ticket = store.getTicket(ticketIdOf(req));
     if (!ticket) throw ticketNotFound();
     answers.send(res, 200, ticket);
+  });
+
+  router.put('/tickets/:ticketId', (req, res) => {
+    const ticketId = ticketIdOf(req);
+    if (!store.hasTicket(ticketId)) throw ticketNotFound();
+    const update = parseRequest(ticketUpdateSchema, req.body, 'ticket');
+    answers.send(res, 200, store.updateTicket(ticketId, update));
   });
 
   router.get('/tickets/:ticketId/messages', (req, res) => {

@@ -1,4 +1,4 @@
-import type { NewMessage, NewTicket } from '../gorgias/schemas';
+import type { NewMessage, NewTicket, TicketUpdate } from '../gorgias/schemas';
 import {
   gorgiasDatetime,
   replyOptionsFor,
@@ -115,6 +115,21 @@ export class SandboxStore {
   getTicket(ticketId: number): Ticket | undefined {
     const stored = this.tickets.get(ticketId);
     return stored && this.render(stored);
+  }
+
+  /** Applies a ticket update (tags replace the list); the ticket must exist. */
+  updateTicket(ticketId: number, update: TicketUpdate): Ticket | undefined {
+    const stored = this.tickets.get(ticketId);
+    if (!stored) return undefined;
+    const ticket = stored.ticket;
+    if (update.tags) ticket.tags = update.tags.map((tag) => this.tagNamed(tag.name));
+    if (update.spam !== undefined) ticket.spam = update.spam;
+    if (update.status) {
+      ticket.status = update.status;
+      ticket.closed_datetime = update.status === 'closed' ? gorgiasDatetime(this.now()) : null;
+    }
+    ticket.updated_datetime = gorgiasDatetime(this.now());
+    return this.render(stored);
   }
 
   /** Adds a message to a ticket; undefined when there is no such ticket. */

@@ -1,6 +1,7 @@
 import express, { type ErrorRequestHandler, type Request, type Response } from 'express';
 import { WorkflowExecutionAlreadyStartedError, type Client } from '@temporalio/client';
 import type { Logger } from '../logging';
+import { IntakeMetrics, type DeliveryOutcome } from '../telemetry/intake-metrics';
 import { workflowUiUrl } from '../temporal/ui-link';
 import { startTicketWorkflow } from '../temporal/ticket-start';
 import { workflowIdForTicket } from '../workflows';
@@ -15,12 +16,11 @@ export interface IntakeDependencies {
   temporalTimeoutMs: number;
   temporalUiUrl: string;
   logger: Logger;
+  metrics?: IntakeMetrics;
 }
 
 export const WEBHOOK_PATH = '/webhooks/gorgias';
 const BODY_LIMIT = '1mb';
-
-type Outcome = 'accepted' | 'duplicate' | 'ignored' | 'rejected' | 'unavailable';
 
 function answer(res: Response, status: number, body: Record<string, unknown>): void {
   res.status(status).json(body);
@@ -39,6 +39,7 @@ const BODY_ERRORS: Record<string, [number, string]> = {
 
 export function createIntakeApp(deps: IntakeDependencies): express.Express {
   const { client, logger } = deps;
+  const metrics = deps.metrics ?? new IntakeMetrics();
   const app = express();
   app.disable('x-powered-by');
 
@@ -53,40 +54,59 @@ export function createIntakeApp(deps: IntakeDependencies): express.Express {
     }
   });
 
-  const log = (outcome: Outcome, fields: Record<string, unknown>) =>
-    logger[outcome === 'rejected' || outcome === 'unavailable' ? 'warn' : 'info'](
-      { outcome, ...fields },
-      `webhook ${outcome}`,
-    );
+  app.get('/metrics', async (_req, res) => {
+    res.set('Content-Type', metrics.registry.contentType).send(await metrics.registry.metrics());
+  });
+
+  /** Every delivery ends here: one log line, one metric, one JSON answer. */
+  const settle = (
+    res: Response,
+    outcome: DeliveryOutcome,
+    status: number,
+    body: Record<string, unknown>,
+    fields: Record<string, unknown> = {},
+  ) => {
+    const started = res.locals.startedAt as bigint | undefined;
+    const seconds = started === undefined ? 0 : Number(process.hrtime.bigint() - started) / 1e9;
+    metrics.observe(outcome, seconds);
+    const level = outcome === 'rejected' || outcome === 'unavailable' ? 'warn' : 'info';
+    logger[level]({ outcome, status, ms: Math.round(seconds * 1000), ...fields }, `webhook ${outcome}`);
+    answer(res, status, body);
+  };
 
   app.post(
     WEBHOOK_PATH,
+    (_req, res, next) => {
+      res.locals.startedAt = process.hrtime.bigint();
+      next();
+    },
     // Authenticate before reading the body: strangers' bodies are never parsed.
     (req, res, next) => {
       const auth = checkBearer(req.get('authorization'), deps.webhookSecret);
       if (auth.ok) return next();
-      log('rejected', { status: 401 });
       res.set('WWW-Authenticate', 'Bearer');
-      answer(res, 401, { error: 'unauthorized', message: auth.message });
+      settle(res, 'rejected', 401, { error: 'unauthorized', message: auth.message });
     },
     (req, res, next) => {
       if (req.is('application/json')) return next();
-      log('rejected', { status: 415 });
-      answer(res, 415, { error: 'unsupported-media-type', message: 'Send the body as application/json' });
+      settle(res, 'rejected', 415, {
+        error: 'unsupported-media-type',
+        message: 'Send the body as application/json',
+      });
     },
     express.json({ limit: BODY_LIMIT, type: () => true }),
     async (req: Request, res: Response) => {
       const parsed = parseDelivery(req.body, req.query);
       if (!parsed.ok) {
-        log('rejected', { status: 400, problems: parsed.problems });
-        return answer(res, 400, { error: 'invalid-delivery', problems: parsed.problems });
+        const body = { error: 'invalid-delivery', problems: parsed.problems };
+        return settle(res, 'rejected', 400, body, { problems: parsed.problems });
       }
       const delivery = parsed.delivery;
       const workflowId = workflowIdForTicket(delivery.ticketId);
       const fields = { ticketId: delivery.ticketId, workflowId, trigger: delivery.trigger };
       if (delivery.ignoreReason) {
-        log('ignored', { ...fields, reason: delivery.ignoreReason });
-        return answer(res, 200, { status: 'ignored', reason: delivery.ignoreReason, ...fields });
+        const body = { status: 'ignored', reason: delivery.ignoreReason, ...fields };
+        return settle(res, 'ignored', 200, body, { ...fields, reason: delivery.ignoreReason });
       }
       const traceUrl = workflowUiUrl(deps.temporalUiUrl, client.options.namespace, workflowId);
       try {
@@ -101,20 +121,15 @@ export function createIntakeApp(deps: IntakeDependencies): express.Express {
           },
           deps.temporalTimeoutMs,
         );
-        log('accepted', fields);
-        answer(res, 202, { status: 'accepted', ...fields, traceUrl });
+        settle(res, 'accepted', 202, { status: 'accepted', ...fields, traceUrl }, fields);
       } catch (err) {
         if (err instanceof WorkflowExecutionAlreadyStartedError) {
           // The ticket's workflow has finished: it already got its reply (or its reason not to).
-          log('duplicate', fields);
-          return answer(res, 200, { status: 'duplicate', ...fields, traceUrl });
+          return settle(res, 'duplicate', 200, { status: 'duplicate', ...fields, traceUrl }, fields);
         }
-        log('unavailable', { ...fields, error: errorChain(err) });
         res.set('Retry-After', '5');
-        answer(res, 503, {
-          error: 'temporal-unavailable',
-          message: 'The delivery was not recorded; retry later',
-        });
+        const body = { error: 'temporal-unavailable', message: 'The delivery was not recorded; retry later' };
+        settle(res, 'unavailable', 503, body, { ...fields, error: errorChain(err) });
       }
     },
   );
@@ -124,8 +139,7 @@ export function createIntakeApp(deps: IntakeDependencies): express.Express {
   const onError: ErrorRequestHandler = (err, _req, res, _next) => {
     const known = typeof err?.type === 'string' ? BODY_ERRORS[err.type] : undefined;
     if (known) {
-      log('rejected', { status: known[0] });
-      return answer(res, known[0], { error: 'bad-request-body', message: known[1] });
+      return settle(res, 'rejected', known[0], { error: 'bad-request-body', message: known[1] });
     }
     logger.error({ err }, 'unexpected error in the webhook server');
     answer(res, 500, { error: 'internal', message: 'Unexpected error' });

@@ -29,7 +29,10 @@ export const deliveryBodySchema = z
             spam: z.boolean().nullish(),
             // Display only (the Web UI summary); the workflow reads the real values from Gorgias.
             subject: z.string().nullish().catch(null),
-            customer: z.object({ email: z.string().nullish().catch(null) }).nullish().catch(null),
+            customer: z
+              .object({ email: z.string().nullish().catch(null) })
+              .nullish()
+              .catch(null),
           },
           { message: 'must be an object' },
         )

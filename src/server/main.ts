@@ -1,6 +1,7 @@
 import { Client } from '@temporalio/client';
 import { loadConfig, readEnvironment } from '../config';
 import { createLogger } from '../logging';
+import { IntakeMetrics } from '../telemetry/intake-metrics';
 import { lazyClientConnection } from '../temporal/connection';
 import { createIntakeApp, WEBHOOK_PATH } from './app';
 
@@ -16,13 +17,16 @@ async function run(): Promise<void> {
     temporalTimeoutMs: config.webhook.WEBHOOK_TEMPORAL_TIMEOUT_MS,
     temporalUiUrl: config.temporal.TEMPORAL_UI_URL,
     logger,
+    metrics: new IntakeMetrics({ processMetrics: true }),
   });
   const server = app.listen(config.webhook.PORT, config.webhook.HOST, () =>
     logger.info({ port: config.webhook.PORT, path: WEBHOOK_PATH }, 'webhook server listening'),
   );
   const stop = () => {
     logger.info('stopping: no new webhooks; finishing requests in flight');
+    // close() stops accepting and waits for requests in flight; idle keep-alive connections would hold it open.
     server.close(() => void connection.close().then(() => process.exit(0)));
+    server.closeIdleConnections();
   };
   process.once('SIGINT', stop);
   process.once('SIGTERM', stop);

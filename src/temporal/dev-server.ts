@@ -66,7 +66,10 @@ export async function startDevServer(options: DevServerOptions): Promise<Running
       '--log-level',
       'warn',
       // Registered when the namespace is created; ensureSearchAttributes covers state saved before them.
-      ...SEARCH_ATTRIBUTES.flatMap((key) => ['--search-attribute', `${key.name}=${TypedSearchAttributes.toMetadataType(key.type)}`]),
+      ...SEARCH_ATTRIBUTES.flatMap((key) => [
+        '--search-attribute',
+        `${key.name}=${TypedSearchAttributes.toMetadataType(key.type)}`,
+      ]),
     ],
     { stdio: ['ignore', 'ignore', 'pipe'] },
   );
@@ -79,7 +82,12 @@ export async function startDevServer(options: DevServerOptions): Promise<Running
 }
 
 /** Waits until the server answers, then registers the search attributes (also when its saved state predates them). */
-async function waitUntilServing(address: string, namespace: string, child: ChildProcess, stderr: () => string): Promise<void> {
+async function waitUntilServing(
+  address: string,
+  namespace: string,
+  child: ChildProcess,
+  stderr: () => string,
+): Promise<void> {
   const deadline = Date.now() + 60_000;
   let exited: number | null | undefined;
   child.once('exit', (code) => (exited = code));

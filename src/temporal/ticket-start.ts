@@ -14,7 +14,9 @@ const MAX_SUMMARY_BYTES = 200;
 
 /** One readable line for the Web UI: `Gorgias ticket #123 · dana@example.org · Where is my order?`. */
 export function ticketSummary({ ticketId, customerEmail, subject }: Omit<TicketStart, 'delivery'>): string {
-  let line = [`Gorgias ticket #${ticketId}`, customerEmail, subject?.replace(/\s+/g, ' ').trim()].filter(Boolean).join(' · ');
+  let line = [`Gorgias ticket #${ticketId}`, customerEmail, subject?.replace(/\s+/g, ' ').trim()]
+    .filter(Boolean)
+    .join(' · ');
   while (Buffer.byteLength(line) > MAX_SUMMARY_BYTES) line = `${line.slice(0, -2)}…`;
   return line;
 }

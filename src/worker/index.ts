@@ -1,44 +1,88 @@
-import { Worker, type NativeConnection, type WorkerOptions } from '@temporalio/worker';
+import type { Client, Connection } from '@temporalio/client';
+import { Runtime, Worker, type NativeConnection, type WorkerOptions } from '@temporalio/worker';
 import { createActivities } from '../activities';
 import type { Config } from '../config';
-import { GorgiasClient } from '../gorgias/client';
+import { GorgiasClient, type GorgiasClientOptions } from '../gorgias/client';
+import { gorgiasCallRecorder } from '../telemetry/gorgias-metrics';
+import type { Logger } from '../logging';
+import type { Policy } from '../policy/schema';
+import { syncCatchUpSchedule } from '../temporal/catch-up-schedule';
+import { ensureSearchAttributes } from '../temporal/search-attributes';
 
 export interface AutoReplyWorkerOptions {
   connection: NativeConnection;
-  config: Config<'temporal' | 'gorgias' | 'reply'>;
+  /** For the activities that ask Temporal: the per-customer cooldown and the catch-up's workflow starts. */
+  client: Client;
+  config: Config<'temporal' | 'gorgias'>;
+  policy: Policy;
   /** A pre-built workflow bundle (tests build one per file); otherwise the workflows are bundled at start. */
   workflowBundle?: WorkerOptions['workflowBundle'];
+  /** The clock for business hours (tests inject one). */
+  now?: () => Date;
 }
 
-export function gorgiasClientFrom(config: Config<'gorgias'>): GorgiasClient {
+export function gorgiasClientFrom(
+  config: Config<'gorgias'>,
+  onCall?: GorgiasClientOptions['onCall'],
+): GorgiasClient {
   const g = config.gorgias;
   return new GorgiasClient({
     baseUrl: g.GORGIAS_BASE_URL,
     username: g.GORGIAS_USERNAME,
     apiKey: g.GORGIAS_API_KEY,
     timeoutMs: g.GORGIAS_HTTP_TIMEOUT_MS,
+    onCall,
   });
 }
 
-/** The worker runs the ticket workflows and their Gorgias activities. */
-export function createAutoReplyWorker({
-  connection,
-  config,
-  workflowBundle,
-}: AutoReplyWorkerOptions): Promise<Worker> {
-  const { temporal, gorgias, reply } = config;
+/** The worker runs the ticket and catch-up workflows and their activities. */
+export function createAutoReplyWorker(options: AutoReplyWorkerOptions): Promise<Worker> {
+  const { temporal, gorgias } = options.config;
   return Worker.create({
-    connection,
+    connection: options.connection,
     namespace: temporal.TEMPORAL_NAMESPACE,
     taskQueue: temporal.TEMPORAL_TASK_QUEUE,
-    ...(workflowBundle ? { workflowBundle } : { workflowsPath: require.resolve('../workflows') }),
+    ...(options.workflowBundle
+      ? { workflowBundle: options.workflowBundle }
+      : { workflowsPath: require.resolve('../workflows') }),
     activities: createActivities({
-      gorgias: gorgiasClientFrom(config),
-      reply,
+      gorgias: gorgiasClientFrom(options.config, gorgiasCallRecorder(Runtime.instance().metricMeter)),
+      policy: options.policy,
       sender: { id: gorgias.GORGIAS_SENDER_USER_ID, email: gorgias.GORGIAS_USERNAME },
-      temporalUiUrl: temporal.TEMPORAL_UI_URL,
+      temporal: {
+        client: options.client,
+        taskQueue: temporal.TEMPORAL_TASK_QUEUE,
+        uiUrl: temporal.TEMPORAL_UI_URL,
+      },
+      now: options.now,
     }),
     // Enforced by the server for the whole task queue, so Gorgias's per-account limit holds across workers.
+    // (Local activities, which make no Gorgias call, are not counted.)
     maxTaskQueueActivitiesPerSecond: gorgias.GORGIAS_RATE_LIMIT_PER_SECOND,
+    // On SIGTERM, in-flight activities get this long to finish before they are handed back to the server.
+    shutdownGraceTime: '10s',
   });
+}
+
+/** Search attributes and the catch-up Schedule: registered by whichever worker starts first, harmless after. */
+export async function prepareNamespace(options: {
+  client: Client;
+  connection: Connection;
+  taskQueue: string;
+  policy: Policy;
+  logger: Logger;
+}): Promise<void> {
+  const { client, logger } = options;
+  try {
+    const added = await ensureSearchAttributes(options.connection, client.options.namespace);
+    if (added.length > 0) logger.info({ added }, 'registered search attributes');
+  } catch (err) {
+    // Temporal Cloud registers them in its UI or with tcld, not through this API.
+    logger.warn(
+      { error: String(err) },
+      'could not register search attributes; register them by hand (see README)',
+    );
+  }
+  const schedule = await syncCatchUpSchedule(client, options.taskQueue, options.policy);
+  logger.info({ schedule }, 'catch-up schedule');
 }

@@ -1,20 +1,40 @@
+import { Client, Connection } from '@temporalio/client';
 import { loadConfig, readEnvironment } from '../config';
 import { createLogger } from '../logging';
-import { connectWorker } from '../temporal/connection';
-import { createAutoReplyWorker } from '.';
+import { loadPolicy } from '../policy/load';
+import { installTemporalRuntime } from '../telemetry/runtime';
+import { connectionOptions, connectWorker } from '../temporal/connection';
+import { createAutoReplyWorker, prepareNamespace } from '.';
 
+/** `npm run worker`: runs the ticket workflows and their activities. Run as many as you like. */
 async function run(): Promise<void> {
-  const config = loadConfig(readEnvironment(), ['temporal', 'gorgias', 'reply', 'logging']);
+  const config = loadConfig(readEnvironment(), ['temporal', 'gorgias', 'policy', 'worker', 'logging']);
+  const policy = loadPolicy(config.policy.POLICY_FILE);
   const logger = createLogger(config.logging, 'worker');
-  const connection = await connectWorker(config.temporal);
-  const worker = await createAutoReplyWorker({ connection, config });
+  const { METRICS_HOST, METRICS_PORT } = config.worker;
+  installTemporalRuntime(logger, METRICS_PORT ? `${METRICS_HOST}:${METRICS_PORT}` : null);
+
+  const { temporal } = config;
+  const clientConnection = await Connection.connect(connectionOptions(temporal));
+  const client = new Client({ connection: clientConnection, namespace: temporal.TEMPORAL_NAMESPACE });
+  await prepareNamespace({
+    client,
+    connection: clientConnection,
+    taskQueue: temporal.TEMPORAL_TASK_QUEUE,
+    policy,
+    logger,
+  });
+
+  const connection = await connectWorker(temporal);
+  const worker = await createAutoReplyWorker({ connection, client, config, policy });
   logger.info(
-    { taskQueue: config.temporal.TEMPORAL_TASK_QUEUE, namespace: config.temporal.TEMPORAL_NAMESPACE },
+    { taskQueue: temporal.TEMPORAL_TASK_QUEUE, namespace: temporal.TEMPORAL_NAMESPACE },
     'worker started',
   );
   // The SDK shuts the worker down gracefully on SIGINT/SIGTERM; run() resolves once it has.
   await worker.run();
   await connection.close();
+  await clientConnection.close();
   logger.info('worker stopped');
 }
 

@@ -1,7 +1,12 @@
+import type { Policy } from '../policy/schema';
+
 /**
- * The auto-reply decision: a pure function of what Gorgias says about the ticket, so it is deterministic
- * by construction and testable without a server.
+ * The auto-reply decision: a pure function of what Gorgias says about the ticket, the policy and the
+ * (workflow's deterministic) clock, so it is deterministic by construction and testable without a server.
  */
+
+/** Why mail looks automatic, from the customer's message headers. */
+export type AutomatedMailSign = 'auto-submitted' | 'mailing-list' | 'bounce';
 
 /** What the workflow needs to know about a ticket; built from Gorgias's answer by the fetchTicket activity. */
 export interface TicketFacts {
@@ -11,15 +16,21 @@ export interface TicketFacts {
   spam: boolean;
   subject: string | null;
   language: string | null;
+  createdAt: string | null;
+  tags: string[];
   /** The first message came from our side (an agent, a rule or the API), not from the customer. */
   openedByAgent: boolean;
   customer: { id: number; email: string | null; firstName: string | null; name: string | null } | null;
   /** Gorgias can send an email reply on this ticket now (`reply_options.email.answerable`). */
   emailAnswerable: boolean;
-  /** An agent, a rule or another integration has already answered the customer. */
+  /** A person (an agent) has already answered the customer. */
   agentReplied: boolean;
+  /** A Gorgias Rule (e.g. its Autoresponder) has already answered the customer. */
+  ruleReplied: boolean;
   /** Our own auto-reply is already on the ticket (found by its external_id). */
   autoReplyPresent: boolean;
+  /** Headers of the customer's latest message say it was sent by a machine. */
+  automatedMail: AutomatedMailSign | null;
   /** The customer's latest message: where they wrote to, so the reply goes out from the same address. */
   lastCustomerMessage: {
     id: number;
@@ -30,37 +41,71 @@ export interface TicketFacts {
 }
 
 export type SkipReason =
+  | 'already-auto-replied'
   | 'spam'
   | 'closed'
+  | 'outside-channel'
   | 'opened-by-agent'
   | 'agent-replied-first'
-  | 'already-auto-replied'
+  | 'rule-replied-first'
+  | 'skip-tag'
   | 'no-customer-email'
   | 'no-reply-sender'
-  | 'not-answerable-by-email';
+  | AutomatedMailSign
+  | 'blocked-sender'
+  | 'not-answerable-by-email'
+  | 'cooldown';
 
-export type Decision = { reply: true } | { reply: false; reason: SkipReason };
+export type Decision = { reply: true } | { reply: false; reason: SkipReason } | { reply: false; stale: true };
 
-/** Local parts of automatic senders: answering them risks a mail loop and reaches nobody. */
-const AUTOMATED_LOCAL_PART =
-  /^(no[-_.]?reply|do[-_.]?not[-_.]?reply|mailer[-_.]?daemon|postmaster|bounces?)([-+_.].*)?$/i;
-
-export function isAutomatedAddress(email: string): boolean {
-  const localPart = email.trim().split('@')[0] ?? '';
-  return AUTOMATED_LOCAL_PART.test(localPart);
+export function isAutomatedAddress(email: string, automatedSenders: readonly string[]): boolean {
+  const localPart = (email.trim().split('@')[0] ?? '').toLowerCase();
+  return automatedSenders.some((sender) => {
+    const s = sender.toLowerCase();
+    return (
+      localPart === s ||
+      localPart.startsWith(`${s}+`) ||
+      localPart.startsWith(`${s}-`) ||
+      localPart.startsWith(`${s}.`)
+    );
+  });
 }
 
-export function decideAutoReply(ticket: TicketFacts): Decision {
-  if (ticket.autoReplyPresent) return { reply: false, reason: 'already-auto-replied' };
-  if (ticket.spam) return { reply: false, reason: 'spam' };
-  if (ticket.status === 'closed') return { reply: false, reason: 'closed' };
-  if (ticket.openedByAgent) return { reply: false, reason: 'opened-by-agent' };
-  if (ticket.agentReplied) return { reply: false, reason: 'agent-replied-first' };
+export function isBlockedAddress(email: string, guard: Policy['loop_guard']): boolean {
+  const address = email.trim().toLowerCase();
+  const domain = address.split('@')[1] ?? '';
+  return (
+    guard.blocked_addresses.some((a) => a.toLowerCase() === address) ||
+    guard.blocked_domains.some((d) => domain === d.toLowerCase() || domain.endsWith(`.${d.toLowerCase()}`))
+  );
+}
+
+/** When an acknowledgement for this ticket stops being worth sending (ms since epoch), if known. */
+export function staleAt(ticket: TicketFacts, policy: Policy): number | null {
+  const created = ticket.createdAt ? Date.parse(ticket.createdAt) : NaN;
+  return Number.isFinite(created) ? created + policy.timing.stale_after_minutes * 60_000 : null;
+}
+
+/** Everything but the per-customer cooldown, which needs a look at other tickets (see the workflow). */
+export function decideAutoReply(ticket: TicketFacts, policy: Policy, now: number): Decision {
+  const skip = (reason: SkipReason): Decision => ({ reply: false, reason });
+  const guard = policy.loop_guard;
+  if (ticket.autoReplyPresent) return skip('already-auto-replied');
+  if (ticket.spam) return skip('spam');
+  if (ticket.status === 'closed') return skip('closed');
+  if (!(ticket.channel in policy.channels)) return skip('outside-channel');
+  if (ticket.openedByAgent) return skip('opened-by-agent');
+  if (ticket.agentReplied) return skip('agent-replied-first');
+  if (ticket.ruleReplied) return skip('rule-replied-first');
+  if (guard.skip_tag && ticket.tags.includes(guard.skip_tag)) return skip('skip-tag');
   const email = ticket.customer?.email;
-  if (!email) return { reply: false, reason: 'no-customer-email' };
-  if (isAutomatedAddress(email)) return { reply: false, reason: 'no-reply-sender' };
-  if (!ticket.emailAnswerable || !ticket.lastCustomerMessage?.supportAddress) {
-    return { reply: false, reason: 'not-answerable-by-email' };
-  }
+  if (!email) return skip('no-customer-email');
+  if (guard.enabled && isAutomatedAddress(email, guard.automated_senders)) return skip('no-reply-sender');
+  if (guard.enabled && ticket.automatedMail) return skip(ticket.automatedMail);
+  if (isBlockedAddress(email, guard)) return skip('blocked-sender');
+  if (!ticket.emailAnswerable || !ticket.lastCustomerMessage?.supportAddress)
+    return skip('not-answerable-by-email');
+  const deadline = staleAt(ticket, policy);
+  if (deadline !== null && now >= deadline) return { reply: false, stale: true };
   return { reply: true };
 }

@@ -10,4 +10,9 @@ export const CustomerEmailAttribute = defineSearchAttributeKey('CustomerEmail', 
 export const OutcomeAttribute = defineSearchAttributeKey('AutoReplyOutcome', SearchAttributeType.KEYWORD);
 export const ReasonAttribute = defineSearchAttributeKey('AutoReplyReason', SearchAttributeType.KEYWORD);
 
-export const SEARCH_ATTRIBUTES = [TicketIdAttribute, CustomerEmailAttribute, OutcomeAttribute, ReasonAttribute];
+export const SEARCH_ATTRIBUTES = [
+  TicketIdAttribute,
+  CustomerEmailAttribute,
+  OutcomeAttribute,
+  ReasonAttribute,
+];

@@ -39,7 +39,14 @@ export async function startServiceProcess(
   timeoutMs = 60_000,
 ): Promise<ServiceProcess> {
   const child = spawn(process.execPath, [entryPath(entry)], {
-    env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '', LOG_LEVEL: 'info', ...env },
+    env: {
+      PATH: process.env.PATH ?? '',
+      HOME: process.env.HOME ?? '',
+      LOG_LEVEL: 'info',
+      // Several workers run side by side in tests: no fixed metrics port unless a test asks for one.
+      METRICS_PORT: '0',
+      ...env,
+    },
     // Not the repo root: a developer's .env must not leak into the test's configuration.
     cwd: join(ROOT, 'dist'),
     stdio: ['ignore', 'pipe', 'pipe'],

@@ -1,3 +1,4 @@
+import { readFileSync } from 'node:fs';
 import type { AddressInfo } from 'node:net';
 import type { Server } from 'node:http';
 import axios from 'axios';
@@ -5,7 +6,10 @@ import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import type { Worker } from '@temporalio/worker';
 import pino from 'pino';
 import { sampleTicket, type SampleTicketOptions } from '../../src/cli/sample-ticket';
+import { parse as parseYaml } from 'yaml';
 import { loadConfig, type Config } from '../../src/config';
+import { DEFAULT_POLICY_FILE, parsePolicy } from '../../src/policy/load';
+import type { Policy } from '../../src/policy/schema';
 import { GorgiasClient } from '../../src/gorgias/client';
 import type { NewTicket } from '../../src/gorgias/schemas';
 import { startSandbox, type RunningSandbox, type SandboxOptions } from '../../src/sandbox';
@@ -24,6 +28,16 @@ export interface StackOptions {
   env?: Record<string, string>;
   /** Start no worker (tests that only look at the intake). */
   worker?: boolean;
+  /** Top-level policy keys that replace those of policy/default.yaml. */
+  policy?: Record<string, unknown>;
+  /** The clock the activities use for business hours. */
+  now?: () => Date;
+}
+
+/** The shipped default policy, with some top-level keys replaced. */
+export function policyWith(overrides: Record<string, unknown> = {}): Policy {
+  const defaults = parseYaml(readFileSync(DEFAULT_POLICY_FILE, 'utf8')) as Record<string, unknown>;
+  return parsePolicy({ ...defaults, ...overrides });
 }
 
 /** The whole service on one real Temporal dev server: the Gorgias sandbox, a worker and the webhook intake. */
@@ -32,7 +46,8 @@ export class TestStack {
     readonly env: TestWorkflowEnvironment,
     readonly sandbox: RunningSandbox,
     readonly gorgias: GorgiasClient,
-    readonly config: Config<'temporal' | 'gorgias' | 'reply' | 'webhook'>,
+    readonly config: Config<'temporal' | 'gorgias' | 'webhook'>,
+    readonly policy: Policy,
     readonly intakeUrl: string,
     private readonly server: Server,
     private readonly worker: Worker | null,
@@ -62,8 +77,9 @@ export class TestStack {
         TEMPORAL_TASK_QUEUE: taskQueue,
         ...options.env,
       },
-      ['temporal', 'gorgias', 'reply', 'webhook'],
+      ['temporal', 'gorgias', 'webhook'],
     );
+    const policy = policyWith(options.policy);
     const app = createIntakeApp({
       client: env.client,
       taskQueue,
@@ -81,8 +97,11 @@ export class TestStack {
     if (options.worker !== false) {
       worker = await createAutoReplyWorker({
         connection: env.nativeConnection,
+        client: env.client,
         config,
+        policy,
         workflowBundle: await workflowBundle(),
+        now: options.now,
       });
       running = worker.run();
     }
@@ -92,11 +111,19 @@ export class TestStack {
       apiKey: API_KEY,
       timeoutMs: 5000,
     });
-    return new TestStack(env, sandbox, gorgias, config, intakeUrl, server, worker, running);
+    return new TestStack(env, sandbox, gorgias, config, policy, intakeUrl, server, worker, running);
   }
 
+  private seeded = 0;
+
+  /** A new ticket from a customer; each gets its own customer address unless one is given (see the cooldown). */
   async seedTicket(options: SampleTicketOptions = {}, overrides: Partial<NewTicket> = {}): Promise<number> {
-    const ticket = await this.gorgias.createTicket({ ...sampleTicket(options), ...overrides });
+    this.seeded += 1;
+    const customerEmail = options.customerEmail ?? `customer${this.seeded}.${this.sandbox.port}@example.org`;
+    const ticket = await this.gorgias.createTicket({
+      ...sampleTicket({ ...options, customerEmail }),
+      ...overrides,
+    });
     return ticket.id;
   }
 

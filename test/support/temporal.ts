@@ -17,7 +17,9 @@ Runtime.install({ logger: new DefaultLogger('WARN') });
  */
 export async function createTemporalEnv(): Promise<TestWorkflowEnvironment> {
   if (process.env.TEST_TEMPORAL_ADDRESS) {
-    const env = await TestWorkflowEnvironment.createFromExistingServer({ address: process.env.TEST_TEMPORAL_ADDRESS });
+    const env = await TestWorkflowEnvironment.createFromExistingServer({
+      address: process.env.TEST_TEMPORAL_ADDRESS,
+    });
     await ensureSearchAttributes(env.connection, 'default');
     return env;
   }

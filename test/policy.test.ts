@@ -1,0 +1,234 @@
+import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
+import { WorkflowFailedError } from '@temporalio/client';
+import type { TestWorkflowEnvironment } from '@temporalio/testing';
+import { CATCH_UP_SCHEDULE_ID, syncCatchUpSchedule } from '../src/temporal/catch-up-schedule';
+import { catchUpWorkflow, stateQuery, workflowIdForTicket } from '../src/workflows';
+import { createTemporalEnv } from './support/temporal';
+import { TestStack, type StackOptions } from './support/stack';
+
+let env: TestWorkflowEnvironment;
+const stacks: TestStack[] = [];
+
+beforeAll(async () => {
+  env = await createTemporalEnv();
+}, 120_000);
+
+afterAll(async () => {
+  for (const stack of stacks) await stack.close();
+  await env?.teardown();
+});
+
+/** A stack whose worker runs the default policy with some keys replaced. */
+async function stackWith(options: StackOptions): Promise<TestStack> {
+  const stack = await TestStack.start(env, options);
+  stacks.push(stack);
+  return stack;
+}
+
+async function runTicket(stack: TestStack, ticketId: number) {
+  expect((await stack.deliver({ ticket_id: ticketId }, { event: 'ticket-created' })).status).toBe(202);
+  return stack.result(ticketId);
+}
+
+describe('the reply policy, end to end', () => {
+  let standard: TestStack;
+  beforeAll(async () => {
+    standard = await stackWith({});
+  });
+
+  it('a dry run posts only a note with the reply it would have sent', async () => {
+    const stack = await stackWith({ policy: { dry_run: true } });
+    const ticketId = await stack.seedTicket({ customerName: 'Ada Byron' });
+    expect(await runTicket(stack, ticketId)).toMatchObject({ outcome: 'dry-run' });
+    const { replies, notes } = stack.posted(ticketId);
+    expect(replies).toEqual([]);
+    expect(notes).toHaveLength(1);
+    expect(notes[0]?.body_text).toContain('Dry run: would have replied to');
+    expect(notes[0]?.body_text).toContain('Hi Ada,');
+    const described = await env.client.workflow.getHandle(workflowIdForTicket(ticketId)).describe();
+    expect(described.searchAttributes.AutoReplyOutcome).toEqual(['dry-run']);
+  });
+
+  it('a customer who got an auto-reply minutes ago is not answered again on a new ticket', async () => {
+    const customerEmail = 'repeat.writer@example.org';
+    const first = await standard.seedTicket({ customerEmail });
+    expect(await runTicket(standard, first)).toMatchObject({ outcome: 'replied' });
+    const second = await standard.seedTicket({ customerEmail, subject: 'One more thing' });
+    expect(await runTicket(standard, second)).toMatchObject({ outcome: 'skipped', reason: 'cooldown' });
+    const described = await env.client.workflow.getHandle(workflowIdForTicket(second)).describe();
+    expect(described.searchAttributes).toMatchObject({
+      AutoReplyOutcome: ['skipped'],
+      AutoReplyReason: ['cooldown'],
+      CustomerEmail: [customerEmail],
+      GorgiasTicketId: [second],
+    });
+  });
+
+  it('tickets with the skip tag, auto-submitted mail or a rule reply are skipped', async () => {
+    const tagged = await standard.seedTicket({}, { tags: [{ name: 'no-auto-reply' }] });
+    expect(await runTicket(standard, tagged)).toMatchObject({ reason: 'skip-tag' });
+
+    const outOfOffice = await standard.seedTicket({ body: 'I am out of office' });
+    await standard.gorgias.createMessage(outOfOffice, {
+      channel: 'email',
+      via: 'email',
+      from_agent: false,
+      sender: { email: 'someone@example.org' },
+      source: {
+        type: 'email',
+        from: { address: 'someone@example.org' },
+        to: [{ address: 'support@shop.example.com' }],
+      },
+      body_text: 'Automatic reply: I am away',
+      headers: { 'Auto-Submitted': 'auto-replied' },
+    });
+    expect(await runTicket(standard, outOfOffice)).toMatchObject({ reason: 'auto-submitted' });
+
+    const ruled = await standard.seedTicket();
+    await standard.gorgias.createMessage(ruled, {
+      channel: 'email',
+      via: 'rule',
+      from_agent: true,
+      sender: { email: 'support@shop.example.com' },
+      receiver: { email: 'x@example.org' },
+      source: {
+        type: 'email',
+        from: { address: 'support@shop.example.com' },
+        to: [{ address: 'x@example.org' }],
+      },
+      body_text: 'Thanks, we got your email (Gorgias autoresponder).',
+    });
+    expect(await runTicket(standard, ruled)).toMatchObject({ reason: 'rule-replied-first' });
+  });
+
+  it('replies in the ticket language, falling back to the default', async () => {
+    const french = await standard.seedTicket({ customerName: 'Élodie Martin' }, { language: 'fr' });
+    await runTicket(standard, french);
+    const [reply] = standard.posted(french).replies;
+    expect(reply?.body_text).toContain('Bonjour Élodie,');
+    expect(reply?.subject).toBe('Re : Where is my order #1042?');
+
+    const german = await standard.seedTicket({ customerName: 'Jonas Weber' }, { language: 'de' });
+    await runTicket(standard, german);
+    expect(standard.posted(german).replies[0]?.body_text).toContain('Hi Jonas,');
+  });
+
+  it('outside business hours it uses the outside-hours template and says when the team is back', async () => {
+    const sundayEvening = new Date('2026-11-29T19:00:00Z'); // Sunday 20:00 in Paris
+    const stack = await stackWith({
+      now: () => sundayEvening,
+      policy: {
+        business_hours: {
+          timezone: 'Europe/Paris',
+          weekly: { monday: ['09:00-17:00'], tuesday: ['09:00-17:00'] },
+          holidays: ['2026-11-30'],
+        },
+      },
+    });
+    const ticketId = await stack.seedTicket();
+    expect(await runTicket(stack, ticketId)).toMatchObject({ outcome: 'replied' });
+    const [reply] = stack.posted(ticketId).replies;
+    // Monday 30 November is a holiday: the next opening is Tuesday.
+    expect(reply?.body_text).toContain(
+      'Our team is away right now; we will answer from Tuesday 1 December, 09:00',
+    );
+    expect(stack.posted(ticketId).notes[0]?.body_text).toContain('template acknowledgement/outside-hours');
+  });
+
+  it('waits the configured delay, absorbing deliveries, and does not reply when an agent answered meanwhile', async () => {
+    const stack = await stackWith({ policy: { timing: { delay_seconds: 3 } } });
+    const answered = await stack.seedTicket();
+    const untouched = await stack.seedTicket();
+    await stack.deliver({ ticket_id: answered }, { event: 'ticket-created' });
+    await stack.deliver({ ticket_id: untouched }, { event: 'ticket-created' });
+    const handle = env.client.workflow.getHandle(workflowIdForTicket(answered));
+    await waitFor(async () => (await handle.query(stateQuery)).phase === 'waiting');
+    await stack.deliver({ ticket_id: answered }, { event: 'ticket-updated' });
+    await stack.gorgias.createMessage(answered, {
+      channel: 'email',
+      via: 'helpdesk',
+      from_agent: true,
+      sender: { email: 'agent@shop.example.com' },
+      receiver: { email: 'x@example.org' },
+      source: {
+        type: 'email',
+        from: { address: 'support@shop.example.com' },
+        to: [{ address: 'x@example.org' }],
+      },
+      body_text: 'Hi, an agent here.',
+    });
+
+    expect(await stack.result(answered)).toMatchObject({ outcome: 'skipped', reason: 'agent-replied-first' });
+    expect(await stack.result(untouched)).toMatchObject({ outcome: 'replied' });
+    const state = await handle.query(stateQuery);
+    expect(state.deliveries.map((d) => d.trigger)).toEqual(['ticket-created', 'ticket-updated']);
+  });
+
+  it('an acknowledgement past the staleness cutoff is not sent: the ticket goes back to humans', async () => {
+    const created = new Date(Date.now() - 45 * 60_000).toISOString();
+    const ticketId = await standard.seedTicket({}, { created_datetime: created });
+    const error = await runTicket(standard, ticketId).catch((err: unknown) => err);
+    expect(error).toBeInstanceOf(WorkflowFailedError);
+    expect((error as WorkflowFailedError).cause).toMatchObject({ type: 'AutoReplyStale' });
+    const { replies, notes } = standard.posted(ticketId);
+    expect(replies).toEqual([]);
+    expect(notes[0]?.body_text).toContain('Auto-reply failed (stale)');
+    expect((await standard.gorgias.getTicket(ticketId)).tags?.map((t) => t.name)).toContain(
+      'auto-reply-failed',
+    );
+  });
+});
+
+describe('catching up on lost webhooks', () => {
+  it('starts the workflow of every recent ticket that has none, once', async () => {
+    const stack = await stackWith({});
+    const answered = await stack.seedTicket();
+    await runTicket(stack, answered);
+    const lost = [await stack.seedTicket(), await stack.seedTicket()];
+
+    const run = () =>
+      env.client.workflow.execute(catchUpWorkflow, {
+        taskQueue: stack.config.temporal.TEMPORAL_TASK_QUEUE,
+        workflowId: `catch-up-test-${Math.random()}`,
+        args: [{ lookbackMinutes: 30 }],
+      });
+    const first = await run();
+    expect(first.started.sort()).toEqual([...lost].sort());
+    for (const ticketId of lost) expect(await stack.result(ticketId)).toMatchObject({ outcome: 'replied' });
+    expect((await run()).started).toEqual([]);
+    expect(stack.posted(answered).replies).toHaveLength(1);
+  });
+
+  it('runs from a Temporal Schedule that follows the policy', async () => {
+    const stack = await stackWith({});
+    const taskQueue = stack.config.temporal.TEMPORAL_TASK_QUEUE;
+    expect(await syncCatchUpSchedule(env.client, taskQueue, stack.policy)).toBe('created');
+    const slower = { ...stack.policy, catch_up: { enabled: true, every_minutes: 15 } };
+    expect(await syncCatchUpSchedule(env.client, taskQueue, slower)).toBe('updated');
+    const described = await env.client.schedule.getHandle(CATCH_UP_SCHEDULE_ID).describe();
+    expect(described.spec.intervals?.[0]?.every).toBe(15 * 60_000);
+
+    const lost = await stack.seedTicket();
+    await env.client.schedule.getHandle(CATCH_UP_SCHEDULE_ID).trigger();
+    await waitFor(async () => {
+      try {
+        await env.client.workflow.getHandle(workflowIdForTicket(lost)).describe();
+        return true;
+      } catch {
+        return false;
+      }
+    });
+    expect(await stack.result(lost)).toMatchObject({ outcome: 'replied' });
+    const off = { ...stack.policy, catch_up: { enabled: false, every_minutes: 5 } };
+    expect(await syncCatchUpSchedule(env.client, taskQueue, off)).toBe('removed');
+  });
+});
+
+async function waitFor(check: () => Promise<boolean>, timeoutMs = 20_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (Date.now() < deadline) {
+    if (await check()) return;
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  }
+  throw new Error('condition not met in time');
+}

@@ -1,0 +1,114 @@
+import { copyFileSync, existsSync, mkdirSync } from 'node:fs';
+import { createServer } from 'node:net';
+import { join } from 'node:path';
+import { TestWorkflowEnvironment } from '@temporalio/testing';
+import { chromium, type Browser } from 'playwright-core';
+import { workflowIdForTicket } from '../src/workflows';
+import { SEARCH_ATTRIBUTES } from '../src/workflows/search-attributes';
+import { TestStack } from './support/stack';
+
+/**
+ * What an operator sees: a ticket answered by the real service (in-process, on a Temporal dev server with its
+ * Web UI), then the ticket's workflow page in a real browser (Debian's Chromium, driven by playwright-core).
+ * Saves a screenshot to test-artifacts/web-ui-ticket.png; with UPDATE_DOCS_SCREENSHOT=1 also to
+ * docs/images/traced-ticket.png, the picture in the README.
+ */
+
+const ROOT = join(__dirname, '..');
+const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
+const SCREENSHOT = join(ROOT, 'test-artifacts', 'web-ui-ticket.png');
+const DOCS_SCREENSHOT = join(ROOT, 'docs', 'images', 'traced-ticket.png');
+
+let env: TestWorkflowEnvironment;
+let stack: TestStack;
+let browser: Browser;
+let uiPort: number;
+
+function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = createServer();
+    server.once('error', reject);
+    server.listen(0, '127.0.0.1', () => {
+      const address = server.address();
+      const port = typeof address === 'object' && address ? address.port : 0;
+      server.close(() => resolve(port));
+    });
+  });
+}
+
+beforeAll(async () => {
+  if (!existsSync(CHROMIUM)) {
+    throw new Error(`No Chromium at ${CHROMIUM}: apt-get install -y chromium (or set CHROMIUM_PATH)`);
+  }
+  uiPort = await freePort();
+  const cli = process.env.TEMPORAL_CLI_PATH;
+  env = await TestWorkflowEnvironment.createLocal({
+    server: {
+      ...(cli ? { executable: { type: 'existing-path', path: cli } } : {}),
+      uiPort,
+      searchAttributes: SEARCH_ATTRIBUTES,
+      log: { format: 'pretty', level: 'error' },
+    },
+  });
+  stack = await TestStack.start(env, { env: { TEMPORAL_UI_URL: `http://localhost:${uiPort}` } });
+  browser = await chromium.launch({
+    executablePath: CHROMIUM,
+    args: [
+      '--headless',
+      '--no-sandbox',
+      '--disable-gpu',
+      '--disable-background-networking',
+      '--disable-component-update',
+      '--no-first-run',
+    ],
+  });
+}, 120_000);
+
+afterAll(async () => {
+  await browser?.close();
+  await stack?.close();
+  await env?.teardown();
+});
+
+test('the Web UI shows an answered ticket’s workflow: its summary and a Completed status', async () => {
+  const ticketId = await stack.seedTicket({ customerEmail: 'dana@example.org', customerName: 'Dana Reyes' });
+  // What an HTTP integration with the whole-context body posts for a new ticket.
+  const ticket = await stack.gorgias.getTicket(ticketId);
+  const answer = await stack.deliver({ ticket }, { event: 'ticket-created' });
+  expect(answer.status).toBe(202);
+  await expect(stack.result(ticketId)).resolves.toMatchObject({ outcome: 'replied', ticketId });
+
+  const workflowId = workflowIdForTicket(ticketId);
+  const page = await browser.newPage({ viewport: { width: 1440, height: 1000 } });
+  try {
+    await page.goto(
+      `http://localhost:${uiPort}/namespaces/default/workflows/${encodeURIComponent(workflowId)}`,
+      {
+        waitUntil: 'domcontentloaded',
+        timeout: 30_000,
+      },
+    );
+    // The page renders client-side: wait for what the operator looks for, not for a fixed time.
+    await page.getByText(workflowId).first().waitFor({ timeout: 30_000 });
+    await page.getByText('Completed', { exact: true }).first().waitFor({ timeout: 30_000 });
+    await page.getByText(`Gorgias ticket #${ticketId}`).first().waitFor({ timeout: 30_000 });
+
+    // The picture for the README: the workflow's summary and the summaries of its activities.
+    await page.getByText('User Metadata', { exact: true }).first().click();
+    await page.getByText('Events with Metadata', { exact: true }).first().waitFor({ timeout: 30_000 });
+    await page
+      .getByText(`Gorgias ticket #${ticketId} · dana@example.org`)
+      .first()
+      .waitFor({ timeout: 30_000 });
+    await page.getByText('Internal note: replied').first().waitFor({ timeout: 30_000 });
+
+    mkdirSync(join(SCREENSHOT, '..'), { recursive: true });
+    await page.screenshot({ path: SCREENSHOT });
+    if (process.env.UPDATE_DOCS_SCREENSHOT) {
+      mkdirSync(join(DOCS_SCREENSHOT, '..'), { recursive: true });
+      copyFileSync(SCREENSHOT, DOCS_SCREENSHOT);
+    }
+  } finally {
+    await page.close();
+  }
+});
