@@ -141,6 +141,13 @@ export function createIntakeApp(deps: IntakeDependencies): express.Express {
     if (known) {
       return settle(res, 'rejected', known[0], { error: 'bad-request-body', message: known[1] });
     }
+    // Other client errors from reading the body carry no type, e.g. a "gzip" body that is not gzip (zlib).
+    if (typeof err?.status === 'number' && err.status >= 400 && err.status < 500) {
+      return settle(res, 'rejected', err.status, {
+        error: 'bad-request-body',
+        message: 'The body could not be read (check its Content-Encoding)',
+      });
+    }
     logger.error({ err }, 'unexpected error in the webhook server');
     answer(res, 500, { error: 'internal', message: 'Unexpected error' });
   };

@@ -1,0 +1,60 @@
+import { loadConfig, readEnvironment } from '../config';
+import { GorgiasClient } from '../gorgias/client';
+import { loadPolicy } from '../policy/load';
+import { describeDecision, previewTicket } from '../policy/preview';
+import { workflowUiUrl } from '../temporal/ui-link';
+import { gorgiasClientFrom } from '../worker';
+import { workflowIdForTicket } from '../workflows/ids';
+import { readLocalStack } from './local-stack';
+
+/**
+ * `npm run preview -- <ticket-id>`: the reply and note the policy would produce for a ticket, read from the
+ * configured Gorgias (GORGIAS_BASE_URL) or, without one, from the sandbox `npm start` runs. Sends nothing.
+ * The per-customer cooldown, which asks Temporal about other tickets, is not checked.
+ */
+async function run(): Promise<void> {
+  const ticketId = Number(process.argv[2]);
+  if (!Number.isSafeInteger(ticketId) || ticketId <= 0)
+    throw new Error('Usage: npm run preview -- <ticket-id>');
+  const env = readEnvironment();
+  const { temporal, policy: policyConfig } = loadConfig(env, ['temporal', 'policy']);
+  const policy = loadPolicy(policyConfig.POLICY_FILE);
+  let gorgias: GorgiasClient;
+  if (env.GORGIAS_BASE_URL) {
+    gorgias = gorgiasClientFrom(loadConfig(env, ['gorgias']));
+  } else {
+    const sandbox = readLocalStack().sandbox;
+    if (!sandbox)
+      throw new Error('Set GORGIAS_BASE_URL (and credentials), or run `npm start` for the sandbox.');
+    gorgias = new GorgiasClient({
+      baseUrl: sandbox.url,
+      username: sandbox.username,
+      apiKey: sandbox.apiKey,
+      timeoutMs: 10_000,
+    });
+  }
+  const traceUrl = workflowUiUrl(
+    temporal.TEMPORAL_UI_URL,
+    temporal.TEMPORAL_NAMESPACE,
+    workflowIdForTicket(ticketId),
+  );
+  const preview = await previewTicket(gorgias, ticketId, policy, new Date(), traceUrl);
+  const say = (line = '') => process.stdout.write(`${line}\n`);
+  say(
+    `Ticket #${ticketId}: ${preview.ticket.subject ?? '(no subject)'} from ${preview.ticket.customer?.email ?? 'unknown'}`,
+  );
+  say(`Decision: ${describeDecision(preview.decision, policy)} (cooldown not checked)`);
+  if (preview.reply) {
+    say();
+    say(`Reply (template ${preview.reply.template}), subject: ${preview.reply.subject}`);
+    say(preview.reply.bodyText.replace(/^/gm, '  | '));
+  }
+  say();
+  say('Internal note:');
+  say(preview.note.replace(/^/gm, '  | '));
+}
+
+run().catch((err) => {
+  console.error(err instanceof Error ? err.message : err);
+  process.exit(1);
+});

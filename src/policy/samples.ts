@@ -1,0 +1,52 @@
+import type { TicketFacts } from '../workflows/decide';
+
+/** Sample tickets `npm run policy:check` runs a policy against. */
+export function sampleTickets(now: Date): { label: string; ticket: TicketFacts }[] {
+  const minutesAgo = (m: number) => new Date(now.getTime() - m * 60_000).toISOString();
+  const customer = { id: 9001, email: 'dana.lee@example.org', firstName: 'Dana', name: 'Dana Lee' };
+  const base: TicketFacts = {
+    ticketId: 1001,
+    status: 'open',
+    channel: 'email',
+    spam: false,
+    subject: 'Where is my order #1042?',
+    language: 'en',
+    createdAt: minutesAgo(1),
+    tags: [],
+    openedByAgent: false,
+    customer,
+    emailAnswerable: true,
+    agentReplied: false,
+    ruleReplied: false,
+    autoReplyPresent: false,
+    automatedMail: null,
+    lastCustomerMessage: {
+      id: 31337001,
+      integrationId: 6612,
+      supportAddress: { address: 'support@shop.example.com', name: 'Shop Support' },
+      subject: 'Where is my order #1042?',
+    },
+  };
+  const from = (email: string) => ({ ...customer, email, firstName: null, name: null });
+  return [
+    { label: 'new email from a customer', ticket: base },
+    {
+      label: 'contact form, in French',
+      ticket: {
+        ...base,
+        channel: 'contact_form',
+        language: 'fr',
+        customer: { ...customer, firstName: 'Élodie' },
+      },
+    },
+    { label: 'chat conversation', ticket: { ...base, channel: 'chat' } },
+    {
+      label: 'from noreply@shop-notifications.com',
+      ticket: { ...base, customer: from('noreply@shop-notifications.com') },
+    },
+    { label: 'out-of-office auto-reply', ticket: { ...base, automatedMail: 'auto-submitted' } },
+    { label: 'an agent already answered', ticket: { ...base, agentReplied: true } },
+    { label: 'tagged no-auto-reply', ticket: { ...base, tags: ['no-auto-reply'] } },
+    { label: 'created 2 hours ago (webhook lost)', ticket: { ...base, createdAt: minutesAgo(120) } },
+  ];
+}

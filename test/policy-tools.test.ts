@@ -1,0 +1,110 @@
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
+import { policyReport } from '../src/cli/policy-check';
+import { sampleTicket } from '../src/cli/sample-ticket';
+import { GorgiasClient } from '../src/gorgias/client';
+import { DEFAULT_POLICY_FILE, loadPolicy, PolicyError } from '../src/policy/load';
+import { previewTicket } from '../src/policy/preview';
+import { startSandbox, type RunningSandbox } from '../src/sandbox';
+
+const dir = mkdtempSync(join(tmpdir(), 'policy-'));
+function policyFile(name: string, text: string): string {
+  const file = join(dir, name);
+  writeFileSync(file, text);
+  return file;
+}
+function problemsOf(file: string): string[] {
+  try {
+    loadPolicy(file);
+  } catch (err) {
+    if (err instanceof PolicyError) return err.problems;
+    throw err;
+  }
+  return [];
+}
+
+describe('the policy file', () => {
+  it('ships a safe default: loop guard on, dry run off, cooldown 5 minutes', () => {
+    const policy = loadPolicy(DEFAULT_POLICY_FILE);
+    expect(policy.loop_guard.enabled).toBe(true);
+    expect(policy.dry_run).toBe(false);
+    expect(policy.loop_guard.cooldown_minutes).toBe(5);
+    expect(Object.keys(policy.channels).sort()).toEqual(['contact_form', 'email']);
+  });
+
+  it('names every bad key', () => {
+    const problems = problemsOf(
+      policyFile(
+        'bad.yaml',
+        [
+          'dry_runn: true',
+          'channels: { email: { template: missing } }',
+          'templates: { acknowledgement: { subject: "Re", body: "Hi" } }',
+          'loop_guard: { cooldown_minutes: -1 }',
+          'business_hours: { timezone: Mars/Olympus, weekly: { monday: ["9-5"] } }',
+        ].join('\n'),
+      ),
+    );
+    const text = problems.join('\n');
+    expect(text).toMatch(/dry_runn/);
+    expect(text).toMatch(/^channels\.email\.template: names template "missing"/m);
+    expect(text).toMatch(/^loop_guard\.cooldown_minutes:/m);
+    expect(text).toMatch(/^business_hours\.timezone: must be an IANA timezone/m);
+    expect(text).toMatch(/^business_hours\.weekly\.monday\.0: must be a range like "09:00-17:30"/m);
+  });
+
+  it('says when the file is missing or not YAML', () => {
+    expect(problemsOf(join(dir, 'nope.yaml'))).toEqual(['cannot read the file (ENOENT)']);
+    expect(problemsOf(policyFile('broken.yaml', 'channels: [unclosed'))[0]).toMatch(/^not valid YAML/);
+  });
+
+  it('reads JSON as well', () => {
+    const file = policyFile(
+      'p.json',
+      JSON.stringify({ dry_run: true, templates: { acknowledgement: { subject: 'S', body: 'B' } } }),
+    );
+    expect(loadPolicy(file).dry_run).toBe(true);
+  });
+
+  it('policy:check shows what the policy would do for sample tickets', () => {
+    const report = policyReport(
+      loadPolicy(DEFAULT_POLICY_FILE),
+      'policy/default.yaml',
+      new Date('2026-11-26T10:00:00Z'),
+    );
+    expect(report).toContain('Policy policy/default.yaml is valid.');
+    expect(report).toMatch(
+      /new email from a customer\s+reply with template acknowledgement: "Re: Where is my order #1042\?"/,
+    );
+    expect(report).toMatch(/contact form, in French\s+reply with template acknowledgement\/fr/);
+    expect(report).toMatch(/from noreply@shop-notifications.com\s+skip \(no-reply-sender\)/);
+    expect(report).toMatch(/created 2 hours ago \(webhook lost\)\s+no reply: too late/);
+  });
+});
+
+describe('preview', () => {
+  let sandbox: RunningSandbox;
+  beforeAll(async () => {
+    sandbox = await startSandbox({ username: 'u@x.com', apiKey: 'k', rateLimit: false });
+  });
+  afterAll(() => sandbox.close());
+
+  it('renders the reply and note a ticket would get, sending nothing', async () => {
+    const gorgias = new GorgiasClient({
+      baseUrl: sandbox.url,
+      username: 'u@x.com',
+      apiKey: 'k',
+      timeoutMs: 5000,
+    });
+    const ticket = await gorgias.createTicket(sampleTicket({ customerName: '<b>Ada</b> Byron' }));
+    const preview = await previewTicket(gorgias, ticket.id, loadPolicy(), new Date(), 'http://ui/trace');
+    expect(preview.decision).toEqual({ reply: true });
+    expect(preview.reply?.bodyText).toContain('Hi <b>Ada</b>,');
+    expect(preview.reply?.bodyHtml).toContain('Hi &lt;b&gt;Ada&lt;/b&gt;,');
+    expect(preview.reply?.bodyHtml).not.toContain('<b>');
+    expect(preview.note).toContain('Trace: http://ui/trace');
+    expect(sandbox.messagesOf(ticket.id)).toHaveLength(1);
+  });
+});
