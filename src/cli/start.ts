@@ -28,8 +28,14 @@ const say = (line = '') => process.stdout.write(`${line}\n`);
 async function run(): Promise<void> {
   const env = { ...readEnvironment() };
   env.LOG_PRETTY ??= 'true';
-  const { local, logging } = loadConfig(env, ['local', 'logging']);
+  const { local, logging, worker: metrics } = loadConfig(env, ['local', 'logging', 'worker']);
   const logger = createLogger(logging, 'start');
+  // Before anything touches the SDK's native runtime (the dev server fallback download does).
+  const { METRICS_HOST, METRICS_PORT } = metrics;
+  installTemporalRuntime(
+    createLogger(logging, 'worker'),
+    METRICS_PORT ? `${METRICS_HOST}:${METRICS_PORT}` : null,
+  );
   const stops: (() => Promise<void>)[] = [];
   const stopAll = async () => {
     for (const stop of stops.reverse())
@@ -82,14 +88,9 @@ async function run(): Promise<void> {
       sandboxCredentials = { url: sandbox.url, username: env.GORGIAS_USERNAME, apiKey: env.GORGIAS_API_KEY };
     }
 
-    const config = loadConfig(env, ['temporal', 'webhook', 'gorgias', 'policy', 'worker', 'logging']);
+    const config = loadConfig(env, ['temporal', 'webhook', 'gorgias', 'policy', 'logging']);
     const { temporal, webhook } = config;
     const policy = loadPolicy(config.policy.POLICY_FILE);
-    const { METRICS_HOST, METRICS_PORT } = config.worker;
-    installTemporalRuntime(
-      createLogger(config.logging, 'worker'),
-      METRICS_PORT ? `${METRICS_HOST}:${METRICS_PORT}` : null,
-    );
 
     // A lazy client connection: the intake keeps answering (503) if Temporal goes away, and recovers.
     const clientConnection = lazyClientConnection(temporal);
