@@ -25,7 +25,10 @@ async function run(): Promise<void> {
     apiKey: stack.sandbox.apiKey,
     timeoutMs: 10_000,
   });
-  const ticket = await gorgias.createTicket(sampleTicket());
+  // A fresh customer address per run: the policy's per-customer cooldown would otherwise skip a second demo.
+  const ticket = await gorgias.createTicket(
+    sampleTicket({ customerEmail: `dana.lee+${Date.now() % 100_000}@example.org` }),
+  );
   const firstMessage = ticket.messages[0];
   say(`Seeded ticket #${ticket.id} in the sandbox: "${ticket.subject}" from ${ticket.customer?.email}`);
 

@@ -1,14 +1,13 @@
 import { randomBytes } from 'node:crypto';
 import type { Server } from 'node:http';
-import { Client } from '@temporalio/client';
 import { loadConfig, readEnvironment } from '../config';
 import { createLogger } from '../logging';
 import { startSandbox } from '../sandbox';
 import { createIntakeApp, WEBHOOK_PATH } from '../server/app';
 import { ensureTemporalCli } from '../temporal/cli';
-import { connectWorker, lazyClientConnection } from '../temporal/connection';
+import { lazyClientConnection } from '../temporal/connection';
 import { startDevServer } from '../temporal/dev-server';
-import { createAutoReplyWorker, prepareNamespace } from '../worker';
+import { launchWorker } from '../worker';
 import { loadPolicy } from '../policy/load';
 import { IntakeMetrics } from '../telemetry/intake-metrics';
 import { installTemporalRuntime } from '../telemetry/runtime';
@@ -95,18 +94,13 @@ async function run(): Promise<void> {
     // A lazy client connection: the intake keeps answering (503) if Temporal goes away, and recovers.
     const clientConnection = lazyClientConnection(temporal);
     stops.push(() => clientConnection.close());
-    const client = new Client({ connection: clientConnection, namespace: temporal.TEMPORAL_NAMESPACE });
-    await prepareNamespace({
-      client,
-      connection: clientConnection,
-      taskQueue: temporal.TEMPORAL_TASK_QUEUE,
+    const { worker, client, workerConnection } = await launchWorker({
+      clientConnection,
+      config,
       policy,
       logger,
     });
-
-    const workerConnection = await connectWorker(temporal);
     stops.push(() => workerConnection.close());
-    const worker = await createAutoReplyWorker({ connection: workerConnection, client, config, policy });
     const workerRun = worker.run();
     stops.push(async () => {
       // The SDK may already be shutting the worker down on the same signal.

@@ -1,4 +1,4 @@
-import type { Client, Connection } from '@temporalio/client';
+import { Client, type Connection } from '@temporalio/client';
 import { Runtime, Worker, type NativeConnection, type WorkerOptions } from '@temporalio/worker';
 import { createActivities } from '../activities';
 import type { Config } from '../config';
@@ -7,6 +7,7 @@ import { gorgiasCallRecorder } from '../telemetry/gorgias-metrics';
 import type { Logger } from '../logging';
 import type { Policy } from '../policy/schema';
 import { syncCatchUpSchedule } from '../temporal/catch-up-schedule';
+import { connectWorker } from '../temporal/connection';
 import { ensureSearchAttributes } from '../temporal/search-attributes';
 
 export interface AutoReplyWorkerOptions {
@@ -85,4 +86,33 @@ export async function prepareNamespace(options: {
   }
   const schedule = await syncCatchUpSchedule(client, options.taskQueue, options.policy);
   logger.info({ schedule }, 'catch-up schedule');
+}
+
+/**
+ * Everything a worker process needs, from a client connection: the namespace prepared, the worker's own
+ * native connection, and the worker. The caller runs it, and closes `workerConnection` after.
+ */
+export async function launchWorker(options: {
+  clientConnection: Connection;
+  config: Config<'temporal' | 'gorgias'>;
+  policy: Policy;
+  logger: Logger;
+}): Promise<{ worker: Worker; client: Client; workerConnection: NativeConnection }> {
+  const { config, policy, logger } = options;
+  const { temporal } = config;
+  const client = new Client({ connection: options.clientConnection, namespace: temporal.TEMPORAL_NAMESPACE });
+  await prepareNamespace({
+    client,
+    connection: options.clientConnection,
+    taskQueue: temporal.TEMPORAL_TASK_QUEUE,
+    policy,
+    logger,
+  });
+  const workerConnection = await connectWorker(temporal);
+  const worker = await createAutoReplyWorker({ connection: workerConnection, client, config, policy });
+  logger.info(
+    { taskQueue: temporal.TEMPORAL_TASK_QUEUE, namespace: temporal.TEMPORAL_NAMESPACE },
+    'worker started',
+  );
+  return { worker, client, workerConnection };
 }
