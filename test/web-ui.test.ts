@@ -79,7 +79,7 @@ test('the Web UI shows an answered ticket’s workflow: its summary and a Comple
   await expect(stack.result(ticketId)).resolves.toMatchObject({ outcome: 'replied', ticketId });
 
   const workflowId = workflowIdForTicket(ticketId);
-  const page = await browser.newPage({ viewport: { width: 1440, height: 1000 } });
+  const page = await browser.newPage({ viewport: { width: 1440, height: 820 } });
   try {
     await page.goto(
       `http://localhost:${uiPort}/namespaces/default/workflows/${encodeURIComponent(workflowId)}`,
@@ -89,18 +89,24 @@ test('the Web UI shows an answered ticket’s workflow: its summary and a Comple
       },
     );
     // The page renders client-side: wait for what the operator looks for, not for a fixed time.
-    await page.getByText(workflowId).first().waitFor({ timeout: 30_000 });
-    await page.getByText('Completed', { exact: true }).first().waitFor({ timeout: 30_000 });
-    await page.getByText(`Gorgias ticket #${ticketId}`).first().waitFor({ timeout: 30_000 });
+    const shown = (text: string, exact = false) =>
+      page.getByText(text, { exact }).filter({ visible: true }).first().waitFor({ timeout: 30_000 });
+    await shown(workflowId);
+    await shown('Completed', true);
+    await shown(`Gorgias ticket #${ticketId}`);
 
     // The picture for the README: the workflow's summary and the summaries of its activities.
     await page.getByText('User Metadata', { exact: true }).first().click();
-    await page.getByText('Events with Metadata', { exact: true }).first().waitFor({ timeout: 30_000 });
+    await shown('Events with Metadata', true);
+    // Summaries are markdown, which the UI renders in a sandboxed iframe.
     await page
-      .getByText(`Gorgias ticket #${ticketId} · dana@example.org`)
+      .locator('iframe')
+      .first()
+      .contentFrame()
+      .getByText(`Gorgias ticket #${ticketId} · dana@example.org · Where is my order`)
       .first()
       .waitFor({ timeout: 30_000 });
-    await page.getByText('Internal note: replied').first().waitFor({ timeout: 30_000 });
+    await shown('Internal note: replied');
 
     mkdirSync(join(SCREENSHOT, '..'), { recursive: true });
     await page.screenshot({ path: SCREENSHOT });
