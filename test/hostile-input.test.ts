@@ -132,6 +132,12 @@ const hostile: [string, number, string, HostileRequest][] = [
     json((t) => ({ ticket_id: t }), { ...OK, 'Content-Encoding': 'x-unknown' }),
   ],
   [
+    'a gzip Content-Encoding on a body that is not gzip',
+    400,
+    'bad-request-body',
+    json((t) => ({ ticket_id: t }), { ...OK, 'Content-Encoding': 'gzip' }),
+  ],
+  [
     'a body over 1 MB',
     413,
     'bad-request-body',
@@ -208,8 +214,18 @@ const hostile: [string, number, string, HostileRequest][] = [
     raw((t) => `{"__proto__": {"ticket_id": ${t}}, "constructor": {"prototype": {"ticket_id": ${t}}}}`),
   ],
   // Triggers.
-  ['an unknown trigger in the body', 400, 'invalid-delivery', json((t) => ({ ticket_id: t, event: 'ticket-deleted' }))],
-  ['a trigger in capitals', 400, 'invalid-delivery', json((t) => ({ ticket_id: t }), OK, '?event=TICKET-CREATED')],
+  [
+    'an unknown trigger in the body',
+    400,
+    'invalid-delivery',
+    json((t) => ({ ticket_id: t, event: 'ticket-deleted' })),
+  ],
+  [
+    'a trigger in capitals',
+    400,
+    'invalid-delivery',
+    json((t) => ({ ticket_id: t }), OK, '?event=TICKET-CREATED'),
+  ],
   [
     'two triggers in the query',
     400,
@@ -242,15 +258,13 @@ const hostile: [string, number, string, HostileRequest][] = [
     'invalid UTF-8 bytes in the ticket id',
     400,
     'invalid-delivery',
-    raw((t) => Buffer.concat([Buffer.from(`{"ticket_id": "${t}`), Buffer.from([0xff, 0xfe]), Buffer.from('"}')])),
+    raw((t) =>
+      Buffer.concat([Buffer.from(`{"ticket_id": "${t}`), Buffer.from([0xff, 0xfe]), Buffer.from('"}')]),
+    ),
   ],
 ];
 
 describe('hostile and broken webhook deliveries', () => {
-  it('the table has at least 25 cases', () => {
-    expect(hostile.length).toBeGreaterThanOrEqual(25);
-  });
-
   it.each(hostile)('answers %s with %i %s and starts no workflow', async (_what, status, error, req) => {
     const answer = await post(`${PATH}${req.query ?? ''}`, req.body, req.headers ?? OK);
     expect(answer.status).toBe(status);
@@ -284,7 +298,7 @@ const ticketIdForm: fc.Arbitrary<Part<(id: number) => unknown>> = fc.oneof(
   fc.constant(part((id: number) => [id], false)),
   fc.constant(part(() => null, false)),
   fc.constant(part(() => 2 ** 60, false)),
-  fc.constant(part((id: number) => ({ id }), false)),
+  fc.constant(part((id: number) => ({ value: id }), false)),
   fc.string({ maxLength: 12 }).map((junk) => part((id: number) => `${id}${junk}x`, false)),
   fc.string({ unit: 'binary', maxLength: 12 }).map((junk) => part((id: number) => `${junk}-${id}`, false)),
 );
@@ -295,7 +309,10 @@ const bodyShape: fc.Arbitrary<Part<(ticketId: unknown) => unknown>> = fc.oneof(
   fc.constant(part((ticketId: unknown) => ({ ticket: { id: ticketId, subject: 'x' } }), true)),
   fc
     .dictionary(fc.string({ maxLength: 8 }), fc.jsonValue({ maxDepth: 3 }), { maxKeys: 4 })
-    .filter((extra) => !['ticket_id', 'ticket', 'event', 'message', '__proto__'].some((k) => Object.hasOwn(extra, k)))
+    .filter(
+      (extra) =>
+        !['ticket_id', 'ticket', 'event', 'message', '__proto__'].some((k) => Object.hasOwn(extra, k)),
+    )
     .map((extra) => part((ticketId: unknown) => ({ ...extra, ticket_id: ticketId }), true)),
   fc.constant(part((ticketId: unknown) => [{ ticket_id: ticketId }], false)),
   fc.constant(part((ticketId: unknown) => ({ ticketId }), false)),
@@ -361,9 +378,13 @@ describe('fuzzing the intake', () => {
         body = JSON.stringify(generated.shape.value(generated.ticketId.value(ticketId)));
         query = generated.event.value;
         if (generated.contentType.value !== undefined) headers['Content-Type'] = generated.contentType.value;
-        valid = [generated.ticketId, generated.shape, generated.event, generated.auth, generated.contentType].every(
-          (p) => p.valid,
-        );
+        valid = [
+          generated.ticketId,
+          generated.shape,
+          generated.event,
+          generated.auth,
+          generated.contentType,
+        ].every((p) => p.valid);
       } else {
         body = generated.body;
         headers['Content-Type'] = 'application/json';

@@ -52,6 +52,14 @@ export function toActivityFailure(error: GorgiasRequestError): ApplicationFailur
   });
 }
 
+/** How long one Gorgias call may wait in the activity for a `Retry-After`, instead of failing the attempt. */
+const MAX_RATE_LIMIT_WAIT_MS = 8_000;
+
+/**
+ * Makes one Gorgias call. A 429 with a short `Retry-After` is waited out here and the same call made again:
+ * Gorgias did nothing, so failing the attempt would only make the retry repeat the idempotency look-up and
+ * spend the call the post needs. Anything else becomes the activity's failure.
+ */
 async function callGorgias<T>(what: string, call: () => Promise<T>): Promise<T> {
   const context = Context.current();
   if (context.info.attempt > 1) {
@@ -59,10 +67,19 @@ async function callGorgias<T>(what: string, call: () => Promise<T>): Promise<T> 
       .createCounter('gorgias_retried_calls', 'calls', 'Gorgias calls made by retried activity attempts')
       .add(1, { activity: context.info.activityType });
   }
-  try {
-    return await call();
-  } catch (err) {
-    throw toActivityFailure(classifyFailure(err, what));
+  let waited = 0;
+  for (;;) {
+    try {
+      return await call();
+    } catch (err) {
+      const failure = classifyFailure(err, what);
+      const wait = failure.retryAfterMs;
+      if (failure.kind !== 'rate-limited' || wait === undefined || waited + wait > MAX_RATE_LIMIT_WAIT_MS) {
+        throw toActivityFailure(failure);
+      }
+      waited += wait;
+      await context.sleep(wait);
+    }
   }
 }
 

@@ -1,0 +1,73 @@
+import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
+import { printFigures, tally, ticketsNotRepliedExactlyOnce } from './support/figures';
+import { RecordedSandbox } from './support/recorded-sandbox';
+import { ChaosService, type DeliveryAnswer } from './support/service';
+import { ChaosTemporal } from './support/temporal-server';
+
+let temporal: ChaosTemporal;
+let sandbox: RecordedSandbox;
+let service: ChaosService;
+
+beforeAll(async () => {
+  temporal = await ChaosTemporal.start();
+  sandbox = await RecordedSandbox.start();
+  service = await ChaosService.create(temporal, sandbox);
+}, 120_000);
+
+afterAll(async () => {
+  await service?.stopAll();
+  await sandbox?.close();
+  await temporal?.close();
+});
+
+const ACCEPTED_BEFORE = 40;
+const DURING_OUTAGE = 10;
+// The intake waits this long for Temporal (WEBHOOK_TEMPORAL_TIMEOUT_MS) before answering 503.
+const TEMPORAL_TIMEOUT_MS = 2000;
+
+describe('Temporal down', () => {
+  it('the intake answers 503 quickly while Temporal is down, and nothing it accepted before is lost', async () => {
+    const ticketIds = await service.seedTickets(ACCEPTED_BEFORE + DURING_OUTAGE + 1);
+    const before = ticketIds.slice(0, ACCEPTED_BEFORE);
+    const during = ticketIds.slice(ACCEPTED_BEFORE, ACCEPTED_BEFORE + DURING_OUTAGE);
+    const after = ticketIds[ticketIds.length - 1] as number;
+    // A slow Gorgias, so many of the tickets accepted before the stop are still being worked on.
+    sandbox.sandbox.setFaults({ latencyMs: 500 });
+    await service.startServer({ WEBHOOK_TEMPORAL_TIMEOUT_MS: String(TEMPORAL_TIMEOUT_MS) });
+    await service.startWorker();
+
+    const acceptedBefore = await Promise.all(before.map((id) => service.deliver(id)));
+    expect(acceptedBefore.map((a) => a.status)).toEqual(before.map(() => 202));
+
+    await temporal.stop();
+    const unfinishedAtStop = before.filter((id) => sandbox.sandbox.messagesOf(id).length < 3).length;
+    const whileDown: DeliveryAnswer[] = [];
+    for (const id of during) whileDown.push(await service.deliver(id));
+    for (const answer of whileDown) {
+      expect(answer.status).toBe(503);
+      expect(answer.body).toMatchObject({ error: 'temporal-unavailable' });
+      expect(answer.ms).toBeLessThan(TEMPORAL_TIMEOUT_MS + 3000);
+    }
+
+    await temporal.restart();
+    const next = await service.deliver(after);
+    expect(next.status).toBe(202);
+    // Gorgias retries the deliveries that got 503.
+    const retried = await Promise.all(during.map((id) => service.deliverUntilAccepted(id)));
+    expect(retried.map((a) => a.status)).toEqual(during.map(() => 202));
+
+    const results = await service.results(ticketIds, 180_000);
+    const figures = tally(
+      'Temporal down',
+      `dev server stopped with ${unfinishedAtStop} of ${ACCEPTED_BEFORE} accepted tickets unfinished; ` +
+        `${DURING_OUTAGE} deliveries answered 503 in ≤ ${Math.max(...whileDown.map((a) => a.ms))} ms`,
+      sandbox,
+      ticketIds,
+      results,
+    );
+    printFigures(figures);
+    expect(unfinishedAtStop).toBeGreaterThan(0);
+    expect(ticketsNotRepliedExactlyOnce(figures)).toEqual([]);
+    expect(figures).toMatchObject({ duplicates: 0, lost: 0 });
+  });
+});
