@@ -56,8 +56,11 @@ const gorgiasSchema = z.object({
   /** The helpdesk user the reply is sent as; defaults to the user identified by GORGIAS_USERNAME. */
   GORGIAS_SENDER_USER_ID: z.coerce.number().int().positive().optional(),
   GORGIAS_HTTP_TIMEOUT_MS: positiveInt(10_000),
-  /** Gorgias allows 40 requests per 20 s for API-key integrations: 2 per second, shared by all workers. */
+  /** Gorgias's leaky bucket for API-key integrations: 40 calls, draining 2 per second (OAuth apps: 80). */
   GORGIAS_RATE_LIMIT_PER_SECOND: z.coerce.number().positive().default(2),
+  GORGIAS_RATE_LIMIT_BURST: z.coerce.number().int().positive().default(40),
+  /** Gorgias calls one worker makes at once (its activity slots); the rest wait in the task queue. */
+  GORGIAS_MAX_CONCURRENT_CALLS: z.coerce.number().int().positive().default(10),
 });
 
 const policySchema = z.object({

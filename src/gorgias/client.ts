@@ -2,7 +2,8 @@ import { Agent as HttpAgent } from 'node:http';
 import { Agent as HttpsAgent } from 'node:https';
 import axios, { isAxiosError, type AxiosInstance } from 'axios';
 import type { z } from 'zod';
-import { classifyFailure } from './failures';
+import type { CallBudget } from './call-budget';
+import { classifyFailure, parseRetryAfter } from './failures';
 import {
   messageListSchema,
   messageSchema,
@@ -23,6 +24,8 @@ export interface GorgiasClientOptions {
   timeoutMs: number;
   /** Told about every call, e.g. to count them by status in metrics. */
   onCall?: (call: GorgiasCall) => void;
+  /** Paces calls to stay within Gorgias's rate limit (none: every call goes out at once). */
+  budget?: CallBudget;
 }
 
 export interface GorgiasCall {
@@ -38,9 +41,11 @@ export interface GorgiasCall {
 export class GorgiasClient {
   private readonly http: AxiosInstance;
   private readonly onCall: GorgiasClientOptions['onCall'];
+  private readonly budget: CallBudget | undefined;
 
   constructor(options: GorgiasClientOptions) {
     this.onCall = options.onCall;
+    this.budget = options.budget;
     this.http = axios.create({
       baseURL: `${options.baseUrl.replace(/\/+$/, '')}/api`,
       auth: { username: options.username, password: options.apiKey },
@@ -106,20 +111,21 @@ export class GorgiasClient {
     options: { params?: Record<string, unknown>; data?: unknown } = {},
   ): Promise<z.infer<T>> {
     const what = `${method} ${path}`;
-    const started = Date.now();
-    const report = (status: number) =>
-      this.onCall?.({
-        method,
-        route: path.replace(/\/\d+/g, '/:id'),
-        status,
-        durationMs: Date.now() - started,
-      });
+    let started = Date.now();
+    const report = (status: number, headers: Record<string, unknown> = {}) => {
+      const retryAfterMs = status === 429 ? parseRetryAfter(headers['retry-after']) : undefined;
+      this.budget?.observe(status, headers['x-gorgias-account-api-call-limit'], retryAfterMs);
+      const route = path.replace(/\/\d+/g, '/:id');
+      this.onCall?.({ method, route, status, durationMs: Date.now() - started });
+    };
     try {
+      await this.budget?.acquire();
+      started = Date.now();
       const response = await this.http.request({ method, url: path, ...options });
-      report(response.status);
+      report(response.status, response.headers);
       return schema.parse(response.data);
     } catch (err) {
-      if (isAxiosError(err)) report(err.response?.status ?? 0);
+      if (isAxiosError(err)) report(err.response?.status ?? 0, err.response?.headers);
       throw classifyFailure(err, what);
     }
   }

@@ -2,6 +2,7 @@ import { Client, type Connection } from '@temporalio/client';
 import { Runtime, Worker, type NativeConnection, type WorkerOptions } from '@temporalio/worker';
 import { createActivities } from '../activities';
 import type { Config } from '../config';
+import { CallBudget } from '../gorgias/call-budget';
 import { GorgiasClient, type GorgiasClientOptions } from '../gorgias/client';
 import { gorgiasCallRecorder } from '../telemetry/gorgias-metrics';
 import type { Logger } from '../logging';
@@ -33,6 +34,14 @@ export function gorgiasClientFrom(
     apiKey: g.GORGIAS_API_KEY,
     timeoutMs: g.GORGIAS_HTTP_TIMEOUT_MS,
     onCall,
+    budget: new CallBudget({
+      capacity: g.GORGIAS_RATE_LIMIT_BURST,
+      drainPerSecond: g.GORGIAS_RATE_LIMIT_PER_SECOND,
+      // Room for calls this worker cannot see yet: other workers' in flight, other integrations.
+      headroom: Math.min(4, Math.floor(g.GORGIAS_RATE_LIMIT_BURST / 10)),
+      // Past this, the activity fails its attempt with the wait as its retry delay instead of holding a slot.
+      maxWaitMs: 8_000,
+    }),
   });
 }
 
@@ -57,9 +66,9 @@ export function createAutoReplyWorker(options: AutoReplyWorkerOptions): Promise<
       },
       now: options.now,
     }),
-    // Enforced by the server for the whole task queue, so Gorgias's per-account limit holds across workers.
-    // (Local activities, which make no Gorgias call, are not counted.)
-    maxTaskQueueActivitiesPerSecond: gorgias.GORGIAS_RATE_LIMIT_PER_SECOND,
+    // Each Gorgias call waits for room in the account's bucket (see CallBudget); few at once keeps those waits
+    // short, and the rest of a backlog waits in the task queue, where a crashed worker loses nothing.
+    maxConcurrentActivityTaskExecutions: gorgias.GORGIAS_MAX_CONCURRENT_CALLS,
     // On SIGTERM, in-flight activities get this long to finish before they are handed back to the server.
     shutdownGraceTime: '10s',
   });
