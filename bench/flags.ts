@@ -1,0 +1,142 @@
+import type { TemporalDb } from './stack';
+
+/**
+ * `npm run bench -- --duration 10 --connections 10 ...`. The defaults finish the whole run in under five
+ * minutes on a 2-core machine (the drain scenario alone takes ~90 s, bounded by the rate limit).
+ */
+export interface BenchFlags {
+  /** Seconds of each intake run: the service, ceiling (a) and ceiling (b) each run this long. */
+  duration: number;
+  /** Requests (or signal-with-start calls) in flight during the intake runs. */
+  connections: number;
+  collapseTickets: number;
+  drainTickets: number;
+  /** The worker's GORGIAS_RATE_LIMIT_PER_SECOND in the drain scenario (the production default is 2). */
+  drainWorkerRate: number;
+  e2eTickets: number;
+  baselineTickets: number;
+  /** Share of Gorgias calls answered with a 5xx in the baseline scenario (the chaos suite's setting). */
+  faultRate: number;
+  /** Only these scenarios (comma-separated names); all by default. */
+  only: Set<ScenarioName> | null;
+  /** Write V8 CPU profiles of the worker and webhook server of the intake scenario to this directory. */
+  profileDir: string | null;
+  /** The dev server's persistence: in-memory SQLite (as the tests) or a file (as `npm start`). */
+  temporalDb: TemporalDb;
+  /** `--dynamic-config-value KEY=JSON` for the dev server, repeatable (e.g. task-queue partitions). */
+  temporalDynamicConfig: string[];
+  /** Where the JSON goes. */
+  out: string;
+}
+
+export const SCENARIOS = ['intake', 'collapse', 'drain', 'e2e', 'baseline'] as const;
+export type ScenarioName = (typeof SCENARIOS)[number];
+
+const DEFAULTS: BenchFlags = {
+  duration: 8,
+  connections: 10,
+  collapseTickets: 500,
+  drainTickets: 60,
+  drainWorkerRate: 2,
+  e2eTickets: 100,
+  baselineTickets: 100,
+  faultRate: 0.3,
+  only: null,
+  profileDir: null,
+  temporalDb: 'memory',
+  temporalDynamicConfig: [],
+  out: 'bench/results/latest.json',
+};
+
+const USAGE = `Usage: npm run bench -- [flags]
+  --duration <s>           seconds of each intake run (default ${DEFAULTS.duration})
+  --connections <n>        intake concurrency (default ${DEFAULTS.connections})
+  --collapse-tickets <n>   tickets with 3 concurrent deliveries each (default ${DEFAULTS.collapseTickets})
+  --drain-tickets <n>      tickets delivered at once under the rate limit (default ${DEFAULTS.drainTickets})
+  --drain-worker-rate <n>  the worker's GORGIAS_RATE_LIMIT_PER_SECOND there (default ${DEFAULTS.drainWorkerRate})
+  --e2e-tickets <n>        tickets delivered one after another (default ${DEFAULTS.e2eTickets})
+  --baseline-tickets <n>   tickets for the inline-handler comparison (default ${DEFAULTS.baselineTickets})
+  --fault-rate <0..1>      share of Gorgias calls failing with 5xx in the baseline (default ${DEFAULTS.faultRate})
+  --only <a,b>             run only these scenarios: ${SCENARIOS.join(', ')}
+  --profile <dir>          write CPU profiles of the intake scenario's worker and server to <dir>
+  --temporal-db <m|f>      dev server persistence: memory (default, as the tests) or file (as npm start)
+  --temporal-config <k=v>  a dev server --dynamic-config-value, repeatable
+  --out <file>             JSON output (default ${DEFAULTS.out})`;
+
+function positive(name: string, value: string | undefined, integer: boolean): number {
+  const n = Number(value);
+  if (value === undefined || !Number.isFinite(n) || n <= 0 || (integer && !Number.isInteger(n))) {
+    throw new Error(`--${name} needs a positive ${integer ? 'integer' : 'number'}\n${USAGE}`);
+  }
+  return n;
+}
+
+export function parseFlags(argv: readonly string[]): BenchFlags {
+  const flags: BenchFlags = { ...DEFAULTS };
+  for (let i = 0; i < argv.length; i++) {
+    const name = argv[i]?.replace(/^--/, '');
+    const value = argv[i + 1];
+    i++;
+    switch (name) {
+      case 'duration':
+        flags.duration = positive(name, value, false);
+        break;
+      case 'connections':
+        flags.connections = positive(name, value, true);
+        break;
+      case 'collapse-tickets':
+        flags.collapseTickets = positive(name, value, true);
+        break;
+      case 'drain-tickets':
+        flags.drainTickets = positive(name, value, true);
+        break;
+      case 'drain-worker-rate':
+        flags.drainWorkerRate = positive(name, value, false);
+        break;
+      case 'e2e-tickets':
+        flags.e2eTickets = positive(name, value, true);
+        break;
+      case 'baseline-tickets':
+        flags.baselineTickets = positive(name, value, true);
+        break;
+      case 'fault-rate': {
+        const rate = Number(value);
+        if (!(rate >= 0 && rate < 1)) throw new Error(`--fault-rate needs a number in [0, 1)\n${USAGE}`);
+        flags.faultRate = rate;
+        break;
+      }
+      case 'only': {
+        const names = (value ?? '').split(',').filter(Boolean);
+        const unknown = names.filter((n) => !(SCENARIOS as readonly string[]).includes(n));
+        if (names.length === 0 || unknown.length > 0) {
+          throw new Error(`--only: unknown scenario ${unknown.join(', ') || '(none)'}\n${USAGE}`);
+        }
+        flags.only = new Set(names as ScenarioName[]);
+        break;
+      }
+      case 'profile':
+        if (!value) throw new Error(`--profile needs a directory\n${USAGE}`);
+        flags.profileDir = value;
+        break;
+      case 'temporal-db':
+        if (value !== 'memory' && value !== 'file')
+          throw new Error(`--temporal-db: memory or file\n${USAGE}`);
+        flags.temporalDb = value;
+        break;
+      case 'temporal-config':
+        if (!value?.includes('=')) throw new Error(`--temporal-config needs KEY=JSON\n${USAGE}`);
+        flags.temporalDynamicConfig = [...flags.temporalDynamicConfig, value];
+        break;
+      case 'out':
+        if (!value) throw new Error(`--out needs a file\n${USAGE}`);
+        flags.out = value;
+        break;
+      case 'help':
+      case 'h':
+        throw new Error(USAGE);
+      default:
+        throw new Error(`Unknown flag ${argv[i - 1]}\n${USAGE}`);
+    }
+  }
+  return flags;
+}

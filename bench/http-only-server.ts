@@ -1,0 +1,42 @@
+import type { Client } from '@temporalio/client';
+import { loadConfig, readEnvironment } from '../src/config';
+import { createLogger } from '../src/logging';
+import { createIntakeApp } from '../src/server/app';
+
+/**
+ * Ceiling (b) of the intake benchmark: the service's own webhook app (auth, body parsing, validation,
+ * logging, JSON answer) in its own process, with a Temporal client that answers at once. What it serves
+ * per second is the HTTP overhead alone.
+ */
+
+function instantClient(namespace: string): Client {
+  const stub = {
+    options: { namespace },
+    withDeadline: <T>(_deadline: number, fn: () => Promise<T>) => fn(),
+    workflow: { signalWithStart: async () => ({ workflowId: 'stub' }) },
+    workflowService: { getSystemInfo: async () => ({}) },
+  };
+  return stub as unknown as Client;
+}
+
+function run(): void {
+  const config = loadConfig(readEnvironment(), ['temporal', 'webhook', 'logging']);
+  const logger = createLogger(config.logging, 'http-only-server');
+  const app = createIntakeApp({
+    client: instantClient(config.temporal.TEMPORAL_NAMESPACE),
+    taskQueue: config.temporal.TEMPORAL_TASK_QUEUE,
+    webhookSecret: config.webhook.WEBHOOK_SECRET,
+    temporalTimeoutMs: config.webhook.WEBHOOK_TEMPORAL_TIMEOUT_MS,
+    temporalUiUrl: config.temporal.TEMPORAL_UI_URL,
+    logger,
+  });
+  const server = app.listen(config.webhook.PORT, config.webhook.HOST);
+  process.once('SIGTERM', () => server.close(() => process.exit(0)));
+}
+
+try {
+  run();
+} catch (err) {
+  console.error(err instanceof Error ? err.message : err);
+  process.exit(1);
+}

@@ -1,0 +1,193 @@
+import type { BaselineResult } from './scenarios/baseline';
+import type { CollapseResult } from './scenarios/collapse';
+import type { DrainResult } from './scenarios/drain';
+import type { E2eResult } from './scenarios/e2e';
+import type { IntakeResult } from './scenarios/intake';
+
+export interface BenchResults {
+  machine: Record<string, unknown>;
+  flags: Record<string, unknown>;
+  intake?: IntakeResult;
+  collapse?: CollapseResult;
+  drain?: DrainResult;
+  e2e?: E2eResult;
+  baseline?: BaselineResult;
+  totalSeconds?: number;
+}
+
+const r1 = (n: number) => Math.round(n * 10) / 10;
+const r2 = (n: number) => Math.round(n * 100) / 100;
+const r3 = (n: number) => Math.round(n * 1000) / 1000;
+
+/** The figures in the issue's shape (bench/results/latest.json); what it has no key for goes under `details`. */
+export function toJson(results: BenchResults): Record<string, unknown> {
+  const { intake, collapse, drain, e2e, baseline } = results;
+  return {
+    intake: intake && {
+      rps: r1(intake.intake.rps),
+      p50_ms: r2(intake.intake.p50_ms),
+      p99_ms: r2(intake.intake.p99_ms),
+      errors: intake.intake.errors,
+      ceiling_rps: r1(intake.ceilingA.rps),
+      ratio: r3(intake.intake.rps / intake.ceilingA.rps),
+    },
+    collapse: collapse && {
+      tickets: collapse.tickets,
+      workflows: collapse.workflows,
+      replies: collapse.replies,
+      notes: collapse.notes,
+      seconds: r2(collapse.seconds),
+    },
+    drain: drain && {
+      tickets: drain.tickets,
+      seconds: r2(drain.seconds),
+      theoretical_seconds: r2(drain.theoreticalSeconds),
+      ratio: r3(drain.ratio),
+      http_429: drain.http429,
+    },
+    e2e: e2e && { p50_ms: r2(e2e.p50_ms), p99_ms: r2(e2e.p99_ms) },
+    footprint: intake && {
+      worker_rss_mb: r1(intake.footprint.workerPeakRssMb),
+      server_rss_mb: r1(intake.footprint.serverPeakRssMb),
+    },
+    baseline: baseline && {
+      tickets: baseline.tickets,
+      lost: baseline.lost,
+      duplicated: baseline.duplicated,
+      ours_lost: baseline.ours_lost,
+      ours_duplicated: baseline.ours_duplicated,
+    },
+    details: {
+      intake: intake && {
+        calls: intake.intake.calls,
+        outcomes: intake.intake.outcomes,
+        max_ms: r2(intake.intake.max_ms),
+        ceiling_a: {
+          calls: intake.ceilingA.calls,
+          rps: r1(intake.ceilingA.rps),
+          p50_ms: r2(intake.ceilingA.p50_ms),
+          p99_ms: r2(intake.ceilingA.p99_ms),
+          max_ms: r2(intake.ceilingA.max_ms),
+          errors: intake.ceilingA.errors,
+          outcomes: intake.ceilingA.outcomes,
+        },
+        ceiling_b: {
+          calls: intake.ceilingB.calls,
+          rps: r1(intake.ceilingB.rps),
+          p50_ms: r2(intake.ceilingB.p50_ms),
+          p99_ms: r2(intake.ceilingB.p99_ms),
+          max_ms: r2(intake.ceilingB.max_ms),
+          errors: intake.ceilingB.errors,
+          outcomes: intake.ceilingB.outcomes,
+        },
+        ratio_to_http_only: r3(intake.intake.rps / intake.ceilingB.rps),
+        cores_used: intake.cores,
+      },
+      footprint: intake && {
+        worker_vmhwm_mb: r1(intake.footprint.workerHwmMb),
+        server_vmhwm_mb: r1(intake.footprint.serverHwmMb),
+      },
+      collapse: collapse && { failed_deliveries: collapse.failedDeliveries },
+      drain: drain && { api_calls: drain.apiCalls, tickets_complete: drain.complete },
+      e2e: e2e && { tickets: e2e.tickets, max_ms: r2(e2e.max_ms), missing: e2e.missing },
+      baseline: baseline && {
+        extra_replies: baseline.extraReplies,
+        ours_unfinished: baseline.oursUnfinished,
+        ours_seconds: r1(baseline.oursSeconds),
+      },
+      machine: results.machine,
+      flags: results.flags,
+      total_seconds: results.totalSeconds === undefined ? undefined : r1(results.totalSeconds),
+    },
+  };
+}
+
+function table(rows: string[][], say: (line: string) => void): void {
+  const widths = rows[0]?.map((_, i) => Math.max(...rows.map((row) => (row[i] ?? '').length))) ?? [];
+  const line = (row: string[]) => `| ${row.map((cell, i) => cell.padEnd(widths[i] ?? 0)).join(' | ')} |`;
+  rows.forEach((row, index) => {
+    say(line(row));
+    if (index === 0) say(`|${widths.map((w) => '-'.repeat(w + 2)).join('|')}|`);
+  });
+}
+
+const ms = (n: number) => `${n.toFixed(1)} ms`;
+
+/** The table `npm run bench` prints (and docs/benchmarks.md shows), as Markdown. */
+export function printTable(results: BenchResults, say: (line: string) => void): void {
+  const { intake, collapse, drain, e2e, baseline } = results;
+  const rows: string[][] = [['Scenario', 'Figure', 'Value', 'Target / reference']];
+  if (intake) {
+    const { intake: i, ceilingA: a, ceilingB: b } = intake;
+    rows.push(
+      ['1 Intake', 'requests/s', i.rps.toFixed(0), ''],
+      ['', 'p50 / p99 / max', `${ms(i.p50_ms)} / ${ms(i.p99_ms)} / ${ms(i.max_ms)}`, 'p99 < 50 ms'],
+      ['', 'errors', `${i.errors} of ${i.calls}`, '0'],
+      [
+        '',
+        'ceiling (a) Temporal client, calls/s',
+        a.rps.toFixed(0),
+        `p50 ${ms(a.p50_ms)}, p99 ${ms(a.p99_ms)}`,
+      ],
+      ['', 'ceiling (b) HTTP only, requests/s', b.rps.toFixed(0), `p50 ${ms(b.p50_ms)}, p99 ${ms(b.p99_ms)}`],
+      ['', 'intake / ceiling (a)', `${((i.rps / a.rps) * 100).toFixed(0)} %`, '≥ 80 %'],
+    );
+  }
+  if (collapse) {
+    rows.push(
+      [
+        '2 Collapse',
+        'workflows / replies / notes',
+        `${collapse.workflows} / ${collapse.replies} / ${collapse.notes}`,
+        `${collapse.tickets} / ${collapse.tickets} / ${collapse.tickets}`,
+      ],
+      [
+        '',
+        'time until the last note',
+        `${collapse.seconds.toFixed(1)} s`,
+        `${collapse.tickets * 3} deliveries`,
+      ],
+    );
+  }
+  if (drain) {
+    rows.push(
+      [
+        '3 Drain',
+        'time until every reply and note',
+        `${drain.seconds.toFixed(1)} s`,
+        `${drain.tickets} tickets`,
+      ],
+      ['', 'theoretical minimum', `${drain.theoreticalSeconds.toFixed(1)} s`, 'max(0, N − 40) / 2'],
+      ['', 'ratio', `${(drain.ratio * 100).toFixed(0)} %`, '≤ 110 %'],
+      ['', '429s caused', String(drain.http429), '0'],
+    );
+  }
+  if (e2e) {
+    rows.push([
+      '4 End to end',
+      'p50 / p99 (202 → reply)',
+      `${ms(e2e.p50_ms)} / ${ms(e2e.p99_ms)}`,
+      'p50 < 300 ms',
+    ]);
+  }
+  if (intake) {
+    rows.push([
+      '5 Footprint',
+      'peak RSS worker / server',
+      `${intake.footprint.workerPeakRssMb.toFixed(0)} MB / ${intake.footprint.serverPeakRssMb.toFixed(0)} MB`,
+      'during scenario 1',
+    ]);
+  }
+  if (baseline) {
+    rows.push(
+      [
+        '6 Baseline',
+        'inline handler: lost / duplicated',
+        `${baseline.lost} / ${baseline.duplicated}`,
+        `per ${baseline.tickets} tickets`,
+      ],
+      ['', 'the service: lost / duplicated', `${baseline.ours_lost} / ${baseline.ours_duplicated}`, '0 / 0'],
+    );
+  }
+  table(rows, say);
+}

@@ -1,0 +1,95 @@
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { cpus, freemem, totalmem, loadavg } from 'node:os';
+import { dirname, resolve } from 'node:path';
+import { format, resolveConfig } from 'prettier';
+import { parseFlags, SCENARIOS, type ScenarioName } from './flags';
+import { printTable, toJson, type BenchResults } from './report';
+import { runBaseline } from './scenarios/baseline';
+import { runCollapse } from './scenarios/collapse';
+import { runDrain } from './scenarios/drain';
+import { runEndToEnd } from './scenarios/e2e';
+import { runIntake } from './scenarios/intake';
+import { TemporalForBench } from './stack';
+
+/**
+ * `npm run bench`: the real local stack (Temporal dev server, worker and webhook-server processes, Gorgias
+ * sandbox), one scenario after another, each with its own ceiling or baseline in the same run. Prints a table
+ * and writes the same figures as JSON.
+ */
+
+const say = (line = '') => process.stdout.write(`${line}\n`);
+
+async function run(): Promise<void> {
+  const flags = parseFlags(process.argv.slice(2));
+  const wanted = (name: ScenarioName) => !flags.only || flags.only.has(name);
+  const started = Date.now();
+  const results: BenchResults = {
+    machine: {
+      cpus: cpus().length,
+      cpuModel: cpus()[0]?.model ?? 'unknown',
+      memoryGb: Math.round(totalmem() / 2 ** 30),
+      freeMemoryGb: Math.round(freemem() / 2 ** 30),
+      node: process.version,
+      loadAverageAtStart: loadavg().map((l) => Math.round(l * 100) / 100),
+    },
+    flags: { ...flags, only: flags.only ? [...flags.only] : [...SCENARIOS] },
+  };
+  if (flags.profileDir) {
+    flags.profileDir = resolve(flags.profileDir);
+    mkdirSync(flags.profileDir, { recursive: true });
+  }
+
+  say(`Starting the Temporal dev server (${flags.temporalDb} database)...`);
+  const temporal = await TemporalForBench.start(flags.temporalDb, flags.temporalDynamicConfig, (line) =>
+    say(`  ${line}`),
+  );
+  try {
+    const scenario = async <T>(name: ScenarioName, title: string, body: () => Promise<T>) => {
+      if (!wanted(name)) return undefined;
+      say(`\n[${name}] ${title}`);
+      const t0 = Date.now();
+      const result = await body();
+      say(`  done in ${((Date.now() - t0) / 1000).toFixed(1)} s`);
+      return result;
+    };
+    results.intake = await scenario(
+      'intake',
+      'intake throughput and latency, with ceilings (a) and (b)',
+      () =>
+        runIntake(
+          temporal,
+          { connections: flags.connections, seconds: flags.duration, profileDir: flags.profileDir },
+          say,
+        ),
+    );
+    results.collapse = await scenario('collapse', 'duplicate collapse under load', () =>
+      runCollapse(temporal, { tickets: flags.collapseTickets }, say),
+    );
+    results.drain = await scenario('drain', 'backlog drain against the rate limit', () =>
+      runDrain(temporal, { tickets: flags.drainTickets, workerRatePerSecond: flags.drainWorkerRate }, say),
+    );
+    results.e2e = await scenario('e2e', 'end-to-end latency', () =>
+      runEndToEnd(temporal, { tickets: flags.e2eTickets }, say),
+    );
+    results.baseline = await scenario('baseline', 'the old inline handler vs the service, under faults', () =>
+      runBaseline(temporal, { tickets: flags.baselineTickets, faultRate: flags.faultRate }, say),
+    );
+  } finally {
+    await temporal.stop();
+  }
+  results.totalSeconds = (Date.now() - started) / 1000;
+
+  say();
+  printTable(results, say);
+  const out = resolve(flags.out);
+  mkdirSync(dirname(out), { recursive: true });
+  // Formatted as the repository's Prettier check expects, since the file is committed.
+  const style = await resolveConfig(out);
+  writeFileSync(out, await format(JSON.stringify(toJson(results), null, 2), { ...style, filepath: out }));
+  say(`\nWrote ${out} (whole run: ${results.totalSeconds.toFixed(0)} s)`);
+}
+
+run().catch((err) => {
+  console.error(err instanceof Error ? err.message : err);
+  process.exit(1);
+});
