@@ -5,6 +5,7 @@ import { CATCH_UP_SCHEDULE_ID, syncCatchUpSchedule } from '../src/temporal/catch
 import { catchUpWorkflow, stateQuery, workflowIdForTicket } from '../src/workflows';
 import { createTemporalEnv } from './support/temporal';
 import { TestStack, type StackOptions } from './support/stack';
+import { waitUntil } from './support/waiting';
 
 let env: TestWorkflowEnvironment;
 const stacks: TestStack[] = [];
@@ -142,7 +143,7 @@ describe('the reply policy, end to end', () => {
     await stack.deliver({ ticket_id: answered }, { event: 'ticket-created' });
     await stack.deliver({ ticket_id: untouched }, { event: 'ticket-created' });
     const handle = env.client.workflow.getHandle(workflowIdForTicket(answered));
-    await waitFor(async () => (await handle.query(stateQuery)).phase === 'waiting');
+    await waitUntil(async () => (await handle.query(stateQuery)).phase === 'waiting', 20_000);
     await stack.deliver({ ticket_id: answered }, { event: 'ticket-updated' });
     await stack.gorgias.createMessage(answered, {
       channel: 'email',
@@ -210,25 +211,16 @@ describe('catching up on lost webhooks', () => {
 
     const lost = await stack.seedTicket();
     await env.client.schedule.getHandle(CATCH_UP_SCHEDULE_ID).trigger();
-    await waitFor(async () => {
+    await waitUntil(async () => {
       try {
         await env.client.workflow.getHandle(workflowIdForTicket(lost)).describe();
         return true;
       } catch {
         return false;
       }
-    });
+    }, 20_000);
     expect(await stack.result(lost)).toMatchObject({ outcome: 'replied' });
     const off = { ...stack.policy, catch_up: { enabled: false, every_minutes: 5 } };
     expect(await syncCatchUpSchedule(env.client, taskQueue, off)).toBe('removed');
   });
 });
-
-async function waitFor(check: () => Promise<boolean>, timeoutMs = 20_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (Date.now() < deadline) {
-    if (await check()) return;
-    await new Promise((resolve) => setTimeout(resolve, 100));
-  }
-  throw new Error('condition not met in time');
-}

@@ -1,11 +1,11 @@
 import { copyFileSync, existsSync, mkdirSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { join } from 'node:path';
 import { TestWorkflowEnvironment } from '@temporalio/testing';
 import { chromium, type Browser } from 'playwright-core';
 import { workflowIdForTicket } from '../src/workflows';
 import { SEARCH_ATTRIBUTES } from '../src/workflows/search-attributes';
 import { TestStack } from './support/stack';
+import { freePort } from './support/waiting';
 
 /**
  * What an operator sees: a ticket answered by the real service (in-process, on a Temporal dev server with its
@@ -23,18 +23,6 @@ let env: TestWorkflowEnvironment;
 let stack: TestStack;
 let browser: Browser;
 let uiPort: number;
-
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const address = server.address();
-      const port = typeof address === 'object' && address ? address.port : 0;
-      server.close(() => resolve(port));
-    });
-  });
-}
 
 beforeAll(async () => {
   if (!existsSync(CHROMIUM)) {

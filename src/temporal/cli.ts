@@ -33,7 +33,7 @@ export function defaultCacheDir(env: Record<string, string | undefined> = proces
   return join(base, 'gorgias-autoreply', `temporal-cli-${TEMPORAL_CLI_VERSION}`);
 }
 
-function isExecutable(path: string): boolean {
+export function isExecutable(path: string): boolean {
   try {
     accessSync(path, constants.X_OK);
     return true;

@@ -1,30 +1,16 @@
-import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
+import { describe, expect, it } from '@jest/globals';
 import { workflowIdForTicket } from '../../src/workflows/ids';
 import { printFigures, tally, ticketsNotRepliedExactlyOnce, type ScenarioFigures } from './support/figures';
-import { RecordedSandbox } from './support/recorded-sandbox';
-import { ChaosService, SECRETS } from './support/service';
-import { ChaosTemporal } from './support/temporal-server';
+import { SECRETS } from './support/service';
+import { useChaosRig } from './support/rig';
 
-let temporal: ChaosTemporal;
-let sandbox: RecordedSandbox;
-let service: ChaosService;
 let ticketIds: number[];
 let figures: ScenarioFigures;
 
 const TICKETS = 100;
 const OUTAGE_MS = 60_000;
 
-beforeAll(async () => {
-  temporal = await ChaosTemporal.start();
-  sandbox = await RecordedSandbox.start();
-  service = await ChaosService.create(temporal, sandbox);
-}, 120_000);
-
-afterAll(async () => {
-  await service?.stopAll();
-  await sandbox?.close();
-  await temporal?.close();
-});
+const rig = useChaosRig();
 
 /** A history as text, with every payload decoded, so a secret inside an input, result or failure shows. */
 function historyText(history: unknown): string {
@@ -35,9 +21,9 @@ function historyText(history: unknown): string {
 
 describe('Gorgias failing: 30% of calls answered 500/502/503, 10% committed but answered too late', () => {
   it('every ticket still ends with exactly one reply and one note, and late successes cause no duplicates', async () => {
-    ticketIds = await service.seedTickets(TICKETS);
-    const seedingCalls = sandbox.requests.length;
-    sandbox.sandbox.setFaults({
+    ticketIds = await rig.service.seedTickets(TICKETS);
+    const seedingCalls = rig.sandbox.requests.length;
+    rig.sandbox.sandbox.setFaults({
       errorRate: 0.3,
       errorStatuses: [500, 502, 503],
       // The worker gives up on a Gorgias call after 2 s (GORGIAS_HTTP_TIMEOUT_MS) and the attempt fails;
@@ -45,21 +31,21 @@ describe('Gorgias failing: 30% of calls answered 500/502/503, 10% committed but 
       lateResponseRate: 0.1,
       lateResponseMs: 3000,
     });
-    await service.startServer();
-    await service.startWorker({ GORGIAS_HTTP_TIMEOUT_MS: '2000' });
-    const answers = await service.deliverAll(ticketIds, 10);
+    await rig.service.startServer();
+    await rig.service.startWorker({ GORGIAS_HTTP_TIMEOUT_MS: '2000' });
+    const answers = await rig.service.deliverAll(ticketIds, 10);
     expect(answers.filter((a) => a.status !== 202)).toEqual([]);
 
     // The outage lasts a minute, then Gorgias recovers: with 1 s doubling backoff capped at a minute, a call
     // that failed ten times in a row would otherwise keep the suite waiting for many minutes.
-    await service.results(ticketIds, OUTAGE_MS);
-    const stats = sandbox.sandbox.stats();
-    sandbox.sandbox.setFaults({ errorRate: 0, lateResponseRate: 0 });
-    const results = await service.results(ticketIds, 180_000);
+    await rig.service.results(ticketIds, OUTAGE_MS);
+    const stats = rig.sandbox.sandbox.stats();
+    rig.sandbox.sandbox.setFaults({ errorRate: 0, lateResponseRate: 0 });
+    const results = await rig.service.results(ticketIds, 180_000);
     figures = tally(
       'Gorgias failing',
       `${stats.faultsInjected} answers 500/502/503 and ${stats.lateResponses} late successes out of ${stats.requests - seedingCalls} calls during a ${OUTAGE_MS / 1000} s outage`,
-      sandbox,
+      rig.sandbox,
       ticketIds,
       results,
     );
@@ -74,12 +60,12 @@ describe('Gorgias failing: 30% of calls answered 500/502/503, 10% committed but 
   it('no secret appears in any process output, webhook answer or workflow history of that run', async () => {
     const histories = await Promise.all(
       ticketIds.map(async (id) =>
-        historyText(await temporal.client.workflow.getHandle(workflowIdForTicket(id)).fetchHistory()),
+        historyText(await rig.temporal.client.workflow.getHandle(workflowIdForTicket(id)).fetchHistory()),
       ),
     );
-    const everything = [service.output(), JSON.stringify(service.answers), ...histories].join('\n');
+    const everything = [rig.service.output(), JSON.stringify(rig.service.answers), ...histories].join('\n');
     // The search sees what it must: decoded payloads (the customers' addresses) and the failures injected.
-    expect(everything).toContain(service.customerEmail(0));
+    expect(everything).toContain(rig.service.customerEmail(0));
     expect(everything).toMatch(/HTTP 50[023]/);
     for (const secret of SECRETS) expect(everything).not.toContain(secret);
   });

@@ -1,24 +1,9 @@
-import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
+import { describe, expect, it } from '@jest/globals';
 import { printFigures, tally, ticketsNotRepliedExactlyOnce } from './support/figures';
-import { RecordedSandbox } from './support/recorded-sandbox';
-import { ChaosService, type DeliveryAnswer } from './support/service';
-import { ChaosTemporal } from './support/temporal-server';
+import type { DeliveryAnswer } from './support/service';
+import { useChaosRig } from './support/rig';
 
-let temporal: ChaosTemporal;
-let sandbox: RecordedSandbox;
-let service: ChaosService;
-
-beforeAll(async () => {
-  temporal = await ChaosTemporal.start();
-  sandbox = await RecordedSandbox.start();
-  service = await ChaosService.create(temporal, sandbox);
-}, 120_000);
-
-afterAll(async () => {
-  await service?.stopAll();
-  await sandbox?.close();
-  await temporal?.close();
-});
+const rig = useChaosRig();
 
 const ACCEPTED_BEFORE = 40;
 const DURING_OUTAGE = 10;
@@ -27,41 +12,41 @@ const TEMPORAL_TIMEOUT_MS = 2000;
 
 describe('Temporal down', () => {
   it('the intake answers 503 quickly while Temporal is down, and nothing it accepted before is lost', async () => {
-    const ticketIds = await service.seedTickets(ACCEPTED_BEFORE + DURING_OUTAGE + 1);
+    const ticketIds = await rig.service.seedTickets(ACCEPTED_BEFORE + DURING_OUTAGE + 1);
     const before = ticketIds.slice(0, ACCEPTED_BEFORE);
     const during = ticketIds.slice(ACCEPTED_BEFORE, ACCEPTED_BEFORE + DURING_OUTAGE);
     const after = ticketIds[ticketIds.length - 1] as number;
     // A slow Gorgias, so many of the tickets accepted before the stop are still being worked on.
-    sandbox.sandbox.setFaults({ latencyMs: 500 });
-    await service.startServer({ WEBHOOK_TEMPORAL_TIMEOUT_MS: String(TEMPORAL_TIMEOUT_MS) });
-    await service.startWorker();
+    rig.sandbox.sandbox.setFaults({ latencyMs: 500 });
+    await rig.service.startServer({ WEBHOOK_TEMPORAL_TIMEOUT_MS: String(TEMPORAL_TIMEOUT_MS) });
+    await rig.service.startWorker();
 
-    const acceptedBefore = await Promise.all(before.map((id) => service.deliver(id)));
+    const acceptedBefore = await Promise.all(before.map((id) => rig.service.deliver(id)));
     expect(acceptedBefore.map((a) => a.status)).toEqual(before.map(() => 202));
 
-    await temporal.stop();
-    const unfinishedAtStop = before.filter((id) => sandbox.sandbox.messagesOf(id).length < 3).length;
+    await rig.temporal.stop();
+    const unfinishedAtStop = before.filter((id) => rig.sandbox.sandbox.messagesOf(id).length < 3).length;
     const whileDown: DeliveryAnswer[] = [];
-    for (const id of during) whileDown.push(await service.deliver(id));
+    for (const id of during) whileDown.push(await rig.service.deliver(id));
     for (const answer of whileDown) {
       expect(answer.status).toBe(503);
       expect(answer.body).toMatchObject({ error: 'temporal-unavailable' });
       expect(answer.ms).toBeLessThan(TEMPORAL_TIMEOUT_MS + 3000);
     }
 
-    await temporal.restart();
-    const next = await service.deliver(after);
+    await rig.temporal.restart();
+    const next = await rig.service.deliver(after);
     expect(next.status).toBe(202);
     // Gorgias retries the deliveries that got 503.
-    const retried = await Promise.all(during.map((id) => service.deliverUntilAccepted(id)));
+    const retried = await Promise.all(during.map((id) => rig.service.deliverUntilAccepted(id)));
     expect(retried.map((a) => a.status)).toEqual(during.map(() => 202));
 
-    const results = await service.results(ticketIds, 180_000);
+    const results = await rig.service.results(ticketIds, 180_000);
     const figures = tally(
       'Temporal down',
       `dev server stopped with ${unfinishedAtStop} of ${ACCEPTED_BEFORE} accepted tickets unfinished; ` +
         `${DURING_OUTAGE} deliveries answered 503 in ≤ ${Math.max(...whileDown.map((a) => a.ms))} ms`,
-      sandbox,
+      rig.sandbox,
       ticketIds,
       results,
     );

@@ -1,8 +1,9 @@
 import { spawn, spawnSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { accessSync, constants, mkdirSync, readFileSync, renameSync } from 'node:fs';
+import { mkdirSync, readFileSync, renameSync } from 'node:fs';
 import { homedir } from 'node:os';
 import { join } from 'node:path';
+import { isExecutable } from '../../src/temporal/cli';
 
 /**
  * tools/compose-check: a small Go program around compose-go, the library `docker compose` itself uses to
@@ -14,15 +15,6 @@ import { join } from 'node:path';
 export const REPO_ROOT = join(__dirname, '..', '..');
 const TOOL_DIR = join(REPO_ROOT, 'tools', 'compose-check');
 const TOOL_SOURCES = ['go.mod', 'go.sum', 'main.go'];
-
-function isExecutable(path: string): boolean {
-  try {
-    accessSync(path, constants.X_OK);
-    return true;
-  } catch {
-    return false;
-  }
-}
 
 export function composeCheckPath(env: Record<string, string | undefined> = process.env): string {
   const hash = createHash('sha256');

@@ -5,7 +5,8 @@ import type { AutoReplyResult } from '../../../src/workflows';
 import { workflowIdForTicket } from '../../../src/workflows/ids';
 import { readyWhen, startServiceProcess, type ServiceProcess } from '../../support/processes';
 import { GORGIAS_API_KEY, GORGIAS_USERNAME, type RecordedSandbox } from './recorded-sandbox';
-import { freePort, NAMESPACE, type ChaosTemporal } from './temporal-server';
+import { freePort } from '../../support/waiting';
+import { NAMESPACE, type ChaosTemporal } from './temporal-server';
 
 /** Where Gorgias's HTTP integration posts (README, "Connecting Gorgias"). */
 const WEBHOOK_PATH = '/webhooks/gorgias';

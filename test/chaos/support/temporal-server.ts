@@ -1,25 +1,12 @@
 import { mkdtempSync, rmSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Client, Connection } from '@temporalio/client';
 import { startDevServer, type RunningDevServer } from '../../../src/temporal/dev-server';
 import { ensureSearchAttributes } from '../../../src/temporal/search-attributes';
+import { freePort } from '../../support/waiting';
 
 export const NAMESPACE = 'default';
-
-/** A free TCP port on 127.0.0.1 (the OS picks it; we release it at once for the process that needs it). */
-export function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const address = server.address();
-      const port = typeof address === 'object' && address ? address.port : 0;
-      server.close(() => resolve(port));
-    });
-  });
-}
 
 /**
  * The real Temporal CLI dev server, with its state in a SQLite file of its own, so a scenario can stop it and
