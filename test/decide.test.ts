@@ -1,6 +1,6 @@
 import { describe, expect, it } from '@jest/globals';
 import { automatedMailSign } from '../src/activities/ticket-facts';
-import { decideAutoReply, isAutomatedAddress, type TicketFacts } from '../src/workflows/decide';
+import { decideAutoReply, isAutomatedAddress, isDryRun, type TicketFacts } from '../src/workflows/decide';
 import { policyWith } from './support/stack';
 
 const NOW = Date.parse('2026-11-26T10:00:00Z');

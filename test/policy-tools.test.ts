@@ -5,7 +5,7 @@ import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { policyReport } from '../src/cli/policy-check';
 import { sampleTicket } from '../src/cli/sample-ticket';
 import { GorgiasClient } from '../src/gorgias/client';
-import { DEFAULT_POLICY_FILE, loadPolicy, PolicyError } from '../src/policy/load';
+import { DEFAULT_POLICY_FILE, loadPolicy, policyFromConfig, PolicyError } from '../src/policy/load';
 import { previewTicket } from '../src/policy/preview';
 import { startSandbox, type RunningSandbox } from '../src/sandbox';
 
@@ -58,6 +58,17 @@ describe('the policy file', () => {
   it('says when the file is missing or not YAML', () => {
     expect(problemsOf(join(dir, 'nope.yaml'))).toEqual(['cannot read the file (ENOENT)']);
     expect(problemsOf(policyFile('broken.yaml', 'channels: [unclosed'))[0]).toMatch(/^not valid YAML/);
+  });
+
+  it('DRY_RUN forces a dry run on every channel, whatever the file says', () => {
+    const file = policyFile(
+      'live.yaml',
+      'dry_run: false\nchannels: { email: { template: t, dry_run: false } }\ntemplates: { t: { subject: S, body: B } }',
+    );
+    expect(policyFromConfig({ POLICY_FILE: file, DRY_RUN: false }).channels.email?.dry_run).toBe(false);
+    const forced = policyFromConfig({ POLICY_FILE: file, DRY_RUN: true });
+    expect(forced.dry_run).toBe(true);
+    expect(forced.channels.email?.dry_run).toBe(true);
   });
 
   it('reads JSON as well', () => {

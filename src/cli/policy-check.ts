@@ -26,7 +26,7 @@ export function policyReport(policy: Policy, file: string, now: Date): string {
     const template = preview.reply
       ? ` with template ${preview.reply.template}: "${preview.reply.subject}"`
       : '';
-    lines.push(`  - ${label.padEnd(38)} ${describeDecision(preview.decision, policy)}${template}`);
+    lines.push(`  - ${label.padEnd(38)} ${describeDecision(preview.decision, policy, ticket)}${template}`);
   }
   return lines.join('\n');
 }

@@ -1,6 +1,6 @@
 import { loadConfig, readEnvironment } from '../config';
 import { GorgiasClient } from '../gorgias/client';
-import { loadPolicy } from '../policy/load';
+import { policyFromConfig } from '../policy/load';
 import { describeDecision, previewTicket } from '../policy/preview';
 import { workflowUiUrl } from '../temporal/ui-link';
 import { gorgiasClientFrom } from '../worker';
@@ -18,7 +18,7 @@ async function run(): Promise<void> {
     throw new Error('Usage: npm run preview -- <ticket-id>');
   const env = readEnvironment();
   const { temporal, policy: policyConfig } = loadConfig(env, ['temporal', 'policy']);
-  const policy = loadPolicy(policyConfig.POLICY_FILE);
+  const policy = policyFromConfig(policyConfig);
   let gorgias: GorgiasClient;
   if (env.GORGIAS_BASE_URL) {
     gorgias = gorgiasClientFrom(loadConfig(env, ['gorgias']));
@@ -43,7 +43,7 @@ async function run(): Promise<void> {
   say(
     `Ticket #${ticketId}: ${preview.ticket.subject ?? '(no subject)'} from ${preview.ticket.customer?.email ?? 'unknown'}`,
   );
-  say(`Decision: ${describeDecision(preview.decision, policy)} (cooldown not checked)`);
+  say(`Decision: ${describeDecision(preview.decision, policy, preview.ticket)} (cooldown not checked)`);
   if (preview.reply) {
     say();
     say(`Reply (template ${preview.reply.template}), subject: ${preview.reply.subject}`);

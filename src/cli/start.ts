@@ -8,7 +8,7 @@ import { ensureTemporalCli } from '../temporal/cli';
 import { lazyClientConnection } from '../temporal/connection';
 import { startDevServer } from '../temporal/dev-server';
 import { launchWorker } from '../worker';
-import { loadPolicy } from '../policy/load';
+import { policyFromConfig } from '../policy/load';
 import { IntakeMetrics } from '../telemetry/intake-metrics';
 import { installTemporalRuntime } from '../telemetry/runtime';
 import { writeLocalStack } from './local-stack';
@@ -89,7 +89,7 @@ async function run(): Promise<void> {
 
     const config = loadConfig(env, ['temporal', 'webhook', 'gorgias', 'policy', 'logging']);
     const { temporal, webhook } = config;
-    const policy = loadPolicy(config.policy.POLICY_FILE);
+    const policy = policyFromConfig(config.policy);
 
     // A lazy client connection: the intake keeps answering (503) if Temporal goes away, and recovers.
     const clientConnection = lazyClientConnection(temporal);

@@ -66,6 +66,8 @@ const gorgiasSchema = z.object({
 const policySchema = z.object({
   /** The reply policy (YAML or JSON); the documented policy/default.yaml when unset. */
   POLICY_FILE: optionalString,
+  /** Forces a dry run for every channel, whatever the policy file says: notes only, no replies. */
+  DRY_RUN: flag(false),
 });
 
 const loggingSchema = z.object({

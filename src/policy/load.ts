@@ -1,6 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { extname, join } from 'node:path';
 import { parse as parseYaml } from 'yaml';
+import type { PolicyConfig } from '../config';
 import { policySchema, type Policy } from './schema';
 
 /** The documented default policy shipped with the service. */
@@ -28,6 +29,16 @@ export function parsePolicy(data: unknown, file = '(inline policy)'): Policy {
       return `${key}: ${issue.message}${unknown}`;
     }),
   );
+}
+
+/** The policy a process runs: the file (or the default), with DRY_RUN forcing a dry run on every channel. */
+export function policyFromConfig(config: PolicyConfig): Policy {
+  const policy = loadPolicy(config.POLICY_FILE);
+  if (!config.DRY_RUN) return policy;
+  const channels = Object.fromEntries(
+    Object.entries(policy.channels).map(([name, c]) => [name, { ...c, dry_run: true }]),
+  );
+  return { ...policy, dry_run: true, channels };
 }
 
 /** Reads and validates a policy file (YAML, or JSON by its .json extension). */

@@ -1,7 +1,7 @@
 import { composeReply, renderNote, type ComposedReply } from '../activities/reply-content';
 import { ticketFacts } from '../activities/ticket-facts';
 import type { GorgiasClient } from '../gorgias/client';
-import { decideAutoReply, type Decision, type TicketFacts } from '../workflows/decide';
+import { decideAutoReply, isDryRun, type Decision, type TicketFacts } from '../workflows/decide';
 import type { Policy } from './schema';
 
 export interface Preview {
@@ -32,7 +32,7 @@ export function previewFacts(ticket: TicketFacts, policy: Policy, now: Date, tra
   }
   const reply = composeReply(ticket, policy, now);
   const to = ticket.customer?.email ?? '';
-  const note = policy.dry_run
+  const note = isDryRun(ticket, policy)
     ? renderNote({ kind: 'dry-run', to, reply }, traceUrl)
     : renderNote({ kind: 'replied', to, sentAt: now.toISOString(), replyMessageId: 0, reply }, traceUrl);
   return { ticket, decision, reply, note: note.bodyText };
@@ -49,9 +49,9 @@ export async function previewTicket(
   return previewFacts(ticketFacts(await gorgias.getTicket(ticketId)), policy, now, traceUrl);
 }
 
-export function describeDecision(decision: Decision, policy: Policy): string {
+export function describeDecision(decision: Decision, policy: Policy, ticket: TicketFacts): string {
   if ('stale' in decision)
     return `no reply: too late (stale after ${policy.timing.stale_after_minutes} min); tag and note`;
   if (!decision.reply) return `skip (${decision.reason})`;
-  return policy.dry_run ? 'dry run: note only' : 'reply';
+  return isDryRun(ticket, policy) ? 'dry run: note only' : 'reply';
 }

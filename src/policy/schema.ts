@@ -76,9 +76,12 @@ export const policySchema = z
   .strictObject({
     /** Post only an internal note "would have replied: …", never the reply. */
     dry_run: z.boolean().default(false),
-    /** Ticket channels that get an auto-reply, each with the template set it uses. */
+    /** Ticket channels that get an auto-reply, each with the template set it uses (and its own dry run). */
     channels: z
-      .record(z.string().min(1), z.strictObject({ template: z.string().min(1) }))
+      .record(
+        z.string().min(1),
+        z.strictObject({ template: z.string().min(1), dry_run: z.boolean().optional() }),
+      )
       .default({ email: { template: 'acknowledgement' }, contact_form: { template: 'acknowledgement' } }),
     templates: z.record(z.string().min(1), templateSetSchema),
     /** What a missing template variable renders as. */

@@ -1,7 +1,7 @@
 import { Connection } from '@temporalio/client';
 import { loadConfig, readEnvironment } from '../config';
 import { createLogger } from '../logging';
-import { loadPolicy } from '../policy/load';
+import { policyFromConfig } from '../policy/load';
 import { installTemporalRuntime } from '../telemetry/runtime';
 import { connectionOptions } from '../temporal/connection';
 import { launchWorker } from '.';
@@ -9,7 +9,7 @@ import { launchWorker } from '.';
 /** `npm run worker`: runs the ticket workflows and their activities. Run as many as you like. */
 async function run(): Promise<void> {
   const config = loadConfig(readEnvironment(), ['temporal', 'gorgias', 'policy', 'worker', 'logging']);
-  const policy = loadPolicy(config.policy.POLICY_FILE);
+  const policy = policyFromConfig(config.policy);
   const logger = createLogger(config.logging, 'worker');
   const { METRICS_HOST, METRICS_PORT } = config.worker;
   installTemporalRuntime(logger, METRICS_PORT ? `${METRICS_HOST}:${METRICS_PORT}` : null);

@@ -80,6 +80,11 @@ export function isBlockedAddress(email: string, guard: Policy['loop_guard']): bo
   );
 }
 
+/** Whether this ticket's channel only gets a "would have replied" note: per channel, else the policy's flag. */
+export function isDryRun(ticket: TicketFacts, policy: Policy): boolean {
+  return policy.channels[ticket.channel]?.dry_run ?? policy.dry_run;
+}
+
 /** When an acknowledgement for this ticket stops being worth sending (ms since epoch), if known. */
 export function staleAt(ticket: TicketFacts, policy: Policy): number | null {
   const created = ticket.createdAt ? Date.parse(ticket.createdAt) : NaN;

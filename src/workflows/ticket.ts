@@ -15,7 +15,14 @@ import {
 // Type-only: no activity code is bundled into the workflow.
 import type { createActivities, NoteContent } from '../activities';
 import type { Policy } from '../policy/schema';
-import { decideAutoReply, staleAt, type Decision, type SkipReason, type TicketFacts } from './decide';
+import {
+  decideAutoReply,
+  isDryRun,
+  staleAt,
+  type Decision,
+  type SkipReason,
+  type TicketFacts,
+} from './decide';
 import {
   deliverySignal,
   stateQuery,
@@ -76,7 +83,7 @@ export async function ticketWorkflow({ ticketId }: TicketWorkflowInput): Promise
 
   const reply = await local.composeReply(ticket);
   const to = ticket.customer?.email ?? '';
-  if (policy.dry_run) {
+  if (isDryRun(ticket, policy)) {
     const note = await addNote(state, ticket, { kind: 'dry-run', to, reply });
     return finish(state, ticket, { outcome: 'dry-run', ticketId, noteMessageId: note.messageId });
   }
