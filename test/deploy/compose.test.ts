@@ -188,6 +188,7 @@ describe('docker-compose.yml', () => {
       GORGIAS_SENDER_USER_ID: '42',
       GORGIAS_RATE_LIMIT_PER_SECOND: '1.5',
       POLICY_FILE: '/app/policy/default.yaml',
+      DRY_RUN: 'true',
       TEMPORAL_NAMESPACE: 'support',
     });
     const worker = service(project, 'worker');
@@ -197,6 +198,7 @@ describe('docker-compose.yml', () => {
     expect(config.gorgias.GORGIAS_SENDER_USER_ID).toBe(42);
     expect(config.gorgias.GORGIAS_RATE_LIMIT_PER_SECOND).toBe(1.5);
     expect(env.POLICY_FILE).toBe('/app/policy/default.yaml');
+    expect(loadConfig(env, ['policy']).policy.DRY_RUN).toBe(true);
     // One namespace for the worker, the webhook, the setup job and the UI.
     for (const name of ['worker', 'webhook', 'temporal-setup']) {
       expect(service(project, name).environment?.TEMPORAL_NAMESPACE).toBe('support');
