@@ -254,5 +254,3 @@ async function hasWorkflow(client: Client, ticketId: number): Promise<boolean> {
     return false;
   }
 }
-
-export type GorgiasActivities = ReturnType<typeof createActivities>;

@@ -48,7 +48,7 @@ const GORGIAS_CALL: ActivityOptions = {
 const MAX_SEND_MS = 30 * 60_000;
 
 const gorgias = proxyActivities<Activities>(GORGIAS_CALL);
-// No Gorgias call: run in the workflow's worker, outside the task queue's rate limit.
+// No Gorgias call in these: they run in the workflow's own worker, without a round trip through the task queue.
 const local = proxyLocalActivities<Activities>({ startToCloseTimeout: '10s', retry: { maximumAttempts: 3 } });
 
 /** One workflow per Gorgias ticket: read it, decide, (wait, read again,) reply, note. */
