@@ -1,32 +1,19 @@
-import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
-import type { TestWorkflowEnvironment } from '@temporalio/testing';
+import { describe, expect, it } from '@jest/globals';
 import { stateQuery, workflowIdForTicket } from '../src/workflows';
-import { createTemporalEnv } from './support/temporal';
-import { TestStack } from './support/stack';
+import { useTestStack } from './support/stack';
 
 const TRIGGERS = ['ticket-created', 'ticket-message-created', 'ticket-updated'] as const;
 
-let env: TestWorkflowEnvironment;
-let stack: TestStack;
-
-beforeAll(async () => {
-  env = await createTemporalEnv();
-  stack = await TestStack.start(env);
-}, 120_000);
-
-afterAll(async () => {
-  await stack?.close();
-  await env?.teardown();
-});
+const ctx = useTestStack();
 
 /** The three calls Gorgias makes for one new ticket, all at once. */
 function deliverNewTicket(ticketId: number) {
-  return Promise.all(TRIGGERS.map((event) => stack.deliver({ ticket_id: String(ticketId) }, { event })));
+  return Promise.all(TRIGGERS.map((event) => ctx.stack.deliver({ ticket_id: String(ticketId) }, { event })));
 }
 
 describe('a new ticket', () => {
   it('three deliveries for one ticket send one reply and one note, from one workflow', async () => {
-    const ticketId = await stack.seedTicket();
+    const ticketId = await ctx.stack.seedTicket();
     const answers = await deliverNewTicket(ticketId);
 
     // Each delivery was either the one that started the workflow, or recorded in it, or (if it finished already) a duplicate.
@@ -34,14 +21,14 @@ describe('a new ticket', () => {
       expect([200, 202]).toContain(answer.status);
       expect(answer.data.workflowId).toBe(`gorgias-ticket-${ticketId}`);
     }
-    const result = await stack.result(ticketId);
+    const result = await ctx.stack.result(ticketId);
     expect(result).toMatchObject({ outcome: 'replied', ticketId });
 
-    const { replies, notes } = stack.posted(ticketId);
+    const { replies, notes } = ctx.stack.posted(ticketId);
     expect(replies).toHaveLength(1);
     expect(notes).toHaveLength(1);
     const executions = [];
-    for await (const w of env.client.workflow.list({
+    for await (const w of ctx.env.client.workflow.list({
       query: `WorkflowId = '${workflowIdForTicket(ticketId)}'`,
     })) {
       executions.push(w);
@@ -50,12 +37,15 @@ describe('a new ticket', () => {
   });
 
   it('replies by email to the customer from the address they wrote to, and notes what was sent', async () => {
-    const ticketId = await stack.seedTicket({ customerEmail: 'sam@example.net', customerName: 'Sam Rivers' });
-    await stack.deliver({ ticket_id: ticketId }, { event: 'ticket-created' });
-    const result = await stack.result(ticketId);
+    const ticketId = await ctx.stack.seedTicket({
+      customerEmail: 'sam@example.net',
+      customerName: 'Sam Rivers',
+    });
+    await ctx.stack.deliver({ ticket_id: ticketId }, { event: 'ticket-created' });
+    const result = await ctx.stack.result(ticketId);
     if (result.outcome !== 'replied') throw new Error(`expected a reply, got ${JSON.stringify(result)}`);
 
-    const [reply] = stack.posted(ticketId).replies;
+    const [reply] = ctx.stack.posted(ticketId).replies;
     expect(reply).toMatchObject({
       id: result.replyMessageId,
       channel: 'email',
@@ -70,7 +60,7 @@ describe('a new ticket', () => {
     expect(reply?.body_text).toContain('Hi Sam,');
     expect(reply?.body_text).toContain(`#${ticketId}`);
 
-    const [note] = stack.posted(ticketId).notes;
+    const [note] = ctx.stack.posted(ticketId).notes;
     expect(note).toMatchObject({ id: result.noteMessageId, channel: 'internal-note', public: false });
     expect(note?.body_text).toContain('Auto-reply sent to sam@example.net');
     expect(note?.body_text).toContain(
@@ -79,24 +69,24 @@ describe('a new ticket', () => {
   });
 
   it('a delivery after the workflow finished is answered "duplicate" and sends nothing', async () => {
-    const ticketId = await stack.seedTicket();
-    await stack.deliver({ ticket_id: ticketId }, { event: 'ticket-created' });
-    await stack.result(ticketId);
+    const ticketId = await ctx.stack.seedTicket();
+    await ctx.stack.deliver({ ticket_id: ticketId }, { event: 'ticket-created' });
+    await ctx.stack.result(ticketId);
 
-    const late = await stack.deliver({ ticket_id: ticketId }, { event: 'ticket-updated' });
+    const late = await ctx.stack.deliver({ ticket_id: ticketId }, { event: 'ticket-updated' });
     expect(late.status).toBe(200);
     expect(late.data).toMatchObject({ status: 'duplicate', workflowId: `gorgias-ticket-${ticketId}` });
-    expect(stack.posted(ticketId).replies).toHaveLength(1);
-    expect(stack.posted(ticketId).notes).toHaveLength(1);
+    expect(ctx.stack.posted(ticketId).replies).toHaveLength(1);
+    expect(ctx.stack.posted(ticketId).notes).toHaveLength(1);
   });
 
   it('our own reply and note coming back as webhooks are ignored', async () => {
-    const ticketId = await stack.seedTicket();
-    await stack.deliver({ ticket_id: ticketId });
-    await stack.result(ticketId);
-    const { replies, notes } = stack.posted(ticketId);
+    const ticketId = await ctx.stack.seedTicket();
+    await ctx.stack.deliver({ ticket_id: ticketId });
+    await ctx.stack.result(ticketId);
+    const { replies, notes } = ctx.stack.posted(ticketId);
     for (const message of [...replies, ...notes]) {
-      const answer = await stack.deliver(
+      const answer = await ctx.stack.deliver(
         { ticket: { id: ticketId, spam: false }, message },
         { event: 'ticket-message-created' },
       );
@@ -106,10 +96,10 @@ describe('a new ticket', () => {
   });
 
   it('records every delivery in the workflow, readable through its state query', async () => {
-    const ticketId = await stack.seedTicket();
+    const ticketId = await ctx.stack.seedTicket();
     await deliverNewTicket(ticketId);
-    await stack.result(ticketId);
-    const state = await env.client.workflow.getHandle(workflowIdForTicket(ticketId)).query(stateQuery);
+    await ctx.stack.result(ticketId);
+    const state = await ctx.env.client.workflow.getHandle(workflowIdForTicket(ticketId)).query(stateQuery);
     expect(state.phase).toBe('done');
     expect(state.result?.outcome).toBe('replied');
     // Deliveries that arrive after the workflow closed are answered "duplicate" instead of recorded.
@@ -118,16 +108,16 @@ describe('a new ticket', () => {
   });
 
   it('the same webhook three times concurrently for 50 tickets yields 50 workflows, 50 replies, 50 notes', async () => {
-    const ticketIds = await Promise.all(Array.from({ length: 50 }, () => stack.seedTicket()));
+    const ticketIds = await Promise.all(Array.from({ length: 50 }, () => ctx.stack.seedTicket()));
     const answers = (await Promise.all(ticketIds.map(deliverNewTicket))).flat();
     expect(answers.filter((a) => a.status === 202).length).toBeGreaterThanOrEqual(50);
     expect(
       answers.every((a) => a.status === 202 || (a.status === 200 && a.data.status === 'duplicate')),
     ).toBe(true);
 
-    const results = await Promise.all(ticketIds.map((id) => stack.result(id)));
+    const results = await Promise.all(ticketIds.map((id) => ctx.stack.result(id)));
     expect(results.every((r) => r.outcome === 'replied')).toBe(true);
-    const posted = ticketIds.map((id) => stack.posted(id));
+    const posted = ticketIds.map((id) => ctx.stack.posted(id));
     expect(posted.reduce((n, p) => n + p.replies.length, 0)).toBe(50);
     expect(posted.reduce((n, p) => n + p.notes.length, 0)).toBe(50);
     expect(posted.every((p) => p.replies.length === 1 && p.notes.length === 1)).toBe(true);
@@ -138,10 +128,10 @@ describe('tickets that get no auto-reply', () => {
   /** Seeds a ticket, delivers its webhook, and returns why the workflow skipped it; checks nothing was posted. */
   async function skipReasonFor(seed: () => Promise<number>): Promise<string> {
     const ticketId = await seed();
-    const answer = await stack.deliver({ ticket_id: ticketId }, { event: 'ticket-created' });
+    const answer = await ctx.stack.deliver({ ticket_id: ticketId }, { event: 'ticket-created' });
     expect(answer.status).toBe(202);
-    const result = await stack.result(ticketId);
-    const { replies, notes } = stack.posted(ticketId);
+    const result = await ctx.stack.result(ticketId);
+    const { replies, notes } = ctx.stack.posted(ticketId);
     expect(replies).toEqual([]);
     if (result.outcome !== 'skipped') return result.outcome;
     // The agents see why, in one internal note.
@@ -153,7 +143,7 @@ describe('tickets that get no auto-reply', () => {
 
   it('a ticket opened by an agent is skipped', async () => {
     const reason = await skipReasonFor(() =>
-      stack.seedTicket(
+      ctx.stack.seedTicket(
         {},
         { from_agent: true, messages: [agentMessage('We noticed a delay on your order.')] },
       ),
@@ -167,22 +157,24 @@ describe('tickets that get no auto-reply', () => {
       'MAILER-DAEMON@mx.example.com',
       'do-not-reply@example.com',
     ]) {
-      expect(await skipReasonFor(() => stack.seedTicket({ customerEmail: address }))).toBe('no-reply-sender');
+      expect(await skipReasonFor(() => ctx.stack.seedTicket({ customerEmail: address }))).toBe(
+        'no-reply-sender',
+      );
     }
   });
 
   it('a ticket an agent already answered is skipped', async () => {
-    const ticketId = await stack.seedTicket();
-    await stack.gorgias.createMessage(ticketId, agentMessage('Hi Dana, it ships today.'));
+    const ticketId = await ctx.stack.seedTicket();
+    await ctx.stack.gorgias.createMessage(ticketId, agentMessage('Hi Dana, it ships today.'));
     expect(await skipReasonFor(async () => ticketId)).toBe('agent-replied-first');
   });
 
   it('a spam ticket is skipped even when the webhook body does not say so', async () => {
-    expect(await skipReasonFor(() => stack.seedTicket({}, { spam: true }))).toBe('spam');
+    expect(await skipReasonFor(() => ctx.stack.seedTicket({}, { spam: true }))).toBe('spam');
   });
 
   it('a ticket on a channel the policy does not answer (a phone call) is skipped', async () => {
-    expect(await skipReasonFor(() => stack.seedTicket({ channel: 'phone' }))).toBe('outside-channel');
+    expect(await skipReasonFor(() => ctx.stack.seedTicket({ channel: 'phone' }))).toBe('outside-channel');
   });
 });
 

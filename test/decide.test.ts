@@ -1,34 +1,13 @@
 import { describe, expect, it } from '@jest/globals';
 import { automatedMailSign } from '../src/activities/ticket-facts';
 import { decideAutoReply, isAutomatedAddress, isDryRun, type TicketFacts } from '../src/workflows/decide';
+import { newEmailTicket } from '../src/policy/samples';
 import { policyWith } from './support/stack';
 
 const NOW = Date.parse('2026-11-26T10:00:00Z');
 const policy = policyWith();
 
-const newTicket: TicketFacts = {
-  ticketId: 1,
-  status: 'open',
-  channel: 'email',
-  spam: false,
-  subject: 'Where is my order?',
-  language: 'en',
-  createdAt: '2026-11-26T09:58:00Z',
-  tags: [],
-  openedByAgent: false,
-  customer: { id: 7, email: 'dana@example.org', firstName: 'Dana', name: 'Dana Lee' },
-  emailAnswerable: true,
-  agentReplied: false,
-  ruleReplied: false,
-  autoReplyPresent: false,
-  automatedMail: null,
-  lastCustomerMessage: {
-    id: 3,
-    integrationId: 5,
-    supportAddress: { address: 'support@shop.example.com', name: null },
-    subject: null,
-  },
-};
+const newTicket = newEmailTicket(new Date(NOW));
 const customer = (email: string) => ({ id: 7, email, firstName: null, name: null });
 
 describe('the auto-reply decision', () => {
@@ -91,6 +70,19 @@ describe('the auto-reply decision', () => {
     expect(decideAutoReply(old, policy, NOW)).toEqual({ reply: false, stale: true });
     const lenient = policyWith({ timing: { stale_after_minutes: 60 } });
     expect(decideAutoReply(old, lenient, NOW)).toEqual({ reply: true });
+  });
+
+  it('runs dry per channel, else by the policy-wide flag', () => {
+    const channels = {
+      email: { template: 'acknowledgement', dry_run: false },
+      contact_form: { template: 'acknowledgement', dry_run: true },
+      help_center: { template: 'acknowledgement' },
+    };
+    const mixed = policyWith({ dry_run: true, channels });
+    expect(isDryRun(newTicket, mixed)).toBe(false);
+    expect(isDryRun({ ...newTicket, channel: 'contact_form' }, mixed)).toBe(true);
+    expect(isDryRun({ ...newTicket, channel: 'help_center' }, mixed)).toBe(true);
+    expect(isDryRun(newTicket, policy)).toBe(false);
   });
 
   it.each([

@@ -1,24 +1,11 @@
 import { request } from 'node:http';
-import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
-import type { TestWorkflowEnvironment } from '@temporalio/testing';
+import { describe, expect, it } from '@jest/globals';
 import fc from 'fast-check';
 import { workflowIdForTicket } from '../src/workflows/ids';
-import { createTemporalEnv } from './support/temporal';
-import { TEST_SECRET, TestStack } from './support/stack';
+import { TEST_SECRET, useTestStack } from './support/stack';
 
-let env: TestWorkflowEnvironment;
-let stack: TestStack;
-
-beforeAll(async () => {
-  env = await createTemporalEnv();
-  // No worker: what matters is what the intake answers and whether it hands anything to Temporal.
-  stack = await TestStack.start(env, { worker: false });
-}, 120_000);
-
-afterAll(async () => {
-  await stack?.close();
-  await env?.teardown();
-});
+// No worker: what matters is what the intake answers and whether it hands anything to Temporal.
+const ctx = useTestStack({ worker: false });
 
 interface Answer {
   status: number;
@@ -28,7 +15,7 @@ interface Answer {
 
 /** A raw POST: exactly these bytes and headers, nothing added (no default content type, no auth). */
 function post(path: string, body: string | Buffer, headers: Record<string, string>): Promise<Answer> {
-  const url = new URL(path, stack.intakeUrl);
+  const url = new URL(path, ctx.stack.intakeUrl);
   return new Promise((resolve, reject) => {
     const req = request(
       url,
@@ -53,7 +40,7 @@ function post(path: string, body: string | Buffer, headers: Record<string, strin
 
 async function workflowExists(ticketId: number): Promise<boolean> {
   try {
-    await env.client.workflow.getHandle(workflowIdForTicket(ticketId)).describe();
+    await ctx.env.client.workflow.getHandle(workflowIdForTicket(ticketId)).describe();
     return true;
   } catch {
     return false;
@@ -411,7 +398,7 @@ describe('fuzzing the intake', () => {
     });
     await fc.assert(property, { numRuns: 2000 });
 
-    const health = await fetch(`${stack.intakeUrl}/healthz`);
+    const health = await fetch(`${ctx.stack.intakeUrl}/healthz`);
     expect(health.status).toBe(200);
   }, 180_000);
 });

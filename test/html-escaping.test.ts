@@ -1,33 +1,20 @@
-import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
-import type { TestWorkflowEnvironment } from '@temporalio/testing';
+import { describe, expect, it } from '@jest/globals';
 import { sampleTicket } from '../src/cli/sample-ticket';
-import { createTemporalEnv } from './support/temporal';
-import { TestStack } from './support/stack';
+import { useTestStack } from './support/stack';
 
-let env: TestWorkflowEnvironment;
-let stack: TestStack;
-
-beforeAll(async () => {
-  env = await createTemporalEnv();
-  stack = await TestStack.start(env);
-}, 120_000);
-
-afterAll(async () => {
-  await stack?.close();
-  await env?.teardown();
-});
+const ctx = useTestStack();
 
 /** Seeds a ticket whose customer and subject say what the test wants, delivers it and returns what was posted. */
 async function replyTo(customerName: string, subject: string) {
   const email = `customer-${Math.random().toString(36).slice(2)}@example.org`;
   const ticket = sampleTicket({ customerEmail: email, customerName, subject });
-  const ticketId = await stack.seedTicket(
+  const ticketId = await ctx.stack.seedTicket(
     {},
     { ...ticket, customer: { email, name: customerName, firstname: customerName } },
   );
-  await stack.deliver({ ticket_id: ticketId }, { event: 'ticket-created' });
-  expect(await stack.result(ticketId)).toMatchObject({ outcome: 'replied' });
-  const { replies, notes } = stack.posted(ticketId);
+  await ctx.stack.deliver({ ticket_id: ticketId }, { event: 'ticket-created' });
+  expect(await ctx.stack.result(ticketId)).toMatchObject({ outcome: 'replied' });
+  const { replies, notes } = ctx.stack.posted(ticketId);
   expect(replies).toHaveLength(1);
   expect(notes).toHaveLength(1);
   return { reply: replies[0] as Record<string, string>, note: notes[0] as Record<string, string> };

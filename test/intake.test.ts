@@ -3,30 +3,17 @@ import type { Server } from 'node:http';
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import axios from 'axios';
 import { Client, Connection } from '@temporalio/client';
-import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import pino from 'pino';
 import { createIntakeApp } from '../src/server/app';
 import { workflowIdForTicket } from '../src/workflows';
-import { createTemporalEnv } from './support/temporal';
-import { TEST_SECRET, TestStack } from './support/stack';
+import { TEST_SECRET, useTestStack } from './support/stack';
 
-let env: TestWorkflowEnvironment;
-let stack: TestStack;
-
-beforeAll(async () => {
-  env = await createTemporalEnv();
-  // No worker: these tests look at what the intake answers and what it hands to Temporal.
-  stack = await TestStack.start(env, { worker: false });
-}, 120_000);
-
-afterAll(async () => {
-  await stack?.close();
-  await env?.teardown();
-});
+// No worker: these tests look at what the intake answers and what it hands to Temporal.
+const ctx = useTestStack({ worker: false });
 
 async function workflowExists(ticketId: number): Promise<boolean> {
   try {
-    await env.client.workflow.getHandle(workflowIdForTicket(ticketId)).describe();
+    await ctx.env.client.workflow.getHandle(workflowIdForTicket(ticketId)).describe();
     return true;
   } catch {
     return false;
@@ -37,7 +24,7 @@ const auth = { Authorization: `Bearer ${TEST_SECRET}` };
 
 describe('webhook intake', () => {
   it('accepts the small template body (ids as numeric strings) with 202 and the workflow id', async () => {
-    const answer = await stack.deliver({ ticket_id: '9001' }, { event: 'ticket-created' });
+    const answer = await ctx.stack.deliver({ ticket_id: '9001' }, { event: 'ticket-created' });
     expect(answer.status).toBe(202);
     expect(answer.data).toMatchObject({
       status: 'accepted',
@@ -50,7 +37,7 @@ describe('webhook intake', () => {
   });
 
   it('accepts the whole-context body, ignoring fields it does not know', async () => {
-    const answer = await stack.deliver({
+    const answer = await ctx.stack.deliver({
       ticket: {
         id: 9002,
         spam: false,
@@ -67,7 +54,7 @@ describe('webhook intake', () => {
   });
 
   it('accepts a delivery without a trigger', async () => {
-    const answer = await stack.deliver({ ticket_id: 9003 });
+    const answer = await ctx.stack.deliver({ ticket_id: 9003 });
     expect(answer.status).toBe(202);
     expect(answer.data.trigger).toBeNull();
   });
@@ -75,11 +62,11 @@ describe('webhook intake', () => {
   it('records every delivery for one ticket in the same workflow', async () => {
     const answers = await Promise.all(
       ['ticket-created', 'ticket-message-created', 'ticket-updated'].map((event) =>
-        stack.deliver({ ticket_id: 9004 }, { event }),
+        ctx.stack.deliver({ ticket_id: 9004 }, { event }),
       ),
     );
     expect(answers.map((a) => a.status)).toEqual([202, 202, 202]);
-    const history = await env.client.workflow.getHandle(workflowIdForTicket(9004)).fetchHistory();
+    const history = await ctx.env.client.workflow.getHandle(workflowIdForTicket(9004)).fetchHistory();
     const signals = (history.events ?? []).filter((e) => e.workflowExecutionSignaledEventAttributes);
     expect(signals).toHaveLength(3);
   });
@@ -97,7 +84,7 @@ describe('webhook intake', () => {
     ],
     ['a spam ticket', { ticket: { id: 9102, spam: true } }, 'spam'],
   ])('ignores %s with 200 and the reason, starting nothing', async (_what, body, reason) => {
-    const answer = await stack.deliver(body, { event: 'ticket-message-created' });
+    const answer = await ctx.stack.deliver(body, { event: 'ticket-message-created' });
     expect(answer.status).toBe(200);
     expect(answer.data).toMatchObject({ status: 'ignored', reason });
     expect(await workflowExists(body.ticket.id)).toBe(false);
@@ -160,7 +147,7 @@ describe('webhook intake', () => {
   ];
 
   it.each(bad)('answers %s with %i %s and starts nothing', async (_what, status, error, request) => {
-    const answer = await stack.deliver(request.body, { headers: request.headers, event: request.event });
+    const answer = await ctx.stack.deliver(request.body, { headers: request.headers, event: request.event });
     expect(answer.status).toBe(status);
     expect(answer.headers['content-type']).toMatch(/application\/json/);
     expect(answer.data.error).toBe(error);
@@ -171,19 +158,22 @@ describe('webhook intake', () => {
   });
 
   it('names each problem of an invalid body', async () => {
-    const answer = await stack.deliver({ ticket_id: 'abc', event: 'nope' });
+    const answer = await ctx.stack.deliver({ ticket_id: 'abc', event: 'nope' });
     expect(answer.status).toBe(400);
     const paths = (answer.data.problems as { path: string }[]).map((p) => p.path);
     expect(paths).toEqual(expect.arrayContaining(['ticket_id', 'event']));
   });
 
   it('answers health and readiness', async () => {
-    expect((await axios.get(`${stack.intakeUrl}/healthz`)).data).toEqual({ status: 'ok' });
-    expect((await axios.get(`${stack.intakeUrl}/readyz`)).data).toMatchObject({ status: 'ready' });
+    expect((await axios.get(`${ctx.stack.intakeUrl}/healthz`)).data).toEqual({ status: 'ok' });
+    expect((await axios.get(`${ctx.stack.intakeUrl}/readyz`)).data).toMatchObject({ status: 'ready' });
   });
 
   it('answers unknown routes with a JSON 404', async () => {
-    const answer = await axios.get(`${stack.intakeUrl}/nope`, { validateStatus: () => true, headers: auth });
+    const answer = await axios.get(`${ctx.stack.intakeUrl}/nope`, {
+      validateStatus: () => true,
+      headers: auth,
+    });
     expect(answer.status).toBe(404);
     expect(answer.data.error).toBe('not-found');
   });

@@ -1,46 +1,34 @@
-import { afterAll, afterEach, beforeAll, describe, expect, it } from '@jest/globals';
+import { afterEach, describe, expect, it } from '@jest/globals';
 import { ActivityFailure, ApplicationFailure, WorkflowFailedError } from '@temporalio/client';
-import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import { toActivityFailure } from '../src/activities';
 import { GorgiasClient } from '../src/gorgias/client';
 import { GorgiasRequestError } from '../src/gorgias/failures';
 import { startSandbox } from '../src/sandbox';
-import { createTemporalEnv } from './support/temporal';
-import { TestStack } from './support/stack';
+import { useTestStack } from './support/stack';
 
-let env: TestWorkflowEnvironment;
-let stack: TestStack;
 /** Random draws the sandbox's fault injection will use next; 0.99 (no fault) once they run out. */
 const draws: number[] = [];
 
-beforeAll(async () => {
-  env = await createTemporalEnv();
-  stack = await TestStack.start(env, { sandbox: { random: () => draws.shift() ?? 0.99 } });
-}, 120_000);
+const ctx = useTestStack({ sandbox: { random: () => draws.shift() ?? 0.99 } });
 
 afterEach(() => {
   draws.length = 0;
-  stack.sandbox.setFaults({ errorRate: 0, lateResponseRate: 0, methods: undefined });
-});
-
-afterAll(async () => {
-  await stack?.close();
-  await env?.teardown();
+  ctx.stack.sandbox.setFaults({ errorRate: 0, lateResponseRate: 0, methods: undefined });
 });
 
 function statusCount(status: number): number {
-  return stack.sandbox.stats().byStatus[String(status)] ?? 0;
+  return ctx.stack.sandbox.stats().byStatus[String(status)] ?? 0;
 }
 
 describe('talking to Gorgias when it fails', () => {
   it('a 4xx is not retried: the ticket is tagged, the agents get a note, and the workflow fails with the error', async () => {
-    const ticketId = await stack.seedTicket();
-    stack.sandbox.setFaults({ errorRate: 0.5, errorStatuses: [403], methods: ['POST'] });
+    const ticketId = await ctx.stack.seedTicket();
+    ctx.stack.sandbox.setFaults({ errorRate: 0.5, errorStatuses: [403], methods: ['POST'] });
     draws.push(0.1); // the first POST (the reply) is refused, every later one succeeds
     const before = statusCount(403);
-    await stack.deliver({ ticket_id: ticketId });
+    await ctx.stack.deliver({ ticket_id: ticketId });
 
-    const error = await stack.result(ticketId).catch((err: unknown) => err);
+    const error = await ctx.stack.result(ticketId).catch((err: unknown) => err);
     expect(error).toBeInstanceOf(WorkflowFailedError);
     const activityFailure = (error as WorkflowFailedError).cause;
     expect(activityFailure).toBeInstanceOf(ActivityFailure);
@@ -50,42 +38,42 @@ describe('talking to Gorgias when it fails', () => {
     expect((failure as ApplicationFailure).message).toContain('HTTP 403');
     expect(statusCount(403) - before).toBe(1);
 
-    const { replies, notes } = stack.posted(ticketId);
+    const { replies, notes } = ctx.stack.posted(ticketId);
     expect(replies).toEqual([]);
     expect(notes).toHaveLength(1);
     expect(notes[0]?.body_text).toContain('Auto-reply failed (gorgias-rejected)');
     expect(notes[0]?.body_text).toContain('HTTP 403');
-    const ticket = await stack.gorgias.getTicket(ticketId);
+    const ticket = await ctx.stack.gorgias.getTicket(ticketId);
     expect(ticket.tags?.map((t) => t.name)).toContain('auto-reply-failed');
-    const described = await env.client.workflow.getHandle(`gorgias-ticket-${ticketId}`).describe();
+    const described = await ctx.env.client.workflow.getHandle(`gorgias-ticket-${ticketId}`).describe();
     expect(described.searchAttributes.AutoReplyOutcome).toEqual(['failed']);
     expect(described.searchAttributes.AutoReplyReason).toEqual(['gorgias-rejected']);
   });
 
   it('a 5xx is retried and the reply then goes out once', async () => {
-    const ticketId = await stack.seedTicket();
-    stack.sandbox.setFaults({ errorRate: 0.5, errorStatuses: [503], methods: ['POST'] });
+    const ticketId = await ctx.stack.seedTicket();
+    ctx.stack.sandbox.setFaults({ errorRate: 0.5, errorStatuses: [503], methods: ['POST'] });
     draws.push(0.1); // the first POST (the reply) fails, every later one succeeds
     const before = statusCount(503);
-    await stack.deliver({ ticket_id: ticketId });
+    await ctx.stack.deliver({ ticket_id: ticketId });
 
-    expect(await stack.result(ticketId)).toMatchObject({ outcome: 'replied' });
+    expect(await ctx.stack.result(ticketId)).toMatchObject({ outcome: 'replied' });
     expect(statusCount(503) - before).toBe(1);
-    expect(stack.posted(ticketId).replies).toHaveLength(1);
-    expect(stack.posted(ticketId).notes).toHaveLength(1);
+    expect(ctx.stack.posted(ticketId).replies).toHaveLength(1);
+    expect(ctx.stack.posted(ticketId).notes).toHaveLength(1);
   });
 
   it('a request that succeeded but answered after the timeout is not posted twice on retry', async () => {
-    const ticketId = await stack.seedTicket();
-    const created = stack.sandbox.stats().messagesCreated;
+    const ticketId = await ctx.stack.seedTicket();
+    const created = ctx.stack.sandbox.stats().messagesCreated;
     // Every POST is committed, then answered after the client's 2 s timeout: each attempt looks lost.
-    stack.sandbox.setFaults({ lateResponseRate: 1, lateResponseMs: 3000, methods: ['POST'] });
-    await stack.deliver({ ticket_id: ticketId });
+    ctx.stack.sandbox.setFaults({ lateResponseRate: 1, lateResponseMs: 3000, methods: ['POST'] });
+    await ctx.stack.deliver({ ticket_id: ticketId });
 
-    expect(await stack.result(ticketId)).toMatchObject({ outcome: 'replied' });
-    expect(stack.sandbox.stats().messagesCreated - created).toBe(2);
-    expect(stack.posted(ticketId).replies).toHaveLength(1);
-    expect(stack.posted(ticketId).notes).toHaveLength(1);
+    expect(await ctx.stack.result(ticketId)).toMatchObject({ outcome: 'replied' });
+    expect(ctx.stack.sandbox.stats().messagesCreated - created).toBe(2);
+    expect(ctx.stack.posted(ticketId).replies).toHaveLength(1);
+    expect(ctx.stack.posted(ticketId).notes).toHaveLength(1);
   }, 60_000);
 });
 

@@ -1,17 +1,17 @@
 import type { TicketFacts } from '../workflows/decide';
 
-/** Sample tickets `npm run policy:check` runs a policy against. */
-export function sampleTickets(now: Date): { label: string; ticket: TicketFacts }[] {
-  const minutesAgo = (m: number) => new Date(now.getTime() - m * 60_000).toISOString();
-  const customer = { id: 9001, email: 'dana.lee@example.org', firstName: 'Dana', name: 'Dana Lee' };
-  const base: TicketFacts = {
+const customer = { id: 9001, email: 'dana.lee@example.org', firstName: 'Dana', name: 'Dana Lee' };
+
+/** A customer's new email ticket, a minute old, as `fetchTicket` describes it: the case that gets a reply. */
+export function newEmailTicket(now: Date): TicketFacts {
+  return {
     ticketId: 1001,
     status: 'open',
     channel: 'email',
     spam: false,
     subject: 'Where is my order #1042?',
     language: 'en',
-    createdAt: minutesAgo(1),
+    createdAt: new Date(now.getTime() - 60_000).toISOString(),
     tags: [],
     openedByAgent: false,
     customer,
@@ -27,6 +27,12 @@ export function sampleTickets(now: Date): { label: string; ticket: TicketFacts }
       subject: 'Where is my order #1042?',
     },
   };
+}
+
+/** Sample tickets `npm run policy:check` runs a policy against. */
+export function sampleTickets(now: Date): { label: string; ticket: TicketFacts }[] {
+  const minutesAgo = (m: number) => new Date(now.getTime() - m * 60_000).toISOString();
+  const base = newEmailTicket(now);
   const from = (email: string) => ({ ...customer, email, firstName: null, name: null });
   return [
     { label: 'new email from a customer', ticket: base },

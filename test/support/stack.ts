@@ -16,7 +16,8 @@ import { startSandbox, type RunningSandbox, type SandboxOptions } from '../../sr
 import { createIntakeApp, WEBHOOK_PATH } from '../../src/server/app';
 import { createAutoReplyWorker } from '../../src/worker';
 import { workflowIdForTicket, type AutoReplyResult } from '../../src/workflows';
-import { workflowBundle } from './temporal';
+import { afterAll, beforeAll } from '@jest/globals';
+import { createTemporalEnv, workflowBundle } from './temporal';
 
 export const TEST_SECRET = 'test-webhook-secret-0123456789';
 const USERNAME = 'autoreply@shop.example.com';
@@ -163,4 +164,18 @@ export class TestStack {
     }
     await this.sandbox.close();
   }
+}
+
+/** A real dev server and the service on it for one test file (`ctx.env`, `ctx.stack`), torn down after it. */
+export function useTestStack(options: StackOptions = {}): { env: TestWorkflowEnvironment; stack: TestStack } {
+  const ctx = {} as { env: TestWorkflowEnvironment; stack: TestStack };
+  beforeAll(async () => {
+    ctx.env = await createTemporalEnv();
+    ctx.stack = await TestStack.start(ctx.env, options);
+  }, 120_000);
+  afterAll(async () => {
+    await ctx.stack?.close();
+    await ctx.env?.teardown();
+  });
+  return ctx;
 }
