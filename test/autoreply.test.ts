@@ -1,6 +1,7 @@
 import { describe, expect, it } from '@jest/globals';
 import { stateQuery, workflowIdForTicket } from '../src/workflows';
 import { useTestStack } from './support/stack';
+import { agentReply } from '../src/cli/sample-ticket';
 
 const TRIGGERS = ['ticket-created', 'ticket-message-created', 'ticket-updated'] as const;
 
@@ -145,7 +146,7 @@ describe('tickets that get no auto-reply', () => {
     const reason = await skipReasonFor(() =>
       ctx.stack.seedTicket(
         {},
-        { from_agent: true, messages: [agentMessage('We noticed a delay on your order.')] },
+        { from_agent: true, messages: [agentReply('We noticed a delay on your order.')] },
       ),
     );
     expect(reason).toBe('opened-by-agent');
@@ -165,7 +166,7 @@ describe('tickets that get no auto-reply', () => {
 
   it('a ticket an agent already answered is skipped', async () => {
     const ticketId = await ctx.stack.seedTicket();
-    await ctx.stack.gorgias.createMessage(ticketId, agentMessage('Hi Dana, it ships today.'));
+    await ctx.stack.gorgias.createMessage(ticketId, agentReply('Hi Dana, it ships today.'));
     expect(await skipReasonFor(async () => ticketId)).toBe('agent-replied-first');
   });
 
@@ -177,19 +178,3 @@ describe('tickets that get no auto-reply', () => {
     expect(await skipReasonFor(() => ctx.stack.seedTicket({ channel: 'phone' }))).toBe('outside-channel');
   });
 });
-
-function agentMessage(text: string) {
-  return {
-    channel: 'email',
-    via: 'helpdesk',
-    from_agent: true,
-    sender: { email: 'agent@shop.example.com' },
-    receiver: { email: 'dana.lee@example.org' },
-    source: {
-      type: 'email',
-      from: { address: 'support@shop.example.com' },
-      to: [{ address: 'dana.lee@example.org' }],
-    },
-    body_text: text,
-  };
-}

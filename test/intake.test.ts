@@ -11,15 +11,6 @@ import { TEST_SECRET, useTestStack } from './support/stack';
 // No worker: these tests look at what the intake answers and what it hands to Temporal.
 const ctx = useTestStack({ worker: false });
 
-async function workflowExists(ticketId: number): Promise<boolean> {
-  try {
-    await ctx.env.client.workflow.getHandle(workflowIdForTicket(ticketId)).describe();
-    return true;
-  } catch {
-    return false;
-  }
-}
-
 const auth = { Authorization: `Bearer ${TEST_SECRET}` };
 
 describe('webhook intake', () => {
@@ -33,7 +24,7 @@ describe('webhook intake', () => {
       trigger: 'ticket-created',
       traceUrl: 'http://localhost:8233/namespaces/default/workflows/gorgias-ticket-9001',
     });
-    expect(await workflowExists(9001)).toBe(true);
+    expect(await ctx.stack.hasWorkflow(9001)).toBe(true);
   });
 
   it('accepts the whole-context body, ignoring fields it does not know', async () => {
@@ -87,7 +78,7 @@ describe('webhook intake', () => {
     const answer = await ctx.stack.deliver(body, { event: 'ticket-message-created' });
     expect(answer.status).toBe(200);
     expect(answer.data).toMatchObject({ status: 'ignored', reason });
-    expect(await workflowExists(body.ticket.id)).toBe(false);
+    expect(await ctx.stack.hasWorkflow(body.ticket.id)).toBe(false);
   });
 
   type BadRequest = { body: unknown; headers?: Record<string, string>; event?: string };
@@ -154,7 +145,7 @@ describe('webhook intake', () => {
     expect(typeof (answer.data.message ?? answer.data.problems)).not.toBe('undefined');
     expect(JSON.stringify(answer.data)).not.toContain(TEST_SECRET);
     const ticketId = /9\d{3}/.exec(JSON.stringify(request.body))?.[0];
-    if (ticketId) expect(await workflowExists(Number(ticketId))).toBe(false);
+    if (ticketId) expect(await ctx.stack.hasWorkflow(Number(ticketId))).toBe(false);
   });
 
   it('names each problem of an invalid body', async () => {

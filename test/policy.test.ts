@@ -6,6 +6,7 @@ import { catchUpWorkflow, stateQuery, workflowIdForTicket } from '../src/workflo
 import { createTemporalEnv } from './support/temporal';
 import { TestStack, type StackOptions } from './support/stack';
 import { waitUntil } from './support/waiting';
+import { agentReply } from '../src/cli/sample-ticket';
 
 let env: TestWorkflowEnvironment;
 const stacks: TestStack[] = [];
@@ -86,19 +87,10 @@ describe('the reply policy, end to end', () => {
     expect(await runTicket(standard, outOfOffice)).toMatchObject({ reason: 'auto-submitted' });
 
     const ruled = await standard.seedTicket();
-    await standard.gorgias.createMessage(ruled, {
-      channel: 'email',
-      via: 'rule',
-      from_agent: true,
-      sender: { email: 'support@shop.example.com' },
-      receiver: { email: 'x@example.org' },
-      source: {
-        type: 'email',
-        from: { address: 'support@shop.example.com' },
-        to: [{ address: 'x@example.org' }],
-      },
-      body_text: 'Thanks, we got your email (Gorgias autoresponder).',
-    });
+    await standard.gorgias.createMessage(
+      ruled,
+      agentReply('Thanks, we got your email (Gorgias autoresponder).', { via: 'rule' }),
+    );
     expect(await runTicket(standard, ruled)).toMatchObject({ reason: 'rule-replied-first' });
   });
 
@@ -145,19 +137,7 @@ describe('the reply policy, end to end', () => {
     const handle = env.client.workflow.getHandle(workflowIdForTicket(answered));
     await waitUntil(async () => (await handle.query(stateQuery)).phase === 'waiting', 20_000);
     await stack.deliver({ ticket_id: answered }, { event: 'ticket-updated' });
-    await stack.gorgias.createMessage(answered, {
-      channel: 'email',
-      via: 'helpdesk',
-      from_agent: true,
-      sender: { email: 'agent@shop.example.com' },
-      receiver: { email: 'x@example.org' },
-      source: {
-        type: 'email',
-        from: { address: 'support@shop.example.com' },
-        to: [{ address: 'x@example.org' }],
-      },
-      body_text: 'Hi, an agent here.',
-    });
+    await stack.gorgias.createMessage(answered, agentReply('Hi, an agent here.'));
 
     expect(await stack.result(answered)).toMatchObject({ outcome: 'skipped', reason: 'agent-replied-first' });
     expect(await stack.result(untouched)).toMatchObject({ outcome: 'replied' });

@@ -4,7 +4,7 @@ import type { GorgiasClient } from '../gorgias/client';
 import { classifyFailure, type GorgiasRequestError } from '../gorgias/failures';
 import type { Message, NewMessage } from '../gorgias/schemas';
 import type { Policy } from '../policy/schema';
-import { startTicketWorkflow } from '../temporal/ticket-start';
+import { startTicketWorkflow, ticketWorkflowExists } from '../temporal/ticket-start';
 import { workflowUiUrl } from '../temporal/ui-link';
 import type { TicketFacts } from '../workflows/decide';
 import { workflowIdForTicket } from '../workflows/ids';
@@ -224,7 +224,7 @@ export function createActivities(deps: ActivityDependencies) {
       const started: number[] = [];
       let known = 0;
       for (const ticketId of ticketIds) {
-        if (await hasWorkflow(temporal.client, ticketId)) {
+        if (await ticketWorkflowExists(temporal.client, ticketId)) {
           known += 1;
           continue;
         }
@@ -244,13 +244,4 @@ export function createActivities(deps: ActivityDependencies) {
       return { started, known };
     },
   };
-}
-
-async function hasWorkflow(client: Client, ticketId: number): Promise<boolean> {
-  try {
-    await client.workflow.getHandle(workflowIdForTicket(ticketId)).describe();
-    return true;
-  } catch {
-    return false;
-  }
 }

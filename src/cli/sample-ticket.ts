@@ -1,4 +1,4 @@
-import type { NewTicket } from '../gorgias/schemas';
+import type { NewMessage, NewTicket } from '../gorgias/schemas';
 
 export interface SampleTicketOptions {
   customerEmail?: string;
@@ -35,5 +35,26 @@ export function sampleTicket(options: SampleTicketOptions = {}): NewTicket {
         body_text: options.body ?? 'Hi, my order #1042 has not arrived yet. Can you check?',
       },
     ],
+  };
+}
+
+/** A reply from our side on a ticket: by an agent in the helpdesk, or by a Gorgias Rule (`via: 'rule'`). */
+export function agentReply(
+  text: string,
+  options: { customerEmail?: string; via?: 'helpdesk' | 'rule' } = {},
+): NewMessage {
+  const customerEmail = options.customerEmail ?? 'dana.lee@example.org';
+  return {
+    channel: 'email',
+    via: options.via ?? 'helpdesk',
+    from_agent: true,
+    sender: { email: 'agent@shop.example.com' },
+    receiver: { email: customerEmail },
+    source: {
+      type: 'email',
+      from: { address: 'support@shop.example.com' },
+      to: [{ address: customerEmail }],
+    },
+    body_text: text,
   };
 }

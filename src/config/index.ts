@@ -116,9 +116,6 @@ export type SectionName = keyof Sections;
 /** The configuration of a process: only the sections it asked for. */
 export type Config<S extends SectionName = SectionName> = { [K in S]: z.infer<Sections[K]> };
 
-/** Variables whose values must never be printed. */
-export const SECRET_VARIABLES = ['WEBHOOK_SECRET', 'GORGIAS_API_KEY', 'TEMPORAL_API_KEY'] as const;
-
 export class ConfigError extends Error {
   constructor(readonly problems: string[]) {
     super(`Invalid configuration:\n${problems.map((p) => `  - ${p}`).join('\n')}`);
@@ -165,13 +162,6 @@ function temporalTlsProblems(t: TemporalConfig): string[] {
       ? 'TEMPORAL_TLS_CLIENT_KEY_PATH: is required when TEMPORAL_TLS_CLIENT_CERT_PATH is set (mTLS needs both)'
       : 'TEMPORAL_TLS_CLIENT_CERT_PATH: is required when TEMPORAL_TLS_CLIENT_KEY_PATH is set (mTLS needs both)',
   ];
-}
-
-/** The values of the secret variables present in an environment, for scrubbing output in tests and logs. */
-export function secretValues(env: Record<string, string | undefined>): string[] {
-  return SECRET_VARIABLES.map((name) => env[name]).filter(
-    (v): v is string => typeof v === 'string' && v.length > 0,
-  );
 }
 
 /** The process environment, with a `.env` file in the working directory filled in underneath it. */

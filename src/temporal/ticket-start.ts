@@ -48,3 +48,13 @@ export async function startTicketWorkflow(
   );
   return workflowId;
 }
+
+/** Whether the ticket has a workflow (running, or closed and still within the namespace's retention). */
+export async function ticketWorkflowExists(client: Client, ticketId: number): Promise<boolean> {
+  try {
+    await client.workflow.getHandle(workflowIdForTicket(ticketId)).describe();
+    return true;
+  } catch {
+    return false;
+  }
+}

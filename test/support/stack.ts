@@ -14,6 +14,7 @@ import { GorgiasClient } from '../../src/gorgias/client';
 import type { NewTicket } from '../../src/gorgias/schemas';
 import { startSandbox, type RunningSandbox, type SandboxOptions } from '../../src/sandbox';
 import { createIntakeApp, WEBHOOK_PATH } from '../../src/server/app';
+import { ticketWorkflowExists } from '../../src/temporal/ticket-start';
 import { createAutoReplyWorker } from '../../src/worker';
 import { workflowIdForTicket, type AutoReplyResult } from '../../src/workflows';
 import { afterAll, beforeAll } from '@jest/globals';
@@ -140,6 +141,11 @@ export class TestStack {
       validateStatus: () => true,
       transformRequest: typeof body === 'string' ? [(d) => d] : undefined,
     });
+  }
+
+  /** Whether the intake handed this ticket to Temporal. */
+  hasWorkflow(ticketId: number): Promise<boolean> {
+    return ticketWorkflowExists(this.env.client, ticketId);
   }
 
   result(ticketId: number): Promise<AutoReplyResult> {
