@@ -37,7 +37,7 @@ export async function startInlineHandler(gorgias: GorgiasClient, secret: string)
         via: 'api',
         from_agent: true,
         sender: { email: 'autoreply@bench.example.com' },
-        receiver: { id: customer.id },
+        receiver: customer.id !== null ? { id: customer.id } : { email: customer.email },
         source: { type: 'email', from: { address: supportAddress }, to: [{ address: customer.email }] },
         subject: `Re: ${ticket.subject ?? 'your message'}`,
         body_text: 'Thanks for contacting us. We will get back to you shortly.',
@@ -50,7 +50,7 @@ export async function startInlineHandler(gorgias: GorgiasClient, secret: string)
         sender: { email: 'autoreply@bench.example.com' },
         source: { type: 'internal-note' },
         body_text: 'Auto-reply sent.',
-        external_id: externalIds.note(ticketId),
+        external_id: externalIds.note(ticketId, 'replied', 'baseline'),
       });
       res.status(200).json({ status: 'replied' });
     } catch {

@@ -86,15 +86,18 @@ export function composeReply(ticket: TicketFacts, policy: Policy, now: Date): Co
   };
 }
 
-/** What the internal note reports: one note per ticket, whatever the outcome. */
+/** What an internal note reports: at most one note of each kind per ticket. */
 export type NoteContent =
   | { kind: 'replied'; to: string; sentAt: string; replyMessageId: number; reply: ComposedReply }
+  | { kind: 'unconfirmed'; to: string; replyMessageId: number; reply: ComposedReply; minutes: number }
   | { kind: 'dry-run'; to: string; reply: ComposedReply }
+  | { kind: 'held'; to: string; reply: ComposedReply; reason: string }
   | { kind: 'skipped'; reason: string }
   | { kind: 'failed'; reason: string; error: string; tag: string };
 
 const SKIP_EXPLANATIONS: Record<string, string> = {
   spam: 'the ticket is marked as spam',
+  trashed: 'the ticket is in the trash',
   closed: 'the ticket is closed',
   'outside-channel': 'its channel does not get auto-replies under the policy',
   'opened-by-agent': 'the ticket was opened by our side',
@@ -113,7 +116,7 @@ const SKIP_EXPLANATIONS: Record<string, string> = {
 
 export function renderNote(note: NoteContent, traceUrl: string): { bodyText: string; bodyHtml: string } {
   const lines = noteLines(note);
-  const quoted = note.kind === 'replied' || note.kind === 'dry-run' ? note.reply.bodyText : null;
+  const quoted = 'reply' in note ? note.reply.bodyText : null;
   const bodyText = [...lines, ...(quoted ? ['', quoted] : []), '', `Trace: ${traceUrl}`].join('\n');
   const bodyHtml = [
     ...lines.map((line, i) => (i === 0 ? `<p><b>${escapeHtml(line)}</b></p>` : `<p>${escapeHtml(line)}</p>`)),
@@ -127,8 +130,19 @@ function noteLines(note: NoteContent): string[] {
   switch (note.kind) {
     case 'replied':
       return [
-        `Auto-reply sent to ${note.to} at ${note.sentAt} (message ${note.replyMessageId}).`,
+        `Auto-reply sent to ${note.to} at ${readableTime(note.sentAt)} (message ${note.replyMessageId}).`,
         `Subject: ${note.reply.subject} (template ${note.reply.template})`,
+      ];
+    case 'unconfirmed':
+      return [
+        `Auto-reply to ${note.to} accepted by Gorgias (message ${note.replyMessageId}), but not reported as sent ` +
+          `within ${note.minutes} minutes: check the message in the ticket before answering.`,
+        `Subject: ${note.reply.subject} (template ${note.reply.template})`,
+      ];
+    case 'held':
+      return [
+        `No auto-reply: ${note.reason}. Nothing was sent to ${note.to}; please answer this ticket by hand.`,
+        `Subject that would have been sent: ${note.reply.subject} (template ${note.reply.template})`,
       ];
     case 'dry-run':
       return [
@@ -139,9 +153,17 @@ function noteLines(note: NoteContent): string[] {
       return [`No auto-reply: ${SKIP_EXPLANATIONS[note.reason] ?? note.reason} (${note.reason}).`];
     case 'failed':
       return [
-        `Auto-reply failed (${note.reason}): please answer this ticket by hand.`,
+        note.reason === 'send-failed'
+          ? `Auto-reply NOT delivered (${note.reason}): Gorgias accepted it but could not send it. Please answer this ticket by hand.`
+          : `Auto-reply failed (${note.reason}): please answer this ticket by hand.`,
         `Reason: ${note.error}`,
         `Tagged "${note.tag}".`,
       ];
   }
+}
+
+/** `2026-11-26 10:42 UTC`: when Gorgias reported the reply sent. */
+function readableTime(iso: string): string {
+  const ms = Date.parse(iso);
+  return Number.isFinite(ms) ? `${new Date(ms).toISOString().slice(0, 16).replace('T', ' ')} UTC` : iso;
 }

@@ -1,17 +1,45 @@
-import type { Message, Ticket } from '../gorgias/schemas';
+import { isAnswerable, type Address, type Message, type Ticket } from '../gorgias/schemas';
 import type { AutomatedMailSign, TicketFacts } from '../workflows/decide';
 
-/** Markers on the messages we post, so a retried activity can find what an earlier attempt already posted. */
+/**
+ * Markers (`external_id`) on the messages we post, so a retry, a reset or a new run finds what was already
+ * posted. One reply per ticket, ever; notes are marked per kind and per workflow run, so a "replied" note is
+ * never mistaken for an earlier run's "failed" one, and a ticket gets at most one note of each kind.
+ */
 export const externalIds = {
   reply: (ticketId: number) => `gorgias-autoreply:reply:${ticketId}`,
-  note: (ticketId: number) => `gorgias-autoreply:note:${ticketId}`,
+  note: (ticketId: number, kind: string, runId: string) => `${notePrefix(ticketId, kind)}${runId}`,
 };
+export const notePrefix = (ticketId: number, kind: string) => `gorgias-autoreply:note:${ticketId}:${kind}:`;
+
+/** Gorgias's own forwarding addresses (`…@email.gorgias.com`) are never the address a reply is sent from. */
+export function isGorgiasForwardingAddress(address: string): boolean {
+  const domain = address.trim().toLowerCase().split('@')[1] ?? '';
+  return domain === 'gorgias.com' || domain.endsWith('.gorgias.com') || domain.endsWith('.gorgias.io');
+}
+
+/**
+ * The support address a customer's message was sent to, when its email integration is not known: the first
+ * of its To, then Cc, addresses that is not a Gorgias forwarding address (nor the customer's own).
+ */
+function supportAddressOf(message: Message, customerEmail: string | null): Address | null {
+  const candidates = [...(message.source?.to ?? []), ...(message.source?.cc ?? [])];
+  const receiver = message.receiver?.email
+    ? [{ address: message.receiver.email, name: message.receiver.name }]
+    : [];
+  const own = customerEmail?.trim().toLowerCase();
+  return (
+    [...candidates, ...receiver].find(
+      (a) => !isGorgiasForwardingAddress(a.address) && a.address.trim().toLowerCase() !== own,
+    ) ?? null
+  );
+}
 
 const isInternalNote = (m: Message) => m.channel === 'internal-note';
 const isFromRule = (m: Message) => (m.rule_id ?? null) !== null || m.via === 'rule';
 
 /** Reads the signs of machine-sent mail in a message's headers (when Gorgias exposes them). */
-export function automatedMailSign(headers: Message['headers']): AutomatedMailSign | null {
+export function automatedMailSign(headers: Message['headers'] | undefined): AutomatedMailSign | null {
   if (!headers) return null;
   const get = (name: string) => {
     const entry = Object.entries(headers).find(([key]) => key.toLowerCase() === name);
@@ -39,13 +67,14 @@ export function ticketFacts(ticket: Ticket): TicketFacts {
   const outgoing = messages.filter((m) => m.from_agent && !isInternalNote(m));
   const fromCustomer = messages.filter((m) => !m.from_agent && !isInternalNote(m));
   const last = fromCustomer.at(-1);
-  const supportAddress = last?.source?.to?.[0];
   const customer = ticket.customer;
+  const supportAddress = last ? supportAddressOf(last, customer?.email ?? null) : null;
   return {
     ticketId: ticket.id,
-    status: ticket.status,
-    channel: ticket.channel,
+    status: ticket.status ?? 'open',
+    channel: ticket.channel ?? 'unknown',
     spam: ticket.spam === true,
+    trashed: ticket.trashed_datetime !== null,
     subject: ticket.subject ?? null,
     language: ticket.language ?? null,
     createdAt: ticket.created_datetime ?? null,
@@ -54,12 +83,12 @@ export function ticketFacts(ticket: Ticket): TicketFacts {
     customer: customer
       ? {
           id: customer.id,
-          email: customer.email ?? null,
-          firstName: customer.firstname || customer.name?.trim().split(/\s+/)[0] || null,
+          email: customer.email?.trim() || null,
+          firstName: customer.firstname?.trim() || customer.name?.trim().split(/\s+/)[0] || null,
           name: customer.name ?? null,
         }
       : null,
-    emailAnswerable: ticket.reply_options?.email?.answerable === true,
+    emailAnswerable: isAnswerable(ticket, 'email'),
     agentReplied: outgoing.some((m) => m.external_id !== ourReply && !isFromRule(m)),
     ruleReplied: outgoing.some(isFromRule),
     autoReplyPresent: outgoing.some((m) => m.external_id === ourReply),

@@ -99,6 +99,7 @@ async function run(): Promise<void> {
       config,
       policy,
       logger,
+      killSwitchFile: config.policy.KILL_SWITCH_FILE,
     });
     stops.push(() => workerConnection.close());
     const workerRun = worker.run();

@@ -59,6 +59,14 @@ const gorgiasSchema = z.object({
   /** Gorgias's leaky bucket for API-key integrations: 40 calls, draining 2 per second (OAuth apps: 80). */
   GORGIAS_RATE_LIMIT_PER_SECOND: z.coerce.number().positive().default(2),
   GORGIAS_RATE_LIMIT_BURST: z.coerce.number().int().positive().default(40),
+  /**
+   * A POST that got no answer (timeout, reset connection) may still land at Gorgias: its retry waits this long
+   * before looking for it, so it is found instead of posted twice.
+   */
+  GORGIAS_UNKNOWN_OUTCOME_WAIT_MS: positiveInt(30_000),
+  /** The reply's From when the customer's email integration is unknown (default: the address they wrote to). */
+  GORGIAS_REPLY_FROM: z.email({ message: 'must be an email address' }).optional(),
+  GORGIAS_REPLY_FROM_NAME: optionalString,
   /** Gorgias calls one worker makes at once (its activity slots); the rest wait in the task queue. */
   GORGIAS_MAX_CONCURRENT_CALLS: z.coerce.number().int().positive().default(10),
 });
@@ -68,6 +76,11 @@ const policySchema = z.object({
   POLICY_FILE: optionalString,
   /** Forces a dry run for every channel, whatever the policy file says: notes only, no replies. */
   DRY_RUN: flag(false),
+  /**
+   * The kill switch: while this file exists, no reply is sent, also by workflows already waiting or retrying
+   * (checked immediately before each send). Their tickets get a note instead.
+   */
+  KILL_SWITCH_FILE: optionalString,
 });
 
 const loggingSchema = z.object({

@@ -3,16 +3,19 @@ import { Agent as HttpsAgent } from 'node:https';
 import axios, { isAxiosError, type AxiosInstance } from 'axios';
 import type { z } from 'zod';
 import type { CallBudget } from './call-budget';
-import { classifyFailure, parseRetryAfter } from './failures';
+import { classifyFailure, GorgiasRequestError, parseRetryAfter } from './failures';
+import { parseGorgiasDatetime } from './datetime';
 import {
+  createdMessageSchema,
+  integrationSchema,
   messageListSchema,
   messageSchema,
   ticketSchema,
+  type Integration,
   type Message,
   type NewMessage,
   type NewTicket,
   type Ticket,
-  type TicketUpdate,
   ticketListSchema,
 } from './schemas';
 
@@ -37,13 +40,27 @@ export interface GorgiasCall {
   durationMs: number;
 }
 
+/**
+ * What bounds one call: the time by which it must have finished (e.g. the end of the activity attempt that
+ * makes it) and a signal that cancels it. A write is not started unless it can finish in time.
+ */
+export interface CallLimits {
+  deadline?: number;
+  signal?: AbortSignal;
+}
+
+/** Room left after a write's HTTP timeout before the deadline: for the answer to reach the activity. */
+const WRITE_MARGIN_MS = 2_000;
+
 /** A typed client for the few Gorgias REST endpoints the service uses. Failures are GorgiasRequestErrors. */
 export class GorgiasClient {
   private readonly http: AxiosInstance;
   private readonly onCall: GorgiasClientOptions['onCall'];
   private readonly budget: CallBudget | undefined;
+  private readonly timeoutMs: number;
 
   constructor(options: GorgiasClientOptions) {
+    this.timeoutMs = options.timeoutMs;
     this.onCall = options.onCall;
     this.budget = options.budget;
     this.http = axios.create({
@@ -75,25 +92,50 @@ export class GorgiasClient {
     return messages;
   }
 
-  createMessage(ticketId: number, message: NewMessage): Promise<Message> {
-    return this.request(messageSchema, 'POST', `/tickets/${ticketId}/messages`, { data: message });
+  /** One message, e.g. to see whether Gorgias has sent it yet (`sent_datetime`) or failed to. */
+  getMessage(ticketId: number, messageId: number, limits: CallLimits = {}): Promise<Message> {
+    return this.request(messageSchema, 'GET', `/tickets/${ticketId}/messages/${messageId}`, { limits });
   }
 
-  updateTicket(ticketId: number, update: TicketUpdate): Promise<Ticket> {
-    return this.request(ticketSchema, 'PUT', `/tickets/${ticketId}`, { data: update });
+  /**
+   * Creates a message. Any 2xx means Gorgias created it, whatever else its answer holds: the new message's
+   * id when the answer has one, else null (the caller finds the message by its `external_id`).
+   */
+  async createMessage(
+    ticketId: number,
+    message: NewMessage,
+    limits: CallLimits = {},
+  ): Promise<{ id: number | null }> {
+    return this.request(createdMessageSchema, 'POST', `/tickets/${ticketId}/messages`, {
+      data: message,
+      limits,
+    });
   }
 
-  /** Tickets created at or after `since`, newest first, following cursor pagination until older ones. */
+  /** Adds tags to a ticket, keeping the ones it has (a `PUT` would replace them, losing concurrent tags). */
+  async addTags(ticketId: number, names: string[], limits: CallLimits = {}): Promise<void> {
+    await this.request(null, 'POST', `/tickets/${ticketId}/tags`, { data: { names }, limits });
+  }
+
+  getIntegration(integrationId: number): Promise<Integration> {
+    return this.request(integrationSchema, 'GET', `/integrations/${integrationId}`);
+  }
+
+  /**
+   * Tickets created at or after `since`, newest first, following cursor pagination until older ones. Trashed
+   * tickets are left out (Gorgias lists them unless `trashed=false`).
+   */
   async listTicketsCreatedSince(since: Date): Promise<Ticket[]> {
     const tickets: Ticket[] = [];
     let cursor: string | undefined;
     do {
       const page = await this.request(ticketListSchema, 'GET', '/tickets', {
-        params: { limit: 100, order_by: 'created_datetime:desc', cursor },
+        params: { limit: 100, order_by: 'created_datetime:desc', trashed: false, cursor },
       });
       for (const ticket of page.data) {
-        if (ticket.created_datetime && Date.parse(ticket.created_datetime) < since.getTime()) return tickets;
-        tickets.push(ticket);
+        const created = parseGorgiasDatetime(ticket.created_datetime);
+        if (created !== null && created < since.getTime()) return tickets;
+        if (ticket.trashed_datetime === null) tickets.push(ticket);
       }
       cursor = page.meta?.next_cursor ?? undefined;
     } while (cursor);
@@ -104,12 +146,14 @@ export class GorgiasClient {
     return this.request(ticketSchema, 'POST', '/tickets', { data: ticket });
   }
 
+  /** One call; `schema: null` ignores the answer's body. A 2xx whose body we cannot read is a permanent failure. */
   private async request<T extends z.ZodType>(
-    schema: T,
+    schema: T | null,
     method: 'GET' | 'POST' | 'PUT',
     path: string,
-    options: { params?: Record<string, unknown>; data?: unknown } = {},
+    options: { params?: Record<string, unknown>; data?: unknown; limits?: CallLimits } = {},
   ): Promise<z.infer<T>> {
+    const { limits = {}, ...request } = options;
     const what = `${method} ${path}`;
     let started = Date.now();
     const report = (status: number, headers: Record<string, unknown> = {}) => {
@@ -121,9 +165,23 @@ export class GorgiasClient {
     try {
       await this.budget?.acquire();
       started = Date.now();
-      const response = await this.http.request({ method, url: path, ...options });
+      let timeout = this.timeoutMs;
+      if (limits.deadline !== undefined) {
+        const left = limits.deadline - started;
+        if (method !== 'GET' && left < this.timeoutMs + WRITE_MARGIN_MS) {
+          throw new GorgiasRequestError('retryable', `${what} not started: ${left} ms of the attempt left`);
+        }
+        timeout = Math.max(1, Math.min(timeout, left));
+      }
+      const response = await this.http.request({
+        method,
+        url: path,
+        ...request,
+        timeout,
+        signal: limits.signal,
+      });
       report(response.status, response.headers);
-      return schema.parse(response.data);
+      return (schema === null ? undefined : schema.parse(response.data)) as z.infer<T>;
     } catch (err) {
       if (isAxiosError(err)) report(err.response?.status ?? 0, err.response?.headers);
       throw classifyFailure(err, what);

@@ -1,4 +1,5 @@
 import { isAxiosError } from 'axios';
+import { ZodError } from 'zod';
 
 /**
  * Every failed Gorgias call becomes one of three kinds, decided here and nowhere else:
@@ -19,8 +20,22 @@ export class GorgiasRequestError extends Error {
     readonly status?: number,
     /** For `rate-limited`: how long Gorgias asked us to wait. */
     readonly retryAfterMs?: number,
+    readonly detail: {
+      /** A write that got no answer (timeout, reset connection): Gorgias may or may not have done it. */
+      outcomeUnknown?: boolean;
+      /** Gorgias answered 2xx with a body we cannot read. */
+      unreadable?: boolean;
+    } = {},
   ) {
     super(message);
+  }
+
+  get outcomeUnknown(): boolean {
+    return this.detail.outcomeUnknown === true;
+  }
+
+  get unreadable(): boolean {
+    return this.detail.unreadable === true;
   }
 }
 
@@ -78,7 +93,22 @@ export function classifyFailure(err: unknown, what: string): GorgiasRequestError
       );
     }
     const code = err.code ?? 'network error';
-    return new GorgiasRequestError('retryable', `${what} failed: ${code}`);
+    const write = (err.config?.method ?? 'get').toLowerCase() !== 'get';
+    return new GorgiasRequestError('retryable', `${what} failed: ${code}`, undefined, undefined, {
+      outcomeUnknown: write,
+    });
+  }
+  if (err instanceof ZodError) {
+    const fields = [...new Set(err.issues.map((i) => i.path.join('.') || '(body)'))].slice(0, 5).join(', ');
+    return new GorgiasRequestError(
+      'permanent',
+      `${what}: unreadable answer (${fields})`,
+      undefined,
+      undefined,
+      {
+        unreadable: true,
+      },
+    );
   }
   const message = err instanceof Error ? err.message : String(err);
   return new GorgiasRequestError('permanent', `${what} failed: ${message}`);

@@ -1,95 +1,173 @@
 import { z } from 'zod';
+import { normalizeGorgiasDatetime } from './datetime';
 
 /**
- * The parts of the Gorgias REST API this service relies on (see shared/reference/gorgias-api.md §2–3).
- * Responses are parsed leniently (unknown fields are dropped, optional fields may be null); request bodies
- * are strict, because Gorgias answers 400 to unknown parameters.
+ * The parts of the Gorgias REST API this service relies on (docs/gorgias.md).
+ *
+ * Responses are read by a tolerant reader: each schema names only the fields the service uses, every field
+ * Gorgias may send as null (or leave out, or fill with a shape we did not expect) reads as null, `""` ids read
+ * as null, unknown fields and unknown enum values are ignored, and a message the reader cannot use is skipped
+ * (counted in `unreadableMessages`) instead of failing its ticket. Datetimes are normalised to UTC ISO strings
+ * (a missing offset means UTC). Request bodies are strict, because Gorgias answers 400 to unknown parameters.
  */
 
-const nullableString = z.string().nullish();
+/** A string, or null for anything else (null, missing, a number, an object). */
+const text = z.string().nullable().catch(null);
+/** A boolean, or null for anything else. */
+const flag = z.boolean().nullable().catch(null);
+/** An integer id; `""` and anything that is not an id read as null, numeric strings as numbers. */
+const optionalId = z
+  .preprocess(
+    (v) => (typeof v === 'string' && /^\d+$/.test(v.trim()) ? Number(v) : v === '' ? null : v),
+    z.number().int().nullable(),
+  )
+  .catch(null);
+/** A datetime as a UTC ISO string (`...Z`), or null. */
+const datetime = z.unknown().optional().transform(normalizeGorgiasDatetime);
 
-export const addressSchema = z.object({
-  address: z.string(),
-  name: nullableString,
-});
+/** Items of a list that parse; the others are dropped (and counted, where the caller wants to warn). */
+function tolerantList<T extends z.ZodType>(item: T) {
+  return z
+    .array(z.unknown())
+    .catch([])
+    .transform((items) => {
+      const kept: z.infer<T>[] = [];
+      for (const raw of items) {
+        const parsed = item.safeParse(raw);
+        if (parsed.success) kept.push(parsed.data);
+      }
+      return { kept, dropped: items.length - kept.length };
+    });
+}
+
+export const addressSchema = z.object({ address: z.string().trim().min(1), name: text });
 export type Address = z.infer<typeof addressSchema>;
+const addressList = tolerantList(addressSchema).transform((list) => list.kept);
 
 export const messageSourceSchema = z.object({
-  type: z.string(),
-  from: addressSchema.nullish(),
-  to: z.array(addressSchema).nullish(),
-  cc: z.array(addressSchema).nullish(),
-  bcc: z.array(addressSchema).nullish(),
+  type: text,
+  from: addressSchema.nullable().catch(null),
+  to: addressList,
+  cc: addressList,
+  bcc: addressList,
 });
 
-const personSchema = z.object({
-  id: z.number().int().nullish(),
-  email: nullableString,
-  name: nullableString,
-  firstname: nullableString,
-  lastname: nullableString,
-});
+const personSchema = z.object({ id: optionalId, email: text, name: text, firstname: text, lastname: text });
 
+/** Gorgias's `last_sending_error` has no documented shape: keep a readable line of whatever it holds. */
+const sendingError = z
+  .unknown()
+  .optional()
+  .transform((value): string | null => {
+    if (value === null || value === undefined || value === '') return null;
+    if (typeof value === 'string') return value.slice(0, 500);
+    if (typeof value === 'object') {
+      const fields = value as Record<string, unknown>;
+      for (const key of ['message', 'msg', 'error', 'detail', 'reason']) {
+        const found = fields[key];
+        if (typeof found === 'string' && found.trim() !== '') return found.slice(0, 500);
+      }
+    }
+    return JSON.stringify(value).slice(0, 500);
+  });
+
+/** A message is usable when we know its id, its channel and which side wrote it; the rest may be missing. */
 export const messageSchema = z.object({
   id: z.number().int(),
-  ticket_id: z.number().int().nullish(),
-  channel: z.string(),
-  via: z.string().nullish(),
+  ticket_id: optionalId,
+  channel: z.string().min(1),
+  via: text,
   from_agent: z.boolean(),
-  public: z.boolean().nullish(),
-  external_id: nullableString,
-  rule_id: z.number().int().nullish(),
-  integration_id: z.number().int().nullish(),
-  sender: personSchema.nullish(),
-  receiver: personSchema.nullish(),
-  source: messageSourceSchema.nullish(),
-  subject: nullableString,
-  body_text: nullableString,
-  body_html: nullableString,
-  headers: z.record(z.string(), z.unknown()).nullish(),
-  created_datetime: nullableString,
-  sent_datetime: nullableString,
-  failed_datetime: nullableString,
+  public: flag,
+  external_id: text.transform((v) => (v === '' ? null : v)),
+  rule_id: optionalId,
+  integration_id: optionalId,
+  sender: personSchema.nullable().catch(null),
+  receiver: personSchema.nullable().catch(null),
+  source: messageSourceSchema.nullable().catch(null),
+  subject: text,
+  body_text: text,
+  headers: z.record(z.string(), z.unknown()).nullable().catch(null),
+  created_datetime: datetime,
+  sent_datetime: datetime,
+  failed_datetime: datetime,
+  last_sending_error: sendingError,
 });
 export type Message = z.infer<typeof messageSchema>;
 
+/** The answer to creating a message: any 2xx counts; only the new message's id matters, when it is there. */
+export const createdMessageSchema = z
+  .object({ id: z.number().int().positive().nullable().catch(null) })
+  .catch({ id: null });
+
 export const customerSchema = z.object({
-  id: z.number().int(),
-  email: nullableString,
-  name: nullableString,
-  firstname: nullableString,
-  lastname: nullableString,
+  id: optionalId,
+  email: text,
+  name: text,
+  firstname: text,
+  lastname: text,
 });
 export type Customer = z.infer<typeof customerSchema>;
 
-export const ticketSchema = z.object({
-  id: z.number().int(),
-  external_id: nullableString,
-  status: z.string(),
-  channel: z.string(),
-  via: nullableString,
-  from_agent: z.boolean().nullish(),
-  spam: z.boolean().nullish(),
-  subject: nullableString,
-  language: nullableString,
-  customer: customerSchema.nullish(),
-  messages: z.array(messageSchema).default([]),
-  reply_options: z.record(z.string(), z.object({ answerable: z.boolean() }).loose()).nullish(),
-  tags: z.array(z.object({ name: z.string() }).loose()).nullish(),
-  created_datetime: nullableString,
-  updated_datetime: nullableString,
-});
+const tagSchema = z.object({ name: z.string().min(1) });
+
+export const ticketSchema = z
+  .object({
+    id: z.number().int(),
+    external_id: text,
+    status: text,
+    channel: text,
+    via: text,
+    from_agent: flag,
+    spam: flag,
+    subject: text,
+    language: text,
+    customer: customerSchema.nullable().catch(null),
+    messages: tolerantList(messageSchema),
+    /** Channels an agent can answer on now: entries are usually `{answerable: boolean}`, but not always. */
+    reply_options: z.record(z.string(), z.unknown()).nullable().catch(null),
+    tags: tolerantList(tagSchema).transform((list) => list.kept),
+    created_datetime: datetime,
+    updated_datetime: datetime,
+    trashed_datetime: datetime,
+  })
+  .transform(({ messages, ...ticket }) => ({
+    ...ticket,
+    messages: messages.kept,
+    /** Messages skipped because the reader could not use them (the ticket is still answered). */
+    unreadableMessages: messages.dropped,
+  }));
 export type Ticket = z.infer<typeof ticketSchema>;
 
+/** Whether Gorgias says the ticket can be answered on a channel now (`reply_options.<channel>.answerable`). */
+export function isAnswerable(ticket: Pick<Ticket, 'reply_options'>, channel: string): boolean {
+  const entry = ticket.reply_options?.[channel];
+  return (
+    typeof entry === 'object' && entry !== null && (entry as { answerable?: unknown }).answerable === true
+  );
+}
+
+const pageMetaSchema = z.object({ next_cursor: text, prev_cursor: text }).nullable().catch(null);
+
 export const messageListSchema = z.object({
-  data: z.array(messageSchema),
-  meta: z.object({ next_cursor: nullableString, prev_cursor: nullableString }).nullish(),
+  data: tolerantList(messageSchema).transform((list) => list.kept),
+  meta: pageMetaSchema,
 });
 
 export const ticketListSchema = z.object({
-  data: z.array(ticketSchema),
-  meta: z.object({ next_cursor: nullableString, prev_cursor: nullableString }).nullish(),
+  data: tolerantList(ticketSchema).transform((list) => list.kept),
+  meta: pageMetaSchema,
 });
+
+/** `GET /api/integrations/{id}`: an email integration's address is in `meta.address`. */
+export const integrationSchema = z.object({
+  id: z.number().int(),
+  type: text,
+  name: text,
+  meta: z.object({ address: text }).nullable().catch(null),
+  deactivated_datetime: datetime,
+});
+export type Integration = z.infer<typeof integrationSchema>;
 
 // ---- Request bodies (strict: unknown fields are a 400 at Gorgias) ----
 
@@ -149,7 +227,11 @@ export const newTicketSchema = z.strictObject({
 });
 export type NewTicket = z.infer<typeof newTicketSchema>;
 
-/** `PUT /api/tickets/{id}`: the fields this service changes (tags replace the ticket's list). */
+/** `POST /api/tickets/{id}/tags`: adds tags by name, keeping the ticket's others. */
+export const addTagsSchema = z.strictObject({ names: z.array(z.string().min(1)).min(1) });
+export type AddTags = z.infer<typeof addTagsSchema>;
+
+/** `PUT /api/tickets/{id}`: the fields the sandbox lets a test change (tags replace the ticket's list). */
 export const ticketUpdateSchema = z.strictObject({
   tags: z.array(z.strictObject({ name: z.string().min(1) })).optional(),
   status: z.enum(['open', 'closed']).optional(),

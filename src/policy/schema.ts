@@ -114,6 +114,14 @@ export const policySchema = z
           .default(0),
         /** An acknowledgement not sent within this many minutes of the ticket's creation is not sent late. */
         stale_after_minutes: z.number().positive().default(30),
+        /** Gorgias sends a reply after accepting it: look this long after posting whether it was sent... */
+        confirm_first_check_seconds: z.number().min(1).max(600).default(5),
+        /** ...then less and less often, for at most this long; past it the outcome is `unconfirmed`. */
+        confirm_within_minutes: z
+          .number()
+          .min(1)
+          .max(24 * 60)
+          .default(15),
       })
       .prefault({}),
     business_hours: businessHoursSchema.optional(),

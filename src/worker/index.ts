@@ -1,3 +1,4 @@
+import { existsSync } from 'node:fs';
 import { Client, type Connection } from '@temporalio/client';
 import { Runtime, Worker, type NativeConnection, type WorkerOptions } from '@temporalio/worker';
 import { createActivities } from '../activities';
@@ -21,6 +22,8 @@ export interface AutoReplyWorkerOptions {
   workflowBundle?: WorkerOptions['workflowBundle'];
   /** The clock for business hours (tests inject one). */
   now?: () => Date;
+  /** While this file exists, nothing is sent (see KILL_SWITCH_FILE). */
+  killSwitchFile?: string;
 }
 
 export function gorgiasClientFrom(
@@ -45,6 +48,14 @@ export function gorgiasClientFrom(
   });
 }
 
+/**
+ * The kill switch, read at send time: a worker restarted with DRY_RUN (or a policy with `dry_run: true`) stops
+ * the sends of workflows that started before, and the file stops every worker that sees it at once.
+ */
+function killSwitch(policy: Policy, file: string | undefined): () => boolean {
+  return () => policy.dry_run || (file !== undefined && existsSync(file));
+}
+
 /** The worker runs the ticket and catch-up workflows and their activities. */
 export function createAutoReplyWorker(options: AutoReplyWorkerOptions): Promise<Worker> {
   const { temporal, gorgias } = options.config;
@@ -59,6 +70,13 @@ export function createAutoReplyWorker(options: AutoReplyWorkerOptions): Promise<
       gorgias: gorgiasClientFrom(options.config, gorgiasCallRecorder(Runtime.instance().metricMeter)),
       policy: options.policy,
       sender: { id: gorgias.GORGIAS_SENDER_USER_ID, email: gorgias.GORGIAS_USERNAME },
+      sending: {
+        unknownOutcomeWaitMs: gorgias.GORGIAS_UNKNOWN_OUTCOME_WAIT_MS,
+        replyFrom: gorgias.GORGIAS_REPLY_FROM
+          ? { address: gorgias.GORGIAS_REPLY_FROM, name: gorgias.GORGIAS_REPLY_FROM_NAME }
+          : undefined,
+        stopped: killSwitch(options.policy, options.killSwitchFile),
+      },
       temporal: {
         client: options.client,
         taskQueue: temporal.TEMPORAL_TASK_QUEUE,
@@ -106,6 +124,7 @@ export async function launchWorker(options: {
   config: Config<'temporal' | 'gorgias'>;
   policy: Policy;
   logger: Logger;
+  killSwitchFile?: string;
 }): Promise<{ worker: Worker; client: Client; workerConnection: NativeConnection }> {
   const { config, policy, logger } = options;
   const { temporal } = config;
@@ -118,7 +137,13 @@ export async function launchWorker(options: {
     logger,
   });
   const workerConnection = await connectWorker(temporal);
-  const worker = await createAutoReplyWorker({ connection: workerConnection, client, config, policy });
+  const worker = await createAutoReplyWorker({
+    connection: workerConnection,
+    client,
+    config,
+    policy,
+    killSwitchFile: options.killSwitchFile,
+  });
   logger.info(
     { taskQueue: temporal.TEMPORAL_TASK_QUEUE, namespace: temporal.TEMPORAL_NAMESPACE },
     'worker started',

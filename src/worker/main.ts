@@ -15,7 +15,13 @@ async function run(): Promise<void> {
   installTemporalRuntime(logger, METRICS_PORT ? `${METRICS_HOST}:${METRICS_PORT}` : null);
 
   const clientConnection = await Connection.connect(connectionOptions(config.temporal));
-  const { worker, workerConnection } = await launchWorker({ clientConnection, config, policy, logger });
+  const { worker, workerConnection } = await launchWorker({
+    clientConnection,
+    config,
+    policy,
+    logger,
+    killSwitchFile: config.policy.KILL_SWITCH_FILE,
+  });
   // The SDK shuts the worker down gracefully on SIGINT/SIGTERM; run() resolves once it has.
   await worker.run();
   await workerConnection.close();

@@ -14,13 +14,15 @@ export interface TicketFacts {
   status: string;
   channel: string;
   spam: boolean;
+  /** The ticket is in Gorgias's trash (`trashed_datetime` set). */
+  trashed: boolean;
   subject: string | null;
   language: string | null;
   createdAt: string | null;
   tags: string[];
   /** The first message came from our side (an agent, a rule or the API), not from the customer. */
   openedByAgent: boolean;
-  customer: { id: number; email: string | null; firstName: string | null; name: string | null } | null;
+  customer: { id: number | null; email: string | null; firstName: string | null; name: string | null } | null;
   /** Gorgias can send an email reply on this ticket now (`reply_options.email.answerable`). */
   emailAnswerable: boolean;
   /** A person (an agent) has already answered the customer. */
@@ -31,7 +33,11 @@ export interface TicketFacts {
   autoReplyPresent: boolean;
   /** Headers of the customer's latest message say it was sent by a machine. */
   automatedMail: AutomatedMailSign | null;
-  /** The customer's latest message: where they wrote to, so the reply goes out from the same address. */
+  /**
+   * The customer's latest message: where they wrote to, so the reply goes out from the same address. The
+   * reply is sent from the email integration that received it (`integrationId`); `supportAddress` is the
+   * best guess from its recipients when that integration is unknown.
+   */
   lastCustomerMessage: {
     id: number;
     integrationId: number | null;
@@ -43,6 +49,7 @@ export interface TicketFacts {
 export type SkipReason =
   | 'already-auto-replied'
   | 'spam'
+  | 'trashed'
   | 'closed'
   | 'outside-channel'
   | 'opened-by-agent'
@@ -87,6 +94,7 @@ export function isDryRun(ticket: TicketFacts, policy: Policy): boolean {
 
 /** When an acknowledgement for this ticket stops being worth sending (ms since epoch), if known. */
 export function staleAt(ticket: TicketFacts, policy: Policy): number | null {
+  // createdAt is normalised to UTC by the Gorgias reader (an offset-less Gorgias datetime means UTC).
   const created = ticket.createdAt ? Date.parse(ticket.createdAt) : NaN;
   return Number.isFinite(created) ? created + policy.timing.stale_after_minutes * 60_000 : null;
 }
@@ -96,6 +104,7 @@ export function decideAutoReply(ticket: TicketFacts, policy: Policy, now: number
   const skip = (reason: SkipReason): Decision => ({ reply: false, reason });
   const guard = policy.loop_guard;
   if (ticket.autoReplyPresent) return skip('already-auto-replied');
+  if (ticket.trashed) return skip('trashed');
   if (ticket.spam) return skip('spam');
   if (ticket.status === 'closed') return skip('closed');
   if (!(ticket.channel in policy.channels)) return skip('outside-channel');
@@ -108,7 +117,8 @@ export function decideAutoReply(ticket: TicketFacts, policy: Policy, now: number
   if (guard.enabled && isAutomatedAddress(email, guard.automated_senders)) return skip('no-reply-sender');
   if (guard.enabled && ticket.automatedMail) return skip(ticket.automatedMail);
   if (isBlockedAddress(email, guard)) return skip('blocked-sender');
-  if (!ticket.emailAnswerable || !ticket.lastCustomerMessage?.supportAddress)
+  const received = ticket.lastCustomerMessage;
+  if (!ticket.emailAnswerable || (!received?.integrationId && !received?.supportAddress))
     return skip('not-answerable-by-email');
   const deadline = staleAt(ticket, policy);
   if (deadline !== null && now >= deadline) return { reply: false, stale: true };

@@ -1,19 +1,17 @@
 import {
   ActivityFailure,
   ApplicationFailure,
+  condition,
   log,
-  metricMeter,
   proxyActivities,
   proxyLocalActivities,
-  setCurrentDetails,
-  setHandler,
   sleep,
   TimeoutFailure,
-  upsertSearchAttributes,
+  workflowInfo,
   type ActivityOptions,
 } from '@temporalio/workflow';
 // Type-only: no activity code is bundled into the workflow.
-import type { createActivities, NoteContent } from '../activities';
+import type { ComposedReply, createActivities, NoteContent, ReplyDelivery } from '../activities';
 import type { Policy } from '../policy/schema';
 import {
   decideAutoReply,
@@ -23,110 +21,105 @@ import {
   type SkipReason,
   type TicketFacts,
 } from './decide';
-import {
-  deliverySignal,
-  stateQuery,
-  type AutoReplyResult,
-  type FailureReason,
-  type Outcome,
-  type Phase,
-  type TicketWorkflowInput,
-  type TicketWorkflowState,
-} from './definitions';
-import { CustomerEmailAttribute, OutcomeAttribute, ReasonAttribute } from './search-attributes';
+import type { AutoReplyResult, FailureReason, TicketWorkflowInput } from './definitions';
+import { TicketRun } from './ticket-run';
 
 type Activities = ReturnType<typeof createActivities>;
 
 /** Gorgias calls: retried with backoff; an acknowledgement not sent within half an hour is not worth sending. */
 const GORGIAS_CALL: ActivityOptions = {
-  // Per attempt, a little above the HTTP client's timeout (GORGIAS_HTTP_TIMEOUT_MS, 10 s by default),
-  // leaving room for the idempotency look-up a retried send makes first.
+  // Per attempt, a little above the HTTP client's timeout (GORGIAS_HTTP_TIMEOUT_MS, 10 s by default), leaving
+  // room for the look-up a retried send makes first. A write is not started with less than its timeout left.
   startToCloseTimeout: '30s',
+  // A worker that stops (crash, SIGSTOP) is noticed within this, not only at the end of the attempt.
+  heartbeatTimeout: '20s',
   scheduleToCloseTimeout: '30m',
   retry: { initialInterval: '1s', backoffCoefficient: 2, maximumInterval: '1m' },
 };
+const ATTEMPT_MS = 30_000;
 const MAX_SEND_MS = 30 * 60_000;
+/** Tag and note of a hand-back: tried for a while, but a ticket whose hand-back cannot be written still ends. */
+const HAND_BACK_CALL: ActivityOptions = { ...GORGIAS_CALL, scheduleToCloseTimeout: '10m' };
 
 const gorgias = proxyActivities<Activities>(GORGIAS_CALL);
 // No Gorgias call in these: they run in the workflow's own worker, without a round trip through the task queue.
 const local = proxyLocalActivities<Activities>({ startToCloseTimeout: '10s', retry: { maximumAttempts: 3 } });
 
-/** One workflow per Gorgias ticket: read it, decide, (wait, read again,) reply, note. */
+/** One workflow per Gorgias ticket: read it, decide, (wait, read again,) reply, confirm it was sent, note. */
 export async function ticketWorkflow({ ticketId }: TicketWorkflowInput): Promise<AutoReplyResult> {
-  const state: TicketWorkflowState = {
-    ticketId,
-    phase: 'reading-ticket',
-    deliveries: [],
-    outcome: null,
-    reason: null,
-    result: null,
-  };
-  // Every delivery for this ticket lands here; recording it is all there is to do, so redelivery is harmless.
-  setHandler(deliverySignal, (delivery) => void state.deliveries.push(delivery));
-  setHandler(stateQuery, () => state);
+  const run = new TicketRun(ticketId);
   const policy = await local.loadPolicy();
+  try {
+    return await autoReply(run, policy);
+  } catch (err) {
+    return handBack(run, policy, err instanceof HandBack ? err : HandBack.from(err));
+  }
+}
 
-  let ticket = await readTicket(state);
+async function autoReply(run: TicketRun, policy: Policy): Promise<AutoReplyResult> {
+  let ticket = await readTicket(run);
   let decision = await decide(ticket, policy);
   if (decision.reply && policy.timing.delay_seconds > 0) {
-    enter(state, 'waiting', ticket);
+    run.enter('waiting');
     await sleep(policy.timing.delay_seconds * 1000);
     // Reply only if nobody has answered (or closed the ticket) while we waited.
-    ticket = await readTicket(state);
+    ticket = await readTicket(run);
     decision = await decide(ticket, policy);
   }
-  if ('stale' in decision) {
-    const late = `not sent within ${policy.timing.stale_after_minutes} minutes of the ticket's creation`;
-    return handBack(state, ticket, policy, 'stale', ApplicationFailure.nonRetryable(late, 'AutoReplyStale'));
-  }
-  if (!decision.reply) return skip(state, ticket, policy, decision.reason);
+  if ('stale' in decision) throw HandBack.stale(policy);
+  if (!decision.reply) return skip(run, ticket, policy, decision.reason);
 
-  const reply = await local.composeReply(ticket);
+  const reply = await compose(ticket);
   const to = ticket.customer?.email ?? '';
   if (isDryRun(ticket, policy)) {
-    const note = await addNote(state, ticket, { kind: 'dry-run', to, reply });
-    return finish(state, ticket, { outcome: 'dry-run', ticketId, noteMessageId: note.messageId });
+    const note = await addNote(run, ticket.ticketId, { kind: 'dry-run', to, reply });
+    return run.finish({ outcome: 'dry-run', ticketId: ticket.ticketId, noteMessageId: note.messageId });
   }
 
-  enter(state, 'sending-reply', ticket);
-  let sent;
-  try {
-    sent = await gorgias.sendReply.executeWithOptions(
-      {
-        ...GORGIAS_CALL,
-        scheduleToCloseTimeout: untilStale(ticket, policy),
-        summary: `Email reply to ${to}: ${reply.subject}`,
-      },
-      [{ ticket, reply }],
-    );
-  } catch (err) {
-    return handBack(state, ticket, policy, failureReason(err), err);
+  const sent = await send(run, ticket, policy, reply);
+  if (sent.status === 'held') {
+    const note = await addNote(run, ticket.ticketId, { kind: 'held', to, reply, reason: sent.reason });
+    return run.finish({ outcome: 'dry-run', ticketId: ticket.ticketId, noteMessageId: note.messageId });
   }
-  // Recorded before the note, so the per-customer cooldown of other tickets sees it at once.
-  record(state, 'replied', null);
-  const note = await addNote(state, ticket, {
-    kind: 'replied',
-    to,
-    sentAt: sent.sentAt,
-    replyMessageId: sent.messageId,
-    reply,
-  });
-  return finish(state, ticket, {
+  const delivery = await confirmDelivery(run, ticket.ticketId, sent.messageId, policy);
+  if (delivery.state === 'failed') {
+    throw new HandBack('send-failed', `Gorgias could not send the reply: ${delivery.error}`, sent.messageId);
+  }
+  const replyMessageId = sent.messageId;
+  if (delivery.state === 'pending') {
+    const minutes = policy.timing.confirm_within_minutes;
+    const note = await addNote(run, ticket.ticketId, {
+      kind: 'unconfirmed',
+      to,
+      replyMessageId,
+      reply,
+      minutes,
+    });
+    return run.finish({
+      outcome: 'unconfirmed',
+      ticketId: ticket.ticketId,
+      replyMessageId,
+      noteMessageId: note.messageId,
+    });
+  }
+  const sentAt = delivery.sentAt;
+  const note = await addNote(run, ticket.ticketId, { kind: 'replied', to, sentAt, replyMessageId, reply });
+  return run.finish({
     outcome: 'replied',
-    ticketId,
-    replyMessageId: sent.messageId,
+    ticketId: ticket.ticketId,
+    replyMessageId,
+    sentAt,
     noteMessageId: note.messageId,
   });
 }
 
-async function readTicket(state: TicketWorkflowState): Promise<TicketFacts> {
-  enter(state, 'reading-ticket');
+async function readTicket(run: TicketRun): Promise<TicketFacts> {
+  run.enter('reading-ticket');
   const ticket = await gorgias.fetchTicket.executeWithOptions(
-    { ...GORGIAS_CALL, summary: `Read ticket #${state.ticketId} from Gorgias` },
-    [state.ticketId],
+    { ...GORGIAS_CALL, summary: `Read ticket #${run.ticketId} from Gorgias` },
+    [run.ticketId],
   );
-  if (ticket.customer?.email)
-    upsertSearchAttributes([{ key: CustomerEmailAttribute, value: ticket.customer.email }]);
+  run.read(ticket);
   return ticket;
 }
 
@@ -149,17 +142,83 @@ async function decide(ticket: TicketFacts, policy: Policy): Promise<Decision> {
   }
 }
 
+async function compose(ticket: TicketFacts): Promise<ComposedReply> {
+  try {
+    return await local.composeReply(ticket);
+  } catch (err) {
+    throw new HandBack('template-error', describeError(err));
+  }
+}
+
+/**
+ * Posts the reply. Marked `sending` first, so other tickets' cooldown sees it at once. A send is started only
+ * with at least one attempt left before the reply goes stale, and a failed send looks once more for our reply
+ * before the ticket is handed back (the POST may have landed although its answer was lost).
+ */
+async function send(run: TicketRun, ticket: TicketFacts, policy: Policy, reply: ComposedReply) {
+  const window = untilStale(ticket, policy);
+  if (window < ATTEMPT_MS) throw HandBack.stale(policy);
+  run.record('sending');
+  run.enter('sending-reply');
+  // A reset (or any run but the first) may repeat an earlier run's send: it looks for our reply first.
+  const mayRepeat = mayRepeatEarlierRun();
+  try {
+    return await gorgias.sendReply.executeWithOptions(
+      {
+        ...GORGIAS_CALL,
+        scheduleToCloseTimeout: window,
+        summary: `Email reply to ${ticket.customer?.email ?? 'the customer'}: ${reply.subject}`,
+      },
+      [{ ticket, reply, mayRepeat }],
+    );
+  } catch (err) {
+    const found = await gorgias.findReply
+      .executeWithOptions({ ...HAND_BACK_CALL, summary: 'Look once more for our reply' }, [ticket.ticketId])
+      .catch(() => null);
+    if (found) return { status: 'posted' as const, messageId: found.messageId };
+    throw err instanceof ActivityFailure && err.cause instanceof TimeoutFailure
+      ? HandBack.stale(policy)
+      : HandBack.from(err);
+  }
+}
+
+/**
+ * Gorgias sends a posted reply asynchronously: look (after a short timer, then backing off) until it reports
+ * the reply sent or failed, or the confirmation window ends. A `ticket-message-failed` delivery looks at once.
+ */
+async function confirmDelivery(
+  run: TicketRun,
+  ticketId: number,
+  messageId: number,
+  policy: Policy,
+): Promise<ReplyDelivery> {
+  run.enter('confirming-delivery');
+  const until = Date.now() + policy.timing.confirm_within_minutes * 60_000;
+  let wait = policy.timing.confirm_first_check_seconds * 1000;
+  for (;;) {
+    const notices = run.messageFailedNotices;
+    const left = until - Date.now();
+    if (left > 0) await condition(() => run.messageFailedNotices > notices, Math.min(wait, left));
+    const delivery = await gorgias.checkReplyDelivery.executeWithOptions(
+      { ...GORGIAS_CALL, summary: 'Has Gorgias sent the reply?' },
+      [{ ticketId, messageId }],
+    );
+    if (delivery.state !== 'pending' || Date.now() >= until) return delivery;
+    wait *= 2;
+  }
+}
+
 async function skip(
-  state: TicketWorkflowState,
+  run: TicketRun,
   ticket: TicketFacts,
   policy: Policy,
   reason: SkipReason,
 ): Promise<AutoReplyResult> {
-  record(state, 'skipped', reason);
+  run.record('skipped', reason);
   // A ticket we already answered got its note then; every other skip is explained to the agents.
   const explain = policy.notes.on_skip && reason !== 'already-auto-replied';
-  const note = explain ? await addNote(state, ticket, { kind: 'skipped', reason }) : null;
-  return finish(state, ticket, {
+  const note = explain ? await addNote(run, ticket.ticketId, { kind: 'skipped', reason }) : null;
+  return run.finish({
     outcome: 'skipped',
     ticketId: ticket.ticketId,
     reason,
@@ -167,90 +226,94 @@ async function skip(
   });
 }
 
-/** The reply finally failed: tag the ticket and leave a note for the agents, then fail visibly. */
-async function handBack(
-  state: TicketWorkflowState,
-  ticket: TicketFacts,
-  policy: Policy,
-  reason: FailureReason,
-  error: unknown,
-): Promise<never> {
-  record(state, 'failed', reason);
-  enter(state, 'handing-back', ticket);
+/** Why the ticket did not get its reply, on its way to the hand-back. */
+class HandBack extends Error {
+  constructor(
+    readonly reason: FailureReason,
+    message: string,
+    readonly replyMessageId: number | null = null,
+  ) {
+    super(message);
+  }
+
+  static stale(policy: Policy): HandBack {
+    return new HandBack(
+      'stale',
+      `not sent within ${policy.timing.stale_after_minutes} minutes of the ticket's creation`,
+    );
+  }
+
+  /** A failed activity, classified by the failure type the activity gave it. */
+  static from(err: unknown): HandBack {
+    const cause = err instanceof ActivityFailure ? err.cause : err;
+    const type = cause instanceof ApplicationFailure ? cause.type : null;
+    const reason: FailureReason =
+      type === 'GorgiasAuth'
+        ? 'gorgias-auth'
+        : type === 'GorgiasUnreadable'
+          ? 'unreadable-ticket'
+          : cause instanceof ApplicationFailure && cause.nonRetryable
+            ? 'gorgias-rejected'
+            : err instanceof ActivityFailure
+              ? 'gorgias-unavailable'
+              : 'internal-error';
+    return new HandBack(reason, describeError(err));
+  }
+}
+
+/**
+ * The ticket did not get its reply: record why, tag the ticket and leave a note for the agents where Gorgias
+ * allows it, then fail visibly (failed workflows are what alerting watches).
+ */
+async function handBack(run: TicketRun, policy: Policy, failure: HandBack): Promise<never> {
+  run.record('failed', failure.reason);
+  run.enter('handing-back');
   const tag = policy.failure.tag;
-  await gorgias.tagTicket.executeWithOptions({ ...GORGIAS_CALL, summary: `Tag the ticket "${tag}"` }, [
-    { ticketId: ticket.ticketId, tag },
-  ]);
-  await addNote(state, ticket, { kind: 'failed', reason, error: describeError(error), tag });
-  enter(state, 'done', ticket);
-  throw error;
+  await gorgias.tagTicket
+    .executeWithOptions({ ...HAND_BACK_CALL, summary: `Tag the ticket "${tag}"` }, [
+      { ticketId: run.ticketId, tag },
+    ])
+    .catch((err) => log.error('Could not tag the ticket', { error: describeError(err) }));
+  await addNote(
+    run,
+    run.ticketId,
+    { kind: 'failed', reason: failure.reason, error: failure.message, tag },
+    HAND_BACK_CALL,
+  ).catch((err) => log.error('Could not add the hand-back note', { error: describeError(err) }));
+  run.enter('done');
+  throw ApplicationFailure.create({
+    type: 'AutoReplyFailed',
+    message: `${failure.reason}: ${failure.message}`,
+    nonRetryable: true,
+    details: [{ reason: failure.reason, replyMessageId: failure.replyMessageId }],
+  });
 }
 
 function addNote(
-  state: TicketWorkflowState,
-  ticket: TicketFacts,
+  run: TicketRun,
+  ticketId: number,
   note: NoteContent,
+  options: ActivityOptions = GORGIAS_CALL,
 ): Promise<{ messageId: number }> {
-  enter(state, 'adding-note', ticket);
-  return gorgias.addInternalNote.executeWithOptions(
-    { ...GORGIAS_CALL, summary: `Internal note: ${note.kind}` },
-    [{ ticketId: ticket.ticketId, note }],
-  );
-}
-
-function finish(state: TicketWorkflowState, ticket: TicketFacts, result: AutoReplyResult): AutoReplyResult {
-  if (state.outcome !== result.outcome)
-    record(state, result.outcome, result.outcome === 'skipped' ? result.reason : null);
-  state.result = result;
-  enter(state, 'done', ticket);
-  return result;
-}
-
-/** The decision, where the Web UI, the CLI (search attributes) and the metrics see it. */
-function record(
-  state: TicketWorkflowState,
-  outcome: Outcome,
-  reason: SkipReason | FailureReason | null,
-): void {
-  state.outcome = outcome;
-  state.reason = reason;
-  upsertSearchAttributes([
-    { key: OutcomeAttribute, value: outcome },
-    ...(reason ? [{ key: ReasonAttribute, value: reason }] : []),
+  run.enter('adding-note');
+  return gorgias.addInternalNote.executeWithOptions({ ...options, summary: `Internal note: ${note.kind}` }, [
+    { ticketId, note, mayRepeat: mayRepeatEarlierRun() },
   ]);
-  metricMeter
-    .createCounter('autoreply_ticket_outcomes', 'tickets', 'Ticket workflows by outcome and reason')
-    .add(1, { outcome, reason: reason ?? 'none' });
-  log.info('Auto-reply decision', { ticketId: state.ticketId, outcome, reason });
 }
 
-function enter(state: TicketWorkflowState, phase: Phase, ticket?: TicketFacts): void {
-  state.phase = phase;
-  const lines = [
-    `**Phase:** ${phase}`,
-    ticket
-      ? `**Customer:** ${ticket.customer?.email ?? 'unknown'} · **Subject:** ${ticket.subject ?? '(none)'}`
-      : null,
-    state.outcome ? `**Outcome:** ${state.outcome}${state.reason ? ` (${state.reason})` : ''}` : null,
-    `**Deliveries:** ${state.deliveries.map((d) => `${d.trigger ?? 'webhook'} at ${d.receivedAt}`).join(', ') || 'none yet'}`,
-  ];
-  setCurrentDetails(lines.filter(Boolean).join('\n\n'));
+/** A reset run (or a later run of the same ticket) may repeat what an earlier run already posted. */
+function mayRepeatEarlierRun(): boolean {
+  const info = workflowInfo();
+  return info.runId !== info.originalExecutionRunId || info.continuedFromExecutionRunId !== undefined;
 }
 
 /** How long the reply may keep retrying: until the acknowledgement would be stale, at most half an hour. */
 function untilStale(ticket: TicketFacts, policy: Policy): number {
   const deadline = staleAt(ticket, policy);
-  return deadline === null ? MAX_SEND_MS : Math.min(MAX_SEND_MS, Math.max(1000, deadline - Date.now()));
-}
-
-function failureReason(err: unknown): FailureReason {
-  if (err instanceof ActivityFailure && err.cause instanceof TimeoutFailure) return 'stale';
-  if (err instanceof ActivityFailure && err.cause instanceof ApplicationFailure && err.cause.nonRetryable)
-    return 'gorgias-rejected';
-  return 'gorgias-unavailable';
+  return deadline === null ? MAX_SEND_MS : Math.min(MAX_SEND_MS, deadline - Date.now());
 }
 
 function describeError(err: unknown): string {
-  const cause = err instanceof ActivityFailure ? err.cause : err;
+  const cause = err instanceof ActivityFailure && err.cause ? err.cause : err;
   return cause instanceof Error ? cause.message : String(cause);
 }

@@ -36,10 +36,18 @@ export interface StackOptions {
   now?: () => Date;
 }
 
-/** The shipped default policy, with some top-level keys replaced. */
+/**
+ * The shipped default policy, with some top-level keys replaced. Tests look whether Gorgias sent a reply after
+ * 1 s instead of 5 s (the sandbox sends within a fraction of a second), unless `timing` says otherwise.
+ */
 export function policyWith(overrides: Record<string, unknown> = {}): Policy {
   const defaults = parseYaml(readFileSync(DEFAULT_POLICY_FILE, 'utf8')) as Record<string, unknown>;
-  return parsePolicy({ ...defaults, ...overrides });
+  const timing = {
+    confirm_first_check_seconds: 1,
+    ...(defaults.timing as object),
+    ...(overrides.timing as object),
+  };
+  return parsePolicy({ ...defaults, ...overrides, timing });
 }
 
 /** The whole service on one real Temporal dev server: the Gorgias sandbox, a worker and the webhook intake. */

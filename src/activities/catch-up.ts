@@ -1,0 +1,48 @@
+import { WorkflowExecutionAlreadyStartedError } from '@temporalio/client';
+import { startTicketWorkflow, ticketWorkflowExists } from '../temporal/ticket-start';
+import { callGorgias } from './gorgias-call';
+import type { ActivityDependencies } from '.';
+
+/** The catch-up's activities: list recent tickets, start the workflows that webhooks did not. */
+export function catchUpActivities({ gorgias, temporal, now = () => new Date() }: ActivityDependencies) {
+  return {
+    /** Ids of the (untrashed) tickets created since `since`, and the newest creation time seen (the next checkpoint). */
+    async listTicketsCreatedSince(since: string): Promise<{ ticketIds: number[]; newest: string | null }> {
+      const tickets = await callGorgias('list tickets', () =>
+        gorgias.listTicketsCreatedSince(new Date(since)),
+      );
+      const newest =
+        tickets
+          .map((t) => t.created_datetime)
+          .filter((d): d is string => !!d)
+          .sort()
+          .at(-1) ?? null;
+      return { ticketIds: tickets.map((t) => t.id), newest };
+    },
+
+    /** Starts the ticket workflow for each ticket that has none; the workflow ID makes repeats harmless. */
+    async startMissedTicketWorkflows(ticketIds: number[]): Promise<{ started: number[]; known: number }> {
+      const started: number[] = [];
+      let known = 0;
+      for (const ticketId of ticketIds) {
+        if (await ticketWorkflowExists(temporal.client, ticketId)) {
+          known += 1;
+          continue;
+        }
+        try {
+          await startTicketWorkflow(
+            temporal.client,
+            temporal.taskQueue,
+            { ticketId, delivery: { trigger: 'catch-up', receivedAt: now().toISOString() } },
+            10_000,
+          );
+          started.push(ticketId);
+        } catch (err) {
+          if (!(err instanceof WorkflowExecutionAlreadyStartedError)) throw err;
+          known += 1;
+        }
+      }
+      return { started, known };
+    },
+  };
+}

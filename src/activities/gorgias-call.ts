@@ -1,0 +1,136 @@
+import { ApplicationFailure, Context } from '@temporalio/activity';
+import { classifyFailure, type GorgiasRequestError } from '../gorgias/failures';
+import type { CallLimits } from '../gorgias/client';
+
+/** Failure types the workflow's retry policy, the workflow's outcome and an operator see. */
+export const FAILURE_TYPES = {
+  'rate-limited': 'GorgiasRateLimited',
+  retryable: 'GorgiasUnavailable',
+  permanent: 'GorgiasRejected',
+  auth: 'GorgiasAuth',
+  unreadable: 'GorgiasUnreadable',
+} as const;
+export type FailureType = (typeof FAILURE_TYPES)[keyof typeof FAILURE_TYPES];
+
+/** The one place where a Gorgias failure becomes a Temporal failure with the right retry behaviour. */
+export function toActivityFailure(error: GorgiasRequestError, nextRetryDelayMs?: number): ApplicationFailure {
+  const type =
+    error.status === 401 || error.status === 403
+      ? FAILURE_TYPES.auth
+      : error.unreadable
+        ? FAILURE_TYPES.unreadable
+        : FAILURE_TYPES[error.kind];
+  return ApplicationFailure.create({
+    type,
+    message: error.message,
+    nonRetryable: error.kind === 'permanent',
+    nextRetryDelay: nextRetryDelayMs ?? error.retryAfterMs,
+    details: error.status === undefined ? [] : [{ status: error.status }],
+  });
+}
+
+/** How long one Gorgias call may wait in the activity for a `Retry-After`, instead of failing the attempt. */
+const MAX_RATE_LIMIT_WAIT_MS = 8_000;
+
+/**
+ * The running activity attempt, as the Gorgias calls see it: its deadline (start-to-close from when the attempt
+ * began, and the schedule-to-close), its cancellation signal, and a heartbeat. A call that cannot finish
+ * before the deadline is not started: Temporal may already have handed the retry to another worker.
+ */
+export function currentAttempt(): CallLimits & { attempt: number; heartbeat(details?: unknown): void } {
+  const context = Context.current();
+  const { info } = context;
+  const startedAt = Date.now();
+  const deadlines = [startedAt + info.startToCloseTimeoutMs];
+  const scheduleToClose = (info as { scheduleToCloseTimeoutMs?: number }).scheduleToCloseTimeoutMs;
+  if (scheduleToClose) deadlines.push(info.scheduledTimestampMs + scheduleToClose);
+  return {
+    attempt: info.attempt,
+    deadline: Math.min(...deadlines),
+    signal: context.cancellationSignal,
+    heartbeat: (details?: unknown) => context.heartbeat(details),
+  };
+}
+
+/**
+ * Makes one Gorgias call. A 429 with a short `Retry-After` is waited out here and the same call made again:
+ * Gorgias did nothing, so failing the attempt would only make the retry repeat the idempotency look-up and
+ * spend the call the post needs. Anything else becomes the activity's failure.
+ */
+export async function callGorgias<T>(
+  what: string,
+  call: () => Promise<T>,
+  options: { unknownOutcomeWaitMs?: number } = {},
+): Promise<T> {
+  const context = Context.current();
+  if (context.info.attempt > 1) {
+    context.metricMeter
+      .createCounter('gorgias_retried_calls', 'calls', 'Gorgias calls made by retried activity attempts')
+      .add(1, { activity: context.info.activityType });
+  }
+  let waited = 0;
+  for (;;) {
+    try {
+      return await call();
+    } catch (err) {
+      const failure = classifyFailure(err, what);
+      const wait = failure.retryAfterMs;
+      if (failure.kind !== 'rate-limited' || wait === undefined || waited + wait > MAX_RATE_LIMIT_WAIT_MS) {
+        // A write that got no answer may still land at Gorgias: the retry looks for it only after a while.
+        throw toActivityFailure(failure, failure.outcomeUnknown ? options.unknownOutcomeWaitMs : undefined);
+      }
+      waited += wait;
+      await context.sleep(wait);
+    }
+  }
+}
+
+/** What the attempt that posted last recorded in its heartbeat: when its POST started. */
+interface PostHeartbeat {
+  postStartedAt: number;
+}
+
+function lastPostStartedAt(): number | null {
+  const details = Context.current().info.heartbeatDetails as Partial<PostHeartbeat> | undefined;
+  return typeof details?.postStartedAt === 'number' ? details.postStartedAt : null;
+}
+
+export interface PostOnceOptions<T> {
+  what: string;
+  /** Finds what an earlier attempt (or run) may already have posted. */
+  lookUp: () => Promise<T | null>;
+  post: (limits: CallLimits) => Promise<T>;
+  /** Look before posting even on a first attempt: a reset or a new run may repeat an earlier send. */
+  mayRepeat: boolean;
+  /** How long a POST whose outcome is unknown (timeout, reset connection) may take to show up at Gorgias. */
+  unknownOutcomeWaitMs: number;
+}
+
+/**
+ * Posts at most once. Temporal runs activities at least once, so every attempt that may repeat an earlier one
+ * (a retry, a reset, a new run) looks for what was posted first. A POST whose outcome is unknown makes the next
+ * attempt wait `unknownOutcomeWaitMs` before it looks, so a POST Gorgias is still processing is found, not
+ * repeated. The first attempt of the first run skips the look-up: the ticket was just read without our marker.
+ */
+export async function postOnce<T>(options: PostOnceOptions<T>): Promise<T> {
+  const attempt = currentAttempt();
+  if (attempt.attempt > 1 || options.mayRepeat) {
+    const startedAt = lastPostStartedAt();
+    const settleAt = startedAt === null ? 0 : startedAt + options.unknownOutcomeWaitMs;
+    if (settleAt > Date.now()) {
+      // An earlier attempt's POST may still land: look only once it has had time to.
+      throw ApplicationFailure.create({
+        type: FAILURE_TYPES.retryable,
+        message: `${options.what}: an earlier attempt's POST may still be in flight; looking again later`,
+        nextRetryDelay: settleAt - Date.now(),
+      });
+    }
+    const existing = await callGorgias(`find ${options.what}`, options.lookUp);
+    if (existing !== null) return existing;
+  }
+  const postStartedAt = Date.now();
+  attempt.heartbeat({ postStartedAt } satisfies PostHeartbeat);
+  return callGorgias(options.what, () => options.post(attempt), {
+    unknownOutcomeWaitMs: options.unknownOutcomeWaitMs,
+  });
+}

@@ -1,0 +1,262 @@
+import { ApplicationFailure, Context, log } from '@temporalio/activity';
+import { GorgiasRequestError } from '../gorgias/failures';
+import type { Integration, Message, NewMessage } from '../gorgias/schemas';
+import type { Policy } from '../policy/schema';
+import { workflowUiUrl } from '../temporal/ui-link';
+import type { TicketFacts } from '../workflows/decide';
+import { workflowIdForTicket } from '../workflows/ids';
+import { callGorgias, currentAttempt, FAILURE_TYPES, postOnce } from './gorgias-call';
+import { composeReply, renderNote, type ComposedReply, type NoteContent } from './reply-content';
+import { externalIds, notePrefix, ticketFacts } from './ticket-facts';
+import type { ActivityDependencies } from '.';
+
+/** What the reply activity did: posted the reply (Gorgias sends it later), or held it (kill switch). */
+export type SentReply =
+  { status: 'posted'; messageId: number; to: string; from: string } | { status: 'held'; reason: string };
+
+/** What Gorgias says about a posted reply: sent (and when), failed to send (and why), or not yet either. */
+export type ReplyDelivery =
+  | { state: 'sent'; sentAt: string }
+  | { state: 'failed'; failedAt: string; error: string }
+  | { state: 'pending' };
+
+/** The activities of one ticket's workflow: read it, compose, send, confirm, note, tag. */
+export function messageActivities(deps: ActivityDependencies) {
+  const { gorgias, policy, temporal, sending } = deps;
+  const now = deps.now ?? (() => new Date());
+  const senderRef = deps.sender.id !== undefined ? { id: deps.sender.id } : { email: deps.sender.email };
+  // Email integrations rarely change: one read per integration and worker.
+  const integrations = new Map<number, Integration | null>();
+
+  async function integrationAddress(
+    integrationId: number,
+  ): Promise<{ address: string; name: string | null } | null> {
+    if (!integrations.has(integrationId)) {
+      try {
+        integrations.set(
+          integrationId,
+          await callGorgias('read email integration', () => gorgias.getIntegration(integrationId)),
+        );
+      } catch (err) {
+        // A deleted integration (404) is not fatal: the reply falls back to the configured or received address.
+        if (!(err instanceof ApplicationFailure && err.nonRetryable && err.type !== FAILURE_TYPES.auth))
+          throw err;
+        integrations.set(integrationId, null);
+      }
+    }
+    const integration = integrations.get(integrationId);
+    const address = integration?.meta?.address?.trim();
+    if (!integration || !address || integration.deactivated_datetime !== null) return null;
+    return { address, name: integration.name };
+  }
+
+  /**
+   * Where the reply comes from: the email integration that received the customer's message, else the
+   * configured address, else the support address the customer wrote to (never Gorgias's forwarding address).
+   */
+  async function replyFrom(ticket: TicketFacts): Promise<{ address: string; name: string | null } | null> {
+    const received = ticket.lastCustomerMessage;
+    const fromIntegration = received?.integrationId ? await integrationAddress(received.integrationId) : null;
+    if (fromIntegration) return fromIntegration;
+    if (sending.replyFrom)
+      return { address: sending.replyFrom.address, name: sending.replyFrom.name ?? null };
+    return received?.supportAddress ?? null;
+  }
+
+  /** Our message with this marker (or marker prefix), if the ticket has it. */
+  async function findMarked(ticketId: number, marker: { exact: string } | { prefix: string }) {
+    const messages = await gorgias.listMessages(ticketId);
+    const found = messages.find((m: Message) =>
+      'exact' in marker ? m.external_id === marker.exact : m.external_id?.startsWith(marker.prefix),
+    );
+    return found ? { id: found.id } : null;
+  }
+
+  /** Posts a message once; when Gorgias's answer lacks the new id, the message is found by its marker. */
+  async function post(
+    what: string,
+    ticketId: number,
+    message: NewMessage & { external_id: string },
+    lookUp: () => Promise<{ id: number } | null>,
+    mayRepeat: boolean,
+  ): Promise<{ id: number }> {
+    const posted = await postOnce({
+      what,
+      mayRepeat,
+      unknownOutcomeWaitMs: sending.unknownOutcomeWaitMs,
+      lookUp,
+      post: (limits) => gorgias.createMessage(ticketId, message, limits),
+    });
+    if (posted.id !== null) return { id: posted.id };
+    const found = await callGorgias(`find ${what}`, lookUp);
+    if (found) return found;
+    throw new GorgiasRequestError('retryable', `${what}: created, but not listed yet`);
+  }
+
+  return {
+    /** The policy in force, recorded in the workflow's history when it starts. (Local activity.) */
+    async loadPolicy(): Promise<Policy> {
+      return policy;
+    },
+
+    async fetchTicket(ticketId: number): Promise<TicketFacts> {
+      const ticket = await callGorgias('fetch ticket', () => gorgias.getTicket(ticketId));
+      if (ticket.unreadableMessages > 0) {
+        log.warn('Skipped messages the reader could not use', {
+          ticketId,
+          skipped: ticket.unreadableMessages,
+        });
+      }
+      return ticketFacts(ticket);
+    },
+
+    /** Renders the reply for the ticket's channel, language and business hours. (Local activity.) */
+    async composeReply(ticket: TicketFacts): Promise<ComposedReply> {
+      return composeReply(ticket, policy, now());
+    },
+
+    /**
+     * Whether another ticket of this customer got (or is getting) an auto-reply within the window: asked of
+     * Temporal's visibility (the search attributes the ticket workflows set), so it costs no Gorgias call.
+     * Addresses are compared lower-cased. (Local activity.)
+     */
+    async hasRecentAutoReply(input: {
+      ticketId: number;
+      customerEmail: string;
+      withinMinutes: number;
+    }): Promise<boolean> {
+      const since = new Date(now().getTime() - input.withinMinutes * 60_000).toISOString();
+      const email = input.customerEmail.trim().toLowerCase().replace(/["\\]/g, '');
+      const query =
+        `CustomerEmail = "${email}" AND AutoReplyOutcome IN ("sending", "replied", "unconfirmed")` +
+        ` AND WorkflowId != "${workflowIdForTicket(input.ticketId)}"` +
+        ` AND (ExecutionStatus = "Running" OR CloseTime > "${since}")`;
+      const { count } = await temporal.client.workflow.count(query);
+      return count > 0;
+    },
+
+    /**
+     * Posts the reply (Gorgias sends it afterwards), unless the kill switch is on. `mayRepeat`: this run may
+     * repeat an earlier one's send (a reset), so it looks for our reply first.
+     */
+    async sendReply({
+      ticket,
+      reply,
+      mayRepeat,
+    }: {
+      ticket: TicketFacts;
+      reply: ComposedReply;
+      mayRepeat: boolean;
+    }): Promise<SentReply> {
+      if (sending.stopped()) return { status: 'held', reason: 'sending is switched off (kill switch)' };
+      const customer = ticket.customer;
+      const from = await replyFrom(ticket);
+      if (!customer?.email || !from) {
+        throw ApplicationFailure.nonRetryable(
+          'The ticket has no customer email or support address to reply from',
+          FAILURE_TYPES.permanent,
+        );
+      }
+      const marker = externalIds.reply(ticket.ticketId);
+      const integrationId = ticket.lastCustomerMessage?.integrationId;
+      const message = await post(
+        'reply',
+        ticket.ticketId,
+        {
+          channel: 'email',
+          via: 'api',
+          from_agent: true,
+          sender: senderRef,
+          receiver: customer.id !== null ? { id: customer.id } : { email: customer.email },
+          source: {
+            type: 'email',
+            from: from.name ? { address: from.address, name: from.name } : { address: from.address },
+            to: [
+              customer.name ? { address: customer.email, name: customer.name } : { address: customer.email },
+            ],
+          },
+          subject: reply.subject,
+          body_text: reply.bodyText,
+          body_html: reply.bodyHtml,
+          external_id: marker,
+          ...(integrationId ? { integration_id: integrationId } : {}),
+        },
+        () => findMarked(ticket.ticketId, { exact: marker }),
+        mayRepeat,
+      );
+      return { status: 'posted', messageId: message.id, to: customer.email, from: from.address };
+    },
+
+    /** Whether Gorgias has sent the reply yet, or failed to. */
+    async checkReplyDelivery({
+      ticketId,
+      messageId,
+    }: {
+      ticketId: number;
+      messageId: number;
+    }): Promise<ReplyDelivery> {
+      const message = await callGorgias('read reply', () =>
+        gorgias.getMessage(ticketId, messageId, currentAttempt()),
+      );
+      if (message.sent_datetime) return { state: 'sent', sentAt: message.sent_datetime };
+      if (message.failed_datetime) {
+        return {
+          state: 'failed',
+          failedAt: message.failed_datetime,
+          error: message.last_sending_error ?? 'Gorgias did not say why',
+        };
+      }
+      return { state: 'pending' };
+    },
+
+    /** Our reply on the ticket, if it is there: asked once more before a ticket is handed back. */
+    async findReply(ticketId: number): Promise<{ messageId: number } | null> {
+      const found = await callGorgias('find reply', () =>
+        findMarked(ticketId, { exact: externalIds.reply(ticketId) }),
+      );
+      return found ? { messageId: found.id } : null;
+    },
+
+    /**
+     * An internal note: what was sent (or why not), and where to trace it. Marked per kind and per run; a
+     * ticket that already has our note of this kind gets no second one.
+     */
+    async addInternalNote({
+      ticketId,
+      note,
+      mayRepeat,
+    }: {
+      ticketId: number;
+      note: NoteContent;
+      mayRepeat: boolean;
+    }): Promise<{ messageId: number }> {
+      const info = Context.current().info;
+      const workflowId = info.workflowExecution?.workflowId ?? workflowIdForTicket(ticketId);
+      const runId = info.workflowExecution?.runId ?? 'unknown-run';
+      const body = renderNote(note, workflowUiUrl(temporal.uiUrl, info.namespace, workflowId));
+      const posted = await post(
+        `${note.kind} note`,
+        ticketId,
+        {
+          channel: 'internal-note',
+          via: 'api',
+          from_agent: true,
+          sender: senderRef,
+          source: { type: 'internal-note' },
+          body_text: body.bodyText,
+          body_html: body.bodyHtml,
+          external_id: externalIds.note(ticketId, note.kind, runId),
+        },
+        () => findMarked(ticketId, { prefix: notePrefix(ticketId, note.kind) }),
+        mayRepeat,
+      );
+      return { messageId: posted.id };
+    },
+
+    /** Adds a tag, keeping the ticket's others (Gorgias's additive tags endpoint). Idempotent. */
+    async tagTicket({ ticketId, tag }: { ticketId: number; tag: string }): Promise<void> {
+      const attempt = currentAttempt();
+      await callGorgias('tag ticket', () => gorgias.addTags(ticketId, [tag], attempt));
+    },
+  };
+}

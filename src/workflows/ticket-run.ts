@@ -1,0 +1,103 @@
+import {
+  log,
+  metricMeter,
+  setCurrentDetails,
+  setHandler,
+  upsertSearchAttributes,
+} from '@temporalio/workflow';
+import type { SkipReason, TicketFacts } from './decide';
+import {
+  deliverySignal,
+  KEPT_DELIVERIES,
+  stateQuery,
+  type AutoReplyResult,
+  type FailureReason,
+  type Outcome,
+  type Phase,
+  type TicketDelivery,
+  type TicketWorkflowState,
+} from './definitions';
+import { CustomerEmailAttribute, OutcomeAttribute, ReasonAttribute } from './search-attributes';
+
+/**
+ * The bookkeeping of one ticket's workflow, kept out of the business process in ticket.ts: its state (the
+ * `state` query), the deliveries it received, and where each decision is recorded (search attributes, the Web
+ * UI's details, metrics, logs).
+ */
+export class TicketRun {
+  readonly state: TicketWorkflowState;
+  private ticket: TicketFacts | null = null;
+  private failedDeliveries = 0;
+
+  constructor(readonly ticketId: number) {
+    this.state = {
+      ticketId,
+      phase: 'reading-ticket',
+      deliveries: [],
+      deliveryCount: 0,
+      outcome: null,
+      reason: null,
+      result: null,
+    };
+    // Every delivery for this ticket lands here. Counting it is all there is to do, so redelivery is harmless;
+    // only the latest are kept, so a flood of deliveries cannot grow the state without bound.
+    setHandler(deliverySignal, (delivery: TicketDelivery) => {
+      this.state.deliveryCount += 1;
+      this.state.deliveries.push(delivery);
+      if (this.state.deliveries.length > KEPT_DELIVERIES) this.state.deliveries.shift();
+      if (delivery.trigger === 'ticket-message-failed') this.failedDeliveries += 1;
+    });
+    setHandler(stateQuery, () => this.state);
+  }
+
+  /** How many `ticket-message-failed` deliveries arrived so far (each one wakes the delivery check). */
+  get messageFailedNotices(): number {
+    return this.failedDeliveries;
+  }
+
+  /** What Gorgias said about the ticket, shown in the Web UI; the customer's address becomes searchable. */
+  read(ticket: TicketFacts): void {
+    this.ticket = ticket;
+    const email = ticket.customer?.email?.toLowerCase();
+    if (email) upsertSearchAttributes([{ key: CustomerEmailAttribute, value: email }]);
+  }
+
+  enter(phase: Phase): void {
+    this.state.phase = phase;
+    const { ticket, state } = this;
+    const deliveries = state.deliveries.map((d) => `${d.trigger ?? 'webhook'} at ${d.receivedAt}`).join(', ');
+    const lines = [
+      `**Phase:** ${phase}`,
+      ticket
+        ? `**Customer:** ${ticket.customer?.email ?? 'unknown'} · **Subject:** ${ticket.subject ?? '(none)'}`
+        : null,
+      state.outcome ? `**Outcome:** ${state.outcome}${state.reason ? ` (${state.reason})` : ''}` : null,
+      `**Deliveries:** ${state.deliveryCount}${deliveries ? ` (latest: ${deliveries})` : ''}`,
+    ];
+    setCurrentDetails(lines.filter(Boolean).join('\n\n'));
+  }
+
+  /** The decision, where the Web UI, the CLI (search attributes) and the metrics see it. */
+  record(outcome: Outcome, reason: SkipReason | FailureReason | null = null): void {
+    if (this.state.outcome === outcome && this.state.reason === reason) return;
+    this.state.outcome = outcome;
+    this.state.reason = reason;
+    upsertSearchAttributes([
+      { key: OutcomeAttribute, value: outcome },
+      ...(reason ? [{ key: ReasonAttribute, value: reason }] : []),
+    ]);
+    if (outcome !== 'sending') {
+      metricMeter
+        .createCounter('autoreply_ticket_outcomes', 'tickets', 'Ticket workflows by outcome and reason')
+        .add(1, { outcome, reason: reason ?? 'none' });
+    }
+    log.info('Auto-reply decision', { ticketId: this.ticketId, outcome, reason });
+  }
+
+  finish(result: AutoReplyResult): AutoReplyResult {
+    this.record(result.outcome, result.outcome === 'skipped' ? result.reason : null);
+    this.state.result = result;
+    this.enter('done');
+    return result;
+  }
+}
