@@ -1,3 +1,4 @@
+import { log } from '@temporalio/activity';
 import { WorkflowExecutionAlreadyStartedError } from '@temporalio/client';
 import { startTicketWorkflow, ticketWorkflowExists } from '../temporal/ticket-start';
 import { callGorgias } from './gorgias-call';
@@ -20,16 +21,22 @@ export function catchUpActivities({ gorgias, temporal, now = () => new Date() }:
       return { ticketIds: tickets.map((t) => t.id), newest };
     },
 
-    /** Starts the ticket workflow for each ticket that has none; the workflow ID makes repeats harmless. */
-    async startMissedTicketWorkflows(ticketIds: number[]): Promise<{ started: number[]; known: number }> {
+    /**
+     * Starts the ticket workflow for each ticket that has none; the workflow ID makes repeats harmless. A ticket
+     * that cannot be started is reported and left for the next run; it never holds up the others.
+     */
+    async startMissedTicketWorkflows(
+      ticketIds: number[],
+    ): Promise<{ started: number[]; known: number; failed: number[] }> {
       const started: number[] = [];
+      const failed: number[] = [];
       let known = 0;
       for (const ticketId of ticketIds) {
-        if (await ticketWorkflowExists(temporal.client, ticketId)) {
-          known += 1;
-          continue;
-        }
         try {
+          if (await ticketWorkflowExists(temporal.client, ticketId)) {
+            known += 1;
+            continue;
+          }
           await startTicketWorkflow(
             temporal.client,
             temporal.taskQueue,
@@ -38,11 +45,18 @@ export function catchUpActivities({ gorgias, temporal, now = () => new Date() }:
           );
           started.push(ticketId);
         } catch (err) {
-          if (!(err instanceof WorkflowExecutionAlreadyStartedError)) throw err;
-          known += 1;
+          if (err instanceof WorkflowExecutionAlreadyStartedError) {
+            known += 1;
+          } else {
+            log.warn('Catch-up could not start a ticket workflow', { ticketId, error: String(err) });
+            failed.push(ticketId);
+          }
         }
       }
-      return { started, known };
+      if (failed.length === ticketIds.length && failed.length > 0) {
+        throw new Error(`Catch-up could not start any of ${failed.length} ticket workflows`);
+      }
+      return { started, known, failed };
     },
   };
 }

@@ -86,6 +86,46 @@ export function composeReply(ticket: TicketFacts, policy: Policy, now: Date): Co
   };
 }
 
+/**
+ * Renders every template of the policy (each channel's set, each language, with and without business hours)
+ * with sample values, so a broken template stops the worker at start-up instead of failing tickets.
+ * Throws one error naming every template that does not render.
+ */
+export function checkTemplates(policy: Policy): void {
+  const sample: Record<string, string> = {
+    ticket_id: '1001',
+    subject: 'Where is my order?',
+    customer_first_name: 'Dana',
+    customer_name: 'Dana Lee',
+    channel: 'email',
+    next_opening: 'Monday 09:00',
+  };
+  const problems: string[] = [];
+  for (const [name, set] of Object.entries(policy.templates)) {
+    const variants: [string, Template | undefined][] = [
+      [name, set],
+      [`${name}/outside-hours`, set.outside_hours],
+      ...Object.entries(set.languages).flatMap(([language, v]): [string, Template | undefined][] => [
+        [`${name}/${language}`, v],
+        [`${name}/${language}/outside-hours`, v.outside_hours],
+      ]),
+    ];
+    for (const [label, template] of variants) {
+      if (!template) continue;
+      try {
+        renderText(template.subject, sample);
+        renderText(template.body, sample);
+      } catch (err) {
+        problems.push(`${label}: ${err instanceof Error ? err.message : String(err)}`);
+      }
+    }
+  }
+  for (const [channel, { template }] of Object.entries(policy.channels)) {
+    if (!policy.templates[template]) problems.push(`channel ${channel}: no template set "${template}"`);
+  }
+  if (problems.length > 0) throw new Error(`Templates that do not render:\n  - ${problems.join('\n  - ')}`);
+}
+
 /** What an internal note reports: at most one note of each kind per ticket. */
 export type NoteContent =
   | { kind: 'replied'; to: string; sentAt: string; replyMessageId: number; reply: ComposedReply }

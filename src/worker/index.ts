@@ -2,6 +2,7 @@ import { existsSync } from 'node:fs';
 import { Client, type Connection } from '@temporalio/client';
 import { Runtime, Worker, type NativeConnection, type WorkerOptions } from '@temporalio/worker';
 import { createActivities } from '../activities';
+import { checkTemplates } from '../activities/reply-content';
 import type { Config } from '../config';
 import { CallBudget } from '../gorgias/call-budget';
 import { GorgiasClient, type GorgiasClientOptions } from '../gorgias/client';
@@ -59,6 +60,8 @@ function killSwitch(policy: Policy, file: string | undefined): () => boolean {
 /** The worker runs the ticket and catch-up workflows and their activities. */
 export function createAutoReplyWorker(options: AutoReplyWorkerOptions): Promise<Worker> {
   const { temporal, gorgias } = options.config;
+  // A template that cannot render stops the worker here, not a customer's ticket later.
+  checkTemplates(options.policy);
   return Worker.create({
     connection: options.connection,
     namespace: temporal.TEMPORAL_NAMESPACE,

@@ -9,6 +9,8 @@ const { listTicketsCreatedSince, startMissedTicketWorkflows } = proxyActivities<
   retry: { initialInterval: '1s', backoffCoefficient: 2, maximumInterval: '1m' },
 });
 
+const OVERLAP_MINUTES = 2;
+
 export interface CatchUpInput {
   /** How far back the first run looks (later runs continue from the previous run's checkpoint). */
   lookbackMinutes: number;
@@ -28,7 +30,10 @@ export interface CatchUpResult {
  */
 export async function catchUpWorkflow({ lookbackMinutes }: CatchUpInput): Promise<CatchUpResult> {
   const previous = workflowInfo().lastResult as CatchUpResult | undefined;
-  const since = previous?.checkpoint ?? new Date(Date.now() - lookbackMinutes * 60_000).toISOString();
+  // Never further back than a ticket can still get its acknowledgement (plus a small overlap): after a long
+  // outage, days of tickets would only end stale, each with a tag and a note, and starve the live ones.
+  const floor = new Date(Date.now() - (lookbackMinutes + OVERLAP_MINUTES) * 60_000).toISOString();
+  const since = previous?.checkpoint && previous.checkpoint > floor ? previous.checkpoint : floor;
   const { ticketIds, newest } = await listTicketsCreatedSince(since);
   const { started } = ticketIds.length > 0 ? await startMissedTicketWorkflows(ticketIds) : { started: [] };
   return { checkpoint: newest ?? since, seen: ticketIds.length, started };
