@@ -7,6 +7,7 @@ import { msToTs } from '@temporalio/common/lib/time';
 import { TestWorkflowEnvironment } from '@temporalio/testing';
 import pino from 'pino';
 import { createIntakeApp, WEBHOOK_PATH, type IntakeDependencies } from '../src/server/app';
+import { classifyStartFailure } from '../src/server/start-failures';
 import { ensureSearchAttributes } from '../src/temporal/search-attributes';
 import { workflowIdForTicket } from '../src/workflows';
 import { SEARCH_ATTRIBUTES } from '../src/workflows/search-attributes';
@@ -150,5 +151,33 @@ describe('an intake whose Temporal configuration is wrong', () => {
     const ready = await readiness(url);
     expect(ready.status).toBe(200);
     expect(ready.data).toMatchObject({ status: 'ready' });
+  });
+});
+
+/** An error as @grpc/grpc-js raises it, wrapped the way the Temporal client wraps it. */
+function clientError(code: number, details: string): Error {
+  const grpc = Object.assign(new Error(`${code} ${details}`), { code, details, metadata: {} });
+  return new Error('Failed to signalWithStart Workflow', { cause: grpc });
+}
+
+describe('classifying signal-with-start failures (the codes no dev server can be made to answer)', () => {
+  it.each([
+    [3, 'exceeded workflow execution limit for signal events', 'execution-limit'],
+    [8, 'exceeded workflow execution limit for signal events', 'execution-limit'], // servers before 1.2x
+    [3, 'Workflow history size exceeds limit.', 'execution-limit'],
+    [3, 'Workflow history count exceeds limit.', 'execution-limit'],
+    [8, 'namespace rate limit exceeded', 'unavailable'],
+    [14, 'connection refused', 'unavailable'],
+    [4, 'Deadline exceeded', 'unavailable'],
+    [1, 'Cancelled on client', 'unavailable'],
+    [3, 'Namespace x has no mapping defined for search attribute GorgiasTicketId', 'misconfigured'],
+    [7, 'Request unauthorized.', 'misconfigured'],
+    [16, 'Request unauthenticated.', 'misconfigured'],
+  ])('gRPC %i "%s" is %s', (code, details, kind) => {
+    expect(classifyStartFailure(clientError(code, details)).kind).toBe(kind);
+  });
+
+  it('treats an error without a gRPC status (a dropped connection) as unavailable', () => {
+    expect(classifyStartFailure(new Error('socket hang up')).kind).toBe('unavailable');
   });
 });

@@ -9,7 +9,7 @@ import { TRIGGERS, type Trigger } from '../workflows';
  * ids arrive as numeric strings). The trigger comes from `?event=` on the integration URL or an `event`
  * field. Unknown fields are ignored (a `{{context}}` body carries the whole thread; only these few fields are
  * read), and a long text field is clipped, never rejected: one customer's megabyte subject must neither
- * fail the delivery nor cost the intake more than a few microseconds.
+ * fail the delivery nor stall the intake.
  */
 
 /** Display fields are clipped to this many bytes of UTF-8; the summary shows less than that anyway. */
