@@ -22,6 +22,7 @@ describe('configuration', () => {
   it('applies the documented defaults', () => {
     const config = loadConfig(valid, ['temporal', 'webhook', 'gorgias']);
     expect(config.webhook.PORT).toBe(3000);
+    expect(config.webhook.WEBHOOK_MAX_BODY_BYTES).toBe(10 * 1024 * 1024);
     expect(config.temporal).toMatchObject({
       TEMPORAL_ADDRESS: 'localhost:7233',
       TEMPORAL_NAMESPACE: 'default',
@@ -62,6 +63,16 @@ describe('configuration', () => {
     })();
     expect(error?.message).toContain('WEBHOOK_SECRET');
     expect(error?.message).not.toContain(secret);
+  });
+
+  it('takes the webhook body limit in bytes and refuses a non-positive one', () => {
+    const config = loadConfig({ ...valid, WEBHOOK_MAX_BODY_BYTES: '20971520' }, ['webhook']);
+    expect(config.webhook.WEBHOOK_MAX_BODY_BYTES).toBe(20 * 1024 * 1024);
+    for (const bad of ['0', '-1', '10mb', '1.5']) {
+      expect(problemsOf({ ...valid, WEBHOOK_MAX_BODY_BYTES: bad })).toEqual([
+        expect.stringMatching(/^WEBHOOK_MAX_BODY_BYTES: /),
+      ]);
+    }
   });
 
   it('only checks the sections a process needs', () => {

@@ -115,10 +115,10 @@ const hostile: [string, number, string, HostileRequest][] = [
     json((t) => ({ ticket_id: t }), { ...OK, 'Content-Encoding': 'gzip' }),
   ],
   [
-    'a body over 1 MB',
+    'a body over the default 10 MB limit',
     413,
     'bad-request-body',
-    json((t) => ({ ticket_id: t, padding: 'é'.repeat(600_000) })),
+    json((t) => ({ ticket_id: t, padding: 'é'.repeat(5_300_000) })),
   ],
   // The token.
   ['no Authorization header', 401, 'unauthorized', json((t) => ({ ticket_id: t }), JSON_TYPE)],

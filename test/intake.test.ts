@@ -115,10 +115,10 @@ describe('webhook intake', () => {
     ],
     ['invalid JSON', 400, 'bad-request-body', { body: '{"ticket_id": 9205', headers: {} }],
     [
-      'a body over 1 MB',
+      'a body over the default 10 MB limit',
       413,
       'bad-request-body',
-      { body: { ticket_id: 9206, padding: 'x'.repeat(1_100_000) } },
+      { body: { ticket_id: 9206, padding: 'x'.repeat(10_500_000) } },
     ],
     ['no ticket id', 400, 'invalid-delivery', { body: { event: 'ticket-created' } }],
     ['ticket id zero', 400, 'invalid-delivery', { body: { ticket_id: 0 } }],
@@ -146,6 +146,41 @@ describe('webhook intake', () => {
     expect(JSON.stringify(answer.data)).not.toContain(TEST_SECRET);
     const ticketId = /9\d{3}/.exec(JSON.stringify(request.body))?.[0];
     if (ticketId) expect(await ctx.stack.hasWorkflow(Number(ticketId))).toBe(false);
+  });
+
+  it('names the configured limit when a body is too large', async () => {
+    const answer = await ctx.stack.deliver({ ticket_id: 9211, padding: 'x'.repeat(10_500_000) });
+    expect(answer.status).toBe(413);
+    expect(answer.data.message).toMatch(/10485760 bytes \(10 MB\).*WEBHOOK_MAX_BODY_BYTES/);
+  });
+
+  it.each([
+    ['the URL', { ticket: { id: 9301 } }, 'ticket-message-failed'],
+    ['the body', { ticket: { id: 9302 }, event: 'ticket-message-failed' }, undefined],
+  ])(
+    'wakes the workflow for a failed agent message (the trigger in %s), recording the trigger',
+    async (_where, ticket, event) => {
+      const body = { ...ticket, message: { channel: 'email', from_agent: true, public: true } };
+      const answer = await ctx.stack.deliver(body, { event });
+      expect(answer.status).toBe(202);
+      expect(answer.data).toMatchObject({ status: 'accepted', trigger: 'ticket-message-failed' });
+      const handle = ctx.env.client.workflow.getHandle(workflowIdForTicket(ticket.ticket.id));
+      const history = await handle.fetchHistory();
+      const signal = (history.events ?? []).find((e) => e.workflowExecutionSignaledEventAttributes);
+      const payload = signal?.workflowExecutionSignaledEventAttributes?.input?.payloads?.[0]?.data;
+      expect(JSON.parse(Buffer.from(payload ?? []).toString('utf8'))).toMatchObject({
+        trigger: 'ticket-message-failed',
+      });
+    },
+  );
+
+  it('answers a failed agent message for a finished workflow as a duplicate', async () => {
+    const body = { ticket: { id: 9303 }, message: { channel: 'email', from_agent: true } };
+    expect((await ctx.stack.deliver({ ticket_id: 9303 }, { event: 'ticket-created' })).status).toBe(202);
+    await ctx.env.client.workflow.getHandle(workflowIdForTicket(9303)).terminate('finished for the test');
+    const answer = await ctx.stack.deliver(body, { event: 'ticket-message-failed' });
+    expect(answer.status).toBe(200);
+    expect(answer.data).toMatchObject({ status: 'duplicate', trigger: 'ticket-message-failed' });
   });
 
   it('names each problem of an invalid body', async () => {
@@ -206,8 +241,10 @@ describe('webhook intake without Temporal', () => {
     expect(Date.now() - started).toBeLessThan(5000);
   });
 
-  it('is alive but not ready', async () => {
+  it('is alive but not ready, and says Temporal is unreachable rather than misconfigured', async () => {
     expect((await axios.get(`${url}/healthz`)).status).toBe(200);
-    expect((await axios.get(`${url}/readyz`, { validateStatus: () => true })).status).toBe(503);
+    const ready = await axios.get(`${url}/readyz`, { validateStatus: () => true });
+    expect(ready.status).toBe(503);
+    expect(ready.data).toMatchObject({ status: 'unavailable', temporal: 'unreachable' });
   });
 });

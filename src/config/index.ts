@@ -37,6 +37,8 @@ const temporalSchema = z.object({
     .default('http://localhost:8233'),
 });
 
+export const DEFAULT_WEBHOOK_MAX_BODY_BYTES = 10 * 1024 * 1024;
+
 const webhookSchema = z.object({
   PORT: port(3000),
   HOST: z.string().trim().min(1).default('0.0.0.0'),
@@ -45,6 +47,8 @@ const webhookSchema = z.object({
     .min(16, { message: 'must be at least 16 characters (use a long random value)' }),
   /** How long the intake waits for Temporal before answering 503. */
   WEBHOOK_TEMPORAL_TIMEOUT_MS: positiveInt(5000),
+  /** Larger bodies get 413. A `{{context}}` body carries the whole ticket thread, often over 1 MB. */
+  WEBHOOK_MAX_BODY_BYTES: positiveInt(DEFAULT_WEBHOOK_MAX_BODY_BYTES),
 });
 
 const gorgiasSchema = z.object({

@@ -1,5 +1,6 @@
 import express, { type ErrorRequestHandler, type Request, type Response } from 'express';
-import { WorkflowExecutionAlreadyStartedError, type Client } from '@temporalio/client';
+import type { Client } from '@temporalio/client';
+import { DEFAULT_WEBHOOK_MAX_BODY_BYTES } from '../config';
 import type { Logger } from '../logging';
 import { IntakeMetrics, type DeliveryOutcome } from '../telemetry/intake-metrics';
 import { workflowUiUrl } from '../temporal/ui-link';
@@ -7,6 +8,7 @@ import { startTicketWorkflow } from '../temporal/ticket-start';
 import { workflowIdForTicket } from '../workflows';
 import { checkBearer } from './auth';
 import { parseDelivery } from './delivery';
+import { classifyStartFailure, type Misconfiguration } from './start-failures';
 
 export interface IntakeDependencies {
   client: Client;
@@ -14,38 +16,59 @@ export interface IntakeDependencies {
   webhookSecret: string;
   /** How long to wait for Temporal before answering 503 (Gorgias then retries). */
   temporalTimeoutMs: number;
+  /** Larger bodies get 413 (WEBHOOK_MAX_BODY_BYTES); a `{{context}}` body carries the whole thread. */
+  maxBodyBytes?: number;
   temporalUiUrl: string;
   logger: Logger;
   metrics?: IntakeMetrics;
 }
 
 export const WEBHOOK_PATH = '/webhooks/gorgias';
-const BODY_LIMIT = '1mb';
 
 function answer(res: Response, status: number, body: Record<string, unknown>): void {
   res.status(status).json(body);
 }
 
+/** "10485760 bytes (10 MB)": the limit as configured, and as a person reads it. */
+function describeBytes(bytes: number): string {
+  const mb = bytes / (1024 * 1024);
+  return mb >= 1 ? `${bytes} bytes (${Number(mb.toFixed(1))} MB)` : `${bytes} bytes`;
+}
+
 /** Body-parser failures are the client's mistakes: each gets its own 4xx, never a 500. */
-const BODY_ERRORS: Record<string, [number, string]> = {
-  'entity.too.large': [413, `The body is larger than ${BODY_LIMIT}`],
+const bodyErrors = (maxBodyBytes: number): Record<string, [number, string]> => ({
+  'entity.too.large': [
+    413,
+    `The body is larger than ${describeBytes(maxBodyBytes)}, the limit set by WEBHOOK_MAX_BODY_BYTES`,
+  ],
   'entity.parse.failed': [400, 'The body is not valid JSON'],
   'entity.verify.failed': [400, 'The body could not be verified'],
   'encoding.unsupported': [415, 'Unsupported content encoding'],
   'charset.unsupported': [415, 'Unsupported charset: send UTF-8 JSON'],
   'request.aborted': [400, 'The request was aborted'],
   'request.size.invalid': [400, 'The body is shorter or longer than its Content-Length'],
-};
+});
 
 export function createIntakeApp(deps: IntakeDependencies): express.Express {
   const { client, logger } = deps;
   const metrics = deps.metrics ?? new IntakeMetrics();
+  const maxBodyBytes = deps.maxBodyBytes ?? DEFAULT_WEBHOOK_MAX_BODY_BYTES;
+  const bodyErrorAnswers = bodyErrors(maxBodyBytes);
   const app = express();
   app.disable('x-powered-by');
+
+  /**
+   * Set when Temporal refused a delivery for a reason only an operator can fix; /readyz reports it until a
+   * delivery goes through again. Only the kind and a fixed sentence: server details go to the log.
+   */
+  let misconfiguration: { problem: Misconfiguration; message: string } | null = null;
 
   app.get('/healthz', (_req, res) => answer(res, 200, { status: 'ok' }));
 
   app.get('/readyz', async (_req, res) => {
+    if (misconfiguration) {
+      return answer(res, 503, { status: 'misconfigured', ...misconfiguration });
+    }
     try {
       await client.withDeadline(Date.now() + 2000, () => client.workflowService.getSystemInfo({}));
       answer(res, 200, { status: 'ready', temporal: 'reachable' });
@@ -69,7 +92,8 @@ export function createIntakeApp(deps: IntakeDependencies): express.Express {
     const started = res.locals.startedAt as bigint | undefined;
     const seconds = started === undefined ? 0 : Number(process.hrtime.bigint() - started) / 1e9;
     metrics.observe(outcome, seconds);
-    const level = outcome === 'rejected' || outcome === 'unavailable' ? 'warn' : 'info';
+    const level =
+      outcome === 'accepted' || outcome === 'duplicate' || outcome === 'ignored' ? 'info' : 'warn';
     logger[level]({ outcome, status, ms: Math.round(seconds * 1000), ...fields }, `webhook ${outcome}`);
     answer(res, status, body);
   };
@@ -94,7 +118,7 @@ export function createIntakeApp(deps: IntakeDependencies): express.Express {
         message: 'Send the body as application/json',
       });
     },
-    express.json({ limit: BODY_LIMIT, type: () => true }),
+    express.json({ limit: maxBodyBytes, type: () => true }),
     async (req: Request, res: Response) => {
       const parsed = parseDelivery(req.body, req.query);
       if (!parsed.ok) {
@@ -121,15 +145,48 @@ export function createIntakeApp(deps: IntakeDependencies): express.Express {
           },
           deps.temporalTimeoutMs,
         );
+        misconfiguration = null;
         settle(res, 'accepted', 202, { status: 'accepted', ...fields, traceUrl }, fields);
       } catch (err) {
-        if (err instanceof WorkflowExecutionAlreadyStartedError) {
-          // The ticket's workflow has finished: it already got its reply (or its reason not to).
-          return settle(res, 'duplicate', 200, { status: 'duplicate', ...fields, traceUrl }, fields);
+        const failure = classifyStartFailure(err);
+        const logged = { ...fields, error: errorChain(err) };
+        switch (failure.kind) {
+          case 'finished':
+            // The ticket's workflow has finished: it already got its reply (or its reason not to).
+            misconfiguration = null;
+            return settle(res, 'duplicate', 200, { status: 'duplicate', ...fields, traceUrl }, fields);
+          case 'execution-limit': {
+            // Retrying could never succeed, and the running workflow reads the ticket from Gorgias anyway.
+            misconfiguration = null;
+            const message =
+              "The ticket's workflow has all the deliveries it can take; it reads the ticket itself";
+            const body = { status: 'limit-reached', message, ...fields, traceUrl };
+            return settle(res, 'limit-reached', 200, body, logged);
+          }
+          case 'misconfigured': {
+            if (misconfiguration?.problem !== failure.problem) {
+              logger.error(
+                { problem: failure.problem, ...logged },
+                `Temporal refuses the intake's deliveries: ${failure.message}`,
+              );
+            }
+            misconfiguration = { problem: failure.problem, message: failure.message };
+            const body = {
+              error: 'intake-misconfigured',
+              problem: failure.problem,
+              message: failure.message,
+            };
+            return settle(res, 'misconfigured', 500, body, logged);
+          }
+          case 'unavailable': {
+            res.set('Retry-After', '5');
+            const body = {
+              error: 'temporal-unavailable',
+              message: 'The delivery was not recorded; retry later',
+            };
+            return settle(res, 'unavailable', 503, body, logged);
+          }
         }
-        res.set('Retry-After', '5');
-        const body = { error: 'temporal-unavailable', message: 'The delivery was not recorded; retry later' };
-        settle(res, 'unavailable', 503, body, { ...fields, error: errorChain(err) });
       }
     },
   );
@@ -137,7 +194,7 @@ export function createIntakeApp(deps: IntakeDependencies): express.Express {
   app.use((_req, res) => answer(res, 404, { error: 'not-found', message: 'No such route' }));
 
   const onError: ErrorRequestHandler = (err, _req, res, _next) => {
-    const known = typeof err?.type === 'string' ? BODY_ERRORS[err.type] : undefined;
+    const known = typeof err?.type === 'string' ? bodyErrorAnswers[err.type] : undefined;
     if (known) {
       return settle(res, 'rejected', known[0], { error: 'bad-request-body', message: known[1] });
     }

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { clipText } from '../temporal/ticket-start';
 import { TRIGGERS, type Trigger } from '../workflows';
 
 /**
@@ -6,8 +7,21 @@ import { TRIGGERS, type Trigger } from '../workflows';
  * event name (shared/reference/gorgias-api.md §1.2), so both forms a user can configure are accepted:
  * the whole context (`{{context}}`: `{ ticket, message? }`) and a small template (`{ ticket_id }`, where
  * ids arrive as numeric strings). The trigger comes from `?event=` on the integration URL or an `event`
- * field. Unknown fields are ignored.
+ * field. Unknown fields are ignored (a `{{context}}` body carries the whole thread; only these few fields are
+ * read), and a long text field is clipped, never rejected: one customer's megabyte subject must neither
+ * fail the delivery nor stall the intake.
  */
+
+/** Display fields are clipped to this many bytes of UTF-8; the summary shows less than that anyway. */
+export const DISPLAY_FIELD_MAX_BYTES = 256;
+
+/** A text field the intake only shows or compares: any string is accepted and clipped; anything else is null. */
+const clippedText = (maxBytes: number) =>
+  z
+    .string()
+    .transform((text) => clipText(text, maxBytes))
+    .nullish()
+    .catch(null);
 
 const ticketIdSchema = z
   .union([
@@ -28,9 +42,9 @@ export const deliveryBodySchema = z
             id: ticketIdSchema,
             spam: z.boolean().nullish(),
             // Display only (the Web UI summary); the workflow reads the real values from Gorgias.
-            subject: z.string().nullish().catch(null),
+            subject: clippedText(DISPLAY_FIELD_MAX_BYTES),
             customer: z
-              .object({ email: z.string().nullish().catch(null) })
+              .object({ email: clippedText(DISPLAY_FIELD_MAX_BYTES) })
               .nullish()
               .catch(null),
           },
@@ -39,7 +53,12 @@ export const deliveryBodySchema = z
         .optional(),
       message: z
         .object(
-          { channel: z.string().nullish(), from_agent: z.boolean().nullish(), public: z.boolean().nullish() },
+          {
+            // Compared with "internal-note" only; a longer value is some other channel either way.
+            channel: clippedText(64),
+            from_agent: z.boolean().nullish(),
+            public: z.boolean().nullish(),
+          },
           { message: 'must be an object' },
         )
         .optional(),
@@ -108,21 +127,23 @@ export function parseDelivery(body: unknown, query: unknown): ParsedDelivery {
   if (!parsedBody.success || !parsedQuery.success || problems.length > 0) return { ok: false, problems };
 
   const { ticket_id, ticket, event } = parsedBody.data;
+  const trigger = parsedQuery.data.event ?? event ?? null;
   return {
     ok: true,
     delivery: {
       ticketId: (ticket_id ?? ticket?.id) as number,
-      trigger: parsedQuery.data.event ?? event ?? null,
-      ignoreReason: ignoreReasonOf(parsedBody.data),
+      trigger,
+      ignoreReason: ignoreReasonOf(parsedBody.data, trigger),
       customerEmail: ticket?.customer?.email ?? null,
       subject: ticket?.subject ?? null,
     },
   };
 }
 
-function ignoreReasonOf({ ticket, message }: DeliveryBody): IgnoreReason | null {
+function ignoreReasonOf({ ticket, message }: DeliveryBody, trigger: Trigger | null): IgnoreReason | null {
   if (message?.channel === 'internal-note' || message?.public === false) return 'internal-note';
-  if (message?.from_agent === true) return 'message-from-agent';
+  // "ticket-message-failed" carries an agent's message that failed to send (ours, usually): the workflow must hear of it.
+  if (message?.from_agent === true && trigger !== 'ticket-message-failed') return 'message-from-agent';
   if (ticket?.spam === true) return 'spam';
   return null;
 }

@@ -15,6 +15,7 @@ async function run(): Promise<void> {
     taskQueue: config.temporal.TEMPORAL_TASK_QUEUE,
     webhookSecret: config.webhook.WEBHOOK_SECRET,
     temporalTimeoutMs: config.webhook.WEBHOOK_TEMPORAL_TIMEOUT_MS,
+    maxBodyBytes: config.webhook.WEBHOOK_MAX_BODY_BYTES,
     temporalUiUrl: config.temporal.TEMPORAL_UI_URL,
     logger,
     metrics: new IntakeMetrics({ processMetrics: true }),

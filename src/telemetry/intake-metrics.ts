@@ -1,6 +1,15 @@
 import { collectDefaultMetrics, Counter, Histogram, Registry } from 'prom-client';
 
-export type DeliveryOutcome = 'accepted' | 'duplicate' | 'ignored' | 'rejected' | 'unavailable';
+export const DELIVERY_OUTCOMES = [
+  'accepted',
+  'duplicate',
+  'ignored',
+  'limit-reached',
+  'rejected',
+  'misconfigured',
+  'unavailable',
+] as const;
+export type DeliveryOutcome = (typeof DELIVERY_OUTCOMES)[number];
 
 /** The webhook server's metrics, served at GET /metrics in Prometheus format. */
 export class IntakeMetrics {
@@ -20,7 +29,7 @@ export class IntakeMetrics {
   });
 
   constructor(options: { processMetrics?: boolean } = {}) {
-    for (const outcome of ['accepted', 'duplicate', 'ignored', 'rejected', 'unavailable'] as const) {
+    for (const outcome of DELIVERY_OUTCOMES) {
       this.deliveries.labels(outcome).inc(0);
     }
     if (options.processMetrics) collectDefaultMetrics({ register: this.registry });

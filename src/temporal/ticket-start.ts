@@ -11,14 +11,36 @@ export interface TicketStart {
 }
 
 const MAX_SUMMARY_BYTES = 200;
+const ELLIPSIS = '…';
+
+/**
+ * `text` cut to at most `maxBytes` of UTF-8, on a character boundary, ending in "…" when cut. Linear: it
+ * encodes at most `maxBytes` characters once, however long the text (a customer's subject can be megabytes).
+ * The result is always well-formed (a lone surrogate becomes U+FFFD).
+ */
+export function clipText(text: string, maxBytes: number): string {
+  // No character is shorter than one byte, so the kept part lies within the first maxBytes characters.
+  let head = text.slice(0, maxBytes);
+  // Half of a surrogate pair cut off at the end would be encoded as U+FFFD: leave it out instead.
+  if (head.length < text.length && isHighSurrogate(head.charCodeAt(head.length - 1)))
+    head = head.slice(0, -1);
+  const bytes = Buffer.from(head);
+  if (head.length === text.length && bytes.length <= maxBytes) return bytes.toString('utf8');
+  const room = Math.max(0, maxBytes - Buffer.byteLength(ELLIPSIS));
+  // Step back over UTF-8 continuation bytes so the cut never splits a character (or a surrogate pair).
+  let end = Math.min(room, bytes.length);
+  while (end > 0 && (bytes[end]! & 0xc0) === 0x80) end -= 1;
+  return `${bytes.subarray(0, end).toString('utf8')}${ELLIPSIS}`;
+}
+
+const isHighSurrogate = (code: number) => code >= 0xd800 && code <= 0xdbff;
 
 /** One readable line for the Web UI: `Gorgias ticket #123 · dana@example.org · Where is my order?`. */
 export function ticketSummary({ ticketId, customerEmail, subject }: Omit<TicketStart, 'delivery'>): string {
-  let line = [`Gorgias ticket #${ticketId}`, customerEmail, subject?.replace(/\s+/g, ' ').trim()]
-    .filter(Boolean)
-    .join(' · ');
-  while (Buffer.byteLength(line) > MAX_SUMMARY_BYTES) line = `${line.slice(0, -2)}…`;
-  return line;
+  // Clip before collapsing whitespace so the regular expression never sees more than the summary can show.
+  const shownSubject = subject && clipText(subject, MAX_SUMMARY_BYTES).replace(/\s+/g, ' ').trim();
+  const line = [`Gorgias ticket #${ticketId}`, customerEmail, shownSubject].filter(Boolean).join(' · ');
+  return clipText(line, MAX_SUMMARY_BYTES);
 }
 
 /**
