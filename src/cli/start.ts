@@ -114,6 +114,7 @@ async function run(): Promise<void> {
       taskQueue: temporal.TEMPORAL_TASK_QUEUE,
       webhookSecret: webhook.WEBHOOK_SECRET,
       temporalTimeoutMs: webhook.WEBHOOK_TEMPORAL_TIMEOUT_MS,
+      maxBodyBytes: webhook.WEBHOOK_MAX_BODY_BYTES,
       temporalUiUrl: temporal.TEMPORAL_UI_URL,
       logger: createLogger(config.logging, 'webhook-server'),
       metrics: new IntakeMetrics({ processMetrics: true }),

@@ -95,6 +95,7 @@ export class TestStack {
       taskQueue,
       webhookSecret: TEST_SECRET,
       temporalTimeoutMs: config.webhook.WEBHOOK_TEMPORAL_TIMEOUT_MS,
+      maxBodyBytes: config.webhook.WEBHOOK_MAX_BODY_BYTES,
       temporalUiUrl: config.temporal.TEMPORAL_UI_URL,
       logger: pino({ level: process.env.TEST_LOG_LEVEL ?? 'silent' }),
     });
