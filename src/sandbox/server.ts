@@ -2,7 +2,9 @@ import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { createSandboxApp } from './app';
 import type { SandboxFaults } from './faults';
+import type { Ticket } from './objects';
 import type { SandboxOptions } from './options';
+import type { SendingPatch, SendingSettings } from './sending';
 import type { SandboxStats } from './stats';
 
 export interface RunningSandbox {
@@ -11,6 +13,9 @@ export interface RunningSandbox {
   port: number;
   stats(): SandboxStats;
   setFaults(faults: Partial<SandboxFaults>): void;
+  sending(): SendingSettings;
+  setSending(patch: SendingPatch): void;
+  trashTicket(ticketId: number): Ticket | undefined;
   reset(): void;
   /** Messages of a ticket as stored (for assertions), oldest first. */
   messagesOf(ticketId: number): unknown[];
@@ -54,6 +59,9 @@ export async function startSandbox(options: StartSandboxOptions): Promise<Runnin
     port,
     stats: () => sandbox.stats(),
     setFaults: (faults) => sandbox.setFaults(faults),
+    sending: () => sandbox.sending(),
+    setSending: (patch) => sandbox.setSending(patch),
+    trashTicket: (ticketId) => sandbox.trashTicket(ticketId),
     reset: () => sandbox.reset(),
     messagesOf: (ticketId) => sandbox.messagesOf(ticketId),
     close,
