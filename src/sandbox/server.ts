@@ -12,6 +12,7 @@ export interface RunningSandbox {
   url: string;
   port: number;
   stats(): SandboxStats;
+  faults(): SandboxFaults;
   setFaults(faults: Partial<SandboxFaults>): void;
   sending(): SendingSettings;
   setSending(patch: SendingPatch): void;
@@ -58,6 +59,7 @@ export async function startSandbox(options: StartSandboxOptions): Promise<Runnin
     url: `http://${urlHost}:${port}`,
     port,
     stats: () => sandbox.stats(),
+    faults: () => sandbox.faults(),
     setFaults: (faults) => sandbox.setFaults(faults),
     sending: () => sandbox.sending(),
     setSending: (patch) => sandbox.setSending(patch),
