@@ -1,7 +1,7 @@
 import express, { type ErrorRequestHandler, type Express, type RequestHandler } from 'express';
 import { STATUS_CODES } from 'node:http';
 import { ApiError, errorBody } from './api-error';
-import { Answers, setAnswerDelay } from './answers';
+import { Answers, dropAnswer, setAnswerDelay } from './answers';
 import { apiRoutes } from './api-routes';
 import { requireBasicAuth } from './auth';
 import { controlRoutes } from './control-routes';
@@ -12,9 +12,12 @@ import {
   type SandboxFaults,
   type SandboxFaultsPatch,
 } from './faults';
+import { AccountIntegrations, DEFAULT_EMAIL_INTEGRATIONS } from './integrations';
 import { LeakyBucket } from './leaky-bucket';
+import type { Ticket } from './objects';
 import { DEFAULT_RATE_LIMIT, type SandboxOptions } from './options';
 import { admitRequest, showBucket } from './rate-limit';
+import { DEFAULT_SENDING, Outbox, sendingSchema, type SendingPatch, type SendingSettings } from './sending';
 import { StatsRecorder, type SandboxStats } from './stats';
 import { SandboxStore } from './store';
 
@@ -23,11 +26,20 @@ export interface SandboxControls {
   faults(): SandboxFaults;
   /** Changes the given switches only; throws a ZodError for invalid values. `methods: null` means all. */
   setFaults(faults: SandboxFaultsPatch): void;
-  /** Clears tickets, messages, customers, stats and the bucket, and restores the faults of the options. */
+  /** How outgoing messages are sent: after `delayMs`, failing for `failAddresses`. */
+  sending(): SendingSettings;
+  /** Changes the given settings only, for messages created from now on; throws a ZodError for invalid ones. */
+  setSending(patch: SendingPatch): void;
+  /** Moves a ticket to the trash (sets `trashed_datetime`); undefined for an unknown ticket. */
+  trashTicket(ticketId: number): Ticket | undefined;
+  /**
+   * Clears tickets, messages, customers, auto-created integrations, stats and the bucket, cancels pending
+   * sends and held requests, and restores the faults and sending settings of the options.
+   */
   reset(): void;
   /** Messages of a ticket as stored (for assertions), oldest first. */
   messagesOf(ticketId: number): unknown[];
-  /** Drops answers still being delayed; call when the server closes. */
+  /** Drops held requests, answers still being delayed and pending sends; call when the server closes. */
   dispose(): void;
 }
 
@@ -37,7 +49,19 @@ export type SandboxApp = { app: Express } & SandboxControls;
 export function createSandboxApp(options: SandboxOptions): SandboxApp {
   const now = options.now ?? Date.now;
   const random = options.random ?? Math.random;
-  const store = new SandboxStore(now, options.firstTicketId);
+  const initialSending = sendingSchema.parse({
+    delayMs: options.sendDelayMs ?? DEFAULT_SENDING.delayMs,
+    failAddresses: options.failSendsTo ?? DEFAULT_SENDING.failAddresses,
+  });
+  const outbox = new Outbox(initialSending, now);
+  const integrations = new AccountIntegrations(options.emailIntegrations ?? DEFAULT_EMAIL_INTEGRATIONS, now);
+  const store = new SandboxStore({
+    now,
+    firstTicketId: options.firstTicketId,
+    ruleNote: options.ruleNote ?? true,
+    integrations,
+    outbox,
+  });
   const stats = new StatsRecorder();
   const answers = new Answers();
   const bucket =
@@ -51,14 +75,22 @@ export function createSandboxApp(options: SandboxOptions): SandboxApp {
     setFaults: (patch) => {
       faults = applyFaultsPatch(faults, patch);
     },
+    sending: () => outbox.current(),
+    setSending: (patch) => outbox.configure(patch),
+    trashTicket: (ticketId) => store.trashTicket(ticketId),
     reset: () => {
+      answers.cancelHeld();
+      outbox.reset();
       store.reset();
       stats.reset();
       bucket?.reset();
       faults = initialFaults;
     },
     messagesOf: (ticketId) => store.messagesOf(ticketId),
-    dispose: () => answers.cancelPending(),
+    dispose: () => {
+      answers.cancelPending();
+      outbox.cancelPending();
+    },
   };
 
   const countRequests: RequestHandler = (_req, res, next) => {
@@ -67,16 +99,29 @@ export function createSandboxApp(options: SandboxOptions): SandboxApp {
     next();
   };
 
+  // Runs after the body is parsed, so a held request can still be performed once its client is gone.
   const injectFaults: RequestHandler = (req, res, next) => {
     const decision = decideFault(faults, req.method, random);
-    setAnswerDelay(res, decision.delayMs);
-    if (decision.kind === 'fail') {
-      stats.count('faultsInjected');
-      answers.send(res, decision.status, errorBody(STATUS_CODES[decision.status] ?? 'Server error'));
-      return;
+    switch (decision.kind) {
+      case 'fail':
+        stats.count('faultsInjected');
+        setAnswerDelay(res, decision.delayMs);
+        answers.send(res, decision.status, errorBody(STATUS_CODES[decision.status] ?? 'Server error'));
+        return;
+      case 'late-commit':
+        stats.count('lateCommits');
+        answers.hold(res, decision.holdMs, () => next());
+        return;
+      case 'reset-after-commit':
+        stats.count('resetsAfterCommit');
+        dropAnswer(res);
+        next();
+        return;
+      case 'answer':
+        if (decision.late) stats.count('lateResponses');
+        setAnswerDelay(res, decision.delayMs);
+        next();
     }
-    if (decision.late) stats.count('lateResponses');
-    next();
   };
 
   const auth = requireBasicAuth({ username: options.username, apiKey: options.apiKey }, answers);
@@ -98,9 +143,9 @@ export function createSandboxApp(options: SandboxOptions): SandboxApp {
     showBucket(bucket),
     auth,
     admitRequest(bucket, answers, stats),
-    injectFaults,
     json,
-    apiRoutes({ store, stats, answers }),
+    injectFaults,
+    apiRoutes({ store, integrations, stats, answers }),
   );
 
   app.use((req, res) => {

@@ -1,8 +1,10 @@
 import { Router } from 'express';
+import { z } from 'zod';
 import type { Answers } from './answers';
 import { faultsPatchSchema } from './faults';
-import { parseRequest } from './api-error';
+import { ApiError, parseRequest } from './api-error';
 import type { SandboxControls } from './app';
+import { sendingPatchSchema } from './sending';
 
 /** Sandbox-only endpoints under `/_sandbox`, for tests and tools running in other processes. */
 export function controlRoutes(controls: SandboxControls, answers: Answers): Router {
@@ -15,6 +17,22 @@ export function controlRoutes(controls: SandboxControls, answers: Answers): Rout
   router.put('/faults', (req, res) => {
     controls.setFaults(parseRequest(faultsPatchSchema, req.body, 'faults'));
     answers.send(res, 200, controls.faults());
+  });
+
+  router.get('/sending', (_req, res) => {
+    answers.send(res, 200, controls.sending());
+  });
+
+  router.put('/sending', (req, res) => {
+    controls.setSending(parseRequest(sendingPatchSchema, req.body, 'sending'));
+    answers.send(res, 200, controls.sending());
+  });
+
+  router.post('/tickets/:ticketId/trash', (req, res) => {
+    const ticketId = z.coerce.number().int().positive().safeParse(req.params.ticketId);
+    const ticket = ticketId.success ? controls.trashTicket(ticketId.data) : undefined;
+    if (!ticket) throw new ApiError(404, 'Ticket not found.');
+    answers.send(res, 200, ticket);
   });
 
   router.post('/reset', (_req, res) => {

@@ -2,20 +2,37 @@ import { z } from 'zod';
 
 /**
  * Chaos switches for tests and benchmarks. Faults act on `/api` requests that passed auth and the rate
- * limit, i.e. on what a real outage or a slow network would hit.
+ * limit, i.e. on what a real outage or a slow network would hit. Three of them commit the request and still
+ * leave the client unsure whether it did, which is what an exactly-once design has to survive:
+ * - slow answers (`lateResponseRate`): performed at once, answered `lateResponseMs` later;
+ * - late commits (`lateCommitRate`): held without an answer, performed after a random delay in
+ *   `lateCommitMs` (when a client with a shorter timeout has given up, and even if it disconnected), then
+ *   answered if the connection is still open;
+ * - resets after commit (`resetAfterCommitRate`): performed, then the connection is destroyed without an
+ *   answer (the client sees ECONNRESET, "socket hang up").
  */
+
+const rate = z.number().min(0).max(1);
+const METHODS = ['GET', 'POST', 'PUT', 'DELETE'] as const;
 
 export const faultsSchema = z.strictObject({
   /** Share of requests answered with one of `errorStatuses`, without doing anything. */
-  errorRate: z.number().min(0).max(1),
+  errorRate: rate,
   errorStatuses: z.array(z.number().int().min(400).max(599)).min(1),
   /** Added to every answer. */
   latencyMs: z.number().int().min(0),
-  /** Share of requests performed fully (committed) and then answered `lateResponseMs` later. */
-  lateResponseRate: z.number().min(0).max(1),
+  /** Slow answers: share of requests performed fully (committed) and then answered `lateResponseMs` later. */
+  lateResponseRate: rate,
   lateResponseMs: z.number().int().min(0),
+  /** Late commits: share of requests held unanswered, then performed after [min, max] ms and answered. */
+  lateCommitRate: rate,
+  lateCommitMs: z
+    .tuple([z.number().int().min(0), z.number().int().min(0)])
+    .refine(([min, max]) => min <= max, { message: 'min must not exceed max' }),
+  /** Share of requests performed and then left without an answer: the connection is destroyed. */
+  resetAfterCommitRate: rate,
   /** The methods faults apply to; all when absent. */
-  methods: z.array(z.enum(['GET', 'POST'])).optional(),
+  methods: z.array(z.enum(METHODS)).optional(),
 });
 export type SandboxFaults = z.infer<typeof faultsSchema>;
 
@@ -31,11 +48,17 @@ export const NO_FAULTS: SandboxFaults = {
   latencyMs: 0,
   lateResponseRate: 0,
   lateResponseMs: 0,
+  lateCommitRate: 0,
+  lateCommitMs: [1000, 3000],
+  resetAfterCommitRate: 0,
 };
 
 /** What to do with one request. */
 export type FaultDecision =
-  { kind: 'fail'; status: number; delayMs: number } | { kind: 'answer'; delayMs: number; late: boolean };
+  | { kind: 'fail'; status: number; delayMs: number }
+  | { kind: 'answer'; delayMs: number; late: boolean }
+  | { kind: 'late-commit'; holdMs: number }
+  | { kind: 'reset-after-commit' };
 
 export function applyFaultsPatch(current: SandboxFaults, patch: unknown): SandboxFaults {
   const parsed = faultsPatchSchema.parse(patch);
@@ -54,7 +77,7 @@ export function applyFaultsPatch(current: SandboxFaults, patch: unknown): Sandbo
 }
 
 export function decideFault(faults: SandboxFaults, method: string, random: () => number): FaultDecision {
-  if (faults.methods && !faults.methods.includes(method as 'GET' | 'POST')) {
+  if (faults.methods && !faults.methods.some((m) => m === method)) {
     return { kind: 'answer', delayMs: 0, late: false };
   }
   // Draw only for active switches, so a test's sequence of random values maps to one decision each.
@@ -63,6 +86,13 @@ export function decideFault(faults: SandboxFaults, method: string, random: () =>
     const index =
       statuses.length > 1 ? Math.min(statuses.length - 1, Math.floor(random() * statuses.length)) : 0;
     return { kind: 'fail', status: statuses[index] ?? 500, delayMs: faults.latencyMs };
+  }
+  if (faults.lateCommitRate > 0 && random() < faults.lateCommitRate) {
+    const [min, max] = faults.lateCommitMs;
+    return { kind: 'late-commit', holdMs: Math.round(min + random() * (max - min)) };
+  }
+  if (faults.resetAfterCommitRate > 0 && random() < faults.resetAfterCommitRate) {
+    return { kind: 'reset-after-commit' };
   }
   const late = faults.lateResponseRate > 0 && random() < faults.lateResponseRate;
   return { kind: 'answer', late, delayMs: faults.latencyMs + (late ? faults.lateResponseMs : 0) };

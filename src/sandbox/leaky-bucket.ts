@@ -1,12 +1,11 @@
 /**
  * The Gorgias rate limit (reference §4.1): a leaky bucket that drains continuously. Each admitted request
- * adds one unit; a request that would overflow the bucket is refused until enough has drained.
+ * adds one unit; a request that would overflow the bucket is refused until enough has drained. Gorgias states
+ * it as `capacity` calls per `windowSeconds` (the whole bucket drains in one window); `drainPerSecond` is the
+ * same thing per second, kept for callers that say it that way.
  */
-
-export interface LeakyBucketOptions {
-  capacity: number;
-  drainPerSecond: number;
-}
+export type LeakyBucketOptions =
+  { capacity: number; windowSeconds: number } | { capacity: number; drainPerSecond: number };
 
 export interface BucketReading {
   /** Units in the bucket, rounded up, as Gorgias shows them in `X-Gorgias-Account-Api-Call-Limit`. */
@@ -26,22 +25,29 @@ const PRECISION = 1e9;
 export class LeakyBucket {
   private level = 0;
   private lastDrainAt: number;
+  private readonly capacity: number;
+  private readonly drainPerSecond: number;
 
   constructor(
-    private readonly options: LeakyBucketOptions,
+    options: LeakyBucketOptions,
     private readonly now: () => number,
   ) {
     if (!Number.isInteger(options.capacity) || options.capacity < 1) {
       throw new Error('rate limit capacity must be a positive integer');
     }
-    if (!(options.drainPerSecond > 0)) throw new Error('rate limit drainPerSecond must be positive');
+    this.capacity = options.capacity;
+    this.drainPerSecond =
+      'windowSeconds' in options ? options.capacity / options.windowSeconds : options.drainPerSecond;
+    if (!(this.drainPerSecond > 0) || !Number.isFinite(this.drainPerSecond)) {
+      throw new Error('rate limit windowSeconds (or drainPerSecond) must be positive');
+    }
     this.lastDrainAt = now();
   }
 
   /** Adds one request if it fits. */
   tryAdmit(): Admission {
     this.drain();
-    const admitted = this.level + 1 <= this.options.capacity;
+    const admitted = this.level + 1 <= this.capacity;
     if (admitted) this.level += 1;
     return { admitted, ...this.reading() };
   }
@@ -62,12 +68,12 @@ export class LeakyBucket {
     // A clock that goes backwards (a test rewinding it) drains nothing rather than filling the bucket.
     const elapsedSeconds = Math.max(0, at - this.lastDrainAt) / 1000;
     this.lastDrainAt = at;
-    const drained = this.level - elapsedSeconds * this.options.drainPerSecond;
+    const drained = this.level - elapsedSeconds * this.drainPerSecond;
     this.level = Math.max(0, Math.round(drained * PRECISION) / PRECISION);
   }
 
   private reading(): BucketReading {
-    const { capacity, drainPerSecond } = this.options;
+    const { capacity, drainPerSecond } = this;
     const overflow = this.level + 1 - capacity;
     return {
       used: Math.ceil(this.level),

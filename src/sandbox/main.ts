@@ -1,5 +1,7 @@
 import { config as loadDotenv } from 'dotenv';
 import { z } from 'zod';
+import { RATE_LIMITS } from './options';
+import { DEFAULT_SENDING } from './sending';
 import { startSandbox } from './server';
 
 /** Runs the sandbox on its own: `node dist/sandbox/main.js`. Settings come from the environment. */
@@ -18,6 +20,31 @@ const settingsSchema = z.object({
     .enum(['true', 'false'], { message: 'must be true or false' })
     .default('true')
     .transform((value) => value === 'true'),
+  // An API key's limit by default; 80 and 20 for an OAuth app, 40 and 10 on some plans (reference §4.1).
+  SANDBOX_RATE_LIMIT_CAPACITY: z.coerce
+    .number({ message: 'must be a whole number of calls' })
+    .int({ message: 'must be a whole number of calls' })
+    .min(1, { message: 'must be at least 1' })
+    .default(RATE_LIMITS.apiKey.capacity),
+  SANDBOX_RATE_LIMIT_WINDOW_SECONDS: z.coerce
+    .number({ message: 'must be a number of seconds' })
+    .positive({ message: 'must be more than 0 seconds' })
+    .default(RATE_LIMITS.apiKey.windowSeconds),
+  SANDBOX_SEND_DELAY_MS: z.coerce
+    .number({ message: 'must be a number of milliseconds' })
+    .int({ message: 'must be a whole number of milliseconds' })
+    .min(0, { message: 'must not be negative' })
+    .default(DEFAULT_SENDING.delayMs),
+  /** Comma-separated recipient addresses whose messages fail to send. */
+  SANDBOX_FAIL_SENDS_TO: z
+    .string()
+    .default('')
+    .transform((list) =>
+      list
+        .split(',')
+        .map((address) => address.trim())
+        .filter(Boolean),
+    ),
 });
 
 async function run(): Promise<void> {
@@ -36,9 +63,18 @@ async function run(): Promise<void> {
     host: settings.SANDBOX_HOST,
     username: settings.GORGIAS_USERNAME,
     apiKey: settings.GORGIAS_API_KEY,
-    rateLimit: settings.SANDBOX_RATE_LIMIT ? undefined : false,
+    rateLimit: settings.SANDBOX_RATE_LIMIT
+      ? {
+          capacity: settings.SANDBOX_RATE_LIMIT_CAPACITY,
+          windowSeconds: settings.SANDBOX_RATE_LIMIT_WINDOW_SECONDS,
+        }
+      : false,
+    sendDelayMs: settings.SANDBOX_SEND_DELAY_MS,
+    failSendsTo: settings.SANDBOX_FAIL_SENDS_TO,
   });
-  const limit = settings.SANDBOX_RATE_LIMIT ? 'rate limit on' : 'rate limit off';
+  const limit = settings.SANDBOX_RATE_LIMIT
+    ? `rate limit ${settings.SANDBOX_RATE_LIMIT_CAPACITY}/${settings.SANDBOX_RATE_LIMIT_WINDOW_SECONDS} s`
+    : 'rate limit off';
   console.log(`Gorgias sandbox listening on ${sandbox.url} (user ${settings.GORGIAS_USERNAME}, ${limit})`);
 
   const stop = () => {

@@ -1,7 +1,17 @@
+import type { ShopifyCustomerData } from './shopify';
+
 /**
- * The Gorgias objects (reference §2) in the full shape the sandbox stores and returns. The service parses
- * them with the lenient schemas of `src/gorgias/schemas.ts`; the extra fields are here so that the sandbox
- * answers look like the real ones.
+ * The Gorgias objects (reference §2) in the full, untidy shape the sandbox stores and returns, as real answers
+ * showed them (reference §8): many nullable fields are null, customers created without a name have
+ * `firstname: ""`, `lastname: ""` and `name: null`, internal notes left by Rules have `source: null` and no
+ * `receiver` key, and objects carry fields a client does not know (`custom_fields`, `events`,
+ * `satisfaction_survey`, `meta` objects, `source.extra`, `customer.integrations`). The service has to read
+ * them with tolerant schemas.
+ *
+ * Datetimes come in two forms, always the same per object: tickets, customers and integrations carry an
+ * offset (`2025-03-04T09:12:44.120311+00:00`, as in captures); messages carry none
+ * (`2020-01-27T10:42:21.468912`, as in the reference's own example), which means UTC. Both have
+ * microseconds: the milliseconds followed by `000`.
  */
 
 export interface Person {
@@ -21,6 +31,9 @@ export interface CustomerChannel {
 
 export interface Customer extends Person {
   id: number;
+  /** `""` when the customer was created without one (never null), while `name` is then null. */
+  firstname: string;
+  lastname: string;
   external_id: string | null;
   language: string | null;
   timezone: string | null;
@@ -28,6 +41,10 @@ export interface Customer extends Person {
   meta: Record<string, unknown>;
   data: Record<string, unknown> | null;
   channels: CustomerChannel[];
+  /** Per-integration data keyed by integration id (reference §8), e.g. the Shopify customer and orders. */
+  integrations: Record<string, ShopifyCustomerData>;
+  created_datetime: string;
+  updated_datetime: string;
 }
 
 export interface SourceAddress {
@@ -57,8 +74,10 @@ export interface Message {
   integration_id: number | null;
   rule_id: number | null;
   sender: Person | null;
-  receiver: Person | null;
-  source: MessageSource;
+  /** Absent (not null) on internal notes left by Rules. */
+  receiver?: Person | null;
+  /** Null on internal notes left by Rules. */
+  source: MessageSource | null;
   subject: string | null;
   body_text: string | null;
   body_html: string | null;
@@ -76,7 +95,8 @@ export interface Message {
   created_datetime: string;
   sent_datetime: string | null;
   failed_datetime: string | null;
-  last_sending_error: Record<string, unknown> | null;
+  /** `{"error": "<text>"}` once sending failed ([O] the helpdesk front-end reads `last_sending_error.error`). */
+  last_sending_error: { error: string } | null;
   opened_datetime: string | null;
   deleted_datetime: string | null;
 }
@@ -88,7 +108,8 @@ export interface Tag {
   decoration: null;
 }
 
-export type ReplyOptions = Record<string, { answerable: boolean }>;
+/** Not always `{answerable: boolean}`: entries may carry more keys, or none. */
+export type ReplyOptions = Record<string, { answerable?: boolean; reasons?: string[] }>;
 
 export interface Ticket {
   id: number;
@@ -107,9 +128,12 @@ export interface Ticket {
   assignee_team: null;
   tags: Tag[];
   meta: Record<string, unknown> | null;
+  custom_fields: Record<string, unknown>;
   messages: Message[];
   reply_options: ReplyOptions;
   satisfaction_survey: null;
+  /** Deprecated in favour of `/api/events`; the sandbox keeps none. */
+  events: unknown[];
   is_unread: boolean;
   created_datetime: string;
   opened_datetime: string | null;
@@ -121,20 +145,57 @@ export interface Ticket {
   trashed_datetime: string | null;
 }
 
-/** Gorgias writes datetimes with microseconds and an explicit offset: `2025-03-04T09:12:44.120311+00:00`. */
-export function gorgiasDatetime(epochMs: number): string {
-  return new Date(epochMs).toISOString().replace('Z', '000+00:00');
+/** `GET /api/integrations/{id}`: the fields of Gorgias's integration object ([O] helpdesk front-end types). */
+export interface Integration {
+  id: number;
+  uri: string;
+  type: 'email' | 'shopify';
+  name: string;
+  description: string | null;
+  meta: Record<string, unknown>;
+  http: null;
+  decoration: null;
+  mappings: null;
+  user: { id: number };
+  created_datetime: string;
+  updated_datetime: string;
+  deactivated_datetime: string | null;
+  deleted_datetime: string | null;
+  locked_datetime: string | null;
+}
+
+/** Ticket, customer and integration datetimes: `2025-03-04T09:12:44.120311+00:00`. */
+export function ticketDatetime(epochMs: number): string {
+  return `${messageDatetime(epochMs)}+00:00`;
+}
+
+/** Message datetimes: `2025-03-04T09:12:44.120311`, without an offset; always UTC. */
+export function messageDatetime(epochMs: number): string {
+  return new Date(epochMs).toISOString().replace('Z', '000');
 }
 
 // Channels on which Gorgias can answer by email (reference §2.1 `reply_options`).
 const EMAIL_ANSWERABLE_CHANNELS = new Set(['email', 'contact_form', 'help-center']);
 
-/** Which channels an agent can answer on now. The sandbox only sends email, so other channels are not. */
+/**
+ * Which channels an agent can answer on now. The sandbox only sends email, so other channels are not. A
+ * channel that cannot be answered carries `reasons`, and `phone` an empty entry: the shapes are inferred,
+ * the point is that entries are not all `{answerable: boolean}`.
+ */
 export function replyOptionsFor(channel: string, customerEmail: string | null): ReplyOptions {
+  const notAnswerable = (reason: string) => ({ answerable: false, reasons: [reason] });
   const options: ReplyOptions = {
-    email: { answerable: customerEmail !== null && EMAIL_ANSWERABLE_CHANNELS.has(channel) },
+    email:
+      customerEmail === null
+        ? notAnswerable('The customer has no email address.')
+        : EMAIL_ANSWERABLE_CHANNELS.has(channel)
+          ? { answerable: true }
+          : notAnswerable(`The ticket came in on ${channel}.`),
   };
-  if (channel !== 'email' && channel !== 'internal-note') options[channel] = { answerable: false };
+  if (channel !== 'email' && channel !== 'internal-note') {
+    options[channel] = notAnswerable('The sandbox cannot send on this channel.');
+  }
   options['internal-note'] = { answerable: true };
+  options.phone ??= {};
   return options;
 }

@@ -1,11 +1,12 @@
 import type { LeakyBucketOptions } from './leaky-bucket';
 import type { SandboxFaults } from './faults';
+import type { EmailIntegrationSetting } from './integrations';
 
 export interface SandboxOptions {
   /** The credentials clients must send as HTTP Basic auth. */
   username: string;
   apiKey: string;
-  /** The leaky bucket; `false` turns rate limiting off. */
+  /** The leaky bucket (e.g. one of `RATE_LIMITS`; default an API key's); `false` turns rate limiting off. */
   rateLimit?: LeakyBucketOptions | false;
   /** Faults active from the start, and again after a reset. */
   faults?: Partial<SandboxFaults>;
@@ -15,7 +16,26 @@ export interface SandboxOptions {
   firstTicketId?: number;
   /** Source of randomness for faults, in [0, 1). */
   random?: () => number;
+  /** A merchant's Rule leaves an internal note on every ticket a customer opens (default true). */
+  ruleNote?: boolean;
+  /** The account's email integrations (default `DEFAULT_EMAIL_INTEGRATIONS`: support@shop.example.com). */
+  emailIntegrations?: EmailIntegrationSetting[];
+  /** How long after its creation an outgoing message is sent (default 300 ms); again after a reset. */
+  sendDelayMs?: number;
+  /** Recipients (`source.to`, case-insensitive) whose messages fail to send; again after a reset. */
+  failSendsTo?: string[];
 }
 
-/** Gorgias's limit for API-key integrations: a burst of 40, refilled at 2 per second. */
-export const DEFAULT_RATE_LIMIT: LeakyBucketOptions = { capacity: 40, drainPerSecond: 2 };
+/** Gorgias's limits by kind of access (reference §4.1): calls per window, the bucket draining in one window. */
+export const RATE_LIMITS = {
+  apiKey: { capacity: 40, windowSeconds: 20 },
+  oauth: { capacity: 80, windowSeconds: 20 },
+  /** Some plans (the reference says Enterprise): an API key's count over 10 s. */
+  tenSecondWindow: { capacity: 40, windowSeconds: 10 },
+} satisfies Record<string, LeakyBucketOptions>;
+
+/** An API key's limit, 40 per 20 s, said per second for the benchmark's arithmetic. */
+export const DEFAULT_RATE_LIMIT: { capacity: number; drainPerSecond: number } = {
+  capacity: RATE_LIMITS.apiKey.capacity,
+  drainPerSecond: RATE_LIMITS.apiKey.capacity / RATE_LIMITS.apiKey.windowSeconds,
+};

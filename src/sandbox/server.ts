@@ -2,7 +2,9 @@ import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { createSandboxApp } from './app';
 import type { SandboxFaults } from './faults';
+import type { Ticket } from './objects';
 import type { SandboxOptions } from './options';
+import type { SendingPatch, SendingSettings } from './sending';
 import type { SandboxStats } from './stats';
 
 export interface RunningSandbox {
@@ -10,7 +12,11 @@ export interface RunningSandbox {
   url: string;
   port: number;
   stats(): SandboxStats;
+  faults(): SandboxFaults;
   setFaults(faults: Partial<SandboxFaults>): void;
+  sending(): SendingSettings;
+  setSending(patch: SendingPatch): void;
+  trashTicket(ticketId: number): Ticket | undefined;
   reset(): void;
   /** Messages of a ticket as stored (for assertions), oldest first. */
   messagesOf(ticketId: number): unknown[];
@@ -53,7 +59,11 @@ export async function startSandbox(options: StartSandboxOptions): Promise<Runnin
     url: `http://${urlHost}:${port}`,
     port,
     stats: () => sandbox.stats(),
+    faults: () => sandbox.faults(),
     setFaults: (faults) => sandbox.setFaults(faults),
+    sending: () => sandbox.sending(),
+    setSending: (patch) => sandbox.setSending(patch),
+    trashTicket: (ticketId) => sandbox.trashTicket(ticketId),
     reset: () => sandbox.reset(),
     messagesOf: (ticketId) => sandbox.messagesOf(ticketId),
     close,

@@ -5,8 +5,12 @@ export interface SandboxStats {
   rateLimited: number;
   /** Requests answered with an injected error status. */
   faultsInjected: number;
-  /** Requests performed and then answered late. */
+  /** Requests performed and then answered late (slow answers). */
   lateResponses: number;
+  /** Requests held unanswered and performed later (late commits). */
+  lateCommits: number;
+  /** Requests performed and then left without an answer, the connection destroyed. */
+  resetsAfterCommit: number;
   messagesCreated: number;
   ticketsCreated: number;
 }
@@ -17,6 +21,8 @@ const empty = (): SandboxStats => ({
   rateLimited: 0,
   faultsInjected: 0,
   lateResponses: 0,
+  lateCommits: 0,
+  resetsAfterCommit: 0,
   messagesCreated: 0,
   ticketsCreated: 0,
 });

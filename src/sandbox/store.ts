@@ -1,7 +1,9 @@
 import type { NewMessage, NewTicket, TicketUpdate } from '../gorgias/schemas';
+import type { AccountIntegrations } from './integrations';
 import {
-  gorgiasDatetime,
+  messageDatetime,
   replyOptionsFor,
+  ticketDatetime,
   type Customer,
   type Message,
   type MessageSource,
@@ -10,10 +12,13 @@ import {
   type Ticket,
 } from './objects';
 import type { SortKey } from './pagination';
+import type { Outbox } from './sending';
+import { SHOPIFY_INTEGRATION_ID, shopifyDataFor } from './shopify';
 
 /**
- * The sandbox's account data, in memory: customers, tickets and their messages. Requests are validated
- * before they get here. Everything handed out is a copy, so an answer cannot change after it was built.
+ * The sandbox's account data, in memory: customers, tickets, their messages and tags, and the account's
+ * integrations. Requests are validated before they get here. Everything handed out is a copy, so an answer
+ * cannot change after it was built.
  */
 
 export type TicketSummary = Omit<Ticket, 'messages'>;
@@ -21,6 +26,21 @@ export type TicketSummary = Omit<Ticket, 'messages'>;
 export interface Listed<T> {
   key: SortKey;
   value: T;
+}
+
+/** Tags named (created when new) or given by id (which must exist). */
+export interface TagSelection {
+  names?: string[];
+  ids?: number[];
+}
+
+export interface StoreOptions {
+  now: () => number;
+  firstTicketId?: number;
+  /** Whether a Rule leaves an internal note on each new ticket a customer opens. */
+  ruleNote: boolean;
+  integrations: AccountIntegrations;
+  outbox: Outbox;
 }
 
 interface StoredTicket {
@@ -37,34 +57,43 @@ interface StoredMessage {
 // Separate id ranges make a ticket id passed where a message id belongs fail loudly.
 const FIRST_IDS = { customer: 501, customerChannel: 801, ticket: 1001, message: 100001, tag: 1 };
 
+// The merchant's Rule that notes every new ticket (inferred content; `rule_id`, `via` and the shape are real).
+const TRIAGE_RULE = {
+  id: 7001,
+  note: 'Rule "New ticket triage": order question detected, no tag applied.',
+  bot: { id: 2, email: null, name: 'Gorgias Bot', firstname: 'Gorgias', lastname: 'Bot' },
+};
+
 export class SandboxStore {
   private customers = new Map<string, Customer>();
   private tickets = new Map<number, StoredTicket>();
   private messages = new Map<number, StoredMessage>();
   private tags = new Map<string, Tag>();
   private nextIds: typeof FIRST_IDS;
-  // Bumped by reset, so a send scheduled before it cannot touch a message created after it.
-  private generation = 0;
+  private readonly now: () => number;
+  private readonly integrations: AccountIntegrations;
+  private readonly outbox: Outbox;
 
-  constructor(
-    private readonly now: () => number,
-    firstTicketId: number = FIRST_IDS.ticket,
-  ) {
-    this.nextIds = { ...FIRST_IDS, ticket: firstTicketId };
+  constructor(private readonly options: StoreOptions) {
+    this.now = options.now;
+    this.integrations = options.integrations;
+    this.outbox = options.outbox;
+    this.nextIds = { ...FIRST_IDS, ticket: options.firstTicketId ?? FIRST_IDS.ticket };
   }
 
+  /** Forgets all data; sends still pending are the outbox's to cancel. */
   reset(): void {
     this.customers.clear();
     this.tickets.clear();
     this.messages.clear();
     this.tags.clear();
+    this.integrations.reset();
     // Ids are never reused, as in a real account: a ticket id seen before reset may still name a workflow.
-    this.generation += 1;
   }
 
   createTicket(input: NewTicket): Ticket {
     const createdAt = input.created_datetime !== undefined ? Date.parse(input.created_datetime) : this.now();
-    const created = gorgiasDatetime(createdAt);
+    const created = ticketDatetime(createdAt);
     const customer = this.customerFor(input.customer);
     const [first] = input.messages;
     const channel = input.channel ?? first?.channel ?? 'api';
@@ -90,8 +119,10 @@ export class SandboxStore {
         assignee_team: null,
         tags: (input.tags ?? []).map((tag) => this.tagNamed(tag.name)),
         meta: null,
+        custom_fields: {},
         reply_options: replyOptionsFor(channel, customer.email),
         satisfaction_survey: null,
+        events: [],
         is_unread: true,
         created_datetime: created,
         opened_datetime: null,
@@ -105,6 +136,8 @@ export class SandboxStore {
     };
     this.tickets.set(id, stored);
     for (const message of input.messages) this.record(stored, message, createdAt);
+    const openedByCustomer = first !== undefined && !first.from_agent && first.channel !== 'internal-note';
+    if (this.options.ruleNote && openedByCustomer) this.recordRuleNote(stored, createdAt);
     return this.render(stored);
   }
 
@@ -119,17 +152,51 @@ export class SandboxStore {
 
   /** Applies a ticket update (tags replace the list); the ticket must exist. */
   updateTicket(ticketId: number, update: TicketUpdate): Ticket | undefined {
-    const stored = this.tickets.get(ticketId);
-    if (!stored) return undefined;
-    const ticket = stored.ticket;
-    if (update.tags) ticket.tags = update.tags.map((tag) => this.tagNamed(tag.name));
-    if (update.spam !== undefined) ticket.spam = update.spam;
-    if (update.status) {
-      ticket.status = update.status;
-      ticket.closed_datetime = update.status === 'closed' ? gorgiasDatetime(this.now()) : null;
-    }
-    ticket.updated_datetime = gorgiasDatetime(this.now());
-    return this.render(stored);
+    return this.changeTicket(ticketId, (ticket) => {
+      if (update.tags) ticket.tags = update.tags.map((tag) => this.tagNamed(tag.name));
+      if (update.spam !== undefined) ticket.spam = update.spam;
+      if (update.status) {
+        ticket.status = update.status;
+        ticket.closed_datetime = update.status === 'closed' ? ticketDatetime(this.now()) : null;
+      }
+    });
+  }
+
+  /** Moves a ticket to the trash; it stays readable, with `trashed_datetime` set. */
+  trashTicket(ticketId: number): Ticket | undefined {
+    return this.changeTicket(ticketId, (ticket) => {
+      ticket.trashed_datetime ??= ticketDatetime(this.now());
+    });
+  }
+
+  /** The ids in `ids` that name no tag. */
+  unknownTagIds(ids: readonly number[]): number[] {
+    const known = new Set([...this.tags.values()].map((tag) => tag.id));
+    return ids.filter((id) => !known.has(id));
+  }
+
+  /** Adds tags, keeping the ticket's others; returns the ticket's tags. Tag ids must exist. */
+  addTags(ticketId: number, selection: TagSelection): Tag[] | undefined {
+    return this.changeTags(ticketId, (current) => {
+      const adding = this.tagsSelected(selection).filter((tag) => !current.some((t) => t.id === tag.id));
+      return [...current, ...adding];
+    });
+  }
+
+  /** Replaces the ticket's tags; returns them. */
+  replaceTags(ticketId: number, selection: TagSelection): Tag[] | undefined {
+    return this.changeTags(ticketId, () => this.tagsSelected(selection));
+  }
+
+  /** Removes tags from the ticket (the tags themselves stay in the account); returns the ticket's tags. */
+  removeTags(ticketId: number, selection: TagSelection): Tag[] | undefined {
+    return this.changeTags(ticketId, (current) => {
+      const removing = new Set([
+        ...(selection.ids ?? []),
+        ...(selection.names ?? []).flatMap((name) => this.tags.get(name)?.id ?? []),
+      ]);
+      return current.filter((tag) => !removing.has(tag.id));
+    });
   }
 
   /** Adds a message to a ticket; undefined when there is no such ticket. */
@@ -139,11 +206,22 @@ export class SandboxStore {
     return structuredClone(this.record(stored, input, this.now()).message);
   }
 
-  listTickets(): Listed<TicketSummary>[] {
-    return [...this.tickets.values()].map((stored) => ({
-      key: [stored.createdAt, stored.ticket.id],
-      value: structuredClone(stored.ticket),
-    }));
+  /** One message of one ticket; undefined when it is not that ticket's. */
+  getMessage(ticketId: number, messageId: number): Message | undefined {
+    const stored = this.messages.get(messageId);
+    return stored?.message.ticket_id === ticketId ? structuredClone(stored.message) : undefined;
+  }
+
+  /** Tickets, trashed ones included unless `trashed` says otherwise. */
+  listTickets(filter: { trashed?: boolean } = {}): Listed<TicketSummary>[] {
+    return [...this.tickets.values()]
+      .filter(
+        ({ ticket }) => filter.trashed === undefined || (ticket.trashed_datetime !== null) === filter.trashed,
+      )
+      .map((stored) => ({
+        key: [stored.createdAt, stored.ticket.id],
+        value: structuredClone(stored.ticket),
+      }));
   }
 
   /** All messages, or those of one ticket. */
@@ -163,6 +241,30 @@ export class SandboxStore {
     return this.storedMessagesOf(this.tickets.get(ticketId)).map(({ message }) => structuredClone(message));
   }
 
+  private changeTicket(ticketId: number, change: (ticket: TicketSummary) => void): Ticket | undefined {
+    const stored = this.tickets.get(ticketId);
+    if (!stored) return undefined;
+    change(stored.ticket);
+    stored.ticket.updated_datetime = ticketDatetime(this.now());
+    return this.render(stored);
+  }
+
+  private changeTags(ticketId: number, change: (current: Tag[]) => Tag[]): Tag[] | undefined {
+    const ticket = this.changeTicket(ticketId, (t) => {
+      t.tags = change(t.tags);
+    });
+    return ticket?.tags;
+  }
+
+  private tagsSelected(selection: TagSelection): Tag[] {
+    const byId = new Map([...this.tags.values()].map((tag) => [tag.id, tag]));
+    const tags = [
+      ...(selection.names ?? []).map((name) => this.tagNamed(name)),
+      ...(selection.ids ?? []).flatMap((id) => byId.get(id) ?? []),
+    ];
+    return tags.filter((tag, index) => tags.findIndex((t) => t.id === tag.id) === index);
+  }
+
   private render(stored: StoredTicket): Ticket {
     return structuredClone({
       ...stored.ticket,
@@ -180,9 +282,8 @@ export class SandboxStore {
 
   private record(stored: StoredTicket, input: NewMessage, createdAt: number): StoredMessage {
     const ticket = stored.ticket;
-    const id = this.nextIds.message++;
-    const created = gorgiasDatetime(createdAt);
     const isNote = input.channel === 'internal-note';
+    const outgoing = input.from_agent && !isNote;
     // An incoming message without a sender comes from the ticket's customer.
     const sender = input.sender
       ? this.person(input.sender, ticket.customer)
@@ -190,65 +291,125 @@ export class SandboxStore {
         ? null
         : this.person({ id: ticket.customer.id }, ticket.customer);
     const receiver = input.receiver ? this.person(input.receiver, ticket.customer) : null;
-    const message: Message = {
-      id,
-      uri: `/api/tickets/${ticket.id}/messages/${id}/`,
-      ticket_id: ticket.id,
-      message_id: null,
+    const source = sourceOf(input, sender, receiver);
+    const incomingEmail = !input.from_agent && input.channel === 'email';
+    const id = this.nextIds.message;
+    const message = this.newMessage(ticket.id, createdAt, {
+      message_id: incomingEmail ? `<${id}.sandbox@${domainOf(sender?.email)}>` : null,
       external_id: input.external_id ?? null,
       channel: input.channel,
       via: input.via,
       from_agent: input.from_agent,
       public: isNote ? false : (input.public ?? true),
-      integration_id: input.integration_id ?? null,
-      rule_id: null,
+      integration_id: input.integration_id ?? (isNote ? null : this.integrationIdOf(source, outgoing)),
       sender,
       receiver,
-      source: sourceOf(input, sender, receiver),
+      source,
       subject: input.subject ?? null,
       body_text: input.body_text ?? null,
       body_html: input.body_html ?? null,
-      stripped_text: input.body_text ?? null,
-      stripped_html: input.body_html ?? null,
+      // Gorgias strips quoted history from what it receives (inferred: null on what it sends).
+      stripped_text: incomingEmail ? (input.body_text ?? null) : null,
+      stripped_html: incomingEmail ? (input.body_html ?? null) : null,
+      headers: input.headers ?? null,
+      mention_ids: input.mention_ids ?? null,
+      // Given: an import, recorded as sent then (reference §3.3). Outgoing: sent later, below. Notes and
+      // received messages count as sent when created (inferred).
+      sent_datetime:
+        input.sent_datetime !== undefined
+          ? messageDatetime(Date.parse(input.sent_datetime))
+          : outgoing
+            ? null
+            : messageDatetime(createdAt),
+    });
+    const record = this.store(stored, message, createdAt);
+    if (message.sent_datetime === null) this.outbox.send(message);
+    return record;
+  }
+
+  /** The internal note a merchant's Rule leaves right after a customer opens a ticket (reference §8). */
+  private recordRuleNote(stored: StoredTicket, createdAt: number): void {
+    const note = this.newMessage(stored.ticket.id, createdAt, {
+      channel: 'internal-note',
+      via: 'rule',
+      from_agent: true,
+      public: false,
+      rule_id: TRIAGE_RULE.id,
+      sender: { ...TRIAGE_RULE.bot },
+      source: null,
+      body_text: TRIAGE_RULE.note,
+      body_html: `<p>${TRIAGE_RULE.note}</p>`,
+      sent_datetime: messageDatetime(createdAt),
+    });
+    // A Rule's note has no receiver at all, not even a null one.
+    delete note.receiver;
+    this.store(stored, note, createdAt);
+  }
+
+  /** A message with every field Gorgias sends, null or empty unless given. */
+  private newMessage(ticketId: number, createdAt: number, fields: Partial<Message>): Message {
+    const id = this.nextIds.message++;
+    return {
+      id,
+      uri: `/api/tickets/${ticketId}/messages/${id}/`,
+      ticket_id: ticketId,
+      message_id: null,
+      external_id: null,
+      channel: 'api',
+      via: 'api',
+      from_agent: false,
+      public: true,
+      integration_id: null,
+      rule_id: null,
+      sender: null,
+      receiver: null,
+      source: null,
+      subject: null,
+      body_text: null,
+      body_html: null,
+      stripped_text: null,
+      stripped_html: null,
       stripped_signature: null,
       attachments: [],
-      headers: input.headers ?? null,
+      headers: null,
       meta: null,
-      mention_ids: input.mention_ids ?? null,
+      mention_ids: null,
       intents: [],
       sentiments: [],
       macros: [],
       actions: null,
-      created_datetime: created,
-      // Given: an import, recorded as sent then. Absent: Gorgias sends it after answering (reference §3.3).
-      sent_datetime:
-        input.sent_datetime !== undefined ? gorgiasDatetime(Date.parse(input.sent_datetime)) : null,
+      created_datetime: messageDatetime(createdAt),
+      sent_datetime: null,
       failed_datetime: null,
       last_sending_error: null,
       opened_datetime: null,
       deleted_datetime: null,
+      ...fields,
     };
+  }
+
+  private store(stored: StoredTicket, message: Message, createdAt: number): StoredMessage {
     const record: StoredMessage = { createdAt, message };
-    this.messages.set(id, record);
-    stored.messageIds.push(id);
-
-    ticket.updated_datetime = created;
-    ticket.last_message_datetime = created;
-    if (!input.from_agent) ticket.last_received_message_datetime = created;
-
-    if (message.sent_datetime === null) this.sendLater(id);
+    this.messages.set(message.id, record);
+    stored.messageIds.push(message.id);
+    const ticket = stored.ticket;
+    const at = ticketDatetime(createdAt);
+    ticket.updated_datetime = at;
+    ticket.last_message_datetime = at;
+    if (!message.from_agent) ticket.last_received_message_datetime = at;
     return record;
   }
 
-  private sendLater(messageId: number): void {
-    const generation = this.generation;
-    setImmediate(() => {
-      if (generation !== this.generation) return;
-      const stored = this.messages.get(messageId);
-      if (stored && stored.message.sent_datetime === null) {
-        stored.message.sent_datetime = gorgiasDatetime(this.now());
-      }
-    });
+  /** The email integration a message left from or arrived at; see AccountIntegrations. */
+  private integrationIdOf(source: MessageSource | null, outgoing: boolean): number | null {
+    if (source?.type !== 'email') return null;
+    if (outgoing)
+      return source.from ? (this.integrations.sendingFrom(source.from.address)?.id ?? null) : null;
+    const sender = source.from?.address.toLowerCase();
+    const recipients = [...source.to, ...source.cc]
+      .map((a) => a.address)
+      .filter((a) => a.toLowerCase() !== sender);
+    return this.integrations.receiving(recipients)?.id ?? null;
   }
 
   private customerFor(input: NewTicket['customer']): Customer {
@@ -256,13 +417,18 @@ export class SandboxStore {
     const key = email.toLowerCase();
     const existing = this.customers.get(key);
     if (existing) return existing;
-    const joined = [input.firstname, input.lastname].filter(Boolean).join(' ');
+    const id = this.nextIds.customer++;
+    // Gorgias stores missing name parts as "", and the name as null when there is none (reference §8).
+    const firstname = input.firstname ?? '';
+    const lastname = input.lastname ?? '';
+    const joined = [firstname, lastname].filter(Boolean).join(' ');
+    const created = ticketDatetime(this.now());
     const customer: Customer = {
-      id: this.nextIds.customer++,
+      id,
       email,
       name: input.name ?? (joined || null),
-      firstname: input.firstname ?? null,
-      lastname: input.lastname ?? null,
+      firstname,
+      lastname,
       external_id: null,
       language: null,
       timezone: null,
@@ -270,6 +436,9 @@ export class SandboxStore {
       meta: {},
       data: null,
       channels: [{ id: this.nextIds.customerChannel++, type: 'email', address: email, preferred: true }],
+      integrations: { [SHOPIFY_INTEGRATION_ID]: shopifyDataFor({ id, email, firstname, lastname }) },
+      created_datetime: created,
+      updated_datetime: created,
     };
     this.customers.set(key, customer);
     return customer;
@@ -304,6 +473,10 @@ export class SandboxStore {
     }
     return tag;
   }
+}
+
+function domainOf(email: string | null | undefined): string {
+  return email?.split('@')[1] ?? 'mail.example.org';
 }
 
 /** The routing part of a message: as given, or derived from sender and receiver. */
