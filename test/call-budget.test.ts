@@ -189,6 +189,16 @@ describe('pacing Gorgias calls with a model of its leaky bucket', () => {
       expect(starts).toEqual([500, 1000, 1500, 2000]);
     });
 
+    it('a caller with no time left gets a free slot, or fails at once', async () => {
+      const { budget } = fakeBudget({ capacity: 2, windowSeconds: 20, headroomPerWorker: 0 });
+      await expect(budget.acquire({ maxWaitMs: -200 })).resolves.toBeUndefined();
+      await expect(budget.acquire({ maxWaitMs: 0 })).resolves.toBeUndefined();
+      await expect(budget.acquire({ maxWaitMs: -200 })).rejects.toMatchObject({
+        kind: 'rate-limited',
+        retryAfterMs: 10_000,
+      });
+    });
+
     it('lets a caller that can wait long enough wait', async () => {
       const { budget, clock, starts, call } = fakeBudget({ ...API_KEY, headroomPerWorker: 0 });
       budget.observe(200, '40/40', undefined);

@@ -109,7 +109,9 @@ export class CallBudget {
   acquire(options: AcquireOptions = {}): Promise<void> {
     const { signal } = options;
     if (signal?.aborted) return Promise.reject(cancelled());
-    const maxWaitMs = Math.min(this.options.maxWaitMs, options.maxWaitMs ?? Infinity);
+    // A caller's bound that is not a number is no bound; one at or below 0 allows only a free slot now.
+    const callerMaxWaitMs = Number.isNaN(options.maxWaitMs) ? undefined : options.maxWaitMs;
+    const maxWaitMs = Math.min(this.options.maxWaitMs, callerMaxWaitMs ?? Infinity);
     return new Promise<void>((resolve, reject) => {
       const onAbort = () => {
         const index = this.waiters.indexOf(waiter);
