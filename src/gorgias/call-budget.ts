@@ -103,8 +103,8 @@ export class CallBudget {
    * smaller of the caller's and the budget's): a caller that would wait longer is rejected at once with
    * `GorgiasRequestError('rate-limited', ..., retryAfterMs)`, the wait it was facing as the delay, and takes
    * no slot. An aborted `signal` rejects at once with `GorgiasRequestError('retryable', 'Gorgias call
-   * cancelled ...')` (retryable, so that Gorgias error handling never mistakes it for a refusal) and gives up
-   * the caller's place in the queue.
+   * cancelled ...')` and gives up the caller's place in the queue. Not an AbortError: `classifyFailure` passes
+   * a GorgiasRequestError through but would make anything else a permanent (non-retryable) failure.
    */
   acquire(options: AcquireOptions = {}): Promise<void> {
     const { signal } = options;
