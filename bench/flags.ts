@@ -11,7 +11,7 @@ export interface BenchFlags {
   connections: number;
   collapseTickets: number;
   drainTickets: number;
-  /** The worker's GORGIAS_RATE_LIMIT_PER_SECOND in the drain scenario (the production default is 2). */
+  /** The worker's drain rate in the drain scenario (GORGIAS_RATE_LIMIT_WINDOW_SECONDS = 40 / it; production: 2). */
   drainWorkerRate: number;
   e2eTickets: number;
   baselineTickets: number;
@@ -53,7 +53,7 @@ const USAGE = `Usage: npm run bench -- [flags]
   --connections <n>        intake concurrency (default ${DEFAULTS.connections})
   --collapse-tickets <n>   tickets with 3 concurrent deliveries each (default ${DEFAULTS.collapseTickets})
   --drain-tickets <n>      tickets delivered at once under the rate limit (default ${DEFAULTS.drainTickets})
-  --drain-worker-rate <n>  the worker's GORGIAS_RATE_LIMIT_PER_SECOND there (default ${DEFAULTS.drainWorkerRate})
+  --drain-worker-rate <n>  the worker's calls a second there, i.e. GORGIAS_RATE_LIMIT_WINDOW_SECONDS = 40 / n (default ${DEFAULTS.drainWorkerRate})
   --e2e-tickets <n>        tickets delivered one after another (default ${DEFAULTS.e2eTickets})
   --baseline-tickets <n>   tickets for the inline-handler comparison (default ${DEFAULTS.baselineTickets})
   --fault-rate <0..1>      share of Gorgias calls failing with 5xx in the baseline (default ${DEFAULTS.faultRate})

@@ -168,7 +168,7 @@ export interface ScenarioStackOptions {
   /** First ticket id of this scenario's sandbox: scenarios use disjoint ranges. */
   firstTicketId: number;
   rateLimit: LeakyBucketOptions | false;
-  /** The worker's GORGIAS_RATE_LIMIT_PER_SECOND (maxTaskQueueActivitiesPerSecond). */
+  /** How fast the worker's call budget drains: its GORGIAS_RATE_LIMIT_WINDOW_SECONDS is 40 / this. */
   workerRatePerSecond: number;
   faults?: Partial<SandboxFaults>;
   /** Start a worker process (default true). */
@@ -216,7 +216,8 @@ export class ScenarioStack {
       GORGIAS_BASE_URL: sandbox.url,
       GORGIAS_USERNAME: USERNAME,
       GORGIAS_API_KEY: API_KEY,
-      GORGIAS_RATE_LIMIT_PER_SECOND: String(options.workerRatePerSecond),
+      // The worker's bucket is the default 40 calls, so this window drains it at workerRatePerSecond.
+      GORGIAS_RATE_LIMIT_WINDOW_SECONDS: String(40 / options.workerRatePerSecond),
       WEBHOOK_SECRET,
       TEMPORAL_ADDRESS: temporal.address,
       TEMPORAL_TASK_QUEUE: taskQueue,

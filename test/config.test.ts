@@ -29,7 +29,11 @@ describe('configuration', () => {
       TEMPORAL_TASK_QUEUE: 'gorgias-autoreply',
       TEMPORAL_UI_URL: 'http://localhost:8233',
     });
-    expect(config.gorgias.GORGIAS_RATE_LIMIT_PER_SECOND).toBe(2);
+    expect(config.gorgias).toMatchObject({
+      GORGIAS_RATE_LIMIT_WINDOW_SECONDS: 20,
+      GORGIAS_RATE_LIMIT_BURST: 40,
+      GORGIAS_WORKERS_SHARING_ACCOUNT: 1,
+    });
   });
 
   it('names every bad variable at once, with the reason', () => {

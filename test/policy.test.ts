@@ -4,9 +4,12 @@ import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import { CATCH_UP_SCHEDULE_ID, syncCatchUpSchedule } from '../src/temporal/catch-up-schedule';
 import { catchUpWorkflow, stateQuery, workflowIdForTicket } from '../src/workflows';
 import { createTemporalEnv } from './support/temporal';
-import { TestStack, type StackOptions } from './support/stack';
+import { policyWith, TestStack, type StackOptions } from './support/stack';
 import { waitUntil } from './support/waiting';
 import { agentReply } from '../src/cli/sample-ticket';
+import { openingAt } from '../src/policy/business-hours';
+import { parsePolicy, PolicyError } from '../src/policy/load';
+import type { BusinessHours } from '../src/policy/schema';
 
 let env: TestWorkflowEnvironment;
 const stacks: TestStack[] = [];
@@ -128,6 +131,19 @@ describe('the reply policy, end to end', () => {
     expect(stack.posted(ticketId).notes[0]?.body_text).toContain('template acknowledgement/outside-hours');
   });
 
+  it('before a range over midnight opens, the outside-hours reply says when it opens that evening', async () => {
+    const fridayEvening = new Date('2026-11-27T20:00:00Z'); // Friday 21:00 in Paris
+    const stack = await stackWith({
+      now: () => fridayEvening,
+      policy: { business_hours: { timezone: 'Europe/Paris', weekly: { friday: ['22:00-02:00'] } } },
+    });
+    const ticketId = await stack.seedTicket();
+    expect(await runTicket(stack, ticketId)).toMatchObject({ outcome: 'replied' });
+    expect(stack.posted(ticketId).replies[0]?.body_text).toContain(
+      'we will answer from Friday 27 November, 22:00',
+    );
+  });
+
   it('waits the configured delay, absorbing deliveries, and does not reply when an agent answered meanwhile', async () => {
     const stack = await stackWith({ policy: { timing: { delay_seconds: 3 } } });
     const answered = await stack.seedTicket();
@@ -202,5 +218,141 @@ describe('catching up on lost webhooks', () => {
     expect(await stack.result(lost)).toMatchObject({ outcome: 'replied' });
     const off = { ...stack.policy, catch_up: { enabled: false, every_minutes: 5 } };
     expect(await syncCatchUpSchedule(env.client, taskQueue, off)).toBe('removed');
+  });
+});
+
+/** Business hours in Paris (UTC+1 in winter, UTC+2 in summer). */
+function paris(weekly: Partial<BusinessHours['weekly']>, holidays: string[] = []): BusinessHours {
+  const policy = parsePolicy({
+    templates: { acknowledgement: { subject: 'Re', body: 'Hi' } },
+    business_hours: { timezone: 'Europe/Paris', weekly, holidays },
+  });
+  if (!policy.business_hours) throw new Error('no business hours');
+  return policy.business_hours;
+}
+
+function at(hours: BusinessHours, iso: string) {
+  const { open, nextOpening } = openingAt(hours, new Date(iso));
+  return { open, nextOpening: nextOpening?.toUTC().toISO() ?? null };
+}
+
+describe('business hours', () => {
+  // Friday 27 November 2026 to Saturday 28 November, Paris at UTC+1.
+  const lateFriday = paris({ friday: ['22:00-02:00'] });
+
+  it('a range over midnight is open from its start to midnight, and after midnight until its end', () => {
+    expect(at(lateFriday, '2026-11-27T20:59:00Z')).toEqual({
+      open: false,
+      nextOpening: '2026-11-27T21:00:00.000Z',
+    });
+    expect(at(lateFriday, '2026-11-27T21:00:00Z')).toEqual({ open: true, nextOpening: null });
+    expect(at(lateFriday, '2026-11-27T22:59:00Z')).toEqual({ open: true, nextOpening: null });
+    // Saturday 00:30 and 01:59 in Paris: still Friday's range.
+    expect(at(lateFriday, '2026-11-27T23:30:00Z')).toEqual({ open: true, nextOpening: null });
+    expect(at(lateFriday, '2026-11-28T00:59:00Z')).toEqual({ open: true, nextOpening: null });
+    // Saturday 02:00: closed until next Friday 22:00.
+    expect(at(lateFriday, '2026-11-28T01:00:00Z')).toEqual({
+      open: false,
+      nextOpening: '2026-12-04T21:00:00.000Z',
+    });
+  });
+
+  it('the part after midnight belongs to the day the range starts on, holidays included', () => {
+    const fridayOff = paris({ friday: ['22:00-02:00'] }, ['2026-11-27']);
+    expect(at(fridayOff, '2026-11-27T23:30:00Z')).toEqual({
+      open: false,
+      nextOpening: '2026-12-04T21:00:00.000Z',
+    });
+    const saturdayOff = paris({ friday: ['22:00-02:00'] }, ['2026-11-28']);
+    expect(at(saturdayOff, '2026-11-27T23:30:00Z')).toEqual({ open: true, nextOpening: null });
+  });
+
+  it('the next opening can be a range that starts late tonight, or one that ends at 24:00', () => {
+    const sunday = paris({ sunday: ['23:00-01:00'], monday: ['09:00-12:00'] });
+    // Sunday 29 November, 12:00 in Paris.
+    expect(at(sunday, '2026-11-29T11:00:00Z').nextOpening).toBe('2026-11-29T22:00:00.000Z');
+    // Monday 00:30: Sunday's range; Monday 01:00: closed until 09:00.
+    expect(at(sunday, '2026-11-29T23:30:00Z').open).toBe(true);
+    expect(at(sunday, '2026-11-30T00:00:00Z').nextOpening).toBe('2026-11-30T08:00:00.000Z');
+
+    const untilMidnight = paris({ friday: ['22:00-24:00'], saturday: ['00:00-02:00'] });
+    expect(at(untilMidnight, '2026-11-27T22:59:59Z').open).toBe(true);
+    expect(at(untilMidnight, '2026-11-27T23:00:00Z').open).toBe(true);
+    expect(at(untilMidnight, '2026-11-28T01:00:00Z').nextOpening).toBe('2026-12-04T21:00:00.000Z');
+  });
+
+  it('follows the wall clock across DST changes', () => {
+    const saturdayNight = paris({ saturday: ['22:00-03:00'] });
+    // Spring forward on Sunday 29 March 2026: 22:00 CET (21:00Z) to 03:00 CEST (01:00Z), four hours.
+    expect(at(saturdayNight, '2026-03-28T12:00:00Z').nextOpening).toBe('2026-03-28T21:00:00.000Z');
+    expect(at(saturdayNight, '2026-03-29T00:59:00Z').open).toBe(true);
+    expect(at(saturdayNight, '2026-03-29T01:00:00Z').open).toBe(false);
+    // Fall back on Sunday 25 October 2026: 22:00 CEST (20:00Z) to 03:00 CET (02:00Z), six hours.
+    expect(at(saturdayNight, '2026-10-24T19:59:00Z').nextOpening).toBe('2026-10-24T20:00:00.000Z');
+    expect(at(saturdayNight, '2026-10-25T01:30:00Z').open).toBe(true);
+    expect(at(saturdayNight, '2026-10-25T02:00:00Z').open).toBe(false);
+    // After the change, the same wall-clock hours: 22:00 CET is 21:00Z.
+    expect(at(saturdayNight, '2026-10-25T12:00:00Z').nextOpening).toBe('2026-10-31T21:00:00.000Z');
+  });
+});
+
+/** The problems parsePolicy reports for a policy with these keys (and a template). */
+function problemsOf(policy: Record<string, unknown>): string[] {
+  try {
+    parsePolicy({ templates: { acknowledgement: { subject: 'Re', body: 'Hi' } }, ...policy });
+  } catch (err) {
+    if (err instanceof PolicyError) return err.problems;
+    throw err;
+  }
+  return [];
+}
+
+describe('checks across keys of the policy', () => {
+  it('a delay at or past the staleness limit is refused, naming both keys', () => {
+    const [problem, ...others] = problemsOf({ timing: { delay_seconds: 1800, stale_after_minutes: 30 } });
+    expect(others).toEqual([]);
+    expect(problem).toMatch(/^timing\.delay_seconds: /);
+    expect(problem).toContain('timing.stale_after_minutes (30 min)');
+    expect(problem).toContain(
+      'lower delay_seconds to at most 1500 or raise stale_after_minutes to at least 35',
+    );
+    expect(problemsOf({ timing: { delay_seconds: 3600 } })[0]).toContain(
+      'raise stale_after_minutes to at least 65',
+    );
+  });
+
+  it('a delay must leave at least 5 minutes to send before the staleness limit', () => {
+    expect(problemsOf({ timing: { delay_seconds: 1500, stale_after_minutes: 30 } })).toEqual([]);
+    expect(problemsOf({ timing: { delay_seconds: 1501, stale_after_minutes: 30 } })[0]).toMatch(
+      /^timing\.delay_seconds: 1501 s leaves only 299 s to send before timing\.stale_after_minutes/,
+    );
+    expect(problemsOf({ timing: { delay_seconds: 600, stale_after_minutes: 4 } })[0]).toContain(
+      'raise stale_after_minutes to at least 15 (or use no delay)',
+    );
+    // Without a delay any staleness limit works: the reply goes out at once.
+    expect(problemsOf({ timing: { delay_seconds: 0, stale_after_minutes: 1 } })).toEqual([]);
+  });
+
+  it('business hours accept ranges over midnight and to 24:00, and refuse empty ones', () => {
+    const weekly = {
+      friday: ['22:00-02:00', '09:00-17:00'],
+      saturday: ['00:00-24:00'],
+      sunday: ['18:00-00:00'],
+    };
+    expect(problemsOf({ business_hours: { timezone: 'Europe/Paris', weekly } })).toEqual([]);
+    expect(
+      problemsOf({
+        business_hours: { timezone: 'Europe/Paris', weekly: { monday: ['09:00-12:00', '10:00-10:00'] } },
+      }),
+    ).toEqual([
+      'business_hours.weekly.monday.1: is empty: "10:00-10:00" opens and closes at the same time (a whole day is "00:00-24:00")',
+    ]);
+    expect(
+      problemsOf({ business_hours: { timezone: 'Europe/Paris', weekly: { monday: ['24:00-02:00'] } } })[0],
+    ).toMatch(/^business_hours\.weekly\.monday\.0: must be a range like "09:00-17:30"/);
+  });
+
+  it('the shipped default policy passes its own checks', () => {
+    expect(() => policyWith()).not.toThrow();
   });
 });

@@ -25,7 +25,7 @@ export function theoreticalDrainSeconds(calls: number, capacity: number, drainPe
 
 /**
  * Scenario 3: a backlog of tickets delivered at once while the sandbox enforces Gorgias's leaky bucket
- * (40 burst, 2/s) and the worker runs with its production setting (GORGIAS_RATE_LIMIT_PER_SECOND=2, unless
+ * (40 burst, 2/s) and the worker runs with its production setting (40 calls per GORGIAS_RATE_LIMIT_WINDOW_SECONDS=20, unless
  * `--drain-worker-rate` says otherwise, to show what a looser limit costs in 429s).
  */
 export async function runDrain(

@@ -51,7 +51,7 @@ const webhookSchema = z.object({
   WEBHOOK_MAX_BODY_BYTES: positiveInt(DEFAULT_WEBHOOK_MAX_BODY_BYTES),
 });
 
-const gorgiasSchema = z.object({
+const gorgiasFields = z.object({
   GORGIAS_BASE_URL: z.url({ message: 'must be the account URL, e.g. https://acme.gorgias.com' }),
   GORGIAS_USERNAME: z
     .string({ message: 'is required: the email of the Gorgias user who owns the API key' })
@@ -60,8 +60,12 @@ const gorgiasSchema = z.object({
   /** The helpdesk user the reply is sent as; defaults to the user identified by GORGIAS_USERNAME. */
   GORGIAS_SENDER_USER_ID: z.coerce.number().int().positive().optional(),
   GORGIAS_HTTP_TIMEOUT_MS: positiveInt(10_000),
-  /** Gorgias's leaky bucket for API-key integrations: 40 calls, draining 2 per second (OAuth apps: 80). */
-  GORGIAS_RATE_LIMIT_PER_SECOND: z.coerce.number().positive().default(2),
+  /**
+   * Gorgias's leaky bucket: GORGIAS_RATE_LIMIT_BURST calls per GORGIAS_RATE_LIMIT_WINDOW_SECONDS (20 when unset),
+   * draining burst / window a second. API-key integrations 40 per 20 s, OAuth apps 80 per 20 s, some plans
+   * 40 per 10 s; the worker learns the account's burst from Gorgias's answers and keeps the window.
+   */
+  GORGIAS_RATE_LIMIT_WINDOW_SECONDS: z.coerce.number().positive().optional(),
   GORGIAS_RATE_LIMIT_BURST: z.coerce.number().int().positive().default(40),
   /**
    * A POST that got no answer (timeout, reset connection) may still land at Gorgias: its retry waits this long
@@ -71,9 +75,20 @@ const gorgiasSchema = z.object({
   /** The reply's From when the customer's email integration is unknown (default: the address they wrote to). */
   GORGIAS_REPLY_FROM: z.email({ message: 'must be an email address' }).optional(),
   GORGIAS_REPLY_FROM_NAME: optionalString,
+  /** Replaced by GORGIAS_RATE_LIMIT_WINDOW_SECONDS; still read when that is unset (window = burst / rate). */
+  GORGIAS_RATE_LIMIT_PER_SECOND: z.coerce.number().positive().optional(),
+  /** Workers calling Gorgias with the same account (e.g. `--scale worker=N`): each leaves room for the others. */
+  GORGIAS_WORKERS_SHARING_ACCOUNT: z.coerce.number().int().positive().default(1),
   /** Gorgias calls one worker makes at once (its activity slots); the rest wait in the task queue. */
   GORGIAS_MAX_CONCURRENT_CALLS: z.coerce.number().int().positive().default(10),
 });
+
+// The window defaults to 20 s, or comes from the old GORGIAS_RATE_LIMIT_PER_SECOND when only that is set.
+const gorgiasSchema = gorgiasFields.transform(({ GORGIAS_RATE_LIMIT_PER_SECOND: perSecond, ...g }) => ({
+  ...g,
+  GORGIAS_RATE_LIMIT_WINDOW_SECONDS:
+    g.GORGIAS_RATE_LIMIT_WINDOW_SECONDS ?? (perSecond ? g.GORGIAS_RATE_LIMIT_BURST / perSecond : 20),
+}));
 
 const policySchema = z.object({
   /** The reply policy (YAML or JSON); the documented policy/default.yaml when unset. */

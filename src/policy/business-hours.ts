@@ -1,5 +1,5 @@
 import { DateTime } from 'luxon';
-import { WEEKDAYS, type BusinessHours } from './schema';
+import { rangeMinutes, WEEKDAYS, type BusinessHours } from './schema';
 
 export interface Opening {
   open: boolean;
@@ -9,16 +9,27 @@ export interface Opening {
 
 const LOOKAHEAD_DAYS = 60;
 
+/**
+ * The opening ranges that start on `day` (the start of a day in the policy's timezone), as instants, in order.
+ * A range over midnight ends on the next day; it belongs to the day it starts on, holidays included. Times
+ * are wall-clock times: luxon moves one that a DST change skips to the first instant after the gap.
+ */
 function ranges(hours: BusinessHours, day: DateTime): [DateTime, DateTime][] {
   if (hours.holidays.includes(day.toISODate() ?? '')) return [];
   const weekday = WEEKDAYS[day.weekday - 1] ?? 'monday';
+  const at = (minutes: number) => {
+    const date = day.plus({ days: Math.floor(minutes / (24 * 60)) });
+    const minuteOfDay = minutes % (24 * 60);
+    return date.set({
+      hour: Math.floor(minuteOfDay / 60),
+      minute: minuteOfDay % 60,
+      second: 0,
+      millisecond: 0,
+    });
+  };
   return hours.weekly[weekday]
     .map((range) => {
-      const [from = '00:00', to = '00:00'] = range.split('-');
-      const at = (hhmm: string) => {
-        const [hour, minute] = hhmm.split(':').map(Number);
-        return day.set({ hour, minute, second: 0, millisecond: 0 });
-      };
+      const { from, to } = rangeMinutes(range);
       return [at(from), at(to)] as [DateTime, DateTime];
     })
     .sort(([a], [b]) => a.toMillis() - b.toMillis());
@@ -27,10 +38,14 @@ function ranges(hours: BusinessHours, day: DateTime): [DateTime, DateTime][] {
 /** Whether the team is open at `at`, in the policy's timezone, and when it next opens. */
 export function openingAt(hours: BusinessHours, at: Date): Opening {
   const now = DateTime.fromJSDate(at, { zone: hours.timezone });
+  const today = now.startOf('day');
+  // Yesterday's ranges too: one over midnight may still be open.
+  for (const [from, to] of ranges(hours, today.minus({ days: 1 }))) {
+    if (from <= now && now < to) return { open: true, nextOpening: null };
+  }
   for (let offset = 0; offset < LOOKAHEAD_DAYS; offset += 1) {
-    const day = now.startOf('day').plus({ days: offset });
-    for (const [from, to] of ranges(hours, day)) {
-      if (offset === 0 && from <= now && now < to) return { open: true, nextOpening: null };
+    for (const [from, to] of ranges(hours, today.plus({ days: offset }))) {
+      if (from <= now && now < to) return { open: true, nextOpening: null };
       if (from > now) return { open: false, nextOpening: from };
     }
   }

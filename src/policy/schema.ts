@@ -33,10 +33,21 @@ const templateSetSchema = templateVariantsSchema.extend({
 });
 export type TemplateSet = z.infer<typeof templateSetSchema>;
 
-const hhmm = z.string().regex(/^([01]\d|2[0-3]):[0-5]\d-([01]\d|2[0-3]):[0-5]\d$/, {
-  message: 'must be a range like "09:00-17:30"',
-});
-const dayHours = z.array(hhmm).default([]);
+/**
+ * An opening range, "HH:MM-HH:MM" in the policy's timezone. An end at or before the start runs over midnight
+ * ("22:00-02:00": 22:00 to 24:00 that day, then 00:00 to 02:00 the next), and still belongs to the day it
+ * starts on (that day's holiday removes all of it); "24:00" ends a range at midnight.
+ */
+const openingRange = z
+  .string()
+  .regex(/^([01]\d|2[0-3]):[0-5]\d-(([01]\d|2[0-3]):[0-5]\d|24:00)$/, {
+    message: 'must be a range like "09:00-17:30" (or "22:00-02:00" over midnight)',
+  })
+  .refine((range) => range.slice(0, 5) !== range.slice(6), {
+    error: (issue) =>
+      `is empty: ${JSON.stringify(issue.input)} opens and closes at the same time (a whole day is "00:00-24:00")`,
+  });
+const dayHours = z.array(openingRange).default([]);
 export const WEEKDAYS = [
   'monday',
   'tuesday',
@@ -47,6 +58,14 @@ export const WEEKDAYS = [
   'sunday',
 ] as const;
 export type Weekday = (typeof WEEKDAYS)[number];
+
+/** Parses an opening range the schema accepted into minutes of the day; `to` is after `from`, up to 48 h. */
+export function rangeMinutes(range: string): { from: number; to: number } {
+  const minutes = (hhmm: string) => Number(hhmm.slice(0, 2)) * 60 + Number(hhmm.slice(3, 5));
+  const from = minutes(range.slice(0, 5));
+  const end = minutes(range.slice(6));
+  return { from, to: end > from ? end : end + 24 * 60 };
+}
 
 const businessHoursSchema = z.strictObject({
   timezone: z.string().refine(isTimezone, { message: 'must be an IANA timezone such as Europe/Paris' }),
@@ -70,6 +89,31 @@ function isTimezone(zone: string): boolean {
   } catch {
     return false;
   }
+}
+
+/**
+ * What a delay must leave before the staleness limit: after it the workflow reads the ticket again and sends,
+ * and the send may need retries over a short Gorgias outage or a 429's Retry-After (Gorgias's webhook itself
+ * may come a little late). Five minutes covers that; a delay closer to the limit makes most replies go stale.
+ */
+export const MIN_SENDING_WINDOW_MINUTES = 5;
+
+/** Why a delay does not fit before the staleness limit, or null when it does (no delay always fits). */
+function delayProblem(delaySeconds: number, staleAfterMinutes: number): string | null {
+  if (delaySeconds === 0) return null;
+  const windowSeconds = staleAfterMinutes * 60 - delaySeconds;
+  if (windowSeconds >= MIN_SENDING_WINDOW_MINUTES * 60) return null;
+  const maxDelay = Math.floor(staleAfterMinutes * 60 - MIN_SENDING_WINDOW_MINUTES * 60);
+  const minStale = Math.ceil(delaySeconds / 60) + MIN_SENDING_WINDOW_MINUTES;
+  const fix =
+    maxDelay > 0
+      ? `lower delay_seconds to at most ${maxDelay} or raise stale_after_minutes to at least ${minStale}`
+      : `raise stale_after_minutes to at least ${minStale} (or use no delay)`;
+  return (
+    `${delaySeconds} s leaves ${windowSeconds > 0 ? `only ${windowSeconds} s` : 'no time'} to send before ` +
+    `timing.stale_after_minutes (${staleAfterMinutes} min), so replies would go stale: timing.delay_seconds ` +
+    `must end at least ${MIN_SENDING_WINDOW_MINUTES} minutes before it; ${fix}`
+  );
 }
 
 export const policySchema = z
@@ -123,7 +167,11 @@ export const policySchema = z
           .max(24 * 60)
           .default(15),
       })
-      .prefault({}),
+      .prefault({})
+      .superRefine((timing, ctx) => {
+        const problem = delayProblem(timing.delay_seconds, timing.stale_after_minutes);
+        if (problem) ctx.addIssue({ code: 'custom', path: ['delay_seconds'], message: problem });
+      }),
     business_hours: businessHoursSchema.optional(),
     notes: z
       .strictObject({

@@ -40,9 +40,10 @@ export function gorgiasClientFrom(
     onCall,
     budget: new CallBudget({
       capacity: g.GORGIAS_RATE_LIMIT_BURST,
-      drainPerSecond: g.GORGIAS_RATE_LIMIT_PER_SECOND,
-      // Room for calls this worker cannot see yet: other workers' in flight, other integrations.
-      headroom: Math.min(4, Math.floor(g.GORGIAS_RATE_LIMIT_BURST / 10)),
+      windowSeconds: g.GORGIAS_RATE_LIMIT_WINDOW_SECONDS,
+      // Room for calls this worker cannot see yet (other workers' in flight, other integrations): a tenth of
+      // the bucket, at most 4, for each worker sharing the account (CallBudget.headroom).
+      workersSharingAccount: g.GORGIAS_WORKERS_SHARING_ACCOUNT,
       // Past this, the activity fails its attempt with the wait as its retry delay instead of holding a slot.
       maxWaitMs: 8_000,
     }),

@@ -45,7 +45,7 @@ const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 describe("Gorgias's rate limit", () => {
   // Gorgias allows API-key integrations a burst of 40 and 2 calls a second (the service's default,
-  // GORGIAS_RATE_LIMIT_PER_SECOND=2). At 2 a second a backlog of 100 tickets (300 calls) takes minutes, so the
+  // GORGIAS_RATE_LIMIT_WINDOW_SECONDS=20). At 2 a second a backlog of 100 tickets (300 calls) takes minutes, so the
   // scenario runs ten times faster on both sides: the same bucket drained at 20 a second, and the limit at 20.
   const LIMIT = { capacity: 40, drainPerSecond: 20 };
   const TICKETS = 100;
@@ -60,7 +60,7 @@ describe("Gorgias's rate limit", () => {
     await sleep((LIMIT.capacity / LIMIT.drainPerSecond) * 1000);
     const backlogStart = sandbox.requests.length;
 
-    const workerEnv = { GORGIAS_RATE_LIMIT_PER_SECOND: String(LIMIT.drainPerSecond) };
+    const workerEnv = { GORGIAS_RATE_LIMIT_WINDOW_SECONDS: String(LIMIT.capacity / LIMIT.drainPerSecond) };
     await Promise.all([service.startWorker(workerEnv), service.startWorker(workerEnv)]);
     const results = await service.results(ticketIds, 240_000);
     const backlog = sandbox.requests.slice(backlogStart);
@@ -105,7 +105,7 @@ describe("Gorgias's rate limit", () => {
     await sleep((tight.capacity / tight.drainPerSecond) * 1000);
     const start = sandbox.requests.length;
     await service.startServer();
-    await service.startWorker({ GORGIAS_RATE_LIMIT_PER_SECOND: '1000' });
+    await service.startWorker({ GORGIAS_RATE_LIMIT_WINDOW_SECONDS: '0.04' });
     await service.deliverAll(ticketIds, 10);
     const results = await service.results(ticketIds, 180_000);
     const figures = tally(

@@ -165,7 +165,9 @@ describe('docker-compose.yml', () => {
       GORGIAS_BASE_URL: USER_ENV.GORGIAS_BASE_URL,
       GORGIAS_USERNAME: USER_ENV.GORGIAS_USERNAME,
       GORGIAS_API_KEY: USER_ENV.GORGIAS_API_KEY,
-      GORGIAS_RATE_LIMIT_PER_SECOND: 2,
+      GORGIAS_RATE_LIMIT_BURST: 40,
+      GORGIAS_RATE_LIMIT_WINDOW_SECONDS: 20,
+      GORGIAS_WORKERS_SHARING_ACCOUNT: 1,
     });
     expect(config.gorgias.GORGIAS_SENDER_USER_ID).toBeUndefined();
     // Metrics where the healthcheck and Prometheus look for them.
@@ -182,11 +184,53 @@ describe('docker-compose.yml', () => {
     expect(readFileSync(join(REPO_ROOT, 'Dockerfile'), 'utf8')).toMatch(/^COPY policy \.\/policy$/m);
   });
 
+  test('an old .env with GORGIAS_RATE_LIMIT_PER_SECOND still paces the worker as it did', () => {
+    const env = containerEnv(
+      service(loadProject({ ...USER_ENV, GORGIAS_RATE_LIMIT_PER_SECOND: '4' }), 'worker'),
+    );
+    expect(loadConfig(env, ['gorgias']).gorgias.GORGIAS_RATE_LIMIT_WINDOW_SECONDS).toBe(10);
+  });
+
+  test('the Web UI and the Temporal frontend listen on the host only, and the UI is read-only, by default', () => {
+    const project = loadProject(USER_ENV, ['sandbox']);
+    const ui = service(project, 'temporal-ui');
+    expect(ui.environment?.TEMPORAL_DISABLE_WRITE_ACTIONS).toBe('true');
+    // Every published port is bound to the loopback interface, but the webhook's, which Gorgias must reach.
+    for (const [name, s] of Object.entries(project.services)) {
+      for (const port of s.ports ?? []) {
+        expect({ name, target: port.target, host_ip: port.host_ip }).toEqual({
+          name,
+          target: port.target,
+          host_ip: name === 'webhook' ? undefined : '127.0.0.1',
+        });
+      }
+    }
+    expect(service(project, 'temporal').ports?.map((p) => p.target)).toEqual([7233]);
+    expect(service(project, 'postgres').ports ?? []).toEqual([]);
+    expect(service(project, 'worker').ports ?? []).toEqual([]);
+
+    // An operator opts in to both, e.g. behind a reverse proxy with authentication.
+    const opened = service(
+      loadProject({
+        ...USER_ENV,
+        TEMPORAL_UI_BIND_ADDRESS: '0.0.0.0',
+        TEMPORAL_UI_DISABLE_WRITE_ACTIONS: 'false',
+      }),
+      'temporal-ui',
+    );
+    expect(opened.ports?.find((p) => p.target === 8080)).toMatchObject({
+      host_ip: '0.0.0.0',
+      published: '8080',
+    });
+    expect(opened.environment?.TEMPORAL_DISABLE_WRITE_ACTIONS).toBe('false');
+  });
+
   test('optional settings reach the worker only when the user sets them, and still validate', () => {
     const project = loadProject({
       ...USER_ENV,
       GORGIAS_SENDER_USER_ID: '42',
-      GORGIAS_RATE_LIMIT_PER_SECOND: '1.5',
+      GORGIAS_RATE_LIMIT_WINDOW_SECONDS: '10',
+      GORGIAS_WORKERS_SHARING_ACCOUNT: '3',
       POLICY_FILE: '/app/policy/default.yaml',
       DRY_RUN: 'true',
       TEMPORAL_NAMESPACE: 'support',
@@ -196,7 +240,10 @@ describe('docker-compose.yml', () => {
     expect(() => loadConfig(env, sectionsLoadedBy('worker'))).not.toThrow();
     const config = loadConfig(env, ['temporal', 'gorgias']);
     expect(config.gorgias.GORGIAS_SENDER_USER_ID).toBe(42);
-    expect(config.gorgias.GORGIAS_RATE_LIMIT_PER_SECOND).toBe(1.5);
+    expect(config.gorgias).toMatchObject({
+      GORGIAS_RATE_LIMIT_WINDOW_SECONDS: 10,
+      GORGIAS_WORKERS_SHARING_ACCOUNT: 3,
+    });
     expect(env.POLICY_FILE).toBe('/app/policy/default.yaml');
     expect(loadConfig(env, ['policy']).policy.DRY_RUN).toBe(true);
     // One namespace for the worker, the webhook, the setup job and the UI.

@@ -86,7 +86,8 @@ export class ChaosService {
         GORGIAS_USERNAME,
         GORGIAS_API_KEY,
         GORGIAS_HTTP_TIMEOUT_MS: '2000',
-        GORGIAS_RATE_LIMIT_PER_SECOND: '1000',
+        // 40 calls per 40 ms: 1000 a second, far above any sandbox limit.
+        GORGIAS_RATE_LIMIT_WINDOW_SECONDS: '0.04',
         ...env,
       },
       readyWhen.workerStarted,
