@@ -1,5 +1,5 @@
 import { afterEach, describe, expect, it } from '@jest/globals';
-import { ActivityFailure, ApplicationFailure, WorkflowFailedError } from '@temporalio/client';
+import { ApplicationFailure, WorkflowFailedError } from '@temporalio/client';
 import { toActivityFailure } from '../src/activities';
 import { GorgiasClient } from '../src/gorgias/client';
 import { GorgiasRequestError } from '../src/gorgias/failures';
@@ -23,26 +23,28 @@ function statusCount(status: number): number {
 describe('talking to Gorgias when it fails', () => {
   it('a 4xx is not retried: the ticket is tagged, the agents get a note, and the workflow fails with the error', async () => {
     const ticketId = await ctx.stack.seedTicket();
-    ctx.stack.sandbox.setFaults({ errorRate: 0.5, errorStatuses: [403], methods: ['POST'] });
+    ctx.stack.sandbox.setFaults({ errorRate: 0.5, errorStatuses: [400], methods: ['POST'] });
     draws.push(0.1); // the first POST (the reply) is refused, every later one succeeds
-    const before = statusCount(403);
+    const before = statusCount(400);
     await ctx.stack.deliver({ ticket_id: ticketId });
 
     const error = await ctx.stack.result(ticketId).catch((err: unknown) => err);
+    // The workflow fails with its reason and Gorgias's error, after the hand-back.
     expect(error).toBeInstanceOf(WorkflowFailedError);
-    const activityFailure = (error as WorkflowFailedError).cause;
-    expect(activityFailure).toBeInstanceOf(ActivityFailure);
-    const failure = (activityFailure as ActivityFailure).cause;
+    const failure = (error as WorkflowFailedError).cause;
     expect(failure).toBeInstanceOf(ApplicationFailure);
-    expect(failure).toMatchObject({ type: 'GorgiasRejected', nonRetryable: true });
-    expect((failure as ApplicationFailure).message).toContain('HTTP 403');
-    expect(statusCount(403) - before).toBe(1);
+    expect(failure).toMatchObject({ type: 'AutoReplyFailed', nonRetryable: true });
+    expect((failure as ApplicationFailure).details).toEqual([
+      { reason: 'gorgias-rejected', replyMessageId: null },
+    ]);
+    expect((failure as ApplicationFailure).message).toContain('HTTP 400');
+    expect(statusCount(400) - before).toBe(1);
 
     const { replies, notes } = ctx.stack.posted(ticketId);
     expect(replies).toEqual([]);
     expect(notes).toHaveLength(1);
     expect(notes[0]?.body_text).toContain('Auto-reply failed (gorgias-rejected)');
-    expect(notes[0]?.body_text).toContain('HTTP 403');
+    expect(notes[0]?.body_text).toContain('HTTP 400');
     const ticket = await ctx.stack.gorgias.getTicket(ticketId);
     expect(ticket.tags?.map((t) => t.name)).toContain('auto-reply-failed');
     const described = await ctx.env.client.workflow.getHandle(`gorgias-ticket-${ticketId}`).describe();
@@ -110,7 +112,8 @@ describe('classifying Gorgias failures', () => {
     [502, 'GorgiasUnavailable', false],
     [408, 'GorgiasUnavailable', false],
     [400, 'GorgiasRejected', true],
-    [401, 'GorgiasRejected', true],
+    [401, 'GorgiasAuth', true],
+    [403, 'GorgiasAuth', true],
     [404, 'GorgiasRejected', true],
   ])('HTTP %i becomes %s (non-retryable: %s)', (status, type, nonRetryable) => {
     const failure = toActivityFailure(

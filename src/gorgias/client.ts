@@ -163,7 +163,13 @@ export class GorgiasClient {
       this.onCall?.({ method, route, status, durationMs: Date.now() - started });
     };
     try {
-      await this.budget?.acquire();
+      // The wait for the budget leaves room for the call itself before the deadline, and ends on cancellation.
+      const roomMs =
+        limits.deadline === undefined ? undefined : limits.deadline - Date.now() - this.timeoutMs;
+      await this.budget?.acquire({
+        signal: limits.signal,
+        maxWaitMs: roomMs === undefined ? undefined : Math.max(0, roomMs),
+      });
       started = Date.now();
       let timeout = this.timeoutMs;
       if (limits.deadline !== undefined) {

@@ -81,6 +81,8 @@ export class TestStack {
         GORGIAS_USERNAME: USERNAME,
         GORGIAS_API_KEY: API_KEY,
         GORGIAS_HTTP_TIMEOUT_MS: '2000',
+        // Long enough for the sandbox's late commits, short enough for a test.
+        GORGIAS_UNKNOWN_OUTCOME_WAIT_MS: '6000',
         // 40 calls per 40 ms: 1000 a second, the budget out of the way (the sandbox has no limit here).
         GORGIAS_RATE_LIMIT_WINDOW_SECONDS: '0.04',
         WEBHOOK_SECRET: TEST_SECRET,
