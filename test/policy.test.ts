@@ -166,7 +166,8 @@ describe('the reply policy, end to end', () => {
     const ticketId = await standard.seedTicket({}, { created_datetime: created });
     const error = await runTicket(standard, ticketId).catch((err: unknown) => err);
     expect(error).toBeInstanceOf(WorkflowFailedError);
-    expect((error as WorkflowFailedError).cause).toMatchObject({ type: 'AutoReplyStale' });
+    expect((error as WorkflowFailedError).cause).toMatchObject({ type: 'AutoReplyFailed' });
+    expect((error as WorkflowFailedError).cause?.message).toMatch(/^stale: /);
     const { replies, notes } = standard.posted(ticketId);
     expect(replies).toEqual([]);
     expect(notes[0]?.body_text).toContain('Auto-reply failed (stale)');
