@@ -1,11 +1,14 @@
 import { execFileSync } from 'node:child_process';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { describe, expect, it } from '@jest/globals';
+import { stateQuery } from '../src/workflows';
+import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { WorkflowFailedError } from '@temporalio/client';
 import { parseGorgiasDatetime } from '../src/gorgias/datetime';
 import { ticketSchema } from '../src/gorgias/schemas';
 import { workflowIdForTicket } from '../src/workflows';
-import { useTestStack } from './support/stack';
+import { TestStack, useTestStack } from './support/stack';
 import { waitUntil } from './support/waiting';
 
 /** What real Gorgias does that our earlier sandbox did not: asynchronous sending, additive tags, trash, UTC. */
@@ -57,6 +60,58 @@ describe('sending is asynchronous at Gorgias', () => {
     expect(result.sentAt).toBe(new Date(sentAt ?? NaN).toISOString());
     const minute = new Date(sentAt ?? NaN).toISOString().slice(0, 16).replace('T', ' ');
     expect(ctx.stack.posted(ticketId).notes[0]?.body_text).toContain(`at ${minute} UTC`);
+  });
+});
+
+describe('tickets that wait: a delay before the send, a slow confirmation, a kill switch', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'autoreply-kill-'));
+  const killSwitch = join(dir, 'stop-sending');
+  let slow: TestStack;
+  beforeAll(async () => {
+    slow = await TestStack.start(ctx.env, {
+      policy: { timing: { delay_seconds: 2, confirm_first_check_seconds: 120 } },
+      killSwitchFile: killSwitch,
+    });
+  });
+  afterAll(async () => {
+    await slow?.close();
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  async function phaseOf(ticketId: number): Promise<string> {
+    return (await slow.env.client.workflow.getHandle(workflowIdForTicket(ticketId)).query(stateQuery)).phase;
+  }
+
+  it('a ticket-message-failed delivery wakes the workflow: the failed send is handed back at once', async () => {
+    const customerEmail = 'bounced.customer@example.org';
+    slow.sandbox.setSending({ failAddresses: [customerEmail] });
+    const ticketId = await slow.seedTicket({ customerEmail });
+    await slow.deliver({ ticket_id: ticketId }, { event: 'ticket-created' });
+    await waitUntil(async () => (await phaseOf(ticketId)) === 'confirming-delivery', 20_000);
+    // Gorgias fails the send, then calls the integration's ticket-message-failed trigger.
+    const failed = () => slow.posted(ticketId).replies[0] as { failed_datetime?: string | null } | undefined;
+    await waitUntil(() => !!failed()?.failed_datetime, 10_000);
+    const started = Date.now();
+    const wake = await slow.deliver({ ticket_id: ticketId }, { event: 'ticket-message-failed' });
+    expect(wake.status).toBe(202);
+    const error = await slow.result(ticketId).catch((err: unknown) => err);
+    expect((error as WorkflowFailedError).cause?.message).toMatch(/^send-failed: /);
+    // Well before the first scheduled look (120 s).
+    expect(Date.now() - started).toBeLessThan(30_000);
+  });
+
+  it('the kill switch stops a send already waiting in its delay: a note, no reply', async () => {
+    const ticketId = await slow.seedTicket();
+    await slow.deliver({ ticket_id: ticketId }, { event: 'ticket-created' });
+    await waitUntil(async () => (await phaseOf(ticketId)) === 'waiting', 20_000);
+    writeFileSync(killSwitch, '');
+    try {
+      expect(await slow.result(ticketId)).toMatchObject({ outcome: 'dry-run' });
+      expect(slow.posted(ticketId).replies).toEqual([]);
+      expect(slow.posted(ticketId).notes[0]?.body_text).toContain('sending is switched off (kill switch)');
+    } finally {
+      rmSync(killSwitch, { force: true });
+    }
   });
 });
 

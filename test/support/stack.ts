@@ -34,6 +34,8 @@ export interface StackOptions {
   policy?: Record<string, unknown>;
   /** The clock the activities use for business hours. */
   now?: () => Date;
+  /** The worker's kill-switch file (KILL_SWITCH_FILE). */
+  killSwitchFile?: string;
 }
 
 /**
@@ -116,6 +118,7 @@ export class TestStack {
         policy,
         workflowBundle: await workflowBundle(),
         now: options.now,
+        killSwitchFile: options.killSwitchFile,
       });
       running = worker.run();
     }
