@@ -178,10 +178,16 @@ describe('the reply policy, end to end', () => {
 });
 
 describe('catching up on lost webhooks', () => {
-  it('starts the workflow of every recent ticket that has none, once', async () => {
+  it('starts the workflow of every recent ticket that has none, once; never a trashed one; lists failed ones', async () => {
     const stack = await stackWith({});
     const answered = await stack.seedTicket();
     await runTicket(stack, answered);
+    const unreachable = 'unreachable.reader@example.org';
+    stack.sandbox.setSending({ failAddresses: [unreachable] });
+    const handedBack = await stack.seedTicket({ customerEmail: unreachable });
+    await runTicket(stack, handedBack).catch(() => undefined);
+    const trashed = await stack.seedTicket();
+    stack.sandbox.trashTicket(trashed);
     const lost = [await stack.seedTicket(), await stack.seedTicket()];
 
     const run = () =>
@@ -192,6 +198,8 @@ describe('catching up on lost webhooks', () => {
       });
     const first = await run();
     expect(first.started.sort()).toEqual([...lost].sort());
+    expect(first.handedBack).toEqual([handedBack]);
+    expect(await stack.hasWorkflow(trashed)).toBe(false);
     for (const ticketId of lost) expect(await stack.result(ticketId)).toMatchObject({ outcome: 'replied' });
     expect((await run()).started).toEqual([]);
     expect(stack.posted(answered).replies).toHaveLength(1);

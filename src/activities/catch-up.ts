@@ -1,6 +1,6 @@
 import { log } from '@temporalio/activity';
 import { WorkflowExecutionAlreadyStartedError } from '@temporalio/client';
-import { startTicketWorkflow, ticketWorkflowExists } from '../temporal/ticket-start';
+import { startTicketWorkflow, ticketWorkflowStatus } from '../temporal/ticket-start';
 import { callGorgias } from './gorgias-call';
 import type { ActivityDependencies } from '.';
 
@@ -23,18 +23,22 @@ export function catchUpActivities({ gorgias, temporal, now = () => new Date() }:
 
     /**
      * Starts the ticket workflow for each ticket that has none; the workflow ID makes repeats harmless. A ticket
-     * that cannot be started is reported and left for the next run; it never holds up the others.
+     * that cannot be started is reported and left for the next run; it never holds up the others. Tickets
+     * whose workflow failed (handed back to humans) are listed, so each run shows what awaits a retry.
      */
     async startMissedTicketWorkflows(
       ticketIds: number[],
-    ): Promise<{ started: number[]; known: number; failed: number[] }> {
+    ): Promise<{ started: number[]; known: number; failed: number[]; handedBack: number[] }> {
       const started: number[] = [];
       const failed: number[] = [];
+      const handedBack: number[] = [];
       let known = 0;
       for (const ticketId of ticketIds) {
         try {
-          if (await ticketWorkflowExists(temporal.client, ticketId)) {
+          const status = await ticketWorkflowStatus(temporal.client, ticketId);
+          if (status !== null) {
             known += 1;
+            if (status === 'FAILED') handedBack.push(ticketId);
             continue;
           }
           await startTicketWorkflow(
@@ -56,7 +60,7 @@ export function catchUpActivities({ gorgias, temporal, now = () => new Date() }:
       if (failed.length === ticketIds.length && failed.length > 0) {
         throw new Error(`Catch-up could not start any of ${failed.length} ticket workflows`);
       }
-      return { started, known, failed };
+      return { started, known, failed, handedBack };
     },
   };
 }

@@ -73,10 +73,14 @@ export async function startTicketWorkflow(
 
 /** Whether the ticket has a workflow (running, or closed and still within the namespace's retention). */
 export async function ticketWorkflowExists(client: Client, ticketId: number): Promise<boolean> {
+  return (await ticketWorkflowStatus(client, ticketId)) !== null;
+}
+
+/** The status of the ticket's workflow (`RUNNING`, `COMPLETED`, `FAILED`, ...), or null when it has none. */
+export async function ticketWorkflowStatus(client: Client, ticketId: number): Promise<string | null> {
   try {
-    await client.workflow.getHandle(workflowIdForTicket(ticketId)).describe();
-    return true;
+    return (await client.workflow.getHandle(workflowIdForTicket(ticketId)).describe()).status.name;
   } catch {
-    return false;
+    return null;
   }
 }

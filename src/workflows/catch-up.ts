@@ -21,6 +21,10 @@ export interface CatchUpResult {
   checkpoint: string;
   seen: number;
   started: number[];
+  /** Tickets seen whose workflow failed (tagged and handed back): retry them once the cause is fixed (README). */
+  handedBack?: number[];
+  /** Tickets whose workflow could not be started this run. */
+  notStarted?: number[];
 }
 
 /**
@@ -35,6 +39,15 @@ export async function catchUpWorkflow({ lookbackMinutes }: CatchUpInput): Promis
   const floor = new Date(Date.now() - (lookbackMinutes + OVERLAP_MINUTES) * 60_000).toISOString();
   const since = previous?.checkpoint && previous.checkpoint > floor ? previous.checkpoint : floor;
   const { ticketIds, newest } = await listTicketsCreatedSince(since);
-  const { started } = ticketIds.length > 0 ? await startMissedTicketWorkflows(ticketIds) : { started: [] };
-  return { checkpoint: newest ?? since, seen: ticketIds.length, started };
+  const starts =
+    ticketIds.length > 0
+      ? await startMissedTicketWorkflows(ticketIds)
+      : { started: [], failed: [], handedBack: [] };
+  return {
+    checkpoint: newest ?? since,
+    seen: ticketIds.length,
+    started: starts.started,
+    handedBack: starts.handedBack,
+    notStarted: starts.failed,
+  };
 }
