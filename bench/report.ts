@@ -44,6 +44,7 @@ export function toJson(results: BenchResults): Record<string, unknown> {
       theoretical_seconds: r2(drain.theoreticalSeconds),
       ratio: r3(drain.ratio),
       http_429: drain.http429,
+      calls_per_ticket: r2(drain.callsPerTicket),
     },
     e2e: e2e && { p50_ms: r2(e2e.p50_ms), p99_ms: r2(e2e.p99_ms) },
     footprint: intake && {
@@ -160,6 +161,7 @@ export function printTable(results: BenchResults, say: (line: string) => void): 
       ['', 'theoretical minimum', `${drain.theoreticalSeconds.toFixed(1)} s`, 'max(0, N − 40) / 2'],
       ['', 'ratio', `${(drain.ratio * 100).toFixed(0)} %`, '≤ 110 %'],
       ['', '429s caused', String(drain.http429), '0'],
+      ['', 'Gorgias calls per ticket', drain.callsPerTicket.toFixed(2), '4 (read, reply, read back, note)'],
     );
   }
   if (e2e) {

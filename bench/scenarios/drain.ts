@@ -9,11 +9,16 @@ export interface DrainResult {
   ratio: number;
   http429: number;
   apiCalls: number;
+  /** Gorgias calls spent per ticket, retries and confirmation reads included. */
+  callsPerTicket: number;
   complete: number;
 }
 
-/** The happy path of one ticket: read it, post the reply, post the note. */
-const CALLS_PER_TICKET = 3;
+/**
+ * The happy path of one ticket: read it, post the reply, read the reply back (has Gorgias sent it?), post the
+ * note. (Plus one read of the email integration per worker, not per ticket.)
+ */
+const CALLS_PER_TICKET = 4;
 
 /**
  * The least time N calls can take under a leaky bucket of capacity C draining r per second, starting empty:
@@ -79,6 +84,7 @@ export async function runDrain(
       ratio: theoreticalSeconds > 0 ? seconds / theoreticalSeconds : NaN,
       http429: after.rateLimited - before.rateLimited,
       apiCalls: after.requests - before.requests,
+      callsPerTicket: (after.requests - before.requests) / tickets.length,
       complete: done.size,
     };
   } finally {

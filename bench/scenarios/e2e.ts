@@ -15,8 +15,8 @@ const REPLY_TIMEOUT_MS = 30_000;
 
 /**
  * Scenario 4: tickets one after another, rate limit off: from the webhook's 202 until the reply exists in the
- * sandbox (polled every millisecond or so, in-process). The next ticket goes once the previous one's note is
- * there, so no two overlap.
+ * sandbox (polled every millisecond or so, in-process). The next ticket goes once the previous one's reply is
+ * there, so no two sends overlap (the note follows once Gorgias reports the reply sent, seconds later).
  */
 export async function runEndToEnd(
   temporal: TemporalForBench,
@@ -44,8 +44,10 @@ export async function runEndToEnd(
       let replied: number | null = null;
       while (performance.now() - accepted < REPLY_TIMEOUT_MS) {
         const posted = stack.posted(ticket.id);
-        if (replied === null && posted.replies > 0) replied = performance.now();
-        if (posted.notes > 0) break;
+        if (posted.replies > 0) {
+          replied = performance.now();
+          break;
+        }
         await sleep(1);
       }
       if (replied === null) missing++;
