@@ -32,12 +32,25 @@ export function toActivityFailure(error: GorgiasRequestError, nextRetryDelayMs?:
 /** How long one Gorgias call may wait in the activity for a `Retry-After`, instead of failing the attempt. */
 const MAX_RATE_LIMIT_WAIT_MS = 8_000;
 
+// The details of an attempt's last heartbeat: every heartbeat repeats them, so a later attempt still learns
+// when an earlier one's POST started (see postOnce), however many heartbeats came after it.
+const heartbeatDetails = new WeakMap<Context, unknown>();
+
+/** Tells Temporal the attempt is alive (a stopped worker is noticed within the heartbeat timeout). */
+export function heartbeat(details?: unknown): void {
+  const context = Context.current();
+  if (details !== undefined) heartbeatDetails.set(context, details);
+  context.heartbeat(
+    heartbeatDetails.has(context) ? heartbeatDetails.get(context) : context.info.heartbeatDetails,
+  );
+}
+
 /**
  * The running activity attempt, as the Gorgias calls see it: its deadline (start-to-close from when the attempt
  * began, and the schedule-to-close), its cancellation signal, and a heartbeat. A call that cannot finish
  * before the deadline is not started: Temporal may already have handed the retry to another worker.
  */
-export function currentAttempt(): CallLimits & { attempt: number; heartbeat(details?: unknown): void } {
+export function currentAttempt(): CallLimits & { attempt: number } {
   const context = Context.current();
   const { info } = context;
   const startedAt = Date.now();
@@ -48,7 +61,6 @@ export function currentAttempt(): CallLimits & { attempt: number; heartbeat(deta
     attempt: info.attempt,
     deadline: Math.min(...deadlines),
     signal: context.cancellationSignal,
-    heartbeat: (details?: unknown) => context.heartbeat(details),
   };
 }
 
@@ -70,6 +82,7 @@ export async function callGorgias<T>(
   }
   let waited = 0;
   for (;;) {
+    heartbeat();
     try {
       return await call();
     } catch (err) {
@@ -129,7 +142,7 @@ export async function postOnce<T>(options: PostOnceOptions<T>): Promise<T> {
     if (existing !== null) return existing;
   }
   const postStartedAt = Date.now();
-  attempt.heartbeat({ postStartedAt } satisfies PostHeartbeat);
+  heartbeat({ postStartedAt } satisfies PostHeartbeat);
   return callGorgias(options.what, () => options.post(attempt), {
     unknownOutcomeWaitMs: options.unknownOutcomeWaitMs,
   });
