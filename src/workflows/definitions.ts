@@ -44,9 +44,15 @@ export type FailureReason =
   | 'internal-error';
 
 export type AutoReplyResult =
-  | { outcome: 'replied'; ticketId: number; replyMessageId: number; sentAt: string; noteMessageId: number }
+  | {
+      outcome: 'replied';
+      ticketId: number;
+      replyMessageId: number;
+      sentAt: string;
+      noteMessageId: number | null;
+    }
   /** Gorgias accepted the reply but had not reported sending it when the confirmation window ended. */
-  | { outcome: 'unconfirmed'; ticketId: number; replyMessageId: number; noteMessageId: number }
+  | { outcome: 'unconfirmed'; ticketId: number; replyMessageId: number; noteMessageId: number | null }
   | { outcome: 'dry-run'; ticketId: number; noteMessageId: number }
   | { outcome: 'skipped'; ticketId: number; reason: SkipReason; noteMessageId: number | null };
 

@@ -88,29 +88,33 @@ async function autoReply(run: TicketRun, policy: Policy): Promise<AutoReplyResul
   const replyMessageId = sent.messageId;
   if (delivery.state === 'pending') {
     const minutes = policy.timing.confirm_within_minutes;
-    const note = await addNote(run, ticket.ticketId, {
+    const noteMessageId = await noteAfterReply(run, {
       kind: 'unconfirmed',
       to,
       replyMessageId,
       reply,
       minutes,
     });
-    return run.finish({
-      outcome: 'unconfirmed',
-      ticketId: ticket.ticketId,
-      replyMessageId,
-      noteMessageId: note.messageId,
-    });
+    return run.finish({ outcome: 'unconfirmed', ticketId: ticket.ticketId, replyMessageId, noteMessageId });
   }
   const sentAt = delivery.sentAt;
-  const note = await addNote(run, ticket.ticketId, { kind: 'replied', to, sentAt, replyMessageId, reply });
-  return run.finish({
-    outcome: 'replied',
-    ticketId: ticket.ticketId,
-    replyMessageId,
-    sentAt,
-    noteMessageId: note.messageId,
-  });
+  const noteMessageId = await noteAfterReply(run, { kind: 'replied', to, sentAt, replyMessageId, reply });
+  return run.finish({ outcome: 'replied', ticketId: ticket.ticketId, replyMessageId, sentAt, noteMessageId });
+}
+
+/**
+ * The note after a reply went out. If Gorgias refuses it, the ticket is still answered: it is not handed back
+ * (agents would be told to answer a ticket the customer already got a reply on); the error is logged.
+ */
+async function noteAfterReply(run: TicketRun, note: NoteContent): Promise<number | null> {
+  try {
+    return (await addNote(run, run.ticketId, note)).messageId;
+  } catch (err) {
+    log.error('Could not add the note after the reply; the reply itself went out', {
+      error: describeError(err),
+    });
+    return null;
+  }
 }
 
 async function readTicket(run: TicketRun): Promise<TicketFacts> {
