@@ -18,6 +18,41 @@ export interface ScenarioFigures {
   perTicket: Map<number, { replies: number; notes: number; outcome: string }>;
 }
 
+interface OurMessage {
+  external_id?: string | null;
+  channel?: string;
+}
+
+/** What the service posted on a ticket (its messages carry an external_id starting `gorgias-autoreply:`). */
+export function ourMessages(sandbox: RecordedSandbox, ticketId: number): OurMessage[] {
+  return (sandbox.sandbox.messagesOf(ticketId) as OurMessage[]).filter((m) =>
+    String(m.external_id ?? '').startsWith('gorgias-autoreply:'),
+  );
+}
+
+/**
+ * Our notes on a ticket, counted by kind (`replied`, `failed`, `skipped`, …): a note's external_id is
+ * `gorgias-autoreply:note:<ticket>:<kind>:<runId>`.
+ */
+export function notesByKind(sandbox: RecordedSandbox, ticketId: number): Record<string, number> {
+  const kinds: Record<string, number> = {};
+  for (const m of ourMessages(sandbox, ticketId)) {
+    const kind = /^gorgias-autoreply:note:\d+:([^:]+):/.exec(String(m.external_id))?.[1];
+    if (kind) kinds[kind] = (kinds[kind] ?? 0) + 1;
+  }
+  return kinds;
+}
+
+/** Tickets that carry two notes of the same kind (a note repeated by a retry or a reset run). */
+export function repeatedNotes(
+  sandbox: RecordedSandbox,
+  ticketIds: number[],
+): { ticketId: number; notes: Record<string, number> }[] {
+  return ticketIds
+    .map((ticketId) => ({ ticketId, notes: notesByKind(sandbox, ticketId) }))
+    .filter(({ notes }) => Object.values(notes).some((n) => n > 1));
+}
+
 /** Counts what the service posted on each ticket (found by its external_id marker). */
 export function tally(
   scenario: string,
@@ -33,9 +68,7 @@ export function tally(
   let duplicates = 0;
   let lost = 0;
   for (const ticketId of ticketIds) {
-    const ours = (
-      sandbox.sandbox.messagesOf(ticketId) as { external_id?: string | null; channel?: string }[]
-    ).filter((m) => String(m.external_id ?? '').startsWith('gorgias-autoreply:'));
+    const ours = ourMessages(sandbox, ticketId);
     const r = ours.filter((m) => m.channel !== 'internal-note').length;
     const n = ours.filter((m) => m.channel === 'internal-note').length;
     const result = results.get(ticketId);

@@ -1,9 +1,12 @@
+import { spawn } from 'node:child_process';
+import { join } from 'node:path';
 import axios from 'axios';
 import { sampleTicket } from '../../../src/cli/sample-ticket';
+import type { NewTicket } from '../../../src/gorgias/schemas';
 import { GorgiasClient } from '../../../src/gorgias/client';
 import type { AutoReplyResult } from '../../../src/workflows';
 import { workflowIdForTicket } from '../../../src/workflows/ids';
-import { readyWhen, startServiceProcess, type ServiceProcess } from '../../support/processes';
+import { entryPath, readyWhen, startServiceProcess, type ServiceProcess } from '../../support/processes';
 import { GORGIAS_API_KEY, GORGIAS_USERNAME, type RecordedSandbox } from './recorded-sandbox';
 import { freePort } from '../../support/waiting';
 import { NAMESPACE, type ChaosTemporal } from './temporal-server';
@@ -39,6 +42,10 @@ export class ChaosService {
   /** Every process started, alive or not, for the output they printed. */
   readonly processes: ServiceProcess[] = [];
   readonly answers: DeliveryAnswer[] = [];
+  /** Processes stopped with SIGSTOP and not continued yet: continued before they are stopped for good. */
+  private readonly paused = new Set<ServiceProcess>();
+  /** Tickets seeded so far: the next one's customer number. */
+  private seeded = 0;
   private readonly gorgias: GorgiasClient;
 
   private constructor(
@@ -77,24 +84,66 @@ export class ChaosService {
     };
   }
 
+  private workerEnv(env: Record<string, string>): Record<string, string> {
+    return {
+      ...this.baseEnv(),
+      GORGIAS_BASE_URL: this.sandbox.url,
+      GORGIAS_USERNAME,
+      GORGIAS_API_KEY,
+      GORGIAS_HTTP_TIMEOUT_MS: '2000',
+      // 40 calls per 40 ms: 1000 a second, far above any sandbox limit.
+      GORGIAS_RATE_LIMIT_WINDOW_SECONDS: '0.04',
+      ...env,
+    };
+  }
+
   async startWorker(env: Record<string, string> = {}): Promise<ServiceProcess> {
-    const worker = await startServiceProcess(
-      'worker',
-      {
-        ...this.baseEnv(),
-        GORGIAS_BASE_URL: this.sandbox.url,
-        GORGIAS_USERNAME,
-        GORGIAS_API_KEY,
-        GORGIAS_HTTP_TIMEOUT_MS: '2000',
-        // 40 calls per 40 ms: 1000 a second, far above any sandbox limit.
-        GORGIAS_RATE_LIMIT_WINDOW_SECONDS: '0.04',
-        ...env,
-      },
-      readyWhen.workerStarted,
-      120_000,
-    );
+    const worker = await startServiceProcess('worker', this.workerEnv(env), readyWhen.workerStarted, 120_000);
     this.processes.push(worker);
     return worker;
+  }
+
+  /**
+   * Starts a worker that is expected to refuse to start (e.g. a broken policy) and waits for it to exit:
+   * its exit code (null when it had to be killed after `timeoutMs`) and everything it printed.
+   */
+  runWorkerToExit(
+    env: Record<string, string> = {},
+    timeoutMs = 60_000,
+  ): Promise<{ code: number | null; output: string; ms: number }> {
+    const started = Date.now();
+    const child = spawn(process.execPath, [entryPath('worker')], {
+      env: {
+        PATH: process.env.PATH ?? '',
+        HOME: process.env.HOME ?? '',
+        METRICS_PORT: '0',
+        ...this.workerEnv(env),
+      },
+      cwd: join(__dirname, '..', '..', '..', 'dist'),
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    let output = '';
+    child.stdout.on('data', (chunk: Buffer) => (output += chunk.toString('utf8')));
+    child.stderr.on('data', (chunk: Buffer) => (output += chunk.toString('utf8')));
+    const timer = setTimeout(() => child.kill('SIGKILL'), timeoutMs);
+    return new Promise((resolve) =>
+      child.once('exit', (code) => {
+        clearTimeout(timer);
+        resolve({ code, output, ms: Date.now() - started });
+      }),
+    );
+  }
+
+  /** Freezes a process (SIGSTOP): it holds its connections and its work, and does nothing. */
+  pause(process: ServiceProcess): void {
+    process.child.kill('SIGSTOP');
+    this.paused.add(process);
+  }
+
+  /** Lets a paused process carry on (SIGCONT) where it stopped. */
+  resume(process: ServiceProcess): void {
+    process.child.kill('SIGCONT');
+    this.paused.delete(process);
   }
 
   async startServer(env: Record<string, string> = {}): Promise<ServiceProcess> {
@@ -114,16 +163,21 @@ export class ChaosService {
     return server;
   }
 
-  /** Creates tickets in the sandbox, at most `perSecond` per second (the sandbox's bucket counts them too). */
-  async seedTickets(count: number, perSecond = 1000): Promise<number[]> {
+  /**
+   * Creates tickets in the sandbox, at most `perSecond` per second (the sandbox's bucket counts them too), each
+   * from a customer of its own (numbered across calls); `overrides` changes the sample ticket (e.g. language).
+   */
+  async seedTickets(count: number, perSecond = 1000, overrides: Partial<NewTicket> = {}): Promise<number[]> {
     const ids: number[] = [];
     const started = Date.now();
     for (let i = 0; i < count; i++) {
       const due = started + (i * 1000) / perSecond;
       if (due > Date.now()) await sleep(due - Date.now());
-      const ticket = await this.gorgias.createTicket(
-        sampleTicket({ customerEmail: this.customerEmail(i), customerName: `Customer ${i}` }),
-      );
+      const n = this.seeded++;
+      const ticket = await this.gorgias.createTicket({
+        ...sampleTicket({ customerEmail: this.customerEmail(n), customerName: `Customer ${n}` }),
+        ...overrides,
+      });
       ids.push(ticket.id);
     }
     return ids;
@@ -224,6 +278,7 @@ export class ChaosService {
   }
 
   async stopAll(): Promise<void> {
+    for (const process of [...this.paused]) this.resume(process);
     await Promise.all(this.processes.map((p) => p.stop('SIGTERM', 10_000)));
   }
 }

@@ -1,0 +1,41 @@
+import { execFile } from 'node:child_process';
+import { NAMESPACE, type ChaosTemporal } from './temporal-server';
+
+export interface CliRun {
+  /** The command line as an operator would type it (without the rig's --address). */
+  command: string;
+  code: number;
+  stdout: string;
+  stderr: string;
+}
+
+/** Quotes an argument for display, as a shell would need it. */
+function shellQuote(arg: string): string {
+  return /^[\w@%+=:,./-]+$/.test(arg) ? arg : `'${arg.replace(/'/g, `'\\''`)}'`;
+}
+
+/**
+ * Runs the Temporal CLI (the one the global setup found, TEMPORAL_CLI_PATH) against the rig's dev server, as an
+ * operator would: `temporal <args> --address <rig> --namespace default`. Never throws for a non-zero exit.
+ */
+export function temporalCli(temporal: ChaosTemporal, args: string[], timeoutMs = 60_000): Promise<CliRun> {
+  const path = process.env.TEMPORAL_CLI_PATH;
+  if (!path) throw new Error('TEMPORAL_CLI_PATH is unset: run the chaos suite through jest.chaos.config.js');
+  const command = ['temporal', ...args].map(shellQuote).join(' ');
+  return new Promise((resolve) => {
+    execFile(
+      path,
+      [...args, '--address', temporal.address, '--namespace', NAMESPACE, '--color', 'never'],
+      {
+        timeout: timeoutMs,
+        // No developer's CLI profile or TEMPORAL_* variables: only what the arguments say.
+        env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '' },
+        maxBuffer: 16 * 1024 * 1024,
+      },
+      (error, stdout, stderr) => {
+        const code = error ? (typeof error.code === 'number' ? error.code : 1) : 0;
+        resolve({ command, code, stdout, stderr });
+      },
+    );
+  });
+}
