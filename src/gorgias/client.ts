@@ -5,6 +5,7 @@ import type { z } from 'zod';
 import type { CallBudget } from './call-budget';
 import { classifyFailure, GorgiasRequestError, parseRetryAfter } from './failures';
 import { parseGorgiasDatetime } from './datetime';
+import { transportWritingBy } from './write-guard';
 import {
   createdMessageSchema,
   integrationSchema,
@@ -58,9 +59,11 @@ export class GorgiasClient {
   private readonly onCall: GorgiasClientOptions['onCall'];
   private readonly budget: CallBudget | undefined;
   private readonly timeoutMs: number;
+  private readonly secure: boolean;
 
   constructor(options: GorgiasClientOptions) {
     this.timeoutMs = options.timeoutMs;
+    this.secure = new URL(options.baseUrl).protocol === 'https:';
     this.onCall = options.onCall;
     this.budget = options.budget;
     this.http = axios.create({
@@ -185,6 +188,8 @@ export class GorgiasClient {
         ...request,
         timeout,
         signal: limits.signal,
+        // A write must reach the socket within its own timeout, or not at all (see write-guard.ts).
+        ...(method !== 'GET' ? { transport: transportWritingBy(started + this.timeoutMs, this.secure) } : {}),
       });
       report(response.status, response.headers);
       return (schema === null ? undefined : schema.parse(response.data)) as z.infer<T>;
