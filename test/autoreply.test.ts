@@ -1,5 +1,5 @@
 import { describe, expect, it } from '@jest/globals';
-import { stateQuery, workflowIdForTicket } from '../src/workflows';
+import { stateQuery, workflowIdForTicket } from '../src/workflows/definitions';
 import { useTestStack } from './support/stack';
 import { agentReply } from '../src/cli/sample-ticket';
 

@@ -1,6 +1,6 @@
 import { describe, expect, it } from '@jest/globals';
 import { automatedMailSign } from '../src/activities/ticket-facts';
-import { decideAutoReply, isAutomatedAddress, isDryRun, type TicketFacts } from '../src/workflows/decide';
+import { decideAutoReply, isAutomatedAddress, isDryRun, type TicketFacts } from '../src/workflows/decision';
 import { newEmailTicket } from '../src/policy/samples';
 import { policyWith } from './support/stack';
 

@@ -12,7 +12,7 @@ import {
 } from '../src/gorgias/schemas';
 import { loadPolicy } from '../src/policy/load';
 import { parseDelivery } from '../src/server/delivery';
-import { decideAutoReply } from '../src/workflows/decide';
+import { decideAutoReply } from '../src/workflows/decision';
 
 /**
  * The service's readers against payloads shaped like the ones Gorgias really sends (see

@@ -4,7 +4,7 @@ import { policyFromConfig } from '../policy/load';
 import { describeDecision, previewTicket } from '../policy/preview';
 import { workflowUiUrl } from '../temporal/ui-link';
 import { gorgiasClientFrom } from '../worker';
-import { workflowIdForTicket } from '../workflows/ids';
+import { workflowIdForTicket } from '../workflows/definitions';
 import { readLocalStack } from './local-stack';
 
 /**

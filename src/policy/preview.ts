@@ -1,7 +1,7 @@
 import { composeReply, renderNote, type ComposedReply } from '../activities/reply-content';
 import { ticketFacts } from '../activities/ticket-facts';
 import type { GorgiasClient } from '../gorgias/client';
-import { decideAutoReply, isDryRun, type Decision, type TicketFacts } from '../workflows/decide';
+import { decideAutoReply, isDryRun, type Decision, type TicketFacts } from '../workflows/decision';
 import type { Policy } from './schema';
 
 export interface Preview {

@@ -5,7 +5,7 @@ import { Connection } from '@temporalio/client';
 import { TypedSearchAttributes } from '@temporalio/common';
 import { TestWorkflowEnvironment } from '@temporalio/testing';
 import type { LocatedCli } from './cli';
-import { SEARCH_ATTRIBUTES } from '../workflows/search-attributes';
+import { SEARCH_ATTRIBUTES } from '../workflows/definitions';
 import { ensureSearchAttributes } from './search-attributes';
 
 export interface DevServerOptions {

@@ -7,7 +7,7 @@ import { TestWorkflowEnvironment } from '@temporalio/testing';
 import { loadConfig, type SectionName } from '../../src/config';
 import { loadPolicy } from '../../src/policy/load';
 import { findTemporalCli } from '../../src/temporal/cli';
-import { SEARCH_ATTRIBUTES } from '../../src/workflows/search-attributes';
+import { SEARCH_ATTRIBUTES } from '../../src/workflows/definitions';
 import {
   composeConfig,
   containerEnv,

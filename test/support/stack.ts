@@ -16,7 +16,7 @@ import { startSandbox, type RunningSandbox, type SandboxOptions } from '../../sr
 import { createIntakeApp, WEBHOOK_PATH } from '../../src/server/app';
 import { ticketWorkflowExists } from '../../src/temporal/ticket-start';
 import { createAutoReplyWorker } from '../../src/worker';
-import { workflowIdForTicket, type AutoReplyResult } from '../../src/workflows';
+import { workflowIdForTicket, type AutoReplyResult } from '../../src/workflows/definitions';
 import { afterAll, beforeAll } from '@jest/globals';
 import { createTemporalEnv, workflowBundle } from './temporal';
 

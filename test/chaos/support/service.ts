@@ -1,8 +1,7 @@
 import axios from 'axios';
 import { sampleTicket } from '../../../src/cli/sample-ticket';
 import { GorgiasClient } from '../../../src/gorgias/client';
-import type { AutoReplyResult } from '../../../src/workflows';
-import { workflowIdForTicket } from '../../../src/workflows/ids';
+import { workflowIdForTicket, type AutoReplyResult } from '../../../src/workflows/definitions';
 import { readyWhen, startServiceProcess, type ServiceProcess } from '../../support/processes';
 import { GORGIAS_API_KEY, GORGIAS_USERNAME, type RecordedSandbox } from './recorded-sandbox';
 import { freePort } from '../../support/waiting';
