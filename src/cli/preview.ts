@@ -3,7 +3,7 @@ import { GorgiasClient } from '../gorgias/client';
 import { policyFromConfig } from '../policy/load';
 import { describeDecision, previewTicket } from '../policy/preview';
 import { workflowUiUrl } from '../temporal/ui-link';
-import { gorgiasClientFrom } from '../worker';
+import { gorgiasClientFrom } from '../gorgias/from-config';
 import { workflowIdForTicket } from '../workflows/definitions';
 import { readLocalStack } from './local-stack';
 

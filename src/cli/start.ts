@@ -3,7 +3,8 @@ import type { Server } from 'node:http';
 import { loadConfig, readEnvironment } from '../config';
 import { createLogger } from '../logging';
 import { startSandbox } from '../sandbox';
-import { createIntakeApp, WEBHOOK_PATH } from '../server/app';
+import { WEBHOOK_PATH } from '../server/app';
+import { intakeFromConfig } from '../server/from-config';
 import { ensureTemporalCli } from '../temporal/cli';
 import { lazyClientConnection } from '../temporal/connection';
 import { startDevServer } from '../temporal/dev-server';
@@ -109,13 +110,8 @@ async function run(): Promise<void> {
       await workerRun;
     });
 
-    const app = createIntakeApp({
+    const app = intakeFromConfig(config, {
       client,
-      taskQueue: temporal.TEMPORAL_TASK_QUEUE,
-      webhookSecret: webhook.WEBHOOK_SECRET,
-      temporalTimeoutMs: webhook.WEBHOOK_TEMPORAL_TIMEOUT_MS,
-      maxBodyBytes: webhook.WEBHOOK_MAX_BODY_BYTES,
-      temporalUiUrl: temporal.TEMPORAL_UI_URL,
       logger: createLogger(config.logging, 'webhook-server'),
       metrics: new IntakeMetrics({ processMetrics: true }),
     });

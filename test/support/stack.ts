@@ -13,7 +13,8 @@ import type { Policy } from '../../src/policy/schema';
 import { GorgiasClient } from '../../src/gorgias/client';
 import type { NewTicket } from '../../src/gorgias/schemas';
 import { startSandbox, type RunningSandbox, type SandboxOptions } from '../../src/sandbox';
-import { createIntakeApp, WEBHOOK_PATH } from '../../src/server/app';
+import { WEBHOOK_PATH } from '../../src/server/app';
+import { intakeFromConfig } from '../../src/server/from-config';
 import { ticketWorkflowExists } from '../../src/temporal/ticket-start';
 import { createAutoReplyWorker } from '../../src/worker';
 import { workflowIdForTicket, type AutoReplyResult } from '../../src/workflows/definitions';
@@ -95,13 +96,8 @@ export class TestStack {
       ['temporal', 'gorgias', 'webhook'],
     );
     const policy = policyWith(options.policy);
-    const app = createIntakeApp({
+    const app = intakeFromConfig(config, {
       client: env.client,
-      taskQueue,
-      webhookSecret: TEST_SECRET,
-      temporalTimeoutMs: config.webhook.WEBHOOK_TEMPORAL_TIMEOUT_MS,
-      maxBodyBytes: config.webhook.WEBHOOK_MAX_BODY_BYTES,
-      temporalUiUrl: config.temporal.TEMPORAL_UI_URL,
       logger: pino({ level: process.env.TEST_LOG_LEVEL ?? 'silent' }),
     });
     const server = await new Promise<Server>((resolve) => {
