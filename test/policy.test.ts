@@ -7,7 +7,7 @@ import { stateQuery, workflowIdForTicket } from '../src/workflows/definitions';
 import { createTemporalEnv } from './support/temporal';
 import { policyWith, TestStack, type StackOptions } from './support/stack';
 import { waitUntil } from './support/waiting';
-import { agentReply } from '../src/cli/sample-ticket';
+import { agentReply } from '../src/sandbox/sample-ticket';
 import { openingAt } from '../src/policy/business-hours';
 import { parsePolicy, PolicyError } from '../src/policy/load';
 import type { BusinessHours } from '../src/policy/schema';

@@ -3,8 +3,8 @@ import { Client, Connection } from '@temporalio/client';
 import { GorgiasClient } from '../gorgias/client';
 import { workflowUiUrl } from '../temporal/ui-link';
 import { workflowIdForTicket, type TicketWorkflow } from '../workflows/definitions';
-import { readLocalStack } from './local-stack';
-import { sampleTicket } from './sample-ticket';
+import { readLocalStack } from '../dev/local-stack';
+import { sampleTicket } from '../sandbox/sample-ticket';
 
 /**
  * `npm run demo`: against the stack `npm start` runs, seeds a ticket in the Gorgias sandbox, delivers the

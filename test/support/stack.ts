@@ -5,7 +5,7 @@ import axios from 'axios';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import type { Worker } from '@temporalio/worker';
 import pino from 'pino';
-import { sampleTicket, type SampleTicketOptions } from '../../src/cli/sample-ticket';
+import { sampleTicket, type SampleTicketOptions } from '../../src/sandbox/sample-ticket';
 import { parse as parseYaml } from 'yaml';
 import { loadConfig, type Config } from '../../src/config';
 import { DEFAULT_POLICY_FILE, parsePolicy } from '../../src/policy/load';

@@ -1,5 +1,5 @@
 import axios from 'axios';
-import { sampleTicket } from '../../../src/cli/sample-ticket';
+import { sampleTicket } from '../../../src/sandbox/sample-ticket';
 import { GorgiasClient } from '../../../src/gorgias/client';
 import { workflowIdForTicket, type AutoReplyResult } from '../../../src/workflows/definitions';
 import { readyWhen, startServiceProcess, type ServiceProcess } from '../../support/processes';

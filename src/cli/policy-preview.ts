@@ -2,7 +2,7 @@ import { composeReply, renderNote, type ComposedReply } from '../activities/repl
 import { ticketFacts } from '../activities/ticket-facts';
 import type { GorgiasClient } from '../gorgias/client';
 import { decideAutoReply, isDryRun, type Decision, type TicketFacts } from '../workflows/decision';
-import type { Policy } from './schema';
+import type { Policy } from '../policy/schema';
 
 export interface Preview {
   ticket: TicketFacts;
