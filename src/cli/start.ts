@@ -47,7 +47,9 @@ async function run(): Promise<void> {
     env.WEBHOOK_SECRET ||= randomBytes(24).toString('hex');
 
     if (env.TEMPORAL_ADDRESS) {
-      say(`[temporal] Using the Temporal server at ${env.TEMPORAL_ADDRESS} (TEMPORAL_ADDRESS); no dev server`);
+      say(
+        `[temporal] Using the Temporal server at ${env.TEMPORAL_ADDRESS} (TEMPORAL_ADDRESS); no dev server`,
+      );
     } else {
       const cli = await ensureTemporalCli({
         explicitPath: local.TEMPORAL_CLI_PATH,

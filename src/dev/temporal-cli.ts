@@ -129,16 +129,19 @@ function whileProgressing<T>(starting: Promise<T>, dir: string, stallMs: number)
   return new Promise<T>((resolve, reject) => {
     let progressAt = Date.now();
     let seen = lastChange(dir);
-    const timer = setInterval(() => {
-      const changed = lastChange(dir);
-      if (changed !== seen) {
-        seen = changed;
-        progressAt = Date.now();
-      } else if (Date.now() - progressAt > stallMs) {
-        clearInterval(timer);
-        reject(new Error(`no progress for ${Math.round(stallMs / 1000)} s`));
-      }
-    }, Math.min(250, stallMs));
+    const timer = setInterval(
+      () => {
+        const changed = lastChange(dir);
+        if (changed !== seen) {
+          seen = changed;
+          progressAt = Date.now();
+        } else if (Date.now() - progressAt > stallMs) {
+          clearInterval(timer);
+          reject(new Error(`no progress for ${Math.round(stallMs / 1000)} s`));
+        }
+      },
+      Math.min(250, stallMs),
+    );
     starting.then(
       (value) => {
         clearInterval(timer);
@@ -250,8 +253,7 @@ export async function ensureTemporalCli(
   options: LocateOptions = {},
   acquire: CliAcquisition = { download: downloadTemporalCli, build: buildTemporalCli },
 ): Promise<LocatedCli> {
-  const cli =
-    findTemporalCli(options) ?? (await acquire.download(options)) ?? (await acquire.build(options));
+  const cli = findTemporalCli(options) ?? (await acquire.download(options)) ?? (await acquire.build(options));
   if (!cli) {
     throw new Error(
       'No Temporal CLI: none on PATH or in the cache, the Temporal SDK could not download one, and there is ' +
