@@ -2,8 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { WorkflowFailedError } from '@temporalio/client';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import { CATCH_UP_SCHEDULE_ID, syncCatchUpSchedule } from '../src/temporal/catch-up-schedule';
-import { catchUpWorkflow } from '../src/workflows';
-import { stateQuery, workflowIdForTicket } from '../src/workflows/definitions';
+import { stateQuery, workflowIdForTicket, type CatchUpWorkflow } from '../src/workflows/definitions';
 import { createTemporalEnv } from './support/temporal';
 import { policyWith, TestStack, type StackOptions } from './support/stack';
 import { waitUntil } from './support/waiting';
@@ -192,7 +191,7 @@ describe('catching up on lost webhooks', () => {
     const lost = [await stack.seedTicket(), await stack.seedTicket()];
 
     const run = () =>
-      env.client.workflow.execute(catchUpWorkflow, {
+      env.client.workflow.execute<CatchUpWorkflow>('catchUpWorkflow', {
         taskQueue: stack.config.temporal.TEMPORAL_TASK_QUEUE,
         workflowId: `catch-up-test-${Math.random()}`,
         args: [{ lookbackMinutes: 30 }],
