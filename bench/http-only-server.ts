@@ -1,7 +1,7 @@
 import type { Client } from '@temporalio/client';
 import { loadConfig, readEnvironment } from '../src/config';
 import { createLogger } from '../src/logging';
-import { createIntakeApp } from '../src/server/app';
+import { intakeFromConfig } from '../src/server/from-config';
 
 /**
  * Ceiling (b) of the intake benchmark: the service's own webhook app (auth, body parsing, validation,
@@ -22,14 +22,7 @@ function instantClient(namespace: string): Client {
 function run(): void {
   const config = loadConfig(readEnvironment(), ['temporal', 'webhook', 'logging']);
   const logger = createLogger(config.logging, 'http-only-server');
-  const app = createIntakeApp({
-    client: instantClient(config.temporal.TEMPORAL_NAMESPACE),
-    taskQueue: config.temporal.TEMPORAL_TASK_QUEUE,
-    webhookSecret: config.webhook.WEBHOOK_SECRET,
-    temporalTimeoutMs: config.webhook.WEBHOOK_TEMPORAL_TIMEOUT_MS,
-    temporalUiUrl: config.temporal.TEMPORAL_UI_URL,
-    logger,
-  });
+  const app = intakeFromConfig(config, { client: instantClient(config.temporal.TEMPORAL_NAMESPACE), logger });
   const server = app.listen(config.webhook.PORT, config.webhook.HOST);
   process.once('SIGTERM', () => server.close(() => process.exit(0)));
 }

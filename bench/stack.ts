@@ -13,13 +13,13 @@ import { join } from 'node:path';
 import axios from 'axios';
 import { parse as parseYaml } from 'yaml';
 import { Client, Connection } from '@temporalio/client';
-import { sampleTicket } from '../src/cli/sample-ticket';
+import { sampleTicket } from '../src/sandbox/sample-ticket';
 import { GorgiasClient } from '../src/gorgias/client';
 import type { Ticket } from '../src/gorgias/schemas';
 import { startSandbox, type RunningSandbox, type SandboxFaults } from '../src/sandbox';
 import type { LeakyBucketOptions } from '../src/sandbox/leaky-bucket';
-import { ensureTemporalCli } from '../src/temporal/cli';
-import { startDevServer, stopProcess, type RunningDevServer } from '../src/temporal/dev-server';
+import { describeCli, ensureTemporalCli } from '../src/dev/temporal-cli';
+import { startDevServer, stopProcess, type RunningDevServer } from '../src/dev/dev-server';
 import { ensureSearchAttributes } from '../src/temporal/search-attributes';
 import { readyWhen, startServiceProcess, type ServiceProcess } from '../test/support/processes';
 
@@ -114,20 +114,20 @@ export class TemporalForBench {
       searchPath: process.env.PATH,
       log: (line) => log(`[temporal] ${line}`),
     });
+    log(`[temporal] ${describeCli(cli)}`);
     const dataDir = mkdtempSync(join(tmpdir(), 'gorgias-autoreply-bench-'));
     const port = await freePort();
     let devServer: RunningDevServer;
-    if (dynamicConfig.length > 0 && (db === 'file' || !cli)) {
-      throw new Error('--temporal-config needs the in-memory dev server started from a Temporal CLI');
+    if (dynamicConfig.length > 0 && db === 'file') {
+      throw new Error('--temporal-config needs the in-memory dev server');
     }
-    if (db === 'file' || !cli) {
+    if (db === 'file') {
       devServer = await startDevServer({
         cli,
         port,
         uiPort: await freePort(),
         dbFilename: join(dataDir, 'temporal.db'),
         namespace: 'default',
-        log,
       });
     } else {
       const child = spawn(

@@ -1,7 +1,7 @@
 import { describe, expect, it } from '@jest/globals';
-import { stateQuery, workflowIdForTicket } from '../src/workflows';
+import { stateQuery, workflowIdForTicket } from '../src/workflows/definitions';
 import { useTestStack } from './support/stack';
-import { agentReply } from '../src/cli/sample-ticket';
+import { agentReply } from '../src/sandbox/sample-ticket';
 
 const TRIGGERS = ['ticket-created', 'ticket-message-created', 'ticket-updated'] as const;
 

@@ -1,7 +1,7 @@
 import { describe, expect, it } from '@jest/globals';
 import { automatedMailSign } from '../src/activities/ticket-facts';
-import { decideAutoReply, isAutomatedAddress, isDryRun, type TicketFacts } from '../src/workflows/decide';
-import { newEmailTicket } from '../src/policy/samples';
+import { decideAutoReply, isAutomatedAddress, isDryRun, type TicketFacts } from '../src/workflows/decision';
+import { newEmailTicket } from '../src/cli/policy-samples';
 import { policyWith } from './support/stack';
 
 const NOW = Date.parse('2026-11-26T10:00:00Z');

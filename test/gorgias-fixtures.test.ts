@@ -12,7 +12,7 @@ import {
 } from '../src/gorgias/schemas';
 import { loadPolicy } from '../src/policy/load';
 import { parseDelivery } from '../src/server/delivery';
-import { decideAutoReply } from '../src/workflows/decide';
+import { decideAutoReply } from '../src/workflows/decision';
 
 /**
  * The service's readers against payloads shaped like the ones Gorgias really sends (see
@@ -78,7 +78,7 @@ function read<S extends z.ZodType>(schema: S, file: string): z.infer<S> {
 
 const factsOf = (file: string) => ticketFacts(read(ticketSchema, file));
 
-/** A Gorgias datetime as an instant: without an offset it is UTC (reference §8). */
+/** A Gorgias datetime as an instant: without an offset it is UTC (docs/gorgias.md, "Reading answers"). */
 const utc = (datetime: string) =>
   Date.parse(/(Z|[+-]\d\d:?\d\d)$/.test(datetime) ? datetime : `${datetime}Z`);
 

@@ -1,5 +1,5 @@
 import { describe, expect, it } from '@jest/globals';
-import { sampleTicket } from '../src/cli/sample-ticket';
+import { sampleTicket } from '../src/sandbox/sample-ticket';
 import { useTestStack } from './support/stack';
 
 const ctx = useTestStack();

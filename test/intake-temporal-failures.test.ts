@@ -9,8 +9,7 @@ import pino from 'pino';
 import { createIntakeApp, WEBHOOK_PATH, type IntakeDependencies } from '../src/server/app';
 import { classifyStartFailure } from '../src/server/start-failures';
 import { ensureSearchAttributes } from '../src/temporal/search-attributes';
-import { workflowIdForTicket } from '../src/workflows';
-import { SEARCH_ATTRIBUTES } from '../src/workflows/search-attributes';
+import { SEARCH_ATTRIBUTES, workflowIdForTicket } from '../src/workflows/definitions';
 import { TEST_SECRET, TestStack } from './support/stack';
 import { waitUntil } from './support/waiting';
 

@@ -5,7 +5,7 @@ import axios from 'axios';
 import { Client, Connection } from '@temporalio/client';
 import pino from 'pino';
 import { createIntakeApp } from '../src/server/app';
-import { workflowIdForTicket } from '../src/workflows';
+import { workflowIdForTicket } from '../src/workflows/definitions';
 import { TEST_SECRET, useTestStack } from './support/stack';
 
 // No worker: these tests look at what the intake answers and what it hands to Temporal.

@@ -2,11 +2,11 @@ import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { WorkflowFailedError } from '@temporalio/client';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import { CATCH_UP_SCHEDULE_ID, syncCatchUpSchedule } from '../src/temporal/catch-up-schedule';
-import { catchUpWorkflow, stateQuery, workflowIdForTicket } from '../src/workflows';
+import { stateQuery, workflowIdForTicket, type CatchUpWorkflow } from '../src/workflows/definitions';
 import { createTemporalEnv } from './support/temporal';
 import { policyWith, TestStack, type StackOptions } from './support/stack';
 import { waitUntil } from './support/waiting';
-import { agentReply } from '../src/cli/sample-ticket';
+import { agentReply } from '../src/sandbox/sample-ticket';
 import { openingAt } from '../src/policy/business-hours';
 import { parsePolicy, PolicyError } from '../src/policy/load';
 import type { BusinessHours } from '../src/policy/schema';
@@ -191,7 +191,7 @@ describe('catching up on lost webhooks', () => {
     const lost = [await stack.seedTicket(), await stack.seedTicket()];
 
     const run = () =>
-      env.client.workflow.execute(catchUpWorkflow, {
+      env.client.workflow.execute<CatchUpWorkflow>('catchUpWorkflow', {
         taskQueue: stack.config.temporal.TEMPORAL_TASK_QUEUE,
         workflowId: `catch-up-test-${Math.random()}`,
         args: [{ lookbackMinutes: 30 }],

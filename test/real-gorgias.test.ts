@@ -2,12 +2,11 @@ import { execFileSync } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { stateQuery } from '../src/workflows';
+import { stateQuery, workflowIdForTicket } from '../src/workflows/definitions';
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { WorkflowFailedError } from '@temporalio/client';
 import { parseGorgiasDatetime } from '../src/gorgias/datetime';
 import { ticketSchema } from '../src/gorgias/schemas';
-import { workflowIdForTicket } from '../src/workflows';
 import { TestStack, useTestStack } from './support/stack';
 import { waitUntil } from './support/waiting';
 

@@ -51,7 +51,7 @@ describe('the service against a stand-in Gorgias with real-shaped answers', () =
     const ticketId = newTicketId();
     const created = loadGorgiasFixture<{ ticket: Record<string, unknown> }>('context-ticket-created.json');
     const body = { ...created, ticket: { ...created.ticket, id: ticketId } };
-    // Gorgias retries deliveries and fires several triggers for one new ticket (reference §1.6, §1.7).
+    // Gorgias retries deliveries and fires several triggers for one new ticket (docs/gorgias.md).
     const answers = [
       await ctx.stack.deliver(body, { event: 'ticket-created' }),
       await ctx.stack.deliver(body, { event: 'ticket-created' }),

@@ -1,6 +1,6 @@
 import { afterEach, describe, expect, it } from '@jest/globals';
 import { ApplicationFailure, WorkflowFailedError } from '@temporalio/client';
-import { toActivityFailure } from '../src/activities';
+import { toActivityFailure } from '../src/activities/gorgias-call';
 import { GorgiasClient } from '../src/gorgias/client';
 import { GorgiasRequestError } from '../src/gorgias/failures';
 import { startSandbox } from '../src/sandbox';

@@ -2,8 +2,7 @@ import { copyFileSync, existsSync, mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { TestWorkflowEnvironment } from '@temporalio/testing';
 import { chromium, type Browser } from 'playwright-core';
-import { workflowIdForTicket } from '../src/workflows';
-import { SEARCH_ATTRIBUTES } from '../src/workflows/search-attributes';
+import { SEARCH_ATTRIBUTES, workflowIdForTicket } from '../src/workflows/definitions';
 import { TestStack } from './support/stack';
 import { freePort } from './support/waiting';
 

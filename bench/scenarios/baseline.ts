@@ -1,7 +1,7 @@
 import { startSandbox } from '../../src/sandbox';
 import { GorgiasClient } from '../../src/gorgias/client';
 import type { Ticket } from '../../src/gorgias/schemas';
-import { workflowIdForTicket } from '../../src/workflows/ids';
+import { workflowIdForTicket } from '../../src/workflows/definitions';
 import { startInlineHandler } from '../baseline/inline-handler';
 import {
   deliver,

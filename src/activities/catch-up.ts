@@ -2,7 +2,7 @@ import { log } from '@temporalio/activity';
 import { WorkflowExecutionAlreadyStartedError } from '@temporalio/client';
 import { startTicketWorkflow, ticketWorkflowStatus } from '../temporal/ticket-start';
 import { callGorgias } from './gorgias-call';
-import type { ActivityDependencies } from '.';
+import type { ActivityDependencies } from './dependencies';
 
 /** The catch-up's activities: list recent tickets, start the workflows that webhooks did not. */
 export function catchUpActivities({ gorgias, temporal, now = () => new Date() }: ActivityDependencies) {

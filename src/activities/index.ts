@@ -1,44 +1,11 @@
-import type { Client } from '@temporalio/client';
-import type { GorgiasClient } from '../gorgias/client';
-import type { Policy } from '../policy/schema';
 import { catchUpActivities } from './catch-up';
+import type { ActivityDependencies } from './dependencies';
 import { messageActivities } from './messages';
 
-export type { ComposedReply, NoteContent } from './reply-content';
+// The types the workflows name in their activity calls (imported there as types only).
+export type { ActivityDependencies } from './dependencies';
 export type { SentReply, ReplyDelivery } from './messages';
-export { FAILURE_TYPES, toActivityFailure } from './gorgias-call';
-
-export interface ActivityDependencies {
-  gorgias: Pick<
-    GorgiasClient,
-    | 'getTicket'
-    | 'getMessage'
-    | 'listMessages'
-    | 'createMessage'
-    | 'addTags'
-    | 'getIntegration'
-    | 'listTicketsCreatedSince'
-  >;
-  /** The worker's current policy: what new workflows record at their start. */
-  policy: Policy;
-  /** The helpdesk user replies and notes are sent as: by id when configured, else by the API user's email. */
-  sender: { id?: number; email: string };
-  sending: {
-    /** How long a POST whose outcome is unknown may take to show up at Gorgias before a retry looks for it. */
-    unknownOutcomeWaitMs: number;
-    /** The From address when the customer's email integration is unknown (else a guess from the recipients). */
-    replyFrom?: { address: string; name?: string };
-    /**
-     * The kill switch, asked immediately before every send: true stops sending at once, also for workflows
-     * that started (and recorded their policy) before it was turned on.
-     */
-    stopped: () => boolean;
-  };
-  /** For trace links, the per-customer cooldown (a visibility query) and the catch-up's workflow starts. */
-  temporal: { client: Client; taskQueue: string; uiUrl: string };
-  /** The clock that decides business hours; tests inject one. */
-  now?: () => Date;
-}
+export type { ComposedReply, NoteContent } from './reply-content';
 
 /** Every activity the worker registers, built from its injected dependencies. */
 export function createActivities(deps: ActivityDependencies) {

@@ -3,12 +3,12 @@ import { GorgiasRequestError } from '../gorgias/failures';
 import type { Integration, Message, NewMessage } from '../gorgias/schemas';
 import type { Policy } from '../policy/schema';
 import { workflowUiUrl } from '../temporal/ui-link';
-import type { TicketFacts } from '../workflows/decide';
-import { workflowIdForTicket } from '../workflows/ids';
+import type { TicketFacts } from '../workflows/decision';
+import { workflowIdForTicket } from '../workflows/definitions';
 import { callGorgias, currentAttempt, FAILURE_TYPES, postOnce } from './gorgias-call';
 import { composeReply, renderNote, type ComposedReply, type NoteContent } from './reply-content';
 import { externalIds, notePrefix, ticketFacts } from './ticket-facts';
-import type { ActivityDependencies } from '.';
+import type { ActivityDependencies } from './dependencies';
 
 /** What the reply activity did: posted the reply (Gorgias sends it later), or held it (kill switch). */
 export type SentReply =

@@ -1,7 +1,7 @@
 import Mustache from 'mustache';
 import { describeOpening, openingAt } from '../policy/business-hours';
 import type { Policy, Template } from '../policy/schema';
-import type { TicketFacts } from '../workflows/decide';
+import type { TicketFacts } from '../workflows/decision';
 
 /** A reply as rendered for one ticket: what will be sent (or, in a dry run, what would have been). */
 export interface ComposedReply {

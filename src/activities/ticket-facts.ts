@@ -1,5 +1,5 @@
 import { isAnswerable, type Address, type Message, type Ticket } from '../gorgias/schemas';
-import type { AutomatedMailSign, TicketFacts } from '../workflows/decide';
+import type { AutomatedMailSign, TicketFacts } from '../workflows/decision';
 
 /**
  * Markers (`external_id`) on the messages we post, so a retry, a reset or a new run finds what was already

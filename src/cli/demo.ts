@@ -2,9 +2,9 @@ import axios from 'axios';
 import { Client, Connection } from '@temporalio/client';
 import { GorgiasClient } from '../gorgias/client';
 import { workflowUiUrl } from '../temporal/ui-link';
-import { workflowIdForTicket, type ticketWorkflow } from '../workflows';
-import { readLocalStack } from './local-stack';
-import { sampleTicket } from './sample-ticket';
+import { workflowIdForTicket, type TicketWorkflow } from '../workflows/definitions';
+import { readLocalStack } from '../dev/local-stack';
+import { sampleTicket } from '../sandbox/sample-ticket';
 
 /**
  * `npm run demo`: against the stack `npm start` runs, seeds a ticket in the Gorgias sandbox, delivers the
@@ -54,7 +54,7 @@ async function run(): Promise<void> {
   try {
     const client = new Client({ connection, namespace: stack.namespace });
     const workflowId = workflowIdForTicket(ticket.id);
-    const result = await client.workflow.getHandle<typeof ticketWorkflow>(workflowId).result();
+    const result = await client.workflow.getHandle<TicketWorkflow>(workflowId).result();
     say(`Workflow ${workflowId}: ${JSON.stringify(result)}`);
 
     const after = await gorgias.getTicket(ticket.id);

@@ -1,7 +1,7 @@
-import { describeDecision, previewFacts } from '../policy/preview';
+import { describeDecision, previewFacts } from './policy-preview';
 import { DEFAULT_POLICY_FILE, loadPolicy } from '../policy/load';
 import { openingAt } from '../policy/business-hours';
-import { sampleTickets } from '../policy/samples';
+import { sampleTickets } from './policy-samples';
 import type { Policy } from '../policy/schema';
 
 /** `npm run policy:check -- <file>`: validates a policy file and shows what it would do for sample tickets. */

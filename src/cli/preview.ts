@@ -1,11 +1,11 @@
 import { loadConfig, readEnvironment } from '../config';
 import { GorgiasClient } from '../gorgias/client';
 import { policyFromConfig } from '../policy/load';
-import { describeDecision, previewTicket } from '../policy/preview';
+import { describeDecision, previewTicket } from './policy-preview';
 import { workflowUiUrl } from '../temporal/ui-link';
-import { gorgiasClientFrom } from '../worker';
-import { workflowIdForTicket } from '../workflows/ids';
-import { readLocalStack } from './local-stack';
+import { gorgiasClientFrom } from '../gorgias/from-config';
+import { workflowIdForTicket } from '../workflows/definitions';
+import { readLocalStack } from '../dev/local-stack';
 
 /**
  * `npm run preview -- <ticket-id>`: the reply and note the policy would produce for a ticket, read from the

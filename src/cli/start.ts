@@ -3,15 +3,16 @@ import type { Server } from 'node:http';
 import { loadConfig, readEnvironment } from '../config';
 import { createLogger } from '../logging';
 import { startSandbox } from '../sandbox';
-import { createIntakeApp, WEBHOOK_PATH } from '../server/app';
-import { ensureTemporalCli } from '../temporal/cli';
+import { WEBHOOK_PATH } from '../server/app';
+import { intakeFromConfig } from '../server/from-config';
+import { describeCli, ensureTemporalCli } from '../dev/temporal-cli';
 import { lazyClientConnection } from '../temporal/connection';
-import { startDevServer } from '../temporal/dev-server';
+import { startDevServer } from '../dev/dev-server';
 import { launchWorker } from '../worker';
 import { policyFromConfig } from '../policy/load';
 import { IntakeMetrics } from '../telemetry/intake-metrics';
 import { installTemporalRuntime } from '../telemetry/runtime';
-import { writeLocalStack } from './local-stack';
+import { writeLocalStack } from '../dev/local-stack';
 
 /**
  * `npm start`: the whole service on one machine. A Temporal dev server (state in .data/, Web UI on 8233)
@@ -29,7 +30,7 @@ async function run(): Promise<void> {
   env.LOG_PRETTY ??= 'true';
   const { local, logging, worker: metrics } = loadConfig(env, ['local', 'logging', 'worker']);
   const logger = createLogger(logging, 'start');
-  // Before anything touches the SDK's native runtime (the dev server fallback download does).
+  // Before anything touches the SDK's native runtime (the Temporal CLI download does).
   const { METRICS_HOST, METRICS_PORT } = metrics;
   installTemporalRuntime(
     createLogger(logging, 'worker'),
@@ -45,24 +46,23 @@ async function run(): Promise<void> {
     const generatedSecret = !env.WEBHOOK_SECRET;
     env.WEBHOOK_SECRET ||= randomBytes(24).toString('hex');
 
-    if (!env.TEMPORAL_ADDRESS) {
+    if (env.TEMPORAL_ADDRESS) {
+      say(
+        `[temporal] Using the Temporal server at ${env.TEMPORAL_ADDRESS} (TEMPORAL_ADDRESS); no dev server`,
+      );
+    } else {
       const cli = await ensureTemporalCli({
         explicitPath: local.TEMPORAL_CLI_PATH,
         searchPath: env.PATH,
         log: (line) => say(`[temporal] ${line}`),
       });
-      say(
-        cli
-          ? `[temporal] Using the Temporal CLI at ${cli.path} (${cli.source})`
-          : '[temporal] No CLI: using the SDK download',
-      );
+      say(`[temporal] ${describeCli(cli)}`);
       const devServer = await startDevServer({
         cli,
         port: local.TEMPORAL_DEV_PORT,
         uiPort: local.TEMPORAL_UI_PORT,
         dbFilename: local.TEMPORAL_DB_FILE,
         namespace: env.TEMPORAL_NAMESPACE || 'default',
-        log: (line) => say(`[temporal] ${line}`),
       });
       stops.push(() => devServer.stop());
       env.TEMPORAL_ADDRESS = devServer.address;
@@ -109,13 +109,8 @@ async function run(): Promise<void> {
       await workerRun;
     });
 
-    const app = createIntakeApp({
+    const app = intakeFromConfig(config, {
       client,
-      taskQueue: temporal.TEMPORAL_TASK_QUEUE,
-      webhookSecret: webhook.WEBHOOK_SECRET,
-      temporalTimeoutMs: webhook.WEBHOOK_TEMPORAL_TIMEOUT_MS,
-      maxBodyBytes: webhook.WEBHOOK_MAX_BODY_BYTES,
-      temporalUiUrl: temporal.TEMPORAL_UI_URL,
       logger: createLogger(config.logging, 'webhook-server'),
       metrics: new IntakeMetrics({ processMetrics: true }),
     });

@@ -115,7 +115,7 @@ const workerSchema = z.object({
 
 /** Settings of `npm start`, which runs the whole stack on one machine. */
 const localSchema = z.object({
-  /** A Temporal CLI to run instead of looking one up (PATH, cache) or building it. */
+  /** A Temporal CLI to run instead of looking one up (PATH, cache), downloading or building it. */
   TEMPORAL_CLI_PATH: optionalString,
   TEMPORAL_DEV_PORT: port(7233),
   TEMPORAL_UI_PORT: port(8233),

@@ -1,7 +1,7 @@
 /**
  * Gorgias writes datetimes as ISO 8601, usually with an offset (`2025-03-04T09:12:44.120311+00:00`), but its
- * own reference shows them without one (`2020-01-27T10:42:21.468912`), which `Date.parse` would read as the
- * machine's local time. Gorgias's datetimes are UTC: a missing offset means UTC.
+ * own API documentation shows them without one (`2020-01-27T10:42:21.468912`), which `Date.parse` would read
+ * as the machine's local time. Gorgias's datetimes are UTC: a missing offset means UTC.
  */
 
 const HAS_OFFSET = /(?:[zZ]|[+-]\d{2}(?::?\d{2})?)$/;

@@ -2,7 +2,7 @@ import type { z } from 'zod';
 
 /**
  * Errors in the shape the sandbox answers them: `{"error": {"msg": "...", "data": {field: [reasons]}}}`.
- * The real nesting is undocumented (reference §4.2); this one is what the service's client parses.
+ * The real nesting is undocumented (docs/gorgias.md, "Errors"); this one is what the service's client parses.
  */
 
 /** Reasons per field, keyed by dotted path such as `source.to.0.address`. */

@@ -10,19 +10,19 @@ import type { Tag } from './objects';
 import type { Listed, SandboxStore, TagSelection } from './store';
 import type { StatsRecorder } from './stats';
 
-/** The Gorgias REST endpoints the service uses (reference §3, §8), under `/api`. */
+/** The Gorgias REST endpoints the service uses (docs/gorgias.md, "Calls the service makes"), under `/api`. */
 
 const idSchema = z.coerce.number().int().positive();
 const listTicketsQuerySchema = z.strictObject({
   ...pageQueryShape,
-  // Trashed tickets are listed unless `trashed=false` (reference §8); `true` lists only them (inferred).
+  // Trashed tickets are listed unless `trashed=false` (docs/gorgias.md); `true` lists only them (inferred).
   trashed: z
     .enum(['true', 'false'])
     .transform((value) => value === 'true')
     .optional(),
 });
 /**
- * `POST|PUT|DELETE /api/tickets/{id}/tags` (reference §8), a request schema the service has none of yet:
+ * `POST|PUT|DELETE /api/tickets/{id}/tags` (docs/gorgias.md), a request schema the service has none of yet:
  * tags by name (created when new) or by id (which must exist).
  */
 const ticketTagsSchema = z
@@ -36,7 +36,7 @@ const ticketTagsSchema = z
 const listMessagesQuerySchema = z.strictObject({ ...pageQueryShape, ticket_id: idSchema.optional() });
 const ticketMessagesQuerySchema = z.strictObject({
   ...pageQueryShape,
-  // The deprecated endpoint lists oldest first (reference §3.2).
+  // The deprecated endpoint lists oldest first (docs/gorgias.md, "Reading answers").
   order_by: orderBySchema.default('created_datetime:asc'),
 });
 
@@ -177,7 +177,8 @@ function tagList(ticketId: number, tags: Tag[]) {
 /**
  * An outgoing email leaves through one of the account's email integrations: a given `integration_id` must
  * be one, and `source.from.address` must be the address of one (of that one, when both are given). The
- * wording and the check of the address are inferred; that Gorgias sends from the integration is not (§8).
+ * wording and the check of the address are inferred; that Gorgias sends from the integration is not
+ * (docs/gorgias.md, "Writing messages").
  */
 function sendingIntegrationViolations(message: NewMessage, integrations: AccountIntegrations): FieldErrors {
   const errors: FieldErrors = {};

@@ -5,43 +5,15 @@ import { Answers, dropAnswer, setAnswerDelay } from './answers';
 import { apiRoutes } from './api-routes';
 import { requireBasicAuth } from './auth';
 import { controlRoutes } from './control-routes';
-import {
-  applyFaultsPatch,
-  decideFault,
-  NO_FAULTS,
-  type SandboxFaults,
-  type SandboxFaultsPatch,
-} from './faults';
+import type { SandboxControls } from './controls';
+import { applyFaultsPatch, decideFault, NO_FAULTS } from './faults';
 import { AccountIntegrations, DEFAULT_EMAIL_INTEGRATIONS } from './integrations';
 import { LeakyBucket } from './leaky-bucket';
-import type { Ticket } from './objects';
 import { DEFAULT_RATE_LIMIT, type SandboxOptions } from './options';
 import { admitRequest, showBucket } from './rate-limit';
-import { DEFAULT_SENDING, Outbox, sendingSchema, type SendingPatch, type SendingSettings } from './sending';
-import { StatsRecorder, type SandboxStats } from './stats';
+import { DEFAULT_SENDING, Outbox, sendingSchema } from './sending';
+import { StatsRecorder } from './stats';
 import { SandboxStore } from './store';
-
-export interface SandboxControls {
-  stats(): SandboxStats;
-  faults(): SandboxFaults;
-  /** Changes the given switches only; throws a ZodError for invalid values. `methods: null` means all. */
-  setFaults(faults: SandboxFaultsPatch): void;
-  /** How outgoing messages are sent: after `delayMs`, failing for `failAddresses`. */
-  sending(): SendingSettings;
-  /** Changes the given settings only, for messages created from now on; throws a ZodError for invalid ones. */
-  setSending(patch: SendingPatch): void;
-  /** Moves a ticket to the trash (sets `trashed_datetime`); undefined for an unknown ticket. */
-  trashTicket(ticketId: number): Ticket | undefined;
-  /**
-   * Clears tickets, messages, customers, auto-created integrations, stats and the bucket, cancels pending
-   * sends and held requests, and restores the faults and sending settings of the options.
-   */
-  reset(): void;
-  /** Messages of a ticket as stored (for assertions), oldest first. */
-  messagesOf(ticketId: number): unknown[];
-  /** Drops held requests, answers still being delayed and pending sends; call when the server closes. */
-  dispose(): void;
-}
 
 export type SandboxApp = { app: Express } & SandboxControls;
 

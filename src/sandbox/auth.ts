@@ -3,7 +3,7 @@ import type { RequestHandler } from 'express';
 import { errorBody } from './api-error';
 import type { Answers } from './answers';
 
-/** HTTP Basic auth with the account's username and API key (reference §3.0). */
+/** HTTP Basic auth with the account's username and API key (docs/gorgias.md, "Authentication"). */
 export function requireBasicAuth(
   credentials: { username: string; apiKey: string },
   answers: Answers,

@@ -3,7 +3,7 @@ import { z } from 'zod';
 import type { Answers } from './answers';
 import { faultsPatchSchema } from './faults';
 import { ApiError, parseRequest } from './api-error';
-import type { SandboxControls } from './app';
+import type { SandboxControls } from './controls';
 import { sendingPatchSchema } from './sending';
 
 /** Sandbox-only endpoints under `/_sandbox`, for tests and tools running in other processes. */

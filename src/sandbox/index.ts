@@ -6,7 +6,8 @@
  * Tests, benchmarks and the local stack point the service's GORGIAS_BASE_URL at it; nothing in the service
  * knows.
  */
-export { createSandboxApp, type SandboxApp, type SandboxControls } from './app';
+export { createSandboxApp, type SandboxApp } from './app';
+export type { SandboxControls } from './controls';
 export type { SandboxFaults } from './faults';
 export { DEFAULT_EMAIL_INTEGRATIONS, type EmailIntegrationSetting } from './integrations';
 export { RATE_LIMITS, type SandboxOptions } from './options';

@@ -3,11 +3,12 @@ import { ticketDatetime, type Integration } from './objects';
 import { SHOPIFY_INTEGRATION_ID } from './shopify';
 
 /**
- * The account's integrations (reference §8): one Shopify store, and the email integrations (support
- * mailboxes) messages arrive at and replies leave from. Each email integration also has a Gorgias forwarding
- * address, `<16 characters>@email.gorgias.com`, which customers' mail may show in `to` or `cc` (the merchant
- * forwards the mailbox to it); inferred: captures show such addresses, not where Gorgias lists them, so the
- * sandbox puts it in `meta.forwarding_email_address`. Replies must come from the integration's own address.
+ * The account's integrations (docs/gorgias.md, "Writing messages"): one Shopify store, and the email
+ * integrations (support mailboxes) messages arrive at and replies leave from. Each email integration also has
+ * a Gorgias forwarding address, `<16 characters>@email.gorgias.com`, which customers' mail may show in `to`
+ * or `cc` (the merchant forwards the mailbox to it); inferred: captures show such addresses, not where
+ * Gorgias lists them, so the sandbox puts it in `meta.forwarding_email_address`. Replies must come from the
+ * integration's own address.
  */
 
 export interface EmailIntegrationSetting {

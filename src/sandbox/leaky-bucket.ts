@@ -1,8 +1,8 @@
 /**
- * The Gorgias rate limit (reference §4.1): a leaky bucket that drains continuously. Each admitted request
- * adds one unit; a request that would overflow the bucket is refused until enough has drained. Gorgias states
- * it as `capacity` calls per `windowSeconds` (the whole bucket drains in one window); `drainPerSecond` is the
- * same thing per second, kept for callers that say it that way.
+ * The Gorgias rate limit (docs/gorgias.md, "Rate limits"): a leaky bucket that drains continuously. Each
+ * admitted request adds one unit; a request that would overflow the bucket is refused until enough has
+ * drained. Gorgias states it as `capacity` calls per `windowSeconds` (the whole bucket drains in one window);
+ * `drainPerSecond` is the same thing per second, kept for callers that say it that way.
  */
 export type LeakyBucketOptions =
   { capacity: number; windowSeconds: number } | { capacity: number; drainPerSecond: number };

@@ -20,7 +20,7 @@ const settingsSchema = z.object({
     .enum(['true', 'false'], { message: 'must be true or false' })
     .default('true')
     .transform((value) => value === 'true'),
-  // An API key's limit by default; 80 and 20 for an OAuth app, 40 and 10 on some plans (reference §4.1).
+  // An API key's limit by default; 80 and 20 for an OAuth app, 40 and 10 on some plans (docs/gorgias.md).
   SANDBOX_RATE_LIMIT_CAPACITY: z.coerce
     .number({ message: 'must be a whole number of calls' })
     .int({ message: 'must be a whole number of calls' })

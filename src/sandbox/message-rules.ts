@@ -2,8 +2,8 @@ import type { NewMessage } from '../gorgias/schemas';
 import { addFieldError, type FieldErrors } from './api-error';
 
 /**
- * What Gorgias rejects in a new message beyond the schema (reference §3.3): an outgoing reply must say who
- * sends it and to whom, an email must have an envelope, and every message needs a body.
+ * What Gorgias rejects in a new message beyond the schema (docs/gorgias.md, "Writing messages"): an outgoing
+ * reply must say who sends it and to whom, an email must have an envelope, and every message needs a body.
  */
 export function messageRuleViolations(message: NewMessage, prefix = ''): FieldErrors {
   const errors: FieldErrors = {};

@@ -1,8 +1,8 @@
 import type { ShopifyCustomerData } from './shopify';
 
 /**
- * The Gorgias objects (reference §2) in the full, untidy shape the sandbox stores and returns, as real answers
- * showed them (reference §8): many nullable fields are null, customers created without a name have
+ * The Gorgias objects in the full, untidy shape the sandbox stores and returns, as real answers showed them
+ * (docs/gorgias.md, "Reading answers"): many nullable fields are null, customers created without a name have
  * `firstname: ""`, `lastname: ""` and `name: null`, internal notes left by Rules have `source: null` and no
  * `receiver` key, and objects carry fields a client does not know (`custom_fields`, `events`,
  * `satisfaction_survey`, `meta` objects, `source.extra`, `customer.integrations`). The service has to read
@@ -10,7 +10,7 @@ import type { ShopifyCustomerData } from './shopify';
  *
  * Datetimes come in two forms, always the same per object: tickets, customers and integrations carry an
  * offset (`2025-03-04T09:12:44.120311+00:00`, as in captures); messages carry none
- * (`2020-01-27T10:42:21.468912`, as in the reference's own example), which means UTC. Both have
+ * (`2020-01-27T10:42:21.468912`, as in Gorgias's API documentation), which means UTC. Both have
  * microseconds: the milliseconds followed by `000`.
  */
 
@@ -41,7 +41,7 @@ export interface Customer extends Person {
   meta: Record<string, unknown>;
   data: Record<string, unknown> | null;
   channels: CustomerChannel[];
-  /** Per-integration data keyed by integration id (reference §8), e.g. the Shopify customer and orders. */
+  /** Per-integration data keyed by integration id, e.g. the Shopify customer and orders. */
   integrations: Record<string, ShopifyCustomerData>;
   created_datetime: string;
   updated_datetime: string;
@@ -95,7 +95,10 @@ export interface Message {
   created_datetime: string;
   sent_datetime: string | null;
   failed_datetime: string | null;
-  /** `{"error": "<text>"}` once sending failed ([O] the helpdesk front-end reads `last_sending_error.error`). */
+  /**
+   * `{"error": "<text>"}` once sending failed (observed: the helpdesk front-end reads
+   * `last_sending_error.error`).
+   */
   last_sending_error: { error: string } | null;
   opened_datetime: string | null;
   deleted_datetime: string | null;
@@ -145,7 +148,10 @@ export interface Ticket {
   trashed_datetime: string | null;
 }
 
-/** `GET /api/integrations/{id}`: the fields of Gorgias's integration object ([O] helpdesk front-end types). */
+/**
+ * `GET /api/integrations/{id}`: the fields of Gorgias's integration object (observed in the helpdesk
+ * front-end's types).
+ */
 export interface Integration {
   id: number;
   uri: string;
@@ -174,7 +180,7 @@ export function messageDatetime(epochMs: number): string {
   return new Date(epochMs).toISOString().replace('Z', '000');
 }
 
-// Channels on which Gorgias can answer by email (reference §2.1 `reply_options`).
+// Channels whose tickets the sandbox lets answer by email (`reply_options.email.answerable`).
 const EMAIL_ANSWERABLE_CHANNELS = new Set(['email', 'contact_form', 'help-center']);
 
 /**

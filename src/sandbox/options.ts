@@ -26,11 +26,14 @@ export interface SandboxOptions {
   failSendsTo?: string[];
 }
 
-/** Gorgias's limits by kind of access (reference §4.1): calls per window, the bucket draining in one window. */
+/**
+ * Gorgias's limits by kind of access (docs/gorgias.md, "Rate limits"): calls per window, drained in one
+ * window.
+ */
 export const RATE_LIMITS = {
   apiKey: { capacity: 40, windowSeconds: 20 },
   oauth: { capacity: 80, windowSeconds: 20 },
-  /** Some plans (the reference says Enterprise): an API key's count over 10 s. */
+  /** Some plans (Gorgias names Enterprise): an API key's count over 10 s. */
   tenSecondWindow: { capacity: 40, windowSeconds: 10 },
 } satisfies Record<string, LeakyBucketOptions>;
 

@@ -2,10 +2,10 @@ import { z } from 'zod';
 import { ApiError } from './api-error';
 
 /**
- * Cursor pagination as Gorgias does it (reference §3.2): `limit` 1–100 (default 30), `order_by`
- * `created_datetime:asc|desc` (default desc), and opaque cursors in `meta.next_cursor`/`meta.prev_cursor`.
- * A cursor names the item it continues from (creation time and id), so pages stay stable while items are
- * added.
+ * Cursor pagination as Gorgias does it (docs/gorgias.md, "Reading answers"): `limit` 1–100 (default 30),
+ * `order_by` `created_datetime:asc|desc` (default desc), and opaque cursors in
+ * `meta.next_cursor`/`meta.prev_cursor`. A cursor names the item it continues from (creation time and id), so
+ * pages stay stable while items are added.
  */
 
 export const orderBySchema = z.enum(['created_datetime:asc', 'created_datetime:desc']);

@@ -5,8 +5,9 @@ import type { BucketReading, LeakyBucket } from './leaky-bucket';
 import type { StatsRecorder } from './stats';
 
 /**
- * The rate limit as Gorgias applies it (reference §4.1). `showBucket` goes before auth, because every answer
- * carries the headers, even a 401; `admitRequest` goes after it, because only authenticated requests count.
+ * The rate limit as Gorgias applies it (docs/gorgias.md, "Rate limits"). `showBucket` goes before auth,
+ * because every answer carries the headers, even a 401; `admitRequest` goes after it, because only
+ * authenticated requests count.
  */
 
 export function showBucket(bucket: LeakyBucket | undefined): RequestHandler {

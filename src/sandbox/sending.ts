@@ -2,10 +2,11 @@ import { z } from 'zod';
 import { messageDatetime, type Message } from './objects';
 
 /**
- * Gorgias sends an outgoing message after answering its creation (reference §3.3, §8): the answer has
- * `sent_datetime: null`; `delayMs` later the message gets `sent_datetime`, or, when one of its `source.to`
- * addresses is in `failAddresses` (case-insensitive), `failed_datetime` and `last_sending_error` instead.
- * The error text is inferred; its `{"error": "<text>"}` shape is what the helpdesk front-end reads [O].
+ * Gorgias sends an outgoing message after answering its creation (docs/gorgias.md, "Sending is
+ * asynchronous"): the answer has `sent_datetime: null`; `delayMs` later the message gets `sent_datetime`, or,
+ * when one of its `source.to` addresses is in `failAddresses` (case-insensitive), `failed_datetime` and
+ * `last_sending_error` instead. The error text is inferred; its `{"error": "<text>"}` shape is what the
+ * helpdesk front-end reads (observed).
  */
 
 export const sendingSchema = z.strictObject({

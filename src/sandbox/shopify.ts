@@ -1,12 +1,13 @@
 import { createHash } from 'node:crypto';
 
 /**
- * The Shopify data Gorgias keeps on a customer, `customer.integrations[<shopify integration id>]` (reference
- * §8): the Shopify customer and, for some customers, their orders. It depends on the Gorgias customer id only,
- * so tests can predict it: a customer with an odd id has orders, one with an even id only the customer part
- * (some real payloads carry no orders). Of the customers with orders, ids of the form 4n+1 have two (the
- * newest shipped and in transit, an older one delivered), ids of the form 4n+3 one that is paid but not yet
- * fulfilled. Field names follow Shopify's order object; the values are made up.
+ * The Shopify data Gorgias keeps on a customer, `customer.integrations[<shopify integration id>]`
+ * (docs/gorgias.md, "Reading answers"): the Shopify customer and, for some customers, their orders. It
+ * depends on the Gorgias customer id only, so tests can predict it: a customer with an odd id has orders, one
+ * with an even id only the customer part (some real payloads carry no orders). Of the customers with orders,
+ * ids of the form 4n+1 have two (the newest shipped and in transit, an older one delivered), ids of the form
+ * 4n+3 one that is paid but not yet fulfilled. Field names follow Shopify's order object; the values are made
+ * up.
  */
 
 export const SHOPIFY_INTEGRATION_ID = 4401;

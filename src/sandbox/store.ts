@@ -313,7 +313,7 @@ export class SandboxStore {
       stripped_html: incomingEmail ? (input.body_html ?? null) : null,
       headers: input.headers ?? null,
       mention_ids: input.mention_ids ?? null,
-      // Given: an import, recorded as sent then (reference §3.3). Outgoing: sent later, below. Notes and
+      // Given: an import, recorded as sent then (docs/gorgias.md). Outgoing: sent later, below. Notes and
       // received messages count as sent when created (inferred).
       sent_datetime:
         input.sent_datetime !== undefined
@@ -327,7 +327,7 @@ export class SandboxStore {
     return record;
   }
 
-  /** The internal note a merchant's Rule leaves right after a customer opens a ticket (reference §8). */
+  /** The internal note a merchant's Rule leaves right after a customer opens a ticket (docs/gorgias.md). */
   private recordRuleNote(stored: StoredTicket, createdAt: number): void {
     const note = this.newMessage(stored.ticket.id, createdAt, {
       channel: 'internal-note',
@@ -418,7 +418,7 @@ export class SandboxStore {
     const existing = this.customers.get(key);
     if (existing) return existing;
     const id = this.nextIds.customer++;
-    // Gorgias stores missing name parts as "", and the name as null when there is none (reference §8).
+    // Gorgias stores missing name parts as "", and the name as null when there is none (docs/gorgias.md).
     const firstname = input.firstname ?? '';
     const lastname = input.lastname ?? '';
     const joined = [firstname, lastname].filter(Boolean).join(' ');

@@ -5,7 +5,7 @@ import type { Logger } from '../logging';
 import { IntakeMetrics, type DeliveryOutcome } from '../telemetry/intake-metrics';
 import { workflowUiUrl } from '../temporal/ui-link';
 import { startTicketWorkflow } from '../temporal/ticket-start';
-import { workflowIdForTicket } from '../workflows';
+import { workflowIdForTicket } from '../workflows/definitions';
 import { checkBearer } from './auth';
 import { parseDelivery } from './delivery';
 import { classifyStartFailure, type Misconfiguration } from './start-failures';

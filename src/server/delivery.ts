@@ -1,10 +1,10 @@
 import { z } from 'zod';
 import { clipText } from '../temporal/ticket-start';
-import { TRIGGERS, type Trigger } from '../workflows';
+import { TRIGGERS, type Trigger } from '../workflows/definitions';
 
 /**
  * A Gorgias HTTP-integration call. Gorgias sends whatever body the integration is configured with and no
- * event name (shared/reference/gorgias-api.md §1.2), so both forms a user can configure are accepted:
+ * event name (docs/gorgias.md, "Webhook deliveries"), so both forms a user can configure are accepted:
  * the whole context (`{{context}}`: `{ ticket, message? }`) and a small template (`{ ticket_id }`, where
  * ids arrive as numeric strings). The trigger comes from `?event=` on the integration URL or an `event`
  * field. Unknown fields are ignored (a `{{context}}` body carries the whole thread; only these few fields are

@@ -3,20 +3,16 @@ import { loadConfig, readEnvironment } from '../config';
 import { createLogger } from '../logging';
 import { IntakeMetrics } from '../telemetry/intake-metrics';
 import { lazyClientConnection } from '../temporal/connection';
-import { createIntakeApp, WEBHOOK_PATH } from './app';
+import { WEBHOOK_PATH } from './app';
+import { intakeFromConfig } from './from-config';
 
 async function run(): Promise<void> {
   const config = loadConfig(readEnvironment(), ['temporal', 'webhook', 'logging']);
   const logger = createLogger(config.logging, 'webhook-server');
   const connection = lazyClientConnection(config.temporal);
   const client = new Client({ connection, namespace: config.temporal.TEMPORAL_NAMESPACE });
-  const app = createIntakeApp({
+  const app = intakeFromConfig(config, {
     client,
-    taskQueue: config.temporal.TEMPORAL_TASK_QUEUE,
-    webhookSecret: config.webhook.WEBHOOK_SECRET,
-    temporalTimeoutMs: config.webhook.WEBHOOK_TEMPORAL_TIMEOUT_MS,
-    maxBodyBytes: config.webhook.WEBHOOK_MAX_BODY_BYTES,
-    temporalUiUrl: config.temporal.TEMPORAL_UI_URL,
     logger,
     metrics: new IntakeMetrics({ processMetrics: true }),
   });

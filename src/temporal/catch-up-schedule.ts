@@ -1,6 +1,6 @@
 import { ScheduleAlreadyRunning, ScheduleNotFoundError, type Client } from '@temporalio/client';
 import type { Policy } from '../policy/schema';
-import type { catchUpWorkflow } from '../workflows';
+import type { CatchUpWorkflow } from '../workflows/definitions';
 
 export const CATCH_UP_SCHEDULE_ID = 'gorgias-autoreply-catch-up';
 
@@ -30,11 +30,11 @@ export async function syncCatchUpSchedule(
     taskQueue,
     workflowId: 'gorgias-autoreply-catch-up',
     // The first run looks back as far as a ticket can still get an acknowledgement.
-    args: [{ lookbackMinutes: policy.timing.stale_after_minutes }] as Parameters<typeof catchUpWorkflow>,
+    args: [{ lookbackMinutes: policy.timing.stale_after_minutes }] as Parameters<CatchUpWorkflow>,
     staticSummary: 'Catch-up: start workflows for tickets whose webhooks were lost',
   };
   try {
-    await client.schedule.create<typeof catchUpWorkflow>({
+    await client.schedule.create<CatchUpWorkflow>({
       scheduleId: CATCH_UP_SCHEDULE_ID,
       spec,
       action,
@@ -43,7 +43,7 @@ export async function syncCatchUpSchedule(
     return 'created';
   } catch (err) {
     if (!(err instanceof ScheduleAlreadyRunning)) throw err;
-    await handle.update<typeof catchUpWorkflow>((previous) => ({ ...previous, spec, action }));
+    await handle.update<CatchUpWorkflow>((previous) => ({ ...previous, spec, action }));
     return 'updated';
   }
 }

@@ -1,6 +1,11 @@
 import type { Client } from '@temporalio/client';
-import { TicketIdAttribute } from '../workflows/search-attributes';
-import { deliverySignal, workflowIdForTicket, type TicketDelivery, type ticketWorkflow } from '../workflows';
+import {
+  deliverySignal,
+  TicketIdAttribute,
+  workflowIdForTicket,
+  type TicketDelivery,
+  type TicketWorkflow,
+} from '../workflows/definitions';
 
 export interface TicketStart {
   ticketId: number;
@@ -57,7 +62,7 @@ export async function startTicketWorkflow(
 ): Promise<string> {
   const workflowId = workflowIdForTicket(start.ticketId);
   await client.withDeadline(Date.now() + timeoutMs, () =>
-    client.workflow.signalWithStart<typeof ticketWorkflow, [TicketDelivery]>('ticketWorkflow', {
+    client.workflow.signalWithStart<TicketWorkflow, [TicketDelivery]>('ticketWorkflow', {
       workflowId,
       taskQueue,
       args: [{ ticketId: start.ticketId }],

@@ -4,14 +4,12 @@ import { Runtime, Worker, type NativeConnection, type WorkerOptions } from '@tem
 import { createActivities } from '../activities';
 import { checkTemplates } from '../activities/reply-content';
 import type { Config } from '../config';
-import { CallBudget } from '../gorgias/call-budget';
-import { GorgiasClient, type GorgiasClientOptions } from '../gorgias/client';
-import { gorgiasCallRecorder } from '../telemetry/gorgias-metrics';
+import { gorgiasClientFrom } from '../gorgias/from-config';
 import type { Logger } from '../logging';
 import type { Policy } from '../policy/schema';
-import { syncCatchUpSchedule } from '../temporal/catch-up-schedule';
+import { gorgiasCallRecorder } from '../telemetry/gorgias-metrics';
 import { connectWorker } from '../temporal/connection';
-import { ensureSearchAttributes } from '../temporal/search-attributes';
+import { prepareNamespace } from '../temporal/namespace';
 
 export interface AutoReplyWorkerOptions {
   connection: NativeConnection;
@@ -27,29 +25,6 @@ export interface AutoReplyWorkerOptions {
   killSwitchFile?: string;
 }
 
-export function gorgiasClientFrom(
-  config: Config<'gorgias'>,
-  onCall?: GorgiasClientOptions['onCall'],
-): GorgiasClient {
-  const g = config.gorgias;
-  return new GorgiasClient({
-    baseUrl: g.GORGIAS_BASE_URL,
-    username: g.GORGIAS_USERNAME,
-    apiKey: g.GORGIAS_API_KEY,
-    timeoutMs: g.GORGIAS_HTTP_TIMEOUT_MS,
-    onCall,
-    budget: new CallBudget({
-      capacity: g.GORGIAS_RATE_LIMIT_BURST,
-      windowSeconds: g.GORGIAS_RATE_LIMIT_WINDOW_SECONDS,
-      // Room for calls this worker cannot see yet (other workers' in flight, other integrations): a tenth of
-      // the bucket, at most 4, for each worker sharing the account (CallBudget.headroom).
-      workersSharingAccount: g.GORGIAS_WORKERS_SHARING_ACCOUNT,
-      // Past this, the activity fails its attempt with the wait as its retry delay instead of holding a slot.
-      maxWaitMs: 8_000,
-    }),
-  });
-}
-
 /**
  * The kill switch, read at send time: a worker restarted with DRY_RUN (or a policy with `dry_run: true`) stops
  * the sends of workflows that started before, and the file stops every worker that sees it at once.
@@ -60,7 +35,7 @@ function killSwitch(policy: Policy, file: string | undefined): () => boolean {
 
 /** The worker runs the ticket and catch-up workflows and their activities. */
 export function createAutoReplyWorker(options: AutoReplyWorkerOptions): Promise<Worker> {
-  const { temporal, gorgias } = options.config;
+  const { temporal, gorgias: gorgiasConfig } = options.config;
   // A template that cannot render stops the worker here, not a customer's ticket later.
   checkTemplates(options.policy);
   return Worker.create({
@@ -73,11 +48,11 @@ export function createAutoReplyWorker(options: AutoReplyWorkerOptions): Promise<
     activities: createActivities({
       gorgias: gorgiasClientFrom(options.config, gorgiasCallRecorder(Runtime.instance().metricMeter)),
       policy: options.policy,
-      sender: { id: gorgias.GORGIAS_SENDER_USER_ID, email: gorgias.GORGIAS_USERNAME },
+      sender: { id: gorgiasConfig.GORGIAS_SENDER_USER_ID, email: gorgiasConfig.GORGIAS_USERNAME },
       sending: {
-        unknownOutcomeWaitMs: gorgias.GORGIAS_UNKNOWN_OUTCOME_WAIT_MS,
-        replyFrom: gorgias.GORGIAS_REPLY_FROM
-          ? { address: gorgias.GORGIAS_REPLY_FROM, name: gorgias.GORGIAS_REPLY_FROM_NAME }
+        unknownOutcomeWaitMs: gorgiasConfig.GORGIAS_UNKNOWN_OUTCOME_WAIT_MS,
+        replyFrom: gorgiasConfig.GORGIAS_REPLY_FROM
+          ? { address: gorgiasConfig.GORGIAS_REPLY_FROM, name: gorgiasConfig.GORGIAS_REPLY_FROM_NAME }
           : undefined,
         stopped: killSwitch(options.policy, options.killSwitchFile),
       },
@@ -90,33 +65,10 @@ export function createAutoReplyWorker(options: AutoReplyWorkerOptions): Promise<
     }),
     // Each Gorgias call waits for room in the account's bucket (see CallBudget); few at once keeps those waits
     // short, and the rest of a backlog waits in the task queue, where a crashed worker loses nothing.
-    maxConcurrentActivityTaskExecutions: gorgias.GORGIAS_MAX_CONCURRENT_CALLS,
+    maxConcurrentActivityTaskExecutions: gorgiasConfig.GORGIAS_MAX_CONCURRENT_CALLS,
     // On SIGTERM, in-flight activities get this long to finish before they are handed back to the server.
     shutdownGraceTime: '10s',
   });
-}
-
-/** Search attributes and the catch-up Schedule: registered by whichever worker starts first, harmless after. */
-export async function prepareNamespace(options: {
-  client: Client;
-  connection: Connection;
-  taskQueue: string;
-  policy: Policy;
-  logger: Logger;
-}): Promise<void> {
-  const { client, logger } = options;
-  try {
-    const added = await ensureSearchAttributes(options.connection, client.options.namespace);
-    if (added.length > 0) logger.info({ added }, 'registered search attributes');
-  } catch (err) {
-    // Temporal Cloud registers them in its UI or with tcld, not through this API.
-    logger.warn(
-      { error: String(err) },
-      'could not register search attributes; register them by hand (see README)',
-    );
-  }
-  const schedule = await syncCatchUpSchedule(client, options.taskQueue, options.policy);
-  logger.info({ schedule }, 'catch-up schedule');
 }
 
 /**

@@ -1,5 +1,7 @@
 import { proxyActivities, workflowInfo } from '@temporalio/workflow';
+// Type-only: no activity code is bundled into the workflow.
 import type { createActivities } from '../activities';
+import type { CatchUpInput, CatchUpResult } from './definitions';
 
 type Activities = ReturnType<typeof createActivities>;
 
@@ -10,22 +12,6 @@ const { listTicketsCreatedSince, startMissedTicketWorkflows } = proxyActivities<
 });
 
 const OVERLAP_MINUTES = 2;
-
-export interface CatchUpInput {
-  /** How far back the first run looks (later runs continue from the previous run's checkpoint). */
-  lookbackMinutes: number;
-}
-
-export interface CatchUpResult {
-  /** Creation time of the newest ticket seen: where the next run starts. */
-  checkpoint: string;
-  seen: number;
-  started: number[];
-  /** Tickets seen whose workflow failed (tagged and handed back): retry them once the cause is fixed (README). */
-  handedBack?: number[];
-  /** Tickets whose workflow could not be started this run. */
-  notStarted?: number[];
-}
 
 /**
  * Run by a Temporal Schedule every few minutes: lists the tickets created since the last run's checkpoint

@@ -1,7 +1,19 @@
+import { defineSearchAttributeKey, SearchAttributeType } from '@temporalio/common';
 import { defineQuery, defineSignal } from '@temporalio/workflow';
-import type { SkipReason } from './decide';
+import type { SkipReason } from './decision';
 
-/** Gorgias HTTP-integration triggers (shared/reference/gorgias-api.md §1.3). */
+/**
+ * What clients (the webhook intake, the catch-up, the CLI tools, the tests) need to talk to the workflows:
+ * their IDs, signatures, signals, queries, search attributes and result types. Clients import this module,
+ * never the workflow implementations (the worker bundles those from ./index).
+ */
+
+/** One workflow per ticket, its ID derived from the ticket ID alone, so every duplicate delivery meets it. */
+export function workflowIdForTicket(ticketId: number): string {
+  return `gorgias-ticket-${ticketId}`;
+}
+
+/** The triggers of a Gorgias HTTP integration (docs/gorgias.md, "Webhook deliveries"). */
 export const TRIGGERS = [
   'ticket-created',
   'ticket-updated',
@@ -22,6 +34,22 @@ export interface TicketDelivery {
 
 export interface TicketWorkflowInput {
   ticketId: number;
+}
+
+export interface CatchUpInput {
+  /** How far back the first run looks (later runs continue from the previous run's checkpoint). */
+  lookbackMinutes: number;
+}
+
+export interface CatchUpResult {
+  /** Creation time of the newest ticket seen: where the next run starts. */
+  checkpoint: string;
+  seen: number;
+  started: number[];
+  /** Tickets seen whose workflow failed (tagged and handed back): retry them once the cause is fixed (README). */
+  handedBack?: number[];
+  /** Tickets whose workflow could not be started this run. */
+  notStarted?: number[];
 }
 
 /** Why a ticket did not get its reply; it is then tagged and handed back to humans, and the workflow fails. */
@@ -84,3 +112,27 @@ export interface TicketWorkflowState {
 
 export const deliverySignal = defineSignal<[TicketDelivery]>('delivery');
 export const stateQuery = defineQuery<TicketWorkflowState>('state');
+
+/**
+ * The workflows' signatures, as clients start them by name (`'ticketWorkflow'`, `'catchUpWorkflow'`); ticket.ts
+ * and catch-up.ts implement them with these same input and result types.
+ */
+export type TicketWorkflow = (input: TicketWorkflowInput) => Promise<AutoReplyResult>;
+export type CatchUpWorkflow = (input: CatchUpInput) => Promise<CatchUpResult>;
+
+/**
+ * What an operator searches by in the Web UI or CLI, e.g. `GorgiasTicketId = 123` or
+ * `AutoReplyOutcome = "skipped" AND AutoReplyReason = "no-reply-sender"`. The customer's email is there on
+ * purpose (support looks tickets up by customer); nothing else personal is.
+ */
+export const TicketIdAttribute = defineSearchAttributeKey('GorgiasTicketId', SearchAttributeType.INT);
+export const CustomerEmailAttribute = defineSearchAttributeKey('CustomerEmail', SearchAttributeType.KEYWORD);
+export const OutcomeAttribute = defineSearchAttributeKey('AutoReplyOutcome', SearchAttributeType.KEYWORD);
+export const ReasonAttribute = defineSearchAttributeKey('AutoReplyReason', SearchAttributeType.KEYWORD);
+
+export const SEARCH_ATTRIBUTES = [
+  TicketIdAttribute,
+  CustomerEmailAttribute,
+  OutcomeAttribute,
+  ReasonAttribute,
+];

@@ -1,12 +1,6 @@
-/** The workflows the worker runs, and what clients need to talk to them. */
+/**
+ * The worker's workflow bundle: every function exported here is a workflow type, so nothing else is. Clients
+ * import what they need (IDs, signals, queries, types) from ./definitions.
+ */
 export { ticketWorkflow } from './ticket';
-export { catchUpWorkflow, type CatchUpInput, type CatchUpResult } from './catch-up';
-export * from './definitions';
-export { workflowIdForTicket } from './ids';
-export {
-  decideAutoReply,
-  isAutomatedAddress,
-  type TicketFacts,
-  type SkipReason,
-  type Decision,
-} from './decide';
+export { catchUpWorkflow } from './catch-up';

@@ -5,10 +5,13 @@ import {
   setHandler,
   upsertSearchAttributes,
 } from '@temporalio/workflow';
-import type { SkipReason, TicketFacts } from './decide';
+import type { SkipReason, TicketFacts } from './decision';
 import {
+  CustomerEmailAttribute,
   deliverySignal,
   KEPT_DELIVERIES,
+  OutcomeAttribute,
+  ReasonAttribute,
   stateQuery,
   type AutoReplyResult,
   type FailureReason,
@@ -17,7 +20,6 @@ import {
   type TicketDelivery,
   type TicketWorkflowState,
 } from './definitions';
-import { CustomerEmailAttribute, OutcomeAttribute, ReasonAttribute } from './search-attributes';
 
 /**
  * The bookkeeping of one ticket's workflow, kept out of the business process in ticket.ts: its state (the

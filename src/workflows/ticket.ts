@@ -20,7 +20,7 @@ import {
   type Decision,
   type SkipReason,
   type TicketFacts,
-} from './decide';
+} from './decision';
 import type { AutoReplyResult, FailureReason, TicketWorkflowInput } from './definitions';
 import { TicketRun } from './ticket-run';
 
@@ -41,14 +41,17 @@ const MAX_SEND_MS = 30 * 60_000;
 /** Tag and note of a hand-back: tried for a while, but a ticket whose hand-back cannot be written still ends. */
 const HAND_BACK_CALL: ActivityOptions = { ...GORGIAS_CALL, scheduleToCloseTimeout: '10m' };
 
-const gorgias = proxyActivities<Activities>(GORGIAS_CALL);
+const activities = proxyActivities<Activities>(GORGIAS_CALL);
 // No Gorgias call in these: they run in the workflow's own worker, without a round trip through the task queue.
-const local = proxyLocalActivities<Activities>({ startToCloseTimeout: '10s', retry: { maximumAttempts: 3 } });
+const localActivities = proxyLocalActivities<Activities>({
+  startToCloseTimeout: '10s',
+  retry: { maximumAttempts: 3 },
+});
 
 /** One workflow per Gorgias ticket: read it, decide, (wait, read again,) reply, confirm it was sent, note. */
 export async function ticketWorkflow({ ticketId }: TicketWorkflowInput): Promise<AutoReplyResult> {
   const run = new TicketRun(ticketId);
-  const policy = await local.loadPolicy();
+  const policy = await localActivities.loadPolicy();
   try {
     return await autoReply(run, policy);
   } catch (err) {
@@ -58,13 +61,13 @@ export async function ticketWorkflow({ ticketId }: TicketWorkflowInput): Promise
 
 async function autoReply(run: TicketRun, policy: Policy): Promise<AutoReplyResult> {
   let ticket = await readTicket(run);
-  let decision = await decide(ticket, policy);
+  let decision = await decideWithCooldown(ticket, policy);
   if (decision.reply && policy.timing.delay_seconds > 0) {
     run.enter('waiting');
     await sleep(policy.timing.delay_seconds * 1000);
     // Reply only if nobody has answered (or closed the ticket) while we waited.
     ticket = await readTicket(run);
-    decision = await decide(ticket, policy);
+    decision = await decideWithCooldown(ticket, policy);
   }
   if ('stale' in decision) throw HandBack.stale(policy);
   if (!decision.reply) return skip(run, ticket, policy, decision.reason);
@@ -119,7 +122,7 @@ async function noteAfterReply(run: TicketRun, note: NoteContent): Promise<number
 
 async function readTicket(run: TicketRun): Promise<TicketFacts> {
   run.enter('reading-ticket');
-  const ticket = await gorgias.fetchTicket.executeWithOptions(
+  const ticket = await activities.fetchTicket.executeWithOptions(
     { ...GORGIAS_CALL, summary: `Read ticket #${run.ticketId} from Gorgias` },
     [run.ticketId],
   );
@@ -128,13 +131,13 @@ async function readTicket(run: TicketRun): Promise<TicketFacts> {
 }
 
 /** The policy's decision, then the per-customer cooldown, which looks at other tickets' workflows. */
-async function decide(ticket: TicketFacts, policy: Policy): Promise<Decision> {
+async function decideWithCooldown(ticket: TicketFacts, policy: Policy): Promise<Decision> {
   const decision = decideAutoReply(ticket, policy, Date.now());
   const withinMinutes = policy.loop_guard.cooldown_minutes;
   const customerEmail = ticket.customer?.email;
   if (!decision.reply || withinMinutes === 0 || !customerEmail) return decision;
   try {
-    const recent = await local.hasRecentAutoReply({
+    const recent = await localActivities.hasRecentAutoReply({
       ticketId: ticket.ticketId,
       customerEmail,
       withinMinutes,
@@ -148,7 +151,7 @@ async function decide(ticket: TicketFacts, policy: Policy): Promise<Decision> {
 
 async function compose(ticket: TicketFacts): Promise<ComposedReply> {
   try {
-    return await local.composeReply(ticket);
+    return await localActivities.composeReply(ticket);
   } catch (err) {
     throw new HandBack('template-error', describeError(err));
   }
@@ -167,7 +170,7 @@ async function send(run: TicketRun, ticket: TicketFacts, policy: Policy, reply: 
   // A reset (or any run but the first) may repeat an earlier run's send: it looks for our reply first.
   const mayRepeat = mayRepeatEarlierRun();
   try {
-    return await gorgias.sendReply.executeWithOptions(
+    return await activities.sendReply.executeWithOptions(
       {
         ...GORGIAS_CALL,
         scheduleToCloseTimeout: window,
@@ -176,7 +179,7 @@ async function send(run: TicketRun, ticket: TicketFacts, policy: Policy, reply: 
       [{ ticket, reply, mayRepeat }],
     );
   } catch (err) {
-    const found = await gorgias.findReply
+    const found = await activities.findReply
       .executeWithOptions({ ...HAND_BACK_CALL, summary: 'Look once more for our reply' }, [ticket.ticketId])
       .catch(() => null);
     if (found) return { status: 'posted' as const, messageId: found.messageId };
@@ -203,7 +206,7 @@ async function confirmDelivery(
     const notices = run.messageFailedNotices;
     const left = until - Date.now();
     if (left > 0) await condition(() => run.messageFailedNotices > notices, Math.min(wait, left));
-    const delivery = await gorgias.checkReplyDelivery.executeWithOptions(
+    const delivery = await activities.checkReplyDelivery.executeWithOptions(
       { ...GORGIAS_CALL, summary: 'Has Gorgias sent the reply?' },
       [{ ticketId, messageId }],
     );
@@ -273,7 +276,7 @@ async function handBack(run: TicketRun, policy: Policy, failure: HandBack): Prom
   run.record('failed', failure.reason);
   run.enter('handing-back');
   const tag = policy.failure.tag;
-  await gorgias.tagTicket
+  await activities.tagTicket
     .executeWithOptions({ ...HAND_BACK_CALL, summary: `Tag the ticket "${tag}"` }, [
       { ticketId: run.ticketId, tag },
     ])
@@ -300,9 +303,10 @@ function addNote(
   options: ActivityOptions = GORGIAS_CALL,
 ): Promise<{ messageId: number }> {
   run.enter('adding-note');
-  return gorgias.addInternalNote.executeWithOptions({ ...options, summary: `Internal note: ${note.kind}` }, [
-    { ticketId, note, mayRepeat: mayRepeatEarlierRun() },
-  ]);
+  return activities.addInternalNote.executeWithOptions(
+    { ...options, summary: `Internal note: ${note.kind}` },
+    [{ ticketId, note, mayRepeat: mayRepeatEarlierRun() }],
+  );
 }
 
 /** A reset run (or a later run of the same ticket) may repeat what an earlier run already posted. */

@@ -1,5 +1,5 @@
 import { describe, expect, it } from '@jest/globals';
-import { workflowIdForTicket } from '../../src/workflows/ids';
+import { workflowIdForTicket } from '../../src/workflows/definitions';
 import { printFigures, tally, ticketsNotRepliedExactlyOnce, type ScenarioFigures } from './support/figures';
 import { SECRETS } from './support/service';
 import { useChaosRig } from './support/rig';

@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
-import { workflowIdForTicket } from '../../src/workflows/ids';
+import { workflowIdForTicket } from '../../src/workflows/definitions';
 import { printFigures, tally, ticketsNotRepliedExactlyOnce } from './support/figures';
 import { RecordedSandbox, type RecordedRequest } from './support/recorded-sandbox';
 import { ChaosService } from './support/service';

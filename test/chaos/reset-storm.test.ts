@@ -1,7 +1,6 @@
 import { describe, expect, it } from '@jest/globals';
 import type { temporal } from '@temporalio/proto';
-import type { AutoReplyResult } from '../../src/workflows';
-import { workflowIdForTicket } from '../../src/workflows/ids';
+import { workflowIdForTicket, type AutoReplyResult } from '../../src/workflows/definitions';
 import {
   notesByKind,
   printFigures,

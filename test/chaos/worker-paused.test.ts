@@ -1,7 +1,7 @@
 import { hostname } from 'node:os';
 import { describe, expect, it } from '@jest/globals';
 import type { temporal } from '@temporalio/proto';
-import { workflowIdForTicket } from '../../src/workflows/ids';
+import { workflowIdForTicket } from '../../src/workflows/definitions';
 import {
   ourMessages,
   printFigures,

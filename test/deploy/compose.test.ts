@@ -6,8 +6,8 @@ import { SearchAttributeType } from '@temporalio/common';
 import { TestWorkflowEnvironment } from '@temporalio/testing';
 import { loadConfig, type SectionName } from '../../src/config';
 import { loadPolicy } from '../../src/policy/load';
-import { findTemporalCli } from '../../src/temporal/cli';
-import { SEARCH_ATTRIBUTES } from '../../src/workflows/search-attributes';
+import { findTemporalCli } from '../../src/dev/temporal-cli';
+import { SEARCH_ATTRIBUTES } from '../../src/workflows/definitions';
 import {
   composeConfig,
   containerEnv,

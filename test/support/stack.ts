@@ -5,7 +5,7 @@ import axios from 'axios';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import type { Worker } from '@temporalio/worker';
 import pino from 'pino';
-import { sampleTicket, type SampleTicketOptions } from '../../src/cli/sample-ticket';
+import { sampleTicket, type SampleTicketOptions } from '../../src/sandbox/sample-ticket';
 import { parse as parseYaml } from 'yaml';
 import { loadConfig, type Config } from '../../src/config';
 import { DEFAULT_POLICY_FILE, parsePolicy } from '../../src/policy/load';
@@ -13,10 +13,11 @@ import type { Policy } from '../../src/policy/schema';
 import { GorgiasClient } from '../../src/gorgias/client';
 import type { NewTicket } from '../../src/gorgias/schemas';
 import { startSandbox, type RunningSandbox, type SandboxOptions } from '../../src/sandbox';
-import { createIntakeApp, WEBHOOK_PATH } from '../../src/server/app';
+import { WEBHOOK_PATH } from '../../src/server/app';
+import { intakeFromConfig } from '../../src/server/from-config';
 import { ticketWorkflowExists } from '../../src/temporal/ticket-start';
 import { createAutoReplyWorker } from '../../src/worker';
-import { workflowIdForTicket, type AutoReplyResult } from '../../src/workflows';
+import { workflowIdForTicket, type AutoReplyResult } from '../../src/workflows/definitions';
 import { afterAll, beforeAll } from '@jest/globals';
 import { createTemporalEnv, workflowBundle } from './temporal';
 
@@ -95,13 +96,8 @@ export class TestStack {
       ['temporal', 'gorgias', 'webhook'],
     );
     const policy = policyWith(options.policy);
-    const app = createIntakeApp({
+    const app = intakeFromConfig(config, {
       client: env.client,
-      taskQueue,
-      webhookSecret: TEST_SECRET,
-      temporalTimeoutMs: config.webhook.WEBHOOK_TEMPORAL_TIMEOUT_MS,
-      maxBodyBytes: config.webhook.WEBHOOK_MAX_BODY_BYTES,
-      temporalUiUrl: config.temporal.TEMPORAL_UI_URL,
       logger: pino({ level: process.env.TEST_LOG_LEVEL ?? 'silent' }),
     });
     const server = await new Promise<Server>((resolve) => {

@@ -61,7 +61,7 @@ export interface RunningStandIn {
   close(): Promise<void>;
 }
 
-/** The fields `POST /api/tickets/:id/messages` accepts (reference §3.3); Gorgias answers 400 to others. */
+/** The fields `POST /api/tickets/:id/messages` accepts; Gorgias answers 400 to others (docs/gorgias.md). */
 const MESSAGE_FIELDS = new Set([
   'actions',
   'attachments',
@@ -87,7 +87,7 @@ const MESSAGE_FIELDS = new Set([
   'via',
 ]);
 
-/** API-key accounts: 40 calls, draining 2 per second (reference §4.1). */
+/** API-key accounts: 40 calls, draining 2 per second (docs/gorgias.md, "Rate limits"). */
 const BUCKET = { capacity: 40, drainPerSecond: 2 };
 
 const DATETIME = /^(\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d)(\.\d+)?(Z|[+-]\d\d:\d\d)?$/;
@@ -293,7 +293,7 @@ export async function startStandIn(options: StandInOptions): Promise<RunningStan
   const app = express();
   app.disable('x-powered-by');
 
-  // The leaky bucket, and the headers Gorgias puts on every answer (reference §4.1).
+  // The leaky bucket, and the headers Gorgias puts on every answer (docs/gorgias.md, "Rate limits").
   const rateLimit: RequestHandler = (req, res, next) => {
     const now = Date.now();
     bucket = {

@@ -1,4 +1,4 @@
-import type { AutoReplyResult } from '../../../src/workflows';
+import type { AutoReplyResult } from '../../../src/workflows/definitions';
 import type { RecordedSandbox } from './recorded-sandbox';
 
 /** What a scenario did to the service and what came out of it: the figures docs/guarantees.md reports. */

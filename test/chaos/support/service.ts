@@ -1,11 +1,10 @@
 import { spawn } from 'node:child_process';
 import { join } from 'node:path';
 import axios from 'axios';
-import { sampleTicket } from '../../../src/cli/sample-ticket';
+import { sampleTicket } from '../../../src/sandbox/sample-ticket';
 import type { NewTicket } from '../../../src/gorgias/schemas';
 import { GorgiasClient } from '../../../src/gorgias/client';
-import type { AutoReplyResult } from '../../../src/workflows';
-import { workflowIdForTicket } from '../../../src/workflows/ids';
+import { workflowIdForTicket, type AutoReplyResult } from '../../../src/workflows/definitions';
 import { entryPath, readyWhen, startServiceProcess, type ServiceProcess } from '../../support/processes';
 import { GORGIAS_API_KEY, GORGIAS_USERNAME, type RecordedSandbox } from './recorded-sandbox';
 import { freePort } from '../../support/waiting';

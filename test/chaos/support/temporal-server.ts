@@ -2,7 +2,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Client, Connection } from '@temporalio/client';
-import { startDevServer, type RunningDevServer } from '../../../src/temporal/dev-server';
+import { startDevServer, type RunningDevServer } from '../../../src/dev/dev-server';
 import { ensureSearchAttributes } from '../../../src/temporal/search-attributes';
 import { freePort } from '../../support/waiting';
 

@@ -3,21 +3,19 @@ import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { Connection } from '@temporalio/client';
 import { TypedSearchAttributes } from '@temporalio/common';
-import { TestWorkflowEnvironment } from '@temporalio/testing';
-import type { LocatedCli } from './cli';
-import { SEARCH_ATTRIBUTES } from '../workflows/search-attributes';
-import { ensureSearchAttributes } from './search-attributes';
+import type { LocatedCli } from './temporal-cli';
+import { SEARCH_ATTRIBUTES } from '../workflows/definitions';
+import { ensureSearchAttributes } from '../temporal/search-attributes';
 
 export interface DevServerOptions {
-  /** The CLI to run; null: let the SDK download one (needs internet). */
-  cli: LocatedCli | null;
+  /** The CLI to run (see ensureTemporalCli). */
+  cli: LocatedCli;
   port: number;
   uiPort: number;
   /** SQLite file that keeps the server's state across restarts. */
   dbFilename: string;
   namespace: string;
   ip?: string;
-  log?: (line: string) => void;
 }
 
 export interface RunningDevServer {
@@ -31,23 +29,6 @@ export async function startDevServer(options: DevServerOptions): Promise<Running
   mkdirSync(dirname(options.dbFilename), { recursive: true });
   const ip = options.ip ?? '127.0.0.1';
   const uiUrl = `http://localhost:${options.uiPort}`;
-  if (!options.cli) {
-    (options.log ?? console.error)(
-      'No Temporal CLI found and no Go to build one: downloading it through the Temporal SDK...',
-    );
-    const env = await TestWorkflowEnvironment.createLocal({
-      server: {
-        dbFilename: options.dbFilename,
-        port: options.port,
-        uiPort: options.uiPort,
-        ip,
-        namespace: options.namespace,
-        searchAttributes: SEARCH_ATTRIBUTES,
-      },
-    });
-    return { address: env.address, uiUrl, stop: () => env.teardown() };
-  }
-
   const child = spawn(
     options.cli.path,
     [

@@ -1,8 +1,8 @@
 import { composeReply, renderNote, type ComposedReply } from '../activities/reply-content';
 import { ticketFacts } from '../activities/ticket-facts';
 import type { GorgiasClient } from '../gorgias/client';
-import { decideAutoReply, isDryRun, type Decision, type TicketFacts } from '../workflows/decide';
-import type { Policy } from './schema';
+import { decideAutoReply, isDryRun, type Decision, type TicketFacts } from '../workflows/decision';
+import type { Policy } from '../policy/schema';
 
 export interface Preview {
   ticket: TicketFacts;

@@ -1,4 +1,4 @@
-import type { TicketFacts } from '../workflows/decide';
+import type { TicketFacts } from '../workflows/decision';
 
 const customer = { id: 9001, email: 'dana.lee@example.org', firstName: 'Dana', name: 'Dana Lee' };
 

@@ -1,0 +1,27 @@
+import type { SandboxFaults, SandboxFaultsPatch } from './faults';
+import type { Ticket } from './objects';
+import type { SendingPatch, SendingSettings } from './sending';
+import type { SandboxStats } from './stats';
+
+/** What a server (or a test) can do with a running sandbox besides serving the API. */
+export interface SandboxControls {
+  stats(): SandboxStats;
+  faults(): SandboxFaults;
+  /** Changes the given switches only; throws a ZodError for invalid values. `methods: null` means all. */
+  setFaults(faults: SandboxFaultsPatch): void;
+  /** How outgoing messages are sent: after `delayMs`, failing for `failAddresses`. */
+  sending(): SendingSettings;
+  /** Changes the given settings only, for messages created from now on; throws a ZodError for invalid ones. */
+  setSending(patch: SendingPatch): void;
+  /** Moves a ticket to the trash (sets `trashed_datetime`); undefined for an unknown ticket. */
+  trashTicket(ticketId: number): Ticket | undefined;
+  /**
+   * Clears tickets, messages, customers, auto-created integrations, stats and the bucket, cancels pending
+   * sends and held requests, and restores the faults and sending settings of the options.
+   */
+  reset(): void;
+  /** Messages of a ticket as stored (for assertions), oldest first. */
+  messagesOf(ticketId: number): unknown[];
+  /** Drops held requests, answers still being delayed and pending sends; call when the server closes. */
+  dispose(): void;
+}
