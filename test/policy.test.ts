@@ -7,7 +7,7 @@ import { createTemporalEnv } from './support/temporal';
 import { policyWith, TestStack, type StackOptions } from './support/stack';
 import { waitUntil } from './support/waiting';
 import { agentReply } from '../src/sandbox/sample-ticket';
-import { openingAt } from '../src/policy/business-hours';
+import { describeOpening, openingAt } from '../src/policy/business-hours';
 import { parsePolicy, PolicyError } from '../src/policy/load';
 import type { BusinessHours } from '../src/policy/schema';
 
@@ -248,6 +248,15 @@ function at(hours: BusinessHours, iso: string) {
 describe('business hours', () => {
   // Friday 27 November 2026 to Saturday 28 November, Paris at UTC+1.
   const lateFriday = paris({ friday: ['22:00-02:00'] });
+
+  it('the next opening reads in the ticket language, whatever form Gorgias gives it (en_US, fr, nonsense)', () => {
+    const { nextOpening } = openingAt(lateFriday, new Date('2026-11-27T12:00:00Z'));
+    if (!nextOpening) throw new Error('expected a next opening');
+    expect(describeOpening(nextOpening, 'en_US')).toBe('Friday 27 November, 22:00 GMT+1');
+    expect(describeOpening(nextOpening, 'fr')).toBe('vendredi 27 novembre, 22:00 UTC+1');
+    expect(describeOpening(nextOpening, 'zz-ZZZ')).toBe('Friday 27 November, 22:00 GMT+1');
+    expect(describeOpening(nextOpening, null)).toBe('Friday 27 November, 22:00 GMT+1');
+  });
 
   it('a range over midnight is open from its start to midnight, and after midnight until its end', () => {
     expect(at(lateFriday, '2026-11-27T20:59:00Z')).toEqual({

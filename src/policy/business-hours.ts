@@ -54,5 +54,22 @@ export function openingAt(hours: BusinessHours, at: Date): Opening {
 
 /** "Monday 5 January, 09:00 CET", in the ticket's language where luxon knows it. */
 export function describeOpening(opening: DateTime, language: string | null): string {
-  return opening.setLocale(language || 'en').toFormat('cccc d LLLL, HH:mm ZZZZ');
+  return opening.setLocale(localeOf(language)).toFormat('cccc d LLLL, HH:mm ZZZZ');
+}
+
+/**
+ * A locale Intl accepts, from Gorgias's ticket language: `en_US` (Gorgias's form) becomes `en-US`; anything
+ * Intl rejects falls back to its bare language, then to English, never to an error.
+ */
+function localeOf(language: string | null): string {
+  const tag = (language ?? '').trim().replace(/_/g, '-');
+  for (const candidate of [tag, tag.split('-')[0] ?? '']) {
+    if (!candidate) continue;
+    try {
+      if (Intl.DateTimeFormat.supportedLocalesOf([candidate]).length > 0) return candidate;
+    } catch {
+      // Not a well-formed language tag: try the next candidate.
+    }
+  }
+  return 'en';
 }
