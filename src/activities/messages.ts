@@ -25,26 +25,28 @@ export function messageActivities(deps: ActivityDependencies) {
   const { gorgias, policy, temporal, sending } = deps;
   const now = deps.now ?? (() => new Date());
   const senderRef = deps.sender.id !== undefined ? { id: deps.sender.id } : { email: deps.sender.email };
-  // Email integrations rarely change: one read per integration and worker.
-  const integrations = new Map<number, Integration | null>();
+  // Email integrations rarely change: one read per integration and worker, shared by the sends that need it
+  // at the same time (a failed read is forgotten, so the next send reads again).
+  const integrations = new Map<number, Promise<Integration | null>>();
+
+  function readIntegration(integrationId: number): Promise<Integration | null> {
+    const read = callGorgias('read email integration', () => gorgias.getIntegration(integrationId)).catch(
+      (err: unknown) => {
+        // A deleted integration (404) is not fatal: the reply falls back to the configured or received address.
+        if (err instanceof ApplicationFailure && err.nonRetryable && err.type !== FAILURE_TYPES.auth)
+          return null;
+        integrations.delete(integrationId);
+        throw err;
+      },
+    );
+    integrations.set(integrationId, read);
+    return read;
+  }
 
   async function integrationAddress(
     integrationId: number,
   ): Promise<{ address: string; name: string | null } | null> {
-    if (!integrations.has(integrationId)) {
-      try {
-        integrations.set(
-          integrationId,
-          await callGorgias('read email integration', () => gorgias.getIntegration(integrationId)),
-        );
-      } catch (err) {
-        // A deleted integration (404) is not fatal: the reply falls back to the configured or received address.
-        if (!(err instanceof ApplicationFailure && err.nonRetryable && err.type !== FAILURE_TYPES.auth))
-          throw err;
-        integrations.set(integrationId, null);
-      }
-    }
-    const integration = integrations.get(integrationId);
+    const integration = await (integrations.get(integrationId) ?? readIntegration(integrationId));
     const address = integration?.meta?.address?.trim();
     if (!integration || !address || integration.deactivated_datetime !== null) return null;
     return { address, name: integration.name };
