@@ -31,6 +31,8 @@ const RETRY_ALL = [
 ];
 
 let ticketIds: number[] = [];
+/** When the operator ran the retry-all command the first time. */
+let retriedAt = '';
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
@@ -98,6 +100,7 @@ describe('the Gorgias API key refused for a minute (401 on every call)', () => {
     // The key is renewed at the end of the minute; then the operator runs the README's command.
     await sleep(outageStart + OUTAGE_MS - Date.now());
     rig.sandbox.sandbox.setFaults({ errorRate: 0 });
+    retriedAt = new Date().toISOString();
     const retried = await temporalCli(rig.temporal, RETRY_ALL);
     console.log(`[chaos] ${retried.command}\n${retried.stdout}${retried.stderr}`);
     expect(retried.code).toBe(0);
@@ -138,6 +141,15 @@ describe('the Gorgias API key refused for a minute (401 on every call)', () => {
 
   it('running the retry-all command again sends nothing twice (the query matches the old failed runs again)', async () => {
     const postsBefore = rig.sandbox.requests.filter((r) => r.method === 'POST').length;
+    // The failed runs stay in visibility after their reset, so the query still matches them; narrowed to what
+    // failed after the first retry, it matches none (no reset run failed).
+    const query = RETRY_ALL[3] as string;
+    const { count: stillMatching } = await rig.temporal.client.workflow.count(query);
+    const { count: failedSince } = await rig.temporal.client.workflow.count(
+      `${query} AND CloseTime > "${retriedAt}"`,
+    );
+    expect({ stillMatching, failedSince }).toEqual({ stillMatching: TICKETS, failedSince: 0 });
+
     const again = await temporalCli(rig.temporal, RETRY_ALL);
     expect(again.code).toBe(0);
     const job = await waitForBatch(rig.temporal, again);
