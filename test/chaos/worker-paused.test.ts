@@ -84,20 +84,26 @@ describe('a worker paused (SIGSTOP) with POSTs in flight, past its attempts’ t
         });
       }
     }
-    const pausedTickets = new Set(inFlightAtPause.map((r) => r.ticketId));
-    const committedWhileTakenOver = ticketIds
-      .filter((id) => pausedTickets.has(id))
-      .flatMap((id) => ourMessages(rig.sandbox, id) as { created_datetime?: string }[])
-      .filter((m) => committedAt(m) > pausedAt + HEARTBEAT_TIMEOUT_MS).length;
+    // The POSTs in flight at the pause that Gorgias committed only after the heartbeat timeout, i.e. while the
+    // second worker may already have been looking: each one's message is the first of ours committed after it.
+    const committedWhileTakenOver = inFlightAtPause.filter((r) => {
+      const times = ourMessages(rig.sandbox, r.ticketId ?? 0)
+        .map((m) => committedAt(m as { created_datetime?: string }))
+        .filter((t) => t >= r.receivedAt);
+      return times.length > 0 && Math.min(...times) > pausedAt + HEARTBEAT_TIMEOUT_MS;
+    }).length;
     const posts = rig.sandbox.requests.slice(seeded).filter((r) => r.method === 'POST');
-    const postsAfterResume = posts.filter((r) => r.receivedAt >= resumedAt).length;
+    // POSTs that reached Gorgias right after SIGCONT: what the paused worker still had to send.
+    const postsRightAfterResume = posts.filter(
+      (r) => r.receivedAt >= resumedAt && r.receivedAt < resumedAt + 500,
+    ).length;
     const figures = tally(
       'worker paused mid-post',
       `SIGSTOP for ${PAUSE_MS / 1000} s with ${inFlightAtPause.length} POSTs in flight (half of all POSTs committed ` +
-        `${LATE_COMMIT_MS[0] / 1000}–${LATE_COMMIT_MS[1] / 1000} s late, ${committedWhileTakenOver} of ours only after ` +
-        `the heartbeat timeout); ${takenOver.length} of its activities finished by the second worker ` +
+        `${LATE_COMMIT_MS[0] / 1000}–${LATE_COMMIT_MS[1] / 1000} s late, ${committedWhileTakenOver} of those in ` +
+        `flight only after the heartbeat timeout); ${takenOver.length} of its activities finished by the second worker ` +
         `(${takenOver.map((t) => t.activity).join(', ')}); ${posts.length} POSTs in all, ` +
-        `${postsAfterResume} after SIGCONT`,
+        `${postsRightAfterResume} of them within 0.5 s of SIGCONT`,
       rig.sandbox,
       ticketIds,
       results,

@@ -182,6 +182,11 @@ export class ChaosService {
     return ids;
   }
 
+  /** A ticket as Gorgias shows it (its tags, for instance): one API call, recorded like the service's. */
+  ticket(ticketId: number) {
+    return this.gorgias.getTicket(ticketId);
+  }
+
   /**
    * The customer of the i-th seeded ticket: one per ticket and per scenario, so the policy's per-customer
    * cooldown (which asks Temporal, shared by the scenarios of a file) never skips a ticket.

@@ -39,3 +39,26 @@ export function temporalCli(temporal: ChaosTemporal, args: string[], timeoutMs =
     );
   });
 }
+
+/**
+ * Waits until the batch job a `--query` command started (its output says "Started batch for job ID: …") has
+ * finished; resolves with what `temporal batch describe` says about it.
+ */
+export async function waitForBatch(
+  temporal: ChaosTemporal,
+  started: CliRun,
+  timeoutMs = 60_000,
+): Promise<Record<string, unknown>> {
+  const jobId = /job ID:\s*(\S+)/i.exec(started.stdout)?.[1];
+  if (!jobId) throw new Error(`no batch job in:\n${started.stdout}${started.stderr}`);
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const run = await temporalCli(temporal, ['batch', 'describe', '--job-id', jobId, '--output', 'json']);
+    const job = run.code === 0 ? (JSON.parse(run.stdout) as Record<string, unknown>) : {};
+    const state = String(job.state ?? '').toLowerCase();
+    if (state.includes('completed') || state.includes('failed')) return job;
+    if (Date.now() > deadline)
+      throw new Error(`batch ${jobId} not finished within ${timeoutMs} ms:\n${run.stdout}`);
+    await new Promise((resolve) => setTimeout(resolve, 500));
+  }
+}
