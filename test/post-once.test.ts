@@ -12,10 +12,14 @@ function attempt(attempt: number, heartbeatDetails?: unknown) {
   return new MockActivityEnvironment({ attempt, heartbeatDetails, startToCloseTimeoutMs: 30_000 });
 }
 
-function fakeGorgias(existing: { id: number } | null) {
+function fakeGorgias(existing: { id: number } | null, attemptIsCurrent = true) {
   const calls: string[] = [];
   return {
     calls,
+    confirmAttempt: async () => {
+      calls.push('confirm');
+      if (!attemptIsCurrent) throw new Error('attempt timed out');
+    },
     lookUp: async () => {
       calls.push('look');
       return existing;
@@ -33,6 +37,7 @@ const run = (env: MockActivityEnvironment, gorgias: ReturnType<typeof fakeGorgia
       what: 'reply',
       mayRepeat,
       unknownOutcomeWaitMs: WAIT_MS,
+      confirmAttempt: gorgias.confirmAttempt,
       lookUp: gorgias.lookUp,
       post: gorgias.post,
     }),
@@ -42,7 +47,13 @@ describe('posting at most once', () => {
   it('the first attempt of the first run posts without looking (the happy path stays one call)', async () => {
     const gorgias = fakeGorgias(null);
     expect(await run(attempt(1), gorgias)).toEqual({ id: 7 });
-    expect(gorgias.calls).toEqual(['post']);
+    expect(gorgias.calls).toEqual(['confirm', 'post']);
+  });
+
+  it('an attempt Temporal no longer counts as running (a worker that was frozen) posts nothing', async () => {
+    const gorgias = fakeGorgias(null, false);
+    await expect(run(attempt(1), gorgias)).rejects.toThrow('attempt timed out');
+    expect(gorgias.calls).toEqual(['confirm']);
   });
 
   it('a reset run looks first and does not post what is already there', async () => {
@@ -54,7 +65,7 @@ describe('posting at most once', () => {
   it('a retry looks first, then posts only when nothing was posted', async () => {
     const gorgias = fakeGorgias(null);
     expect(await run(attempt(2), gorgias)).toEqual({ id: 7 });
-    expect(gorgias.calls).toEqual(['look', 'post']);
+    expect(gorgias.calls).toEqual(['look', 'confirm', 'post']);
   });
 
   it('a retry soon after an earlier POST started waits (fails with the remaining delay) instead of looking', async () => {
@@ -76,6 +87,7 @@ describe('posting at most once', () => {
           what: 'reply',
           mayRepeat: false,
           unknownOutcomeWaitMs: WAIT_MS,
+          confirmAttempt: async () => undefined,
           lookUp: async () => null,
           post: async () => {
             throw new GorgiasRequestError('retryable', 'POST failed: ECONNRESET', undefined, undefined, {

@@ -1,4 +1,6 @@
 import { ApplicationFailure, Context } from '@temporalio/activity';
+import type { Client } from '@temporalio/client';
+import { defaultPayloadConverter } from '@temporalio/common';
 import { classifyFailure, type GorgiasRequestError } from '../gorgias/failures';
 import type { CallLimits } from '../gorgias/client';
 
@@ -40,6 +42,8 @@ const heartbeatDetails = new WeakMap<Context, unknown>();
 export function heartbeat(details?: unknown): void {
   const context = Context.current();
   if (details !== undefined) heartbeatDetails.set(context, details);
+  // Only activities with a heartbeat timeout heartbeat (the catch-up's have none).
+  if (context.info.heartbeatTimeoutMs === undefined) return;
   context.heartbeat(
     heartbeatDetails.has(context) ? heartbeatDetails.get(context) : context.info.heartbeatDetails,
   );
@@ -108,6 +112,35 @@ function lastPostStartedAt(): number | null {
   return typeof details?.postStartedAt === 'number' ? details.postStartedAt : null;
 }
 
+/**
+ * Records `details` as the attempt's heartbeat on the server *now*, and fails if Temporal no longer counts this
+ * attempt as running. The SDK's own heartbeats are throttled and sent in the background: a worker frozen just
+ * after Temporal handed it a task (a SIGSTOP, a VM pause) would, on thawing, post before learning that the
+ * attempt had timed out and that another worker took it over. Asking first closes that gap, and guarantees
+ * the retry learns when this POST started.
+ */
+export type ConfirmAttempt = (details: unknown) => Promise<void>;
+
+export function confirmAttemptWith(client: Client): ConfirmAttempt {
+  return async (details) => {
+    const { info } = Context.current();
+    heartbeat(details);
+    try {
+      await client.workflowService.recordActivityTaskHeartbeat({
+        namespace: info.namespace,
+        taskToken: info.taskToken,
+        identity: client.options.identity,
+        details: { payloads: [defaultPayloadConverter.toPayload(details)] },
+      });
+    } catch (err) {
+      throw ApplicationFailure.create({
+        type: FAILURE_TYPES.retryable,
+        message: `not posting: Temporal does not confirm this attempt is still running (${(err as Error).message})`,
+      });
+    }
+  };
+}
+
 export interface PostOnceOptions<T> {
   what: string;
   /** Finds what an earlier attempt (or run) may already have posted. */
@@ -117,6 +150,8 @@ export interface PostOnceOptions<T> {
   mayRepeat: boolean;
   /** How long a POST whose outcome is unknown (timeout, reset connection) may take to show up at Gorgias. */
   unknownOutcomeWaitMs: number;
+  /** Records the POST's start on the server and checks the attempt is still current (see confirmAttemptWith). */
+  confirmAttempt: ConfirmAttempt;
 }
 
 /**
@@ -141,8 +176,7 @@ export async function postOnce<T>(options: PostOnceOptions<T>): Promise<T> {
     const existing = await callGorgias(`find ${options.what}`, options.lookUp);
     if (existing !== null) return existing;
   }
-  const postStartedAt = Date.now();
-  heartbeat({ postStartedAt } satisfies PostHeartbeat);
+  await options.confirmAttempt({ postStartedAt: Date.now() } satisfies PostHeartbeat);
   return callGorgias(options.what, () => options.post(attempt), {
     unknownOutcomeWaitMs: options.unknownOutcomeWaitMs,
   });

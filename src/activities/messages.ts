@@ -5,7 +5,7 @@ import type { Policy } from '../policy/schema';
 import { workflowUiUrl } from '../temporal/ui-link';
 import type { TicketFacts } from '../workflows/decision';
 import { workflowIdForTicket } from '../workflows/definitions';
-import { callGorgias, currentAttempt, FAILURE_TYPES, postOnce } from './gorgias-call';
+import { callGorgias, confirmAttemptWith, currentAttempt, FAILURE_TYPES, postOnce } from './gorgias-call';
 import { composeReply, renderNote, type ComposedReply, type NoteContent } from './reply-content';
 import { externalIds, notePrefix, ticketFacts } from './ticket-facts';
 import type { ActivityDependencies } from './dependencies';
@@ -27,6 +27,7 @@ export function messageActivities(deps: ActivityDependencies) {
   const senderRef = deps.sender.id !== undefined ? { id: deps.sender.id } : { email: deps.sender.email };
   // Email integrations rarely change: one read per integration and worker, shared by the sends that need it
   // at the same time (a failed read is forgotten, so the next send reads again).
+  const confirmAttempt = confirmAttemptWith(temporal.client);
   const integrations = new Map<number, Promise<Integration | null>>();
 
   function readIntegration(integrationId: number): Promise<Integration | null> {
@@ -86,6 +87,7 @@ export function messageActivities(deps: ActivityDependencies) {
       what,
       mayRepeat,
       unknownOutcomeWaitMs: sending.unknownOutcomeWaitMs,
+      confirmAttempt,
       lookUp,
       post: (limits) => gorgias.createMessage(ticketId, message, limits),
     });

@@ -3,8 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from '@jest/globals';
 import { parse as parseYaml } from 'yaml';
-import type { AutoReplyResult } from '../../src/workflows';
-import { workflowIdForTicket } from '../../src/workflows/ids';
+import { workflowIdForTicket, type AutoReplyResult } from '../../src/workflows/definitions';
 import { notesByKind, printFigures, repeatedNotes, tally } from './support/figures';
 import { useChaosRig } from './support/rig';
 

@@ -1,7 +1,6 @@
 import { describe, expect, it } from '@jest/globals';
 import { ApplicationFailure } from '@temporalio/common';
-import type { AutoReplyResult } from '../../src/workflows';
-import { workflowIdForTicket } from '../../src/workflows/ids';
+import { workflowIdForTicket, type AutoReplyResult } from '../../src/workflows/definitions';
 import { waitUntil } from '../support/waiting';
 import {
   notesByKind,
