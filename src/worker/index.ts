@@ -84,6 +84,8 @@ export async function launchWorker(options: {
 }): Promise<{ worker: Worker; client: Client; workerConnection: NativeConnection }> {
   const { config, policy, logger } = options;
   const { temporal } = config;
+  // Before anything is written to Temporal: a worker with a broken template does not start at all.
+  checkTemplates(policy);
   const client = new Client({ connection: options.clientConnection, namespace: temporal.TEMPORAL_NAMESPACE });
   await prepareNamespace({
     client,
