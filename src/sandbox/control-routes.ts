@@ -6,6 +6,13 @@ import { ApiError, parseRequest } from './api-error';
 import type { SandboxControls } from './controls';
 import { sendingPatchSchema } from './sending';
 
+const seedMonthSchema = z.strictObject({
+  since: z.iso.date(),
+  days: z.number().int().min(1).max(92).optional(),
+  perDay: z.number().min(1).max(500).optional(),
+  seed: z.number().int().optional(),
+});
+
 /** Sandbox-only endpoints under `/_sandbox`, for tests and tools running in other processes. */
 export function controlRoutes(controls: SandboxControls, answers: Answers): Router {
   const router = Router();
@@ -33,6 +40,13 @@ export function controlRoutes(controls: SandboxControls, answers: Answers): Rout
     const ticket = ticketId.success ? controls.trashTicket(ticketId.data) : undefined;
     if (!ticket) throw new ApiError(404, 'Ticket not found.');
     answers.send(res, 200, ticket);
+  });
+
+  // A month of past tickets for the backtest (`npm run backtest` against `npm start`'s sandbox).
+  router.post('/seed-month', (req, res) => {
+    const options = parseRequest(seedMonthSchema, req.body, 'seed');
+    const seeded = controls.seedMonth(options);
+    answers.send(res, 201, { seeded: seeded.length, first: seeded[0]?.ticketId ?? null });
   });
 
   router.post('/reset', (_req, res) => {
