@@ -229,7 +229,8 @@ function ordersFor(
   }
 }
 
-function shopifyOrder(
+/** A Shopify order placed at `createdAt` (epoch ms), shipped with tracking at `shippedAt`, or not shipped (null). */
+export function shopifyOrder(
   number: number,
   createdAt: number,
   shippedAt: number | null,
