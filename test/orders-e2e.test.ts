@@ -17,6 +17,7 @@ const ctx = useTestStack({
     ],
   },
   policy: {
+    orders: { enabled: true },
     stores: {
       '6602': { name: 'Maison Lune', language: 'fr' },
       'hello@brand-two.example': {

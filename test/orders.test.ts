@@ -6,7 +6,7 @@ import { ticketFacts } from '../src/activities/ticket-facts';
 import { customerSchema, ticketSchema } from '../src/gorgias/schemas';
 import { orderAnswer } from '../src/orders/branch';
 import { isOrderQuestion, orderFacts } from '../src/orders/facts';
-import { parsePolicy, PolicyError } from '../src/policy/load';
+import { DEFAULT_POLICY_FILE, loadPolicy, parsePolicy, PolicyError } from '../src/policy/load';
 import type { Policy } from '../src/policy/schema';
 import { resolveStore } from '../src/policy/stores';
 import type { TicketFacts } from '../src/workflows/decision';
@@ -17,7 +17,7 @@ import { policyWith } from './support/stack';
  * branch of the policy, the variables in two languages, and the links that may go to a customer.
  */
 
-const policy = policyWith();
+const policy = policyWith({ orders: { enabled: true } });
 const load = (file: string): unknown => JSON.parse(readFileSync(join(__dirname, 'fixtures', file), 'utf8'));
 const factsOf = (file: string, p: Policy = policy) => ticketFacts(ticketSchema.parse(load(file)), p.orders);
 const at = (iso: string) => new Date(iso);
@@ -205,7 +205,8 @@ describe('order branches and variables', () => {
     expect(reply?.bodyText).not.toContain('Your order');
   });
 
-  it('the shipped default policy renders every template, order variables included', () => {
+  it('the shipped default policy turns order replies on and renders every template, order variables included', () => {
+    expect(loadPolicy(DEFAULT_POLICY_FILE).orders.enabled).toBe(true);
     expect(() => checkTemplates(policy)).not.toThrow();
   });
 });

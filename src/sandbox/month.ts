@@ -28,6 +28,8 @@ export interface SeededTicket {
   language: string;
   scenario: SeededScenario;
   customerEmail: string;
+  /** Whether the customer's tickets carry their Shopify orders (else only `GET /api/customers/{id}` has them). */
+  ordersOnTicket: boolean;
   /** The first answer from our side (an agent, or a Rule's autoresponder), if any. */
   firstResponse: { by: 'agent' | 'rule'; at: string } | null;
   closed: boolean;
@@ -142,14 +144,17 @@ export function seedMonth(store: SandboxStore, options: MonthOptions): SeededTic
                   : roll < 0.58
                     ? 'rule-instant'
                     : 'plain';
-    const local = scenario === 'no-reply-sender' ? `noreply+${customerNumber}` : `customer${customerNumber}`;
+    // Unique across months seeded into one sandbox: a customer is found by address.
+    const id = `${customerNumber}.${options.since.replace(/-/g, '')}`;
+    const local = scenario === 'no-reply-sender' ? `noreply+${id}` : `customer${id}`;
     const customerEmail = `${local}@example.org`;
     const isOrder = scenario.startsWith('order-');
     const number = (orderNumber += 1);
     const subject = isOrder ? texts.subjectOrder : texts.subjectPlain;
     const body = (isOrder ? texts.order : texts.plain).replace('{n}', String(number));
 
-    store.setCustomerOrders(customerEmail, ordersFor(scenario, number, createdAt, random), random() > 0.05);
+    const ordersOnTicket = random() > 0.05;
+    store.setCustomerOrders(customerEmail, ordersFor(scenario, number, createdAt, random), ordersOnTicket);
     const input: NewTicket = {
       customer: { email: customerEmail, name: `Customer ${customerNumber}`, firstname: 'Customer' },
       channel: 'email',
@@ -199,6 +204,7 @@ export function seedMonth(store: SandboxStore, options: MonthOptions): SeededTic
       language,
       scenario,
       customerEmail,
+      ordersOnTicket,
       firstResponse,
       closed,
     });
