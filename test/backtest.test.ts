@@ -5,6 +5,7 @@ import { pathToFileURL } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { chromium, type Browser } from 'playwright-core';
 import { AUTO_REPLY_SECONDS } from '../src/backtest/evaluate';
+import { ProgressBar } from '../src/backtest/progress';
 import { runBacktest, type BacktestResult } from '../src/backtest/run';
 import type { BacktestGorgias } from '../src/backtest/source';
 import { parseBacktestArguments } from '../src/cli/backtest';
@@ -320,4 +321,21 @@ describe('the HTML report', () => {
       await page.close();
     }
   }, 60_000);
+});
+
+describe('the progress bar', () => {
+  it('shows done, total, the rate and an ETA', () => {
+    let now = 0;
+    const lines: string[] = [];
+    const bar = new ProgressBar(
+      'Reading tickets',
+      600,
+      { write: (t) => lines.push(t), isTTY: false },
+      () => now,
+    );
+    now = 30_000;
+    for (let i = 0; i < 60; i += 1) bar.tick();
+    expect(bar.line()).toBe('Reading tickets [###---------------------------] 60/600 · 2.0/s · ETA 4m30s');
+    expect(lines).toHaveLength(2); // a line per tenth of the way on a log, not one per ticket
+  });
 });

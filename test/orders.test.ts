@@ -3,6 +3,8 @@ import { join } from 'node:path';
 import { describe, expect, it } from '@jest/globals';
 import { checkTemplates, composeReply, renderNote } from '../src/activities/reply-content';
 import { ticketFacts } from '../src/activities/ticket-facts';
+import { policyReport } from '../src/cli/policy-check';
+import { previewFacts } from '../src/cli/policy-preview';
 import { customerSchema, ticketSchema } from '../src/gorgias/schemas';
 import { orderAnswer } from '../src/orders/branch';
 import { isOrderQuestion, orderFacts } from '../src/orders/facts';
@@ -323,5 +325,45 @@ describe('validating order and store keys', () => {
     expect(text).toMatch(/^stores\.not a key: must be keyed by an email integration id/m);
     expect(text).toMatch(/^stores\.support@x\.example: names the same integration as "Support@x\.example"/m);
     expect(text).toMatch(/^stores\.support@x\.example\.channels\.email\.template: names template "nope"/m);
+  });
+});
+
+describe('policy:check and preview', () => {
+  it('policy:check shows every order branch and every store on a sample ticket', () => {
+    const stores = policyWith({
+      orders: { enabled: true },
+      stores: {
+        '6602': { name: 'Maison Lune', language: 'fr' },
+        'hello@brand-two.example': { dry_run: true },
+      },
+    });
+    const report = policyReport(stores, 'my-policy.yaml', new Date('2026-11-26T10:00:00Z'));
+    expect(report).toMatch(/shipped:\s+tracked, shipped within 14 d → template order_shipped/);
+    expect(report).toMatch(
+      /order shipped 2 days ago, tracked\s+reply \[order: shipped\] with template order_shipped/,
+    );
+    expect(report).toMatch(/order placed yesterday, not shipped\s+reply \[order: preparing\]/);
+    expect(report).toMatch(
+      /order placed 10 days ago, not shipped\s+no reply: order late \(order-delayed\); tag "order-delayed"/,
+    );
+    expect(report).toMatch(
+      /order question, no order found\s+reply \[order: no-order\] with template order_number_request/,
+    );
+    expect(report).toMatch(/tracking link is not https\s+.*; unsafe link left out/);
+    expect(report).toMatch(/6602: Maison Lune \(overrides language\)/);
+    expect(report).toMatch(/new email from a customer\s+reply with template acknowledgement: "[^"]+"$/m);
+    expect(report).toMatch(
+      /new email to store 6602\s+reply with template acknowledgement\/fr: .* \(store Maison Lune\)/,
+    );
+    expect(report).toMatch(/new email to store hello@brand-two\.example\s+dry run: note only/);
+  });
+
+  it('the preview names the store a ticket resolves to, and the note says it', () => {
+    const stores = policyWith({ orders: { enabled: true }, stores: { '6612': { name: 'Maison Lune' } } });
+    const facts = factsOf('orders/ticket-two-orders-fr.json', stores);
+    const preview = previewFacts(facts, stores, at('2026-11-25T09:20:00Z'), 'http://ui/t');
+    expect(preview.store).toMatchObject({ name: 'Maison Lune', matchedBy: 'email integration 6612' });
+    expect(preview.answer?.branch).toBe('shipped');
+    expect(preview.note).toContain('Store: Maison Lune (by email integration 6612).');
   });
 });

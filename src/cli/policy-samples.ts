@@ -119,9 +119,10 @@ export function storeSampleTickets(now: Date, policy: Policy): { label: string; 
       supportAddress: byId ? null : { address: key, name: null },
       subject: base.subject,
     };
+    // No language from Gorgias: the store's own language (if it has one) shows.
     return {
-      label: `new email to store ${key}`.slice(0, 38),
-      ticket: { ...base, lastCustomerMessage: received },
+      label: `new email to store ${key}`,
+      ticket: { ...base, language: null, lastCustomerMessage: received },
     };
   });
 }
