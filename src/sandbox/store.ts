@@ -538,7 +538,9 @@ export class SandboxStore {
       meta: {},
       data: null,
       channels: [{ id: this.nextIds.customerChannel++, type: 'email', address: email, preferred: true }],
-      integrations: { [SHOPIFY_INTEGRATION_ID]: shopifyDataFor({ id, email, firstname, lastname }) },
+      integrations: {
+        [SHOPIFY_INTEGRATION_ID]: shopifyDataFor({ id, email, firstname, lastname }, this.now()),
+      },
       created_datetime: created,
       updated_datetime: created,
     };
