@@ -12,6 +12,7 @@ export interface ActivityDependencies {
     | 'createMessage'
     | 'addTags'
     | 'getIntegration'
+    | 'getCustomer'
     | 'listTicketsCreatedSince'
   >;
   /** The worker's current policy: what new workflows record at their start. */

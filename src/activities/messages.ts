@@ -1,7 +1,10 @@
 import { ApplicationFailure, Context, log } from '@temporalio/activity';
 import { GorgiasRequestError } from '../gorgias/failures';
 import type { Integration, Message, NewMessage } from '../gorgias/schemas';
+import type { OrderAnswer, OrderFacts } from '../orders/branch';
+import { orderFacts } from '../orders/facts';
 import type { Policy } from '../policy/schema';
+import { hasAddressKeyedStores, resolveStore } from '../policy/stores';
 import { workflowUiUrl } from '../temporal/ui-link';
 import type { TicketFacts } from '../workflows/decision';
 import { workflowIdForTicket } from '../workflows/definitions';
@@ -111,12 +114,44 @@ export function messageActivities(deps: ActivityDependencies) {
           skipped: ticket.unreadableMessages,
         });
       }
-      return ticketFacts(ticket);
+      const facts = ticketFacts(ticket, policy.orders);
+      // Store sections keyed by address need the integration's own address (read once per worker; the reply
+      // reads it anyway for its From).
+      const received = facts.lastCustomerMessage;
+      if (received?.integrationId && hasAddressKeyedStores(policy)) {
+        received.integrationAddress = (await integrationAddress(received.integrationId))?.address ?? null;
+      }
+      return facts;
     },
 
-    /** Renders the reply for the ticket's channel, language and business hours. (Local activity.) */
-    async composeReply(ticket: TicketFacts): Promise<ComposedReply> {
-      return composeReply(ticket, policy, now());
+    /**
+     * The customer's Shopify orders, read from Gorgias once, for an order question on a ticket that did not
+     * carry them. A customer Gorgias no longer has (404) has none.
+     */
+    async readCustomerOrders(customerId: number): Promise<OrderFacts[]> {
+      try {
+        const customer = await callGorgias('read customer', () => gorgias.getCustomer(customerId));
+        return orderFacts(customer.shopifyOrders ?? []);
+      } catch (err) {
+        if (err instanceof ApplicationFailure && err.nonRetryable && err.type !== FAILURE_TYPES.auth)
+          return [];
+        throw err;
+      }
+    },
+
+    /**
+     * Renders the reply for the ticket's store, channel (or order branch), language and business hours.
+     * (Local activity.)
+     */
+    async composeReply({
+      ticket,
+      answer,
+    }: {
+      ticket: TicketFacts;
+      answer?: OrderAnswer;
+    }): Promise<ComposedReply> {
+      const store = resolveStore(ticket.lastCustomerMessage, policy);
+      return composeReply(ticket, store.policy, now(), { answer, language: store.language });
     },
 
     /**

@@ -1,6 +1,8 @@
 import Mustache from 'mustache';
+import type { OrderAnswer, OrderBranch, OrderFacts } from '../orders/branch';
+import { orderDateText, orderStatusText, safeLink } from '../orders/wording';
 import { describeOpening, openingAt } from '../policy/business-hours';
-import type { Policy, Template } from '../policy/schema';
+import type { Policy, Template, TemplateSet } from '../policy/schema';
 import type { TicketFacts } from '../workflows/decision';
 
 /** A reply as rendered for one ticket: what will be sent (or, in a dry run, what would have been). */
@@ -10,6 +12,12 @@ export interface ComposedReply {
   bodyHtml: string;
   /** Which template was used, for the note: e.g. `acknowledgement/fr/outside-hours`. */
   template: string;
+  /** Sent outside the policy's business hours (whatever template that chose). */
+  outsideHours?: boolean;
+  /** The order the reply speaks of, and the branch of the order rules it took. */
+  order?: { name: string | null; branch: OrderBranch } | null;
+  /** Links of the order left out because they were not safe to send (the note says so). */
+  droppedLinks?: string[];
 }
 
 const HTML_ESCAPES: Record<string, string> = {
@@ -24,20 +32,36 @@ export function escapeHtml(text: string): string {
   return text.replace(/[&<>"']/g, (c) => HTML_ESCAPES[c] ?? c);
 }
 
-/** Plain text to HTML: everything escaped, blank lines make paragraphs, single newlines make line breaks. */
-export function toHtml(text: string): string {
+/**
+ * Plain text to HTML: everything escaped, blank lines make paragraphs, single newlines make line breaks. The
+ * given links (already checked safe) become anchors where they appear; no other text ever does.
+ */
+export function toHtml(text: string, links: readonly string[] = []): string {
+  const escapedLinks = [...new Set(links)]
+    .filter((link) => link !== '')
+    .map(escapeHtml)
+    .sort((a, b) => b.length - a.length);
+  const linkPattern =
+    escapedLinks.length > 0
+      ? new RegExp(escapedLinks.map((l) => l.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')).join('|'), 'g')
+      : null;
+  const linked = (escaped: string) =>
+    linkPattern ? escaped.replace(linkPattern, (link) => `<a href="${link}">${link}</a>`) : escaped;
   return text
     .trim()
     .split(/\n{2,}/)
-    .map((paragraph) => `<p>${escapeHtml(paragraph).replace(/\n/g, '<br>')}</p>`)
+    .map((paragraph) => `<p>${linked(escapeHtml(paragraph)).replace(/\n/g, '<br>')}</p>`)
     .join('');
 }
+
+/** Template variables: strings, and the `order` object (false when there is none, for `{{^order}}`). */
+export type TemplateVariables = Record<string, string | false | Record<string, string>>;
 
 /**
  * Renders a template as plain text: values are inserted verbatim, and HTML escaping happens once, over the
  * whole text, in toHtml. So a customer named `<script>` reads as that text in both bodies.
  */
-export function renderText(template: string, variables: Record<string, string>): string {
+export function renderText(template: string, variables: TemplateVariables): string {
   return Mustache.render(template, variables, {}, { escape: (value: string) => value }).trim();
 }
 
@@ -59,12 +83,52 @@ export function templateVariables(
   };
 }
 
-/** Picks the template for the ticket's channel, language and the time of day, and renders it. */
-export function composeReply(ticket: TicketFacts, policy: Policy, now: Date): ComposedReply {
-  const setName = policy.channels[ticket.channel]?.template;
+/** The `order` variable: the order in the ticket's language, with only safe links; and what was left out. */
+export function orderVariables(
+  order: OrderFacts,
+  language: string | null,
+  allowHttp: boolean,
+): { variables: Record<string, string>; links: string[]; dropped: string[] } {
+  const tracking = safeLink(order.trackingUrl, allowHttp);
+  const status = safeLink(order.statusUrl, allowHttp);
+  const dropped = [
+    tracking.dropped ? `tracking link of ${order.name} (${tracking.dropped})` : null,
+    status.dropped ? `order status link of ${order.name} (${status.dropped})` : null,
+  ].filter((d): d is string => d !== null);
+  return {
+    variables: {
+      name: order.name,
+      created_date: orderDateText(order, language),
+      status: orderStatusText(order, language),
+      tracking_number: order.trackingNumber ?? '',
+      tracking_url: tracking.url ?? '',
+      status_url: status.url ?? '',
+    },
+    links: [tracking.url, status.url].filter((u): u is string => u !== null),
+    dropped,
+  };
+}
+
+export interface ComposeOptions {
+  /** The order branch (orderAnswer): its template set replaces the channel's, and `order` is filled. */
+  answer?: OrderAnswer;
+  /** The store's language, for tickets Gorgias gave none. */
+  language?: string | null;
+}
+
+/** Picks the template for the ticket's channel (or order branch), language and time of day, and renders it. */
+export function composeReply(
+  ticket: TicketFacts,
+  policy: Policy,
+  now: Date,
+  options: ComposeOptions = {},
+): ComposedReply {
+  const answer = options.answer ?? null;
+  const setName = answer?.template ?? policy.channels[ticket.channel]?.template;
   const set = setName ? policy.templates[setName] : undefined;
   if (!setName || !set) throw new Error(`No template for channel "${ticket.channel}"`);
-  const language = ticket.language?.toLowerCase().split(/[-_]/)[0] ?? '';
+  const ticketLanguage = ticket.language ?? options.language ?? null;
+  const language = ticketLanguage?.toLowerCase().split(/[-_]/)[0] ?? '';
   const variants = set.languages[language] ?? set;
   const opening = policy.business_hours
     ? openingAt(policy.business_hours, now)
@@ -72,17 +136,26 @@ export function composeReply(ticket: TicketFacts, policy: Policy, now: Date): Co
   const outsideHours = !opening.open && variants.outside_hours !== undefined;
   const template: Template = outsideHours && variants.outside_hours ? variants.outside_hours : variants;
   const nextOpening = opening.nextOpening
-    ? describeOpening(opening.nextOpening, ticket.language)
+    ? describeOpening(opening.nextOpening, ticketLanguage)
     : policy.fallbacks.next_opening;
-  const variables = templateVariables(ticket, policy, nextOpening);
+  const order = answer?.order
+    ? orderVariables(answer.order, ticketLanguage, policy.orders.allow_http_links)
+    : null;
+  const variables: TemplateVariables = {
+    ...templateVariables(ticket, policy, nextOpening),
+    order: order?.variables ?? false,
+  };
   const bodyText = renderText(template.body, variables);
   return {
     subject: renderText(template.subject, variables).replace(/\s+/g, ' '),
     bodyText,
-    bodyHtml: toHtml(bodyText),
+    bodyHtml: toHtml(bodyText, order?.links),
     template: [setName, set.languages[language] ? language : null, outsideHours ? 'outside-hours' : null]
       .filter(Boolean)
       .join('/'),
+    outsideHours: !opening.open,
+    order: answer?.branch ? { name: answer.order?.name ?? null, branch: answer.branch } : null,
+    droppedLinks: order?.dropped ?? [],
   };
 }
 
@@ -92,16 +165,33 @@ export function composeReply(ticket: TicketFacts, policy: Policy, now: Date): Co
  * Throws one error naming every template that does not render.
  */
 export function checkTemplates(policy: Policy): void {
-  const sample: Record<string, string> = {
+  const sample: TemplateVariables = {
     ticket_id: '1001',
     subject: 'Where is my order?',
     customer_first_name: 'Dana',
     customer_name: 'Dana Lee',
     channel: 'email',
     next_opening: 'Monday 09:00',
+    order: {
+      name: '#1042',
+      created_date: '20 January 2026',
+      status: 'paid, shipped (in transit)',
+      tracking_number: '1Z999AA10000001042',
+      tracking_url: 'https://tracking.example.com/1Z999AA10000001042',
+      status_url: 'https://shop.example.com/orders/1042',
+    },
   };
   const problems: string[] = [];
-  for (const [name, set] of Object.entries(policy.templates)) {
+  const templateSets: [string, TemplateSet][] = [
+    ...Object.entries(policy.templates),
+    ...Object.entries(policy.stores).flatMap(([key, store]) =>
+      Object.entries(store.templates ?? {}).map(([name, set]): [string, TemplateSet] => [
+        `stores.${key}.${name}`,
+        set,
+      ]),
+    ),
+  ];
+  for (const [name, set] of templateSets) {
     const variants: [string, Template | undefined][] = [
       [name, set],
       [`${name}/outside-hours`, set.outside_hours],
@@ -127,13 +217,17 @@ export function checkTemplates(policy: Policy): void {
 }
 
 /** What an internal note reports: at most one note of each kind per ticket. */
-export type NoteContent =
+export type NoteContent = (
   | { kind: 'replied'; to: string; sentAt: string; replyMessageId: number; reply: ComposedReply }
   | { kind: 'unconfirmed'; to: string; replyMessageId: number; reply: ComposedReply; minutes: number }
   | { kind: 'dry-run'; to: string; reply: ComposedReply }
   | { kind: 'held'; to: string; reply: ComposedReply; reason: string }
-  | { kind: 'skipped'; reason: string }
-  | { kind: 'failed'; reason: string; error: string; tag: string };
+  | { kind: 'skipped'; reason: string; detail?: string | null; tag?: string | null }
+  | { kind: 'failed'; reason: string; error: string; tag: string }
+) & {
+  /** The store section the ticket resolved to (`default`: the top level), with how it matched. */
+  store?: { name: string; matchedBy: string | null } | null;
+};
 
 const SKIP_EXPLANATIONS: Record<string, string> = {
   spam: 'the ticket is marked as spam',
@@ -152,10 +246,11 @@ const SKIP_EXPLANATIONS: Record<string, string> = {
   'blocked-sender': 'the sender is on the block list',
   'not-answerable-by-email': 'Gorgias cannot answer this ticket by email',
   cooldown: 'this customer got an auto-reply a few minutes ago',
+  'order-delayed': 'the order the customer asks about is late: please look at it',
 };
 
 export function renderNote(note: NoteContent, traceUrl: string): { bodyText: string; bodyHtml: string } {
-  const lines = noteLines(note);
+  const lines = [...noteLines(note), ...orderLines(note), ...storeLines(note)];
   const quoted = 'reply' in note ? note.reply.bodyText : null;
   const bodyText = [...lines, ...(quoted ? ['', quoted] : []), '', `Trace: ${traceUrl}`].join('\n');
   const bodyHtml = [
@@ -190,7 +285,11 @@ function noteLines(note: NoteContent): string[] {
         `Subject: ${note.reply.subject} (template ${note.reply.template})`,
       ];
     case 'skipped':
-      return [`No auto-reply: ${SKIP_EXPLANATIONS[note.reason] ?? note.reason} (${note.reason}).`];
+      return [
+        `No auto-reply: ${SKIP_EXPLANATIONS[note.reason] ?? note.reason} (${note.reason}).`,
+        ...(note.detail ? [`Why: ${note.detail}.`] : []),
+        ...(note.tag ? [`Tagged "${note.tag}".`] : []),
+      ];
     case 'failed':
       return [
         note.reason === 'send-failed'
@@ -200,6 +299,22 @@ function noteLines(note: NoteContent): string[] {
         `Tagged "${note.tag}".`,
       ];
   }
+}
+
+/** Which order the reply spoke of, and the links left out of it. */
+function orderLines(note: NoteContent): string[] {
+  if (!('reply' in note)) return [];
+  const { order, droppedLinks = [] } = note.reply;
+  return [
+    ...(order ? [`Order: ${order.name ?? 'none found'} (branch ${order.branch}).`] : []),
+    ...droppedLinks.map((link) => `Left out an unsafe link: the ${link}.`),
+  ];
+}
+
+function storeLines(note: NoteContent): string[] {
+  const store = note.store;
+  if (!store) return [];
+  return [`Store: ${store.name}${store.matchedBy ? ` (by ${store.matchedBy})` : ' (top-level policy)'}.`];
 }
 
 /** `2026-11-26 10:42 UTC`: when Gorgias reported the reply sent. */

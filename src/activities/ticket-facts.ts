@@ -1,4 +1,6 @@
 import { isAnswerable, type Address, type Message, type Ticket } from '../gorgias/schemas';
+import { isOrderQuestion, mentionedOrderNumbers, orderFacts } from '../orders/facts';
+import type { OrderPolicy } from '../policy/schema';
 import type { AutomatedMailSign, TicketFacts } from '../workflows/decision';
 
 /**
@@ -60,8 +62,13 @@ export function automatedMailSign(headers: Message['headers'] | undefined): Auto
   return null;
 }
 
-/** Reduces Gorgias's ticket to the facts the decision needs: small, and free of message bodies. */
-export function ticketFacts(ticket: Ticket): TicketFacts {
+const ORDERS_OFF = { enabled: false } as OrderPolicy;
+
+/**
+ * Reduces Gorgias's ticket to the facts the decision needs: small, and free of message bodies (what the
+ * customer wrote is read here for the order question and the order numbers it names, and left here).
+ */
+export function ticketFacts(ticket: Ticket, orders: OrderPolicy = ORDERS_OFF): TicketFacts {
   const messages = ticket.messages;
   const ourReply = externalIds.reply(ticket.id);
   const outgoing = messages.filter((m) => m.from_agent && !isInternalNote(m));
@@ -93,6 +100,7 @@ export function ticketFacts(ticket: Ticket): TicketFacts {
     ruleReplied: outgoing.some(isFromRule),
     autoReplyPresent: outgoing.some((m) => m.external_id === ourReply),
     automatedMail: automatedMailSign(last?.headers),
+    ...orderFactsOf(ticket, last, orders),
     lastCustomerMessage: last
       ? {
           id: last.id,
@@ -103,5 +111,27 @@ export function ticketFacts(ticket: Ticket): TicketFacts {
           subject: last.subject ?? null,
         }
       : null,
+  };
+}
+
+/**
+ * What the customer's latest message says about orders, and, for an order question, the orders the ticket
+ * carries (null when it carries none: the workflow then reads the customer once).
+ */
+function orderFactsOf(
+  ticket: Ticket,
+  last: Message | undefined,
+  orders: OrderPolicy,
+): Pick<TicketFacts, 'orderQuestion' | 'mentionedOrders' | 'orders'> {
+  const none = { orderQuestion: false, mentionedOrders: [], orders: null };
+  if (!last || !orders.enabled) return none;
+  const text = last.stripped_text ?? last.body_text;
+  const subject = last.subject ?? ticket.subject;
+  if (!isOrderQuestion({ subject, text, intents: last.intents }, orders)) return none;
+  const shopifyOrders = ticket.customer?.shopifyOrders ?? null;
+  return {
+    orderQuestion: true,
+    mentionedOrders: mentionedOrderNumbers(`${subject ?? ''}\n${text ?? ''}`),
+    orders: shopifyOrders === null ? null : orderFacts(shopifyOrders),
   };
 }

@@ -4,6 +4,7 @@ import { GorgiasClient } from '../gorgias/client';
 import { workflowUiUrl } from '../temporal/ui-link';
 import { workflowIdForTicket, type TicketWorkflow } from '../workflows/definitions';
 import { readLocalStack } from '../dev/local-stack';
+import { shopifyOrder } from '../sandbox/month';
 import { sampleTicket } from '../sandbox/sample-ticket';
 
 /**
@@ -26,9 +27,18 @@ async function run(): Promise<void> {
     timeoutMs: 10_000,
   });
   // A fresh customer address per run: the policy's per-customer cooldown would otherwise skip a second demo.
-  const ticket = await gorgias.createTicket(
-    sampleTicket({ customerEmail: `dana.lee+${Date.now() % 100_000}@example.org` }),
+  const customerEmail = `dana.lee+${Date.now() % 100_000}@example.org`;
+  // Their order #1042, shipped yesterday with tracking: the ticket asks where it is.
+  const now = Date.now();
+  await axios.put(
+    `${stack.sandbox.url}/_sandbox/customers/orders`,
+    {
+      email: customerEmail,
+      orders: [shopifyOrder(1042, now - 3 * 86_400_000, now - 86_400_000, 'in_transit')],
+    },
+    { auth: { username: stack.sandbox.username, password: stack.sandbox.apiKey } },
   );
+  const ticket = await gorgias.createTicket(sampleTicket({ customerEmail }));
   const firstMessage = ticket.messages[0];
   say(`Seeded ticket #${ticket.id} in the sandbox: "${ticket.subject}" from ${ticket.customer?.email}`);
 

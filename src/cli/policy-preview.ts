@@ -1,57 +1,99 @@
 import { composeReply, renderNote, type ComposedReply } from '../activities/reply-content';
 import { ticketFacts } from '../activities/ticket-facts';
 import type { GorgiasClient } from '../gorgias/client';
+import { orderAnswer, type OrderAnswer } from '../orders/branch';
+import { orderFacts } from '../orders/facts';
 import { decideAutoReply, isDryRun, type Decision, type TicketFacts } from '../workflows/decision';
 import type { Policy } from '../policy/schema';
+import { resolveStore, type StoreResolution } from '../policy/stores';
 
 export interface Preview {
   ticket: TicketFacts;
+  store: StoreResolution;
   decision: Decision;
+  /** The order branch, once the policy decided to answer. */
+  answer: OrderAnswer | null;
   reply: ComposedReply | null;
   note: string;
 }
 
-/** What the policy would do for one ticket, as facts: the decision, the reply and the note. Sends nothing. */
+/**
+ * What the policy would do for one ticket, as facts: its store, the decision, the order branch, the reply and
+ * the note, as the workflow would produce them (the cooldown aside). Sends nothing.
+ */
 export function previewFacts(ticket: TicketFacts, policy: Policy, now: Date, traceUrl: string): Preview {
-  const decision = decideAutoReply(ticket, policy, now.getTime());
+  const store = resolveStore(ticket.lastCustomerMessage, policy);
+  const storeNote = { name: store.name, matchedBy: store.matchedBy };
+  const effective = store.policy;
+  const decision = decideAutoReply(ticket, effective, now.getTime());
+  const base = { ticket, store, decision, answer: null, reply: null };
   if ('stale' in decision) {
-    const error = `not sent within ${policy.timing.stale_after_minutes} minutes of the ticket's creation`;
+    const error = `not sent within ${effective.timing.stale_after_minutes} minutes of the ticket's creation`;
     const note = renderNote(
-      { kind: 'failed', reason: 'stale', error, tag: policy.failure.tag },
+      { kind: 'failed', reason: 'stale', error, tag: effective.failure.tag, store: storeNote },
       traceUrl,
     ).bodyText;
-    return { ticket, decision, reply: null, note };
+    return { ...base, note };
   }
   if (!decision.reply) {
-    return {
-      ticket,
-      decision,
-      reply: null,
-      note: renderNote({ kind: 'skipped', reason: decision.reason }, traceUrl).bodyText,
-    };
+    const note = renderNote({ kind: 'skipped', reason: decision.reason, store: storeNote }, traceUrl);
+    return { ...base, note: note.bodyText };
   }
-  const reply = composeReply(ticket, policy, now);
+  const answer = orderAnswer(ticket, effective.orders, now.getTime());
+  if (answer.branch === 'delayed') {
+    const tag = effective.orders.delayed.tag;
+    const note = renderNote(
+      { kind: 'skipped', reason: 'order-delayed', detail: answer.detail, tag, store: storeNote },
+      traceUrl,
+    );
+    return { ...base, answer, note: note.bodyText };
+  }
+  const reply = composeReply(ticket, effective, now, { answer, language: store.language });
   const to = ticket.customer?.email ?? '';
-  const note = isDryRun(ticket, policy)
-    ? renderNote({ kind: 'dry-run', to, reply }, traceUrl)
-    : renderNote({ kind: 'replied', to, sentAt: now.toISOString(), replyMessageId: 0, reply }, traceUrl);
-  return { ticket, decision, reply, note: note.bodyText };
+  const note = isDryRun(ticket, effective)
+    ? renderNote({ kind: 'dry-run', to, reply, store: storeNote }, traceUrl)
+    : renderNote(
+        { kind: 'replied', to, sentAt: now.toISOString(), replyMessageId: 0, reply, store: storeNote },
+        traceUrl,
+      );
+  return { ...base, answer, reply, note: note.bodyText };
 }
 
-/** Reads a ticket from Gorgias (or the sandbox) and previews it. */
+/**
+ * Reads a ticket from Gorgias (or the sandbox) and previews it: the customer is read too when the ticket asks
+ * about an order and carries none, as the workflow does; the integration when stores are keyed by address.
+ */
 export async function previewTicket(
-  gorgias: Pick<GorgiasClient, 'getTicket'>,
+  gorgias: Pick<GorgiasClient, 'getTicket' | 'getCustomer' | 'getIntegration'>,
   ticketId: number,
   policy: Policy,
   now: Date,
   traceUrl: string,
 ): Promise<Preview> {
-  return previewFacts(ticketFacts(await gorgias.getTicket(ticketId)), policy, now, traceUrl);
+  const facts = ticketFacts(await gorgias.getTicket(ticketId), policy.orders);
+  const received = facts.lastCustomerMessage;
+  if (received?.integrationId && Object.keys(policy.stores).some((key) => key.includes('@'))) {
+    const integration = await gorgias.getIntegration(received.integrationId).catch(() => null);
+    received.integrationAddress = integration?.meta?.address ?? null;
+  }
+  if (facts.orderQuestion && facts.orders === null && facts.customer?.id) {
+    const customer = await gorgias.getCustomer(facts.customer.id).catch(() => null);
+    facts.orders = orderFacts(customer?.shopifyOrders ?? []);
+  }
+  return previewFacts(facts, policy, now, traceUrl);
 }
 
-export function describeDecision(decision: Decision, policy: Policy, ticket: TicketFacts): string {
+export function describeDecision(
+  decision: Decision,
+  policy: Policy,
+  ticket: TicketFacts,
+  answer: OrderAnswer | null = null,
+): string {
   if ('stale' in decision)
     return `no reply: too late (stale after ${policy.timing.stale_after_minutes} min); tag and note`;
   if (!decision.reply) return `skip (${decision.reason})`;
-  return isDryRun(ticket, policy) ? 'dry run: note only' : 'reply';
+  if (answer?.branch === 'delayed')
+    return `no reply: order late (order-delayed); tag "${policy.orders.delayed.tag}" and note`;
+  const branch = answer?.branch ? ` [order: ${answer.branch}]` : '';
+  return `${isDryRun(ticket, policy) ? 'dry run: note only' : 'reply'}${branch}`;
 }

@@ -1,3 +1,6 @@
+import type { OrderFacts } from '../orders/branch';
+import type { Policy } from '../policy/schema';
+import { storeKeyKindOf } from '../policy/store-keys';
 import type { TicketFacts } from '../workflows/decision';
 
 const customer = { id: 9001, email: 'dana.lee@example.org', firstName: 'Dana', name: 'Dana Lee' };
@@ -27,6 +30,9 @@ export function newEmailTicket(now: Date): TicketFacts {
       supportAddress: { address: 'support@shop.example.com', name: 'Shop Support' },
       subject: 'Where is my order #1042?',
     },
+    orderQuestion: false,
+    mentionedOrders: [],
+    orders: null,
   };
 }
 
@@ -57,4 +63,66 @@ export function sampleTickets(now: Date): { label: string; ticket: TicketFacts }
     { label: 'tagged no-auto-reply', ticket: { ...base, tags: ['no-auto-reply'] } },
     { label: 'created 2 hours ago (webhook lost)', ticket: { ...base, createdAt: minutesAgo(120) } },
   ];
+}
+
+/** An order placed `days` ago, shipped `shippedDaysAgo` ago (with tracking) or not shipped (null). */
+export function sampleOrder(
+  now: Date,
+  days: number,
+  shippedDaysAgo: number | null,
+  number = 1042,
+): OrderFacts {
+  const daysAgo = (d: number) => new Date(now.getTime() - d * 86_400_000).toISOString();
+  const tracking = `1Z999AA1${String(number).padStart(10, '0')}`;
+  return {
+    name: `#${number}`,
+    number: String(number),
+    createdAt: daysAgo(days),
+    cancelled: false,
+    financialStatus: 'paid',
+    fulfillmentStatus: shippedDaysAgo === null ? null : 'fulfilled',
+    shippedAt: shippedDaysAgo === null ? null : daysAgo(shippedDaysAgo),
+    trackingNumber: shippedDaysAgo === null ? null : tracking,
+    trackingUrl: shippedDaysAgo === null ? null : `https://tracking.example.com/${tracking}`,
+    shipmentStatus: shippedDaysAgo === null ? null : 'in_transit',
+    statusUrl: `https://shop.example.com/orders/${number}`,
+  };
+}
+
+/** Order questions, one per branch of the policy's order rules (`npm run policy:check`). */
+export function orderSampleTickets(now: Date): { label: string; ticket: TicketFacts }[] {
+  const base = { ...newEmailTicket(now), orderQuestion: true, mentionedOrders: ['1042'] };
+  const unsafe = { ...sampleOrder(now, 4, 2), trackingUrl: 'javascript:alert(1)' };
+  return [
+    { label: 'order shipped 2 days ago, tracked', ticket: { ...base, orders: [sampleOrder(now, 4, 2)] } },
+    {
+      label: 'order placed yesterday, not shipped',
+      ticket: { ...base, orders: [sampleOrder(now, 1, null)] },
+    },
+    {
+      label: 'order placed 10 days ago, not shipped',
+      ticket: { ...base, orders: [sampleOrder(now, 10, null)] },
+    },
+    { label: 'order question, no order found', ticket: { ...base, mentionedOrders: [], orders: [] } },
+    { label: 'tracking link is not https', ticket: { ...base, orders: [unsafe] } },
+  ];
+}
+
+/** A new email to each store section of the policy, as it would arrive (`npm run policy:check`). */
+export function storeSampleTickets(now: Date, policy: Policy): { label: string; ticket: TicketFacts }[] {
+  const base = newEmailTicket(now);
+  return Object.keys(policy.stores).map((key) => {
+    const byId = storeKeyKindOf(key) === 'integration';
+    const received = {
+      id: 31337002,
+      integrationId: byId ? Number(key) : null,
+      supportAddress: byId ? null : { address: key, name: null },
+      subject: base.subject,
+    };
+    // No language from Gorgias: the store's own language (if it has one) shows.
+    return {
+      label: `new email to store ${key}`,
+      ticket: { ...base, language: null, lastCustomerMessage: received },
+    };
+  });
 }

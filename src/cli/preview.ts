@@ -43,7 +43,14 @@ async function run(): Promise<void> {
   say(
     `Ticket #${ticketId}: ${preview.ticket.subject ?? '(no subject)'} from ${preview.ticket.customer?.email ?? 'unknown'}`,
   );
-  say(`Decision: ${describeDecision(preview.decision, policy, preview.ticket)} (cooldown not checked)`);
+  const store = preview.store;
+  say(
+    `Store: ${store.name}${store.matchedBy ? ` (by ${store.matchedBy})` : ' (no store section matches: top-level policy)'}`,
+  );
+  say(
+    `Decision: ${describeDecision(preview.decision, store.policy, preview.ticket, preview.answer)} (cooldown not checked)`,
+  );
+  if (preview.answer?.detail) say(`Order: ${preview.answer.detail}`);
   if (preview.reply) {
     say();
     say(`Reply (template ${preview.reply.template}), subject: ${preview.reply.subject}`);

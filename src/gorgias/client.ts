@@ -8,10 +8,12 @@ import { parseGorgiasDatetime } from './datetime';
 import { transportWritingBy } from './write-guard';
 import {
   createdMessageSchema,
+  customerSchema,
   integrationSchema,
   messageListSchema,
   messageSchema,
   ticketSchema,
+  type Customer,
   type Integration,
   type Message,
   type NewMessage,
@@ -118,6 +120,34 @@ export class GorgiasClient {
   /** Adds tags to a ticket, keeping the ones it has (a `PUT` would replace them, losing concurrent tags). */
   async addTags(ticketId: number, names: string[], limits: CallLimits = {}): Promise<void> {
     await this.request(null, 'POST', `/tickets/${ticketId}/tags`, { data: { names }, limits });
+  }
+
+  /** A customer with their integrations' data (the Shopify orders), for a ticket that did not carry them. */
+  getCustomer(customerId: number): Promise<Customer> {
+    return this.request(customerSchema, 'GET', `/customers/${customerId}`);
+  }
+
+  /**
+   * One page of tickets, trashed ones left out, oldest or newest first; `cursor` continues from an earlier
+   * page's `nextCursor`. List items carry no messages: read each ticket for them.
+   */
+  async listTicketsPage(options: {
+    order: 'asc' | 'desc';
+    cursor?: string;
+    limit?: number;
+  }): Promise<{ tickets: Ticket[]; nextCursor: string | null }> {
+    const page = await this.request(ticketListSchema, 'GET', '/tickets', {
+      params: {
+        limit: options.limit ?? 100,
+        order_by: `created_datetime:${options.order}`,
+        trashed: false,
+        cursor: options.cursor,
+      },
+    });
+    return {
+      tickets: page.data.filter((t) => t.trashed_datetime === null),
+      nextCursor: page.meta?.next_cursor ?? null,
+    };
   }
 
   getIntegration(integrationId: number): Promise<Integration> {

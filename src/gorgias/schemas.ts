@@ -87,7 +87,13 @@ export const messageSchema = z.object({
   source: messageSourceSchema.nullable().catch(null),
   subject: text,
   body_text: text,
+  /** The customer's text without quoted history (incoming email). */
+  stripped_text: text,
   headers: z.record(z.string(), z.unknown()).nullable().catch(null),
+  /** Gorgias's detected customer intents (`shipping/status`, ...): names, or objects with a `name`. */
+  intents: tolerantList(
+    z.union([z.string().min(1), z.object({ name: z.string().min(1) }).transform((intent) => intent.name)]),
+  ).transform((list) => list.kept),
   created_datetime: datetime,
   sent_datetime: datetime,
   failed_datetime: datetime,
@@ -100,13 +106,68 @@ export const createdMessageSchema = z
   .object({ id: z.number().int().positive().nullable().catch(null) })
   .catch({ id: null });
 
-export const customerSchema = z.object({
-  id: optionalId,
-  email: text,
-  name: text,
-  firstname: text,
-  lastname: text,
+/** A Shopify fulfillment as Gorgias keeps it on the customer (Shopify's own field names). */
+const shopifyFulfillmentSchema = z.object({
+  status: text,
+  created_at: datetime,
+  tracking_number: text,
+  tracking_numbers: tolerantList(z.string()).transform((list) => list.kept),
+  tracking_url: text,
+  tracking_urls: tolerantList(z.string()).transform((list) => list.kept),
+  shipment_status: text,
 });
+
+/**
+ * A Shopify order in `customer.integrations[<id>].orders` (docs/gorgias.md, "Reading answers"). `created_at`
+ * keeps Shopify's own offset (the shop's local time), so a date shown to the customer is the shop's date.
+ */
+export const shopifyOrderSchema = z.object({
+  id: optionalId,
+  name: text,
+  order_number: optionalId,
+  created_at: text,
+  cancelled_at: text,
+  financial_status: text,
+  fulfillment_status: text,
+  order_status_url: text,
+  fulfillments: tolerantList(shopifyFulfillmentSchema).transform((list) => list.kept),
+});
+export type ShopifyOrder = z.infer<typeof shopifyOrderSchema>;
+
+/**
+ * `customer.integrations`: keyed by integration id, each entry with `__integration_type__`. Read down to the
+ * Shopify orders: null when no Shopify entry carries an `orders` list (the payload has only the customer
+ * part, or no Shopify data at all), else every order of every Shopify store (unreadable ones dropped).
+ */
+const customerIntegrationsSchema = z
+  .record(z.string(), z.unknown())
+  .nullable()
+  .catch(null)
+  .transform((integrations): ShopifyOrder[] | null => {
+    let orders: ShopifyOrder[] | null = null;
+    for (const entry of Object.values(integrations ?? {})) {
+      if (typeof entry !== 'object' || entry === null) continue;
+      const { __integration_type__: type, orders: list } = entry as Record<string, unknown>;
+      if (type !== 'shopify' || !Array.isArray(list)) continue;
+      orders ??= [];
+      for (const raw of list) {
+        const parsed = shopifyOrderSchema.safeParse(raw);
+        if (parsed.success) orders.push(parsed.data);
+      }
+    }
+    return orders;
+  });
+
+export const customerSchema = z
+  .object({
+    id: optionalId,
+    email: text,
+    name: text,
+    firstname: text,
+    lastname: text,
+    integrations: customerIntegrationsSchema.optional(),
+  })
+  .transform(({ integrations, ...customer }) => ({ ...customer, shopifyOrders: integrations ?? null }));
 export type Customer = z.infer<typeof customerSchema>;
 
 const tagSchema = z.object({ name: z.string().min(1) });

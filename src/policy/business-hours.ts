@@ -61,7 +61,7 @@ export function describeOpening(opening: DateTime, language: string | null): str
  * A locale Intl accepts, from Gorgias's ticket language: `en_US` (Gorgias's form) becomes `en-US`; anything
  * Intl rejects falls back to its bare language, then to English, never to an error.
  */
-function localeOf(language: string | null): string {
+export function localeOf(language: string | null): string {
   const tag = (language ?? '').trim().replace(/_/g, '-');
   for (const candidate of [tag, tag.split('-')[0] ?? '']) {
     if (!candidate) continue;

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { storeKeyKindOf } from './store-keys';
 
 /**
  * The reply policy: one YAML or JSON file (POLICY_FILE; policy/default.yaml when unset), validated at
@@ -116,6 +117,113 @@ function delayProblem(delaySeconds: number, staleAfterMinutes: number): string |
   );
 }
 
+/** Words that make a message a question about an order, per language (matched in any language, accents ignored). */
+export const DEFAULT_ORDER_KEYWORDS: Record<string, string[]> = {
+  en: [
+    'order',
+    'package',
+    'parcel',
+    'delivery',
+    'delivered',
+    'shipping',
+    'shipped',
+    'shipment',
+    'tracking',
+    'where is my',
+    'not arrived',
+    "hasn't arrived",
+  ],
+  fr: ['commande', 'colis', 'livraison', 'livré', 'expédition', 'expédié', 'suivi', 'où en est', 'pas reçu'],
+  de: [
+    'bestellung',
+    'paket',
+    'lieferung',
+    'geliefert',
+    'versand',
+    'versendet',
+    'sendung',
+    'wo ist',
+    'nicht angekommen',
+  ],
+  es: [
+    'pedido',
+    'paquete',
+    'envío',
+    'entrega',
+    'enviado',
+    'seguimiento',
+    'dónde está',
+    'no ha llegado',
+    'no me ha llegado',
+  ],
+};
+
+/**
+ * Order-aware replies: which messages ask about an order, and what each order status gets, like Gorgias's own
+ * Order Status rule. Off unless `enabled` (the shipped default policy turns it on).
+ */
+const ordersSchema = z
+  .strictObject({
+    enabled: z.boolean().default(false),
+    /** A message containing one of these (any language) asks about an order. */
+    keywords: z.record(z.string().min(2), z.array(z.string().trim().min(2))).default(DEFAULT_ORDER_KEYWORDS),
+    /** Gorgias's detected intents on the customer's message that mean the same. */
+    intents: z.array(z.string().min(1)).default(['shipping/status']),
+    /** Render `http:` links too (only `https:` by default); other schemes are always dropped. */
+    allow_http_links: z.boolean().default(false),
+    /** Shipped with tracking, within this many days of the shipment: the template with the tracking link. */
+    shipped: z
+      .strictObject({
+        within_days: z.number().positive().default(14),
+        template: z.string().min(1).default('order_shipped'),
+      })
+      .prefault({}),
+    /** Not shipped yet, ordered within this many days: "being prepared". */
+    preparing: z
+      .strictObject({
+        within_days: z.number().positive().default(3),
+        template: z.string().min(1).default('order_preparing'),
+      })
+      .prefault({}),
+    /** Not shipped and older than `preparing.within_days`: no auto-reply; this tag and a note, for a human. */
+    delayed: z.strictObject({ tag: z.string().min(1).default('order-delayed') }).prefault({}),
+    /** The customer asks about an order but has none we can see: ask for the order number. */
+    no_order: z.strictObject({ template: z.string().min(1).default('order_number_request') }).prefault({}),
+  })
+  .prefault({});
+export type OrderPolicy = z.infer<typeof ordersSchema>;
+
+/** The template sets a policy's order branches use, by branch. */
+export function orderTemplates(orders: OrderPolicy): Record<'shipped' | 'preparing' | 'no_order', string> {
+  return {
+    shipped: orders.shipped.template,
+    preparing: orders.preparing.template,
+    no_order: orders.no_order.template,
+  };
+}
+
+/**
+ * One store's (or brand's) section, for tickets that came through its email integration: what it overrides of
+ * the top level. Templates are merged by set name; the others replace the top level's.
+ */
+const storeSchema = z.strictObject({
+  /** Shown in notes, `npm run preview` and the `GorgiasStore` search attribute; the section's key by default. */
+  name: z.string().trim().min(1).max(100).optional(),
+  /** The language of tickets Gorgias gave none. */
+  language: z.string().min(2).optional(),
+  dry_run: z.boolean().optional(),
+  channels: z
+    .record(
+      z.string().min(1),
+      z.strictObject({ template: z.string().min(1), dry_run: z.boolean().optional() }),
+    )
+    .optional(),
+  templates: z.record(z.string().min(1), templateSetSchema).optional(),
+  /** null: this store is always open, whatever the top level says. */
+  business_hours: businessHoursSchema.nullable().optional(),
+});
+export type StorePolicy = z.infer<typeof storeSchema>;
+
 export const policySchema = z
   .strictObject({
     /** Post only an internal note "would have replied: …", never the reply. */
@@ -185,6 +293,9 @@ export const policySchema = z
         tag: z.string().min(1).default('auto-reply-failed'),
       })
       .prefault({}),
+    orders: ordersSchema,
+    /** Per store (email integration id or address): overrides of templates, hours, channels and dry run. */
+    stores: z.record(z.string().min(1), storeSchema).default({}),
     catch_up: z
       .strictObject({
         /** A Temporal Schedule that finds tickets whose webhooks were lost and starts their workflows. */
@@ -199,13 +310,55 @@ export const policySchema = z
       .prefault({}),
   })
   .superRefine((policy, ctx) => {
+    const missing = (templates: Record<string, unknown>, name: string) => !(name in templates);
     for (const [channel, { template }] of Object.entries(policy.channels)) {
-      if (!(template in policy.templates)) {
+      if (missing(policy.templates, template)) {
         ctx.addIssue({
           code: 'custom',
           path: ['channels', channel, 'template'],
           message: `names template "${template}", which is not under "templates"`,
         });
+      }
+    }
+    const branchTemplates = policy.orders.enabled ? Object.entries(orderTemplates(policy.orders)) : [];
+    for (const [branch, template] of branchTemplates) {
+      if (missing(policy.templates, template)) {
+        ctx.addIssue({
+          code: 'custom',
+          path: ['orders', branch, 'template'],
+          message: `names template "${template}", which is not under "templates" (or set orders.enabled: false)`,
+        });
+      }
+    }
+    const seen = new Map<string, string>();
+    for (const [key, store] of Object.entries(policy.stores)) {
+      if (storeKeyKindOf(key) === null) {
+        ctx.addIssue({
+          code: 'custom',
+          path: ['stores', key],
+          message:
+            'must be keyed by an email integration id (e.g. "6612") or its address (support@brand.example)',
+        });
+      }
+      const normalised = key.trim().toLowerCase();
+      const twin = seen.get(normalised);
+      if (twin !== undefined) {
+        ctx.addIssue({
+          code: 'custom',
+          path: ['stores', key],
+          message: `names the same integration as "${twin}"`,
+        });
+      }
+      seen.set(normalised, key);
+      const templates = { ...policy.templates, ...store.templates };
+      for (const [channel, { template }] of Object.entries(store.channels ?? {})) {
+        if (missing(templates, template)) {
+          ctx.addIssue({
+            code: 'custom',
+            path: ['stores', key, 'channels', channel, 'template'],
+            message: `names template "${template}", which is neither under this store's "templates" nor the top level's`,
+          });
+        }
       }
     }
   });

@@ -145,6 +145,13 @@ export function apiRoutes(deps: {
     tagRoute(200, (id, selection) => store.removeTags(id, selection)),
   );
 
+  router.get('/customers/:customerId', (req, res) => {
+    const customerId = idSchema.safeParse(req.params.customerId);
+    const customer = customerId.success ? store.getCustomer(customerId.data) : undefined;
+    if (!customer) throw new ApiError(404, 'Customer not found.');
+    answers.send(res, 200, customer);
+  });
+
   router.get('/integrations/:integrationId', (req, res) => {
     const integrationId = idSchema.safeParse(req.params.integrationId);
     const integration = integrationId.success ? integrations.get(integrationId.data) : undefined;

@@ -13,6 +13,7 @@ import { DEFAULT_RATE_LIMIT, type SandboxOptions } from './options';
 import { admitRequest, showBucket } from './rate-limit';
 import { DEFAULT_SENDING, Outbox, sendingSchema } from './sending';
 import { StatsRecorder } from './stats';
+import { seedMonth } from './month';
 import { SandboxStore } from './store';
 
 export type SandboxApp = { app: Express } & SandboxControls;
@@ -59,6 +60,9 @@ export function createSandboxApp(options: SandboxOptions): SandboxApp {
       faults = initialFaults;
     },
     messagesOf: (ticketId) => store.messagesOf(ticketId),
+    setCustomerOrders: (email, orders, opts = {}) =>
+      store.setCustomerOrders(email, orders, opts.onTicket ?? true),
+    seedMonth: (monthOptions) => seedMonth(store, monthOptions),
     dispose: () => {
       answers.cancelPending();
       outbox.cancelPending();

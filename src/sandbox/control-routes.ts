@@ -5,6 +5,21 @@ import { faultsPatchSchema } from './faults';
 import { ApiError, parseRequest } from './api-error';
 import type { SandboxControls } from './controls';
 import { sendingPatchSchema } from './sending';
+import type { ShopifyOrder } from './shopify';
+
+const seedMonthSchema = z.strictObject({
+  since: z.iso.date(),
+  days: z.number().int().min(1).max(92).optional(),
+  perDay: z.number().min(1).max(500).optional(),
+  seed: z.number().int().optional(),
+});
+
+const customerOrdersSchema = z.strictObject({
+  email: z.string().trim().min(3),
+  // Shopify's order objects, taken as given: the sandbox stores what a test or tool hands it.
+  orders: z.array(z.record(z.string(), z.unknown())).nullable(),
+  onTicket: z.boolean().default(true),
+});
 
 /** Sandbox-only endpoints under `/_sandbox`, for tests and tools running in other processes. */
 export function controlRoutes(controls: SandboxControls, answers: Answers): Router {
@@ -33,6 +48,19 @@ export function controlRoutes(controls: SandboxControls, answers: Answers): Rout
     const ticket = ticketId.success ? controls.trashTicket(ticketId.data) : undefined;
     if (!ticket) throw new ApiError(404, 'Ticket not found.');
     answers.send(res, 200, ticket);
+  });
+
+  // A month of past tickets for the backtest (`npm run backtest` against `npm start`'s sandbox).
+  router.post('/seed-month', (req, res) => {
+    const options = parseRequest(seedMonthSchema, req.body, 'seed');
+    const seeded = controls.seedMonth(options);
+    answers.send(res, 201, { seeded: seeded.length, first: seeded[0]?.ticketId ?? null });
+  });
+
+  // A customer's Shopify orders (e.g. the demo's shipped order), in Shopify's shape.
+  router.put('/customers/orders', (req, res) => {
+    const { email, orders, onTicket } = parseRequest(customerOrdersSchema, req.body, 'orders');
+    answers.send(res, 200, controls.setCustomerOrders(email, orders as ShopifyOrder[] | null, { onTicket }));
   });
 
   router.post('/reset', (_req, res) => {

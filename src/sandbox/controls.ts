@@ -1,5 +1,7 @@
 import type { SandboxFaults, SandboxFaultsPatch } from './faults';
-import type { Ticket } from './objects';
+import type { Customer, Ticket } from './objects';
+import type { MonthOptions, SeededTicket } from './month';
+import type { ShopifyOrder } from './shopify';
 import type { SendingPatch, SendingSettings } from './sending';
 import type { SandboxStats } from './stats';
 
@@ -22,6 +24,13 @@ export interface SandboxControls {
   reset(): void;
   /** Messages of a ticket as stored (for assertions), oldest first. */
   messagesOf(ticketId: number): unknown[];
+  /**
+   * Sets a customer's Shopify orders (null: the customer part only); `onTicket: false` leaves them out of the
+   * customer's tickets, so only `GET /api/customers/{id}` has them.
+   */
+  setCustomerOrders(email: string, orders: ShopifyOrder[] | null, options?: { onTicket?: boolean }): Customer;
+  /** Seeds a month of past tickets (month.ts); returns what it seeded. */
+  seedMonth(options: MonthOptions): SeededTicket[];
   /** Drops held requests, answers still being delayed and pending sends; call when the server closes. */
   dispose(): void;
 }

@@ -2,7 +2,9 @@ import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { createSandboxApp } from './app';
 import type { SandboxFaults } from './faults';
-import type { Ticket } from './objects';
+import type { MonthOptions, SeededTicket } from './month';
+import type { Customer, Ticket } from './objects';
+import type { ShopifyOrder } from './shopify';
 import type { SandboxOptions } from './options';
 import type { SendingPatch, SendingSettings } from './sending';
 import type { SandboxStats } from './stats';
@@ -20,6 +22,8 @@ export interface RunningSandbox {
   reset(): void;
   /** Messages of a ticket as stored (for assertions), oldest first. */
   messagesOf(ticketId: number): unknown[];
+  setCustomerOrders(email: string, orders: ShopifyOrder[] | null, options?: { onTicket?: boolean }): Customer;
+  seedMonth(options: MonthOptions): SeededTicket[];
   close(): Promise<void>;
 }
 
@@ -66,6 +70,8 @@ export async function startSandbox(options: StartSandboxOptions): Promise<Runnin
     trashTicket: (ticketId) => sandbox.trashTicket(ticketId),
     reset: () => sandbox.reset(),
     messagesOf: (ticketId) => sandbox.messagesOf(ticketId),
+    setCustomerOrders: (email, orders, opts) => sandbox.setCustomerOrders(email, orders, opts),
+    seedMonth: (monthOptions) => sandbox.seedMonth(monthOptions),
     close,
   };
 }

@@ -3,11 +3,12 @@ import { createHash } from 'node:crypto';
 /**
  * The Shopify data Gorgias keeps on a customer, `customer.integrations[<shopify integration id>]`
  * (docs/gorgias.md, "Reading answers"): the Shopify customer and, for some customers, their orders. It
- * depends on the Gorgias customer id only, so tests can predict it: a customer with an odd id has orders, one
- * with an even id only the customer part (some real payloads carry no orders). Of the customers with orders,
- * ids of the form 4n+1 have two (the newest shipped and in transit, an older one delivered), ids of the form
- * 4n+3 one that is paid but not yet fulfilled. Field names follow Shopify's order object; the values are made
- * up.
+ * depends on the Gorgias customer id and the day the customer was created only, so tests can predict it: a
+ * customer with an odd id has orders, one with an even id only the customer part (some real payloads carry no
+ * orders). Of the customers with orders, ids of the form 4n+1 have two (the newest placed 3 to 7 days before,
+ * shipped the next day and in transit, an older one delivered), ids of the form 4n+3 one placed a day or two
+ * before, paid but not yet fulfilled. So the sample ticket ("where is my order?") gets each order branch but
+ * the late one (see src/orders/branch.ts). Field names follow Shopify's order object; the values are made up.
  */
 
 export const SHOPIFY_INTEGRATION_ID = 4401;
@@ -52,14 +53,20 @@ export interface ShopifyCustomerData {
   orders?: ShopifyOrder[];
 }
 
-export function shopifyDataFor(customer: {
-  id: number;
-  email: string | null;
-  firstname: string;
-  lastname: string;
-}): ShopifyCustomerData {
+export function shopifyDataFor(
+  customer: {
+    id: number;
+    email: string | null;
+    firstname: string;
+    lastname: string;
+  },
+  createdAtMs: number,
+): ShopifyCustomerData {
   const { id } = customer;
-  const orders = id % 2 === 0 ? undefined : ordersFor(id, customer.email);
+  // Dates count back from the day the customer was created, at a fixed time of day.
+  const daysBefore = (days: number) =>
+    Math.floor(createdAtMs / 86_400_000) * 86_400_000 + TIME_OF_DAY_MS - days * 86_400_000;
+  const orders = id % 2 === 0 ? undefined : ordersFor(id, customer.email, daysBefore);
   return {
     __integration_type__: 'shopify',
     customer: {
@@ -74,10 +81,14 @@ export function shopifyDataFor(customer: {
   };
 }
 
-function ordersFor(customerId: number, email: string | null): ShopifyOrder[] {
+function ordersFor(
+  customerId: number,
+  email: string | null,
+  daysBefore: (days: number) => number,
+): ShopifyOrder[] {
   const number = 1000 + (customerId % 9000);
+  if (customerId % 4 === 3) return [order(customerId, email, number, daysBefore(1 + (customerId % 2)))];
   const newest = order(customerId, email, number, daysBefore(3 + (customerId % 5)));
-  if (customerId % 4 === 3) return [newest];
   const older = order(customerId, email, number - 1, daysBefore(60 + (customerId % 30)));
   return [
     { ...newest, fulfillment_status: 'fulfilled', fulfillments: [fulfillment(newest, 'in_transit')] },
@@ -120,12 +131,8 @@ function fulfillment(order: ShopifyOrder, shipmentStatus: string): ShopifyFulfil
   };
 }
 
-// A fixed "today", so the data never depends on when the tests run.
-const TODAY_MS = Date.UTC(2025, 2, 10, 15, 21, 3);
-
-function daysBefore(days: number): number {
-  return TODAY_MS - days * 86_400_000;
-}
+// The time of day the made-up dates share (15:21:03 UTC), so they depend on the day only.
+const TIME_OF_DAY_MS = (15 * 3600 + 21 * 60 + 3) * 1000;
 
 /** Shopify writes the shop's local time with its offset, e.g. `2025-03-04T10:21:03-05:00`. */
 function shopifyDatetime(utcMs: number): string {

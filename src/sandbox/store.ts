@@ -13,7 +13,7 @@ import {
 } from './objects';
 import type { SortKey } from './pagination';
 import type { Outbox } from './sending';
-import { SHOPIFY_INTEGRATION_ID, shopifyDataFor } from './shopify';
+import { SHOPIFY_INTEGRATION_ID, shopifyDataFor, type ShopifyOrder } from './shopify';
 
 /**
  * The sandbox's account data, in memory: customers, tickets, their messages and tags, and the account's
@@ -54,6 +54,15 @@ interface StoredMessage {
   message: Message;
 }
 
+// The agent who answers seeded tickets (see seedReply).
+const AGENT = {
+  id: 3,
+  email: 'agent@shop.example.com',
+  name: 'Alex Agent',
+  firstname: 'Alex',
+  lastname: 'Agent',
+};
+
 // Separate id ranges make a ticket id passed where a message id belongs fail loudly.
 const FIRST_IDS = { customer: 501, customerChannel: 801, ticket: 1001, message: 100001, tag: 1 };
 
@@ -69,6 +78,8 @@ export class SandboxStore {
   private tickets = new Map<number, StoredTicket>();
   private messages = new Map<number, StoredMessage>();
   private tags = new Map<string, Tag>();
+  /** Customers whose Shopify orders the sandbox leaves out of their tickets (only their customer read has them). */
+  private ordersOffTicket = new Set<number>();
   private nextIds: typeof FIRST_IDS;
   private readonly now: () => number;
   private readonly integrations: AccountIntegrations;
@@ -87,6 +98,7 @@ export class SandboxStore {
     this.tickets.clear();
     this.messages.clear();
     this.tags.clear();
+    this.ordersOffTicket.clear();
     this.integrations.reset();
     // Ids are never reused, as in a real account: a ticket id seen before reset may still name a workflow.
   }
@@ -236,6 +248,90 @@ export class SandboxStore {
     }));
   }
 
+  /** `GET /api/customers/{id}`: the customer with all their integrations' data. */
+  getCustomer(customerId: number): Customer | undefined {
+    const customer = [...this.customers.values()].find((c) => c.id === customerId);
+    return customer && structuredClone(customer);
+  }
+
+  /**
+   * Sets a customer's Shopify orders (creating the customer if new): `null` leaves only the Shopify customer
+   * part, as some payloads have. With `onTicket: false` their tickets carry the customer part only, and only
+   * the customer read (`GET /api/customers/{id}`) has the orders.
+   */
+  setCustomerOrders(email: string, orders: ShopifyOrder[] | null, onTicket = true): Customer {
+    const customer = this.customerFor({ email });
+    const shopify = customer.integrations[SHOPIFY_INTEGRATION_ID];
+    if (shopify) {
+      if (orders === null) delete shopify.orders;
+      else shopify.orders = structuredClone(orders);
+      shopify.customer.orders_count = orders?.length ?? 0;
+    }
+    if (onTicket) this.ordersOffTicket.delete(customer.id);
+    else this.ordersOffTicket.add(customer.id);
+    return structuredClone(customer);
+  }
+
+  /**
+   * A message from our side at a given time, already sent: an agent's reply or a Gorgias Rule's
+   * (`via: "rule"`, `rule_id`), for seeding past tickets (see month.ts).
+   */
+  seedReply(
+    ticketId: number,
+    reply: { by: 'agent' | 'rule'; at: number; text: string },
+  ): Message | undefined {
+    const stored = this.tickets.get(ticketId);
+    if (!stored) return undefined;
+    const customer = stored.ticket.customer;
+    const from = this.supportAddressOf(stored);
+    const rule = reply.by === 'rule';
+    const message = this.newMessage(ticketId, reply.at, {
+      channel: 'email',
+      via: rule ? 'rule' : 'helpdesk',
+      from_agent: true,
+      rule_id: rule ? TRIAGE_RULE.id + 1 : null,
+      integration_id: from ? (this.integrations.sendingFrom(from)?.id ?? null) : null,
+      sender: rule ? { ...TRIAGE_RULE.bot } : AGENT,
+      receiver: {
+        id: customer.id,
+        email: customer.email,
+        name: customer.name,
+        firstname: customer.firstname,
+        lastname: customer.lastname,
+      },
+      source: {
+        type: 'email',
+        from: from ? { address: from, name: null } : null,
+        to: customer.email ? [{ address: customer.email, name: customer.name }] : [],
+        cc: [],
+        bcc: [],
+        extra: {},
+      },
+      subject: stored.ticket.subject ? `Re: ${stored.ticket.subject}` : null,
+      body_text: reply.text,
+      body_html: `<p>${reply.text}</p>`,
+      sent_datetime: messageDatetime(reply.at),
+    });
+    return structuredClone(this.store(stored, message, reply.at).message);
+  }
+
+  /** Closes a ticket at a given time (an agent's answer settled it). */
+  closeTicketAt(ticketId: number, at: number): void {
+    const stored = this.tickets.get(ticketId);
+    if (!stored) return;
+    stored.ticket.status = 'closed';
+    stored.ticket.closed_datetime = ticketDatetime(at);
+    stored.ticket.updated_datetime = ticketDatetime(at);
+  }
+
+  /** The support address the customer's first message went to. */
+  private supportAddressOf(stored: StoredTicket): string | null {
+    const first = stored.messageIds
+      .map((id) => this.messages.get(id)?.message)
+      .find((m) => m && !m.from_agent);
+    return first?.source?.to[0]?.address ?? null;
+  }
+
   /** A ticket's messages oldest first; empty for an unknown ticket. */
   messagesOf(ticketId: number): Message[] {
     return this.storedMessagesOf(this.tickets.get(ticketId)).map(({ message }) => structuredClone(message));
@@ -266,10 +362,14 @@ export class SandboxStore {
   }
 
   private render(stored: StoredTicket): Ticket {
-    return structuredClone({
+    const ticket = structuredClone({
       ...stored.ticket,
       messages: this.storedMessagesOf(stored).map((m) => m.message),
     });
+    if (this.ordersOffTicket.has(ticket.customer.id)) {
+      for (const data of Object.values(ticket.customer.integrations)) delete data.orders;
+    }
+    return ticket;
   }
 
   private storedMessagesOf(stored: StoredTicket | undefined): StoredMessage[] {
@@ -412,7 +512,9 @@ export class SandboxStore {
     return this.integrations.receiving(recipients)?.id ?? null;
   }
 
-  private customerFor(input: NewTicket['customer']): Customer {
+  private customerFor(
+    input: Pick<NewTicket['customer'], 'email'> & Partial<NewTicket['customer']>,
+  ): Customer {
     const email = input.email.trim();
     const key = email.toLowerCase();
     const existing = this.customers.get(key);
@@ -436,7 +538,9 @@ export class SandboxStore {
       meta: {},
       data: null,
       channels: [{ id: this.nextIds.customerChannel++, type: 'email', address: email, preferred: true }],
-      integrations: { [SHOPIFY_INTEGRATION_ID]: shopifyDataFor({ id, email, firstname, lastname }) },
+      integrations: {
+        [SHOPIFY_INTEGRATION_ID]: shopifyDataFor({ id, email, firstname, lastname }, this.now()),
+      },
       created_datetime: created,
       updated_datetime: created,
     };

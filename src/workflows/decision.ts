@@ -1,3 +1,4 @@
+import type { OrderFacts } from '../orders/branch';
 import type { Policy } from '../policy/schema';
 
 /**
@@ -41,9 +42,17 @@ export interface TicketFacts {
   lastCustomerMessage: {
     id: number;
     integrationId: number | null;
+    /** The integration's own address, read only when store sections are keyed by address. */
+    integrationAddress?: string | null;
     supportAddress: { address: string; name: string | null } | null;
     subject: string | null;
   } | null;
+  /** The customer's latest message asks about an order (the policy's keywords, or Gorgias's intents). */
+  orderQuestion: boolean;
+  /** Numbers in that message that may name an order ("#1042"). */
+  mentionedOrders: string[];
+  /** The customer's Shopify orders, most recent first; null when the ticket carried none (read the customer). */
+  orders: OrderFacts[] | null;
 }
 
 export type SkipReason =
@@ -61,7 +70,9 @@ export type SkipReason =
   | AutomatedMailSign
   | 'blocked-sender'
   | 'not-answerable-by-email'
-  | 'cooldown';
+  | 'cooldown'
+  /** The order the customer asks about is late (not shipped past `orders.preparing.within_days`): for a human. */
+  | 'order-delayed';
 
 export type Decision = { reply: true } | { reply: false; reason: SkipReason } | { reply: false; stale: true };
 

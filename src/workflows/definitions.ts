@@ -89,6 +89,7 @@ export type Outcome = AutoReplyResult['outcome'] | 'sending' | 'failed';
 
 export type Phase =
   | 'reading-ticket'
+  | 'reading-orders'
   | 'waiting'
   | 'sending-reply'
   | 'confirming-delivery'
@@ -129,10 +130,13 @@ export const TicketIdAttribute = defineSearchAttributeKey('GorgiasTicketId', Sea
 export const CustomerEmailAttribute = defineSearchAttributeKey('CustomerEmail', SearchAttributeType.KEYWORD);
 export const OutcomeAttribute = defineSearchAttributeKey('AutoReplyOutcome', SearchAttributeType.KEYWORD);
 export const ReasonAttribute = defineSearchAttributeKey('AutoReplyReason', SearchAttributeType.KEYWORD);
+/** The store section of the policy the ticket resolved to (`default`: the top level). */
+export const StoreAttribute = defineSearchAttributeKey('GorgiasStore', SearchAttributeType.KEYWORD);
 
 export const SEARCH_ATTRIBUTES = [
   TicketIdAttribute,
   CustomerEmailAttribute,
   OutcomeAttribute,
   ReasonAttribute,
+  StoreAttribute,
 ];

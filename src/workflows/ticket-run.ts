@@ -13,6 +13,7 @@ import {
   OutcomeAttribute,
   ReasonAttribute,
   stateQuery,
+  StoreAttribute,
   type AutoReplyResult,
   type FailureReason,
   type Outcome,
@@ -63,6 +64,14 @@ export class TicketRun {
     const email = ticket.customer?.email?.toLowerCase();
     if (email) upsertSearchAttributes([{ key: CustomerEmailAttribute, value: email }]);
   }
+
+  /** The store section the ticket resolved to: searchable (`GorgiasStore`) and named in the notes. */
+  atStore(store: { name: string; matchedBy: string | null }): void {
+    if (this.store?.name !== store.name) upsertSearchAttributes([{ key: StoreAttribute, value: store.name }]);
+    this.store = { name: store.name, matchedBy: store.matchedBy };
+  }
+
+  store: { name: string; matchedBy: string | null } | null = null;
 
   enter(phase: Phase): void {
     this.state.phase = phase;

@@ -12,7 +12,9 @@ import {
 } from '@temporalio/workflow';
 // Type-only: no activity code is bundled into the workflow.
 import type { ComposedReply, createActivities, NoteContent, ReplyDelivery } from '../activities';
+import { orderAnswer, type OrderAnswer } from '../orders/branch';
 import type { Policy } from '../policy/schema';
+import { resolveStore, type StoreResolution } from '../policy/stores';
 import {
   decideAutoReply,
   isDryRun,
@@ -59,20 +61,32 @@ export async function ticketWorkflow({ ticketId }: TicketWorkflowInput): Promise
   }
 }
 
-async function autoReply(run: TicketRun, policy: Policy): Promise<AutoReplyResult> {
+async function autoReply(run: TicketRun, topLevel: Policy): Promise<AutoReplyResult> {
   let ticket = await readTicket(run);
+  let store = atStore(run, ticket, topLevel);
+  let policy = store.policy;
   let decision = await decideWithCooldown(ticket, policy);
   if (decision.reply && policy.timing.delay_seconds > 0) {
     run.enter('waiting');
     await sleep(policy.timing.delay_seconds * 1000);
     // Reply only if nobody has answered (or closed the ticket) while we waited.
     ticket = await readTicket(run);
+    store = atStore(run, ticket, topLevel);
+    policy = store.policy;
     decision = await decideWithCooldown(ticket, policy);
   }
   if ('stale' in decision) throw HandBack.stale(policy);
   if (!decision.reply) return skip(run, ticket, policy, decision.reason);
 
-  const reply = await compose(ticket);
+  ticket = await withOrders(run, ticket);
+  const answer = orderAnswer(ticket, policy.orders, Date.now());
+  if (answer.branch === 'delayed') {
+    return skip(run, ticket, policy, 'order-delayed', {
+      detail: answer.detail,
+      tag: policy.orders.delayed.tag,
+    });
+  }
+  const reply = await compose(ticket, answer);
   const to = ticket.customer?.email ?? '';
   if (isDryRun(ticket, policy)) {
     const note = await addNote(run, ticket.ticketId, { kind: 'dry-run', to, reply });
@@ -130,6 +144,25 @@ async function readTicket(run: TicketRun): Promise<TicketFacts> {
   return ticket;
 }
 
+/** The store section the ticket came through (its integration), recorded where operators look. */
+function atStore(run: TicketRun, ticket: TicketFacts, policy: Policy): StoreResolution {
+  const store = resolveStore(ticket.lastCustomerMessage, policy);
+  run.atStore(store);
+  return store;
+}
+
+/** An order question on a ticket that carried no orders: the customer is read from Gorgias, once. */
+async function withOrders(run: TicketRun, ticket: TicketFacts): Promise<TicketFacts> {
+  const customerId = ticket.customer?.id;
+  if (!ticket.orderQuestion || ticket.orders !== null || !customerId) return ticket;
+  run.enter('reading-orders');
+  const orders = await activities.readCustomerOrders.executeWithOptions(
+    { ...GORGIAS_CALL, summary: `Read the customer's orders (customer ${customerId})` },
+    [customerId],
+  );
+  return { ...ticket, orders };
+}
+
 /** The policy's decision, then the per-customer cooldown, which looks at other tickets' workflows. */
 async function decideWithCooldown(ticket: TicketFacts, policy: Policy): Promise<Decision> {
   const decision = decideAutoReply(ticket, policy, Date.now());
@@ -149,9 +182,9 @@ async function decideWithCooldown(ticket: TicketFacts, policy: Policy): Promise<
   }
 }
 
-async function compose(ticket: TicketFacts): Promise<ComposedReply> {
+async function compose(ticket: TicketFacts, answer: OrderAnswer): Promise<ComposedReply> {
   try {
-    return await localActivities.composeReply(ticket);
+    return await localActivities.composeReply({ ticket, answer });
   } catch (err) {
     throw new HandBack('template-error', describeError(err));
   }
@@ -220,11 +253,26 @@ async function skip(
   ticket: TicketFacts,
   policy: Policy,
   reason: SkipReason,
+  handOff: { detail: string | null; tag: string } | null = null,
 ): Promise<AutoReplyResult> {
   run.record('skipped', reason);
+  // A ticket handed to a human (a late order) is tagged for them; the note always says why.
+  if (handOff) {
+    const tag = handOff.tag;
+    await activities.tagTicket.executeWithOptions({ ...GORGIAS_CALL, summary: `Tag the ticket "${tag}"` }, [
+      { ticketId: ticket.ticketId, tag },
+    ]);
+  }
   // A ticket we already answered got its note then; every other skip is explained to the agents.
-  const explain = policy.notes.on_skip && reason !== 'already-auto-replied';
-  const note = explain ? await addNote(run, ticket.ticketId, { kind: 'skipped', reason }) : null;
+  const explain = (policy.notes.on_skip || handOff !== null) && reason !== 'already-auto-replied';
+  const note = explain
+    ? await addNote(run, ticket.ticketId, {
+        kind: 'skipped',
+        reason,
+        detail: handOff?.detail ?? null,
+        tag: handOff?.tag ?? null,
+      })
+    : null;
   return run.finish({
     outcome: 'skipped',
     ticketId: ticket.ticketId,
@@ -305,7 +353,7 @@ function addNote(
   run.enter('adding-note');
   return activities.addInternalNote.executeWithOptions(
     { ...options, summary: `Internal note: ${note.kind}` },
-    [{ ticketId, note, mayRepeat: mayRepeatEarlierRun() }],
+    [{ ticketId, note: { ...note, store: run.store }, mayRepeat: mayRepeatEarlierRun() }],
   );
 }
 

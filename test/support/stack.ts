@@ -42,6 +42,8 @@ export interface StackOptions {
 /**
  * The shipped default policy, with some top-level keys replaced. Tests look whether Gorgias sent a reply after
  * 1 s instead of 5 s (the sandbox sends within a fraction of a second), unless `timing` says otherwise.
+ * Order-aware replies are off unless `orders` turns them on: the sample ticket asks where its order is, and
+ * would otherwise take an order branch (and its template) by the parity of its customer's id.
  */
 export function policyWith(overrides: Record<string, unknown> = {}): Policy {
   const defaults = parseYaml(readFileSync(DEFAULT_POLICY_FILE, 'utf8')) as Record<string, unknown>;
@@ -50,7 +52,8 @@ export function policyWith(overrides: Record<string, unknown> = {}): Policy {
     ...(defaults.timing as object),
     ...(overrides.timing as object),
   };
-  return parsePolicy({ ...defaults, ...overrides, timing });
+  const orders = { ...(defaults.orders as object), enabled: false, ...(overrides.orders as object) };
+  return parsePolicy({ ...defaults, ...overrides, timing, orders });
 }
 
 /** The whole service on one real Temporal dev server: the Gorgias sandbox, a worker and the webhook intake. */
