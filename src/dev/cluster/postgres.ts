@@ -115,6 +115,31 @@ export class LocalPostgres {
     }
   }
 
+  /** Runs one SQL statement with psql in `database`; resolves with its unaligned, tuples-only output. */
+  query(database: string, sql: string): Promise<string> {
+    return new Promise((resolve, reject) => {
+      const child = spawn(
+        join(this.bin, 'psql'),
+        [...this.connectArgs(), '-d', database, '-X', '-A', '-t', '-v', 'ON_ERROR_STOP=1', '-c', sql],
+        {
+          env: { PATH: process.env.PATH ?? '', PGPASSWORD: this.options.password },
+          stdio: ['ignore', 'pipe', 'pipe'],
+        },
+      );
+      let out = '';
+      let err = '';
+      child.stdout.on('data', (chunk: Buffer) => (out += chunk.toString()));
+      child.stderr.on('data', (chunk: Buffer) => (err += chunk.toString()));
+      const timer = setTimeout(() => child.kill('SIGKILL'), 30_000);
+      child.on('error', reject);
+      child.on('exit', (code) => {
+        clearTimeout(timer);
+        if (code === 0) resolve(out.trim());
+        else reject(new Error(`psql failed (${code}): ${err}`));
+      });
+    });
+  }
+
   private connectArgs(): string[] {
     return ['-h', this.options.host, '-p', String(this.options.port), '-U', this.options.user];
   }

@@ -110,6 +110,11 @@ export class ProductionStack {
     }));
   }
 
+  /** The stack as it would start, without starting anything (to inspect the environment it passes). */
+  static prepare(options: ProductionStackOptions): ProductionStack {
+    return new ProductionStack(options);
+  }
+
   /** Builds or finds the binaries, then starts PostgreSQL, the schema job, the nodes one by one and the namespace job. */
   static async start(options: ProductionStackOptions): Promise<ProductionStack> {
     const stack = new ProductionStack(options);
@@ -199,8 +204,16 @@ export class ProductionStack {
       `[temporal] ${this.nodes.length} nodes serving, each sees all ${this.nodes.length} in its membership ring`,
     );
 
-    log('[temporal-setup] deploy/temporal/setup-namespace.sh (the compose job temporal-setup)');
-    await this.step('namespace', () => this.runJob('temporal-setup', {}, 240_000));
+    // Through each node in turn: the first creates the namespace and attributes; every run then waits until
+    // its node accepts them (each frontend's namespace cache learns them on its own refresh).
+    await this.step('namespace', async () => {
+      for (const node of this.nodes) {
+        log(
+          `[temporal-setup] deploy/temporal/setup-namespace.sh (the compose job temporal-setup), node ${node.index + 1}`,
+        );
+        await this.runJob('temporal-setup', {}, 240_000, node.index);
+      }
+    });
   }
 
   /** The names the admin-tools and server images put on PATH, pointing at the cached binaries. */
@@ -250,11 +263,11 @@ export class ProductionStack {
   }
 
   /** A compose one-shot job (its entrypoint and command, with its environment), run here with the cached tools. */
-  private runJob(name: string, extraEnv: Record<string, string>, timeoutMs: number): Promise<void> {
+  private runJob(name: string, extraEnv: Record<string, string>, timeoutMs: number, node = 0): Promise<void> {
     const service = this.service(name);
     const env = localEnvironment(service, {
       postgres: this.postgres.options.host,
-      temporal: this.nodes[0]!.ip,
+      temporal: this.nodes[node]!.ip,
     });
     const argv = [...(service.entrypoint ?? []), ...(service.command ?? [])].map((arg) => {
       try {
@@ -266,7 +279,7 @@ export class ProductionStack {
     const [command, ...args] = argv;
     if (!command) throw new Error(`compose service ${name} has no command`);
     const logFile = join(this.options.dir, `${name}.log`);
-    const fd = openSync(logFile, 'w');
+    const fd = openSync(logFile, 'a');
     return new Promise<void>((resolve, reject) => {
       const child = spawn(command, args, {
         env: {
