@@ -249,18 +249,25 @@ export class ClusterRig {
     return triggers;
   }
 
-  /** Tickets answered 2xx more often than their history holds deliveries: accepted without being persisted. */
-  async acceptedButNotPersisted(
-    ticketIds: number[],
-  ): Promise<{ ticketId: number; accepted: number; persisted: number }[]> {
-    const missing: { ticketId: number; accepted: number; persisted: number }[] = [];
+  /**
+   * Each ticket's 202 answers against the deliveries its workflow history holds: tickets answered 202 more often
+   * than Temporal recorded a delivery (accepted without being persisted: must be none), and the recorded
+   * deliveries by trigger.
+   */
+  async auditDeliveries(ticketIds: number[]): Promise<{
+    notPersisted: { ticketId: number; accepted: number; persisted: number }[];
+    persistedByTrigger: Record<string, number>;
+  }> {
+    const notPersisted: { ticketId: number; accepted: number; persisted: number }[] = [];
+    const persistedByTrigger: Record<string, number> = {};
     for (const ticketId of ticketIds) {
-      // 202: recorded in the running workflow. (200 "duplicate" means the workflow had finished: recorded before.)
+      // 202: recorded in the running workflow. (200 "duplicate": the workflow had finished, recorded before.)
       const accepted = this.answers.filter((a) => a.ticketId === ticketId && a.status === 202).length;
-      const persisted = (await this.persistedDeliveries(ticketId)).length;
-      if (persisted < accepted) missing.push({ ticketId, accepted, persisted });
+      const triggers = await this.persistedDeliveries(ticketId);
+      for (const trigger of triggers) persistedByTrigger[trigger] = (persistedByTrigger[trigger] ?? 0) + 1;
+      if (triggers.length < accepted) notPersisted.push({ ticketId, accepted, persisted: triggers.length });
     }
-    return missing;
+    return { notPersisted, persistedByTrigger };
   }
 
   /** A visibility count (SQL visibility in PostgreSQL), through whichever node answers. */
