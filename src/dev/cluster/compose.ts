@@ -1,4 +1,4 @@
-import { readFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { dirname, isAbsolute, join, resolve } from 'node:path';
 import { parse } from 'yaml';
 
@@ -10,7 +10,15 @@ import { parse } from 'yaml';
  * compose-go, the loader `docker compose` itself uses.
  */
 
-export const REPO_ROOT = join(__dirname, '..', '..', '..');
+/** The repository: the nearest folder above this file with docker-compose.yml (src/, dist/ or dist-bench/ below). */
+function findRepoRoot(from: string): string {
+  for (let dir = from; ; dir = dirname(dir)) {
+    if (existsSync(join(dir, 'docker-compose.yml')) && existsSync(join(dir, 'package.json'))) return dir;
+    if (dirname(dir) === dir) throw new Error(`no docker-compose.yml in any folder above ${from}`);
+  }
+}
+
+export const REPO_ROOT = findRepoRoot(__dirname);
 export const COMPOSE_FILE = join(REPO_ROOT, 'docker-compose.yml');
 
 export interface ComposeVolume {

@@ -97,6 +97,15 @@ export class LocalPostgres {
       writeFileSync(pwfile, `${password}\n`, { mode: 0o600 });
       this.own(dataDir);
       this.own(pwfile);
+      if (
+        this.identity &&
+        spawnSync('test', ['-w', dataDir, '-a', '-r', pwfile], this.identity).status !== 0
+      ) {
+        spawnSync('rm', ['-f', pwfile]);
+        throw new Error(
+          `The postgres user cannot reach ${dataDir}: make the folders above it traversable (chmod o+x) or choose another folder`,
+        );
+      }
       this.log(`initdb ${dataDir} (superuser ${user})`);
       try {
         await this.run('initdb', [
