@@ -148,7 +148,7 @@ export class TemporalForBench {
       stop: () => stack.stop(),
       description: {
         temporal_server: stack.service('temporal').image,
-        postgres: stack.postgres.bin,
+        postgres: stack.postgres.version(),
         nodes: stack.nodes.map((n) => n.address),
         webhook_servers_on: first.address,
         workers_on: second.address,

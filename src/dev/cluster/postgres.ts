@@ -72,6 +72,12 @@ export class LocalPostgres {
     this.log = options.log ?? (() => undefined);
   }
 
+  /** e.g. `postgres (PostgreSQL) 15.14 (Debian 15.14-0+deb12u1)`. */
+  version(): string {
+    const result = spawnSync(join(this.bin, 'postgres'), ['--version'], { encoding: 'utf8' });
+    return result.status === 0 ? result.stdout.trim() : 'unknown';
+  }
+
   get logFile(): string {
     return join(this.options.dataDir, 'server.log');
   }

@@ -186,7 +186,7 @@ export class ProductionStack {
     this.killLeftovers();
 
     log(
-      `[postgres] PostgreSQL (${this.postgres.bin}) on ${this.postgres.options.host}:${this.postgres.options.port}, data in ${this.postgres.options.dataDir}`,
+      `[postgres] ${this.postgres.version()} (${this.postgres.bin}) on ${this.postgres.options.host}:${this.postgres.options.port}, data in ${this.postgres.options.dataDir}`,
     );
     await this.step('postgres', () => this.postgres.start());
 
