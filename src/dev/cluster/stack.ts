@@ -188,6 +188,10 @@ export class ProductionStack {
     log(
       `[postgres] ${this.postgres.version()} (${this.postgres.bin}) on ${this.postgres.options.host}:${this.postgres.options.port}, data in ${this.postgres.options.dataDir}`,
     );
+    const pg = `${this.postgres.options.host}:${this.postgres.options.port}`;
+    if (this.postgres.pid() === null && (await listening(pg))) {
+      throw new Error(`${pg} is already in use: another local production stack (npm run cluster) runs there`);
+    }
     await this.step('postgres', () => this.postgres.start());
 
     log('[temporal-schema] deploy/temporal/setup-schema.sh (the compose job temporal-schema)');
