@@ -3,8 +3,8 @@ module.exports = {
   preset: 'ts-jest',
   testEnvironment: 'node',
   roots: ['<rootDir>/test'],
-  // The chaos suite is slow and has its own script: npm run test:chaos.
-  testPathIgnorePatterns: ['/node_modules/', '<rootDir>/test/chaos/'],
+  // The chaos and cluster suites are slow and have their own scripts: npm run test:chaos, test:cluster.
+  testPathIgnorePatterns: ['/node_modules/', '<rootDir>/test/chaos/', '<rootDir>/test/cluster/'],
   globalSetup: '<rootDir>/test/support/global-setup.ts',
   // One Temporal dev server per test file on a 2-core machine: run files one at a time.
   maxWorkers: 1,

@@ -25,6 +25,11 @@ export interface BenchFlags {
   temporalDb: TemporalDb;
   /** `--dynamic-config-value KEY=JSON` for the dev server, repeatable (e.g. task-queue partitions). */
   temporalDynamicConfig: string[];
+  /**
+   * Also run every scenario on the local production stack (PostgreSQL, two Temporal nodes: src/dev/cluster),
+   * reported beside the dev server's figures.
+   */
+  cluster: boolean;
   /** Where the JSON goes. */
   out: string;
 }
@@ -45,6 +50,7 @@ const DEFAULTS: BenchFlags = {
   profileDir: null,
   temporalDb: 'memory',
   temporalDynamicConfig: [],
+  cluster: false,
   out: 'bench/results/latest.json',
 };
 
@@ -61,6 +67,8 @@ const USAGE = `Usage: npm run bench -- [flags]
   --profile <dir>          write CPU profiles of the intake scenario's worker and server to <dir>
   --temporal-db <m|f>      dev server persistence: memory (default, as the tests) or file (as npm start)
   --temporal-config <k=v>  a dev server --dynamic-config-value, repeatable
+  --cluster                also run the scenarios on the local production stack (PostgreSQL, two
+                           Temporal nodes; npm run cluster's), side by side with the dev server's
   --out <file>             JSON output (default ${DEFAULTS.out})`;
 
 function positive(name: string, value: string | undefined, integer: boolean): number {
@@ -126,6 +134,11 @@ export function parseFlags(argv: readonly string[]): BenchFlags {
       case 'temporal-config':
         if (!value?.includes('=')) throw new Error(`--temporal-config needs KEY=JSON\n${USAGE}`);
         flags.temporalDynamicConfig = [...flags.temporalDynamicConfig, value];
+        break;
+      case 'cluster':
+        // A switch: it takes no value.
+        i--;
+        flags.cluster = true;
         break;
       case 'out':
         if (!value) throw new Error(`--out needs a file\n${USAGE}`);

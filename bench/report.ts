@@ -4,14 +4,20 @@ import type { DrainResult } from './scenarios/drain';
 import type { E2eResult } from './scenarios/e2e';
 import type { IntakeResult } from './scenarios/intake';
 
-export interface BenchResults {
-  machine: Record<string, unknown>;
-  flags: Record<string, unknown>;
+/** What one run of the scenarios measured, on one Temporal (the dev server, or the cluster). */
+export interface ScenarioResults {
   intake?: IntakeResult;
   collapse?: CollapseResult;
   drain?: DrainResult;
   e2e?: E2eResult;
   baseline?: BaselineResult;
+}
+
+export interface BenchResults extends ScenarioResults {
+  machine: Record<string, unknown>;
+  flags: Record<string, unknown>;
+  /** `--cluster`: the same scenarios on the local production stack (PostgreSQL, two Temporal nodes). */
+  cluster?: ScenarioResults & { topology: Record<string, unknown> };
   totalSeconds?: number;
 }
 
@@ -19,8 +25,27 @@ const r1 = (n: number) => Math.round(n * 10) / 10;
 const r2 = (n: number) => Math.round(n * 100) / 100;
 const r3 = (n: number) => Math.round(n * 1000) / 1000;
 
-/** The figures in the issue's shape (bench/results/latest.json); what it has no key for goes under `details`. */
+/**
+ * The figures in the issue's shape (bench/results/latest.json); what it has no key for goes under `details`.
+ * With `--cluster`, a `cluster` section holds the same fields for the same scenarios on the cluster.
+ */
 export function toJson(results: BenchResults): Record<string, unknown> {
+  const json = scenarioJson(results);
+  const details = json.details as Record<string, unknown>;
+  Object.assign(details, {
+    machine: results.machine,
+    flags: results.flags,
+    total_seconds: results.totalSeconds === undefined ? undefined : r1(results.totalSeconds),
+  });
+  if (results.cluster) {
+    const cluster = scenarioJson(results.cluster);
+    (cluster.details as Record<string, unknown>).topology = results.cluster.topology;
+    json.cluster = cluster;
+  }
+  return json;
+}
+
+function scenarioJson(results: ScenarioResults): Record<string, unknown> {
   const { intake, collapse, drain, e2e, baseline } = results;
   return {
     intake: intake && {
@@ -96,9 +121,6 @@ export function toJson(results: BenchResults): Record<string, unknown> {
         ours_unfinished: baseline.oursUnfinished,
         ours_seconds: r1(baseline.oursSeconds),
       },
-      machine: results.machine,
-      flags: results.flags,
-      total_seconds: results.totalSeconds === undefined ? undefined : r1(results.totalSeconds),
     },
   };
 }
@@ -114,25 +136,51 @@ function table(rows: string[][], say: (line: string) => void): void {
 
 const ms = (n: number) => `${n.toFixed(1)} ms`;
 
-/** The table `npm run bench` prints (and docs/benchmarks.md shows), as Markdown. */
+/**
+ * The table `npm run bench` prints (and docs/benchmarks.md shows), as Markdown. With `--cluster`, the cluster's
+ * value of each figure stands beside the dev server's.
+ */
 export function printTable(results: BenchResults, say: (line: string) => void): void {
+  if (!results.cluster) {
+    table([['Scenario', 'Figure', 'Value', 'Target / reference'], ...rowsFor(results, false)], say);
+    return;
+  }
+  const dev = rowsFor(results, true);
+  const cluster = rowsFor(results.cluster, true);
+  const rows = dev.map((row, i) => [
+    row[0] ?? '',
+    row[1] ?? '',
+    row[2] ?? '',
+    cluster[i]?.[2] ?? '',
+    row[3] ?? '',
+  ]);
+  table([['Scenario', 'Figure', 'Dev server', 'Cluster (PostgreSQL, 2 nodes)', 'Target'], ...rows], say);
+}
+
+/**
+ * One row per figure: scenario, figure, value, target. `sideBySide`: what depends on the run (the ceilings'
+ * latencies) goes into the value, so the target column holds only what both runs share.
+ */
+function rowsFor(results: ScenarioResults, sideBySide: boolean): string[][] {
   const { intake, collapse, drain, e2e, baseline } = results;
-  const rows: string[][] = [['Scenario', 'Figure', 'Value', 'Target / reference']];
+  const rows: string[][] = [];
   if (intake) {
     const { intake: i, ceilingA: a, ceilingB: b } = intake;
+    const ceiling = (c: typeof a): [string, string] =>
+      sideBySide
+        ? [`${c.rps.toFixed(0)} (p50 ${ms(c.p50_ms)}, p99 ${ms(c.p99_ms)})`, '']
+        : [c.rps.toFixed(0), `p50 ${ms(c.p50_ms)}, p99 ${ms(c.p99_ms)}`];
     rows.push(
       ['1 Intake', 'requests/s', i.rps.toFixed(0), ''],
       ['', 'p50 / p99 / max', `${ms(i.p50_ms)} / ${ms(i.p99_ms)} / ${ms(i.max_ms)}`, 'p99 < 50 ms'],
       ['', 'errors', `${i.errors} of ${i.calls}`, '0'],
-      [
-        '',
-        'ceiling (a) Temporal client, calls/s',
-        a.rps.toFixed(0),
-        `p50 ${ms(a.p50_ms)}, p99 ${ms(a.p99_ms)}`,
-      ],
-      ['', 'ceiling (b) HTTP only, requests/s', b.rps.toFixed(0), `p50 ${ms(b.p50_ms)}, p99 ${ms(b.p99_ms)}`],
+      ['', 'ceiling (a) Temporal client, calls/s', ...ceiling(a)],
+      ['', 'ceiling (b) HTTP only, requests/s', ...ceiling(b)],
       ['', 'intake / ceiling (a)', `${((i.rps / a.rps) * 100).toFixed(0)} %`, '≥ 80 %'],
     );
+    if (sideBySide) {
+      rows.push(['', 'Temporal cores used (intake)', intake.cores.intake.temporal.toFixed(2), '']);
+    }
   }
   if (collapse) {
     rows.push(
@@ -196,5 +244,5 @@ export function printTable(results: BenchResults, say: (line: string) => void): 
       ['', 'the service: lost / duplicated', `${baseline.ours_lost} / ${baseline.ours_duplicated}`, '0 / 0'],
     );
   }
-  table(rows, say);
+  return rows;
 }

@@ -2,8 +2,8 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import { cpus, freemem, totalmem, loadavg } from 'node:os';
 import { dirname, resolve } from 'node:path';
 import { format, resolveConfig } from 'prettier';
-import { parseFlags, SCENARIOS, type ScenarioName } from './flags';
-import { printTable, toJson, type BenchResults } from './report';
+import { parseFlags, SCENARIOS, type BenchFlags, type ScenarioName } from './flags';
+import { printTable, toJson, type BenchResults, type ScenarioResults } from './report';
 import { runBaseline } from './scenarios/baseline';
 import { runCollapse } from './scenarios/collapse';
 import { runDrain } from './scenarios/drain';
@@ -21,7 +21,6 @@ const say = (line = '') => process.stdout.write(`${line}\n`);
 
 async function run(): Promise<void> {
   const flags = parseFlags(process.argv.slice(2));
-  const wanted = (name: ScenarioName) => !flags.only || flags.only.has(name);
   const started = Date.now();
   const results: BenchResults = {
     machine: {
@@ -44,38 +43,22 @@ async function run(): Promise<void> {
     say(`  ${line}`),
   );
   try {
-    const scenario = async <T>(name: ScenarioName, title: string, body: () => Promise<T>) => {
-      if (!wanted(name)) return undefined;
-      say(`\n[${name}] ${title}`);
-      const t0 = Date.now();
-      const result = await body();
-      say(`  done in ${((Date.now() - t0) / 1000).toFixed(1)} s`);
-      return result;
-    };
-    results.intake = await scenario(
-      'intake',
-      'intake throughput and latency, with ceilings (a) and (b)',
-      () =>
-        runIntake(
-          temporal,
-          { connections: flags.connections, seconds: flags.duration, profileDir: flags.profileDir },
-          say,
-        ),
-    );
-    results.collapse = await scenario('collapse', 'duplicate collapse under load', () =>
-      runCollapse(temporal, { tickets: flags.collapseTickets }, say),
-    );
-    results.drain = await scenario('drain', 'backlog drain against the rate limit', () =>
-      runDrain(temporal, { tickets: flags.drainTickets, workerRatePerSecond: flags.drainWorkerRate }, say),
-    );
-    results.e2e = await scenario('e2e', 'end-to-end latency', () =>
-      runEndToEnd(temporal, { tickets: flags.e2eTickets }, say),
-    );
-    results.baseline = await scenario('baseline', 'the old inline handler vs the service, under faults', () =>
-      runBaseline(temporal, { tickets: flags.baselineTickets, faultRate: flags.faultRate }, say),
-    );
+    Object.assign(results, await runScenarios(temporal, flags, say));
   } finally {
     await temporal.stop();
+  }
+
+  if (flags.cluster) {
+    say('\nStarting the local production stack (PostgreSQL, two Temporal nodes: npm run cluster)...');
+    const cluster = await TemporalForBench.startCluster((line) => say(`  ${line}`));
+    try {
+      results.cluster = {
+        topology: cluster.topology.description,
+        ...(await runScenarios(cluster, flags, say)),
+      };
+    } finally {
+      await cluster.stop();
+    }
   }
   results.totalSeconds = (Date.now() - started) / 1000;
 
@@ -87,6 +70,44 @@ async function run(): Promise<void> {
   const style = await resolveConfig(out);
   writeFileSync(out, await format(JSON.stringify(toJson(results), null, 2), { ...style, filepath: out }));
   say(`\nWrote ${out} (whole run: ${results.totalSeconds.toFixed(0)} s)`);
+}
+
+/** Every wanted scenario, one after the other, against one Temporal. */
+async function runScenarios(
+  temporal: TemporalForBench,
+  flags: BenchFlags,
+  say: (line?: string) => void,
+): Promise<ScenarioResults> {
+  const wanted = (name: ScenarioName) => !flags.only || flags.only.has(name);
+  const scenario = async <T>(name: ScenarioName, title: string, body: () => Promise<T>) => {
+    if (!wanted(name)) return undefined;
+    say(`\n[${name}] ${title} (${temporal.topology.kind})`);
+    const t0 = Date.now();
+    const result = await body();
+    say(`  done in ${((Date.now() - t0) / 1000).toFixed(1)} s`);
+    return result;
+  };
+  const results: ScenarioResults = {};
+  results.intake = await scenario('intake', 'intake throughput and latency, with ceilings (a) and (b)', () =>
+    runIntake(
+      temporal,
+      { connections: flags.connections, seconds: flags.duration, profileDir: flags.profileDir },
+      say,
+    ),
+  );
+  results.collapse = await scenario('collapse', 'duplicate collapse under load', () =>
+    runCollapse(temporal, { tickets: flags.collapseTickets }, say),
+  );
+  results.drain = await scenario('drain', 'backlog drain against the rate limit', () =>
+    runDrain(temporal, { tickets: flags.drainTickets, workerRatePerSecond: flags.drainWorkerRate }, say),
+  );
+  results.e2e = await scenario('e2e', 'end-to-end latency', () =>
+    runEndToEnd(temporal, { tickets: flags.e2eTickets }, say),
+  );
+  results.baseline = await scenario('baseline', 'the old inline handler vs the service, under faults', () =>
+    runBaseline(temporal, { tickets: flags.baselineTickets, faultRate: flags.faultRate }, say),
+  );
+  return results;
 }
 
 run().catch((err) => {

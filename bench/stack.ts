@@ -1,5 +1,6 @@
 import { spawn } from 'node:child_process';
 import {
+  chmodSync,
   existsSync,
   lstatSync,
   mkdtempSync,
@@ -20,6 +21,8 @@ import { startSandbox, type RunningSandbox, type SandboxFaults } from '../src/sa
 import type { LeakyBucketOptions } from '../src/sandbox/leaky-bucket';
 import { describeCli, ensureTemporalCli } from '../src/dev/temporal-cli';
 import { startDevServer, stopProcess, type RunningDevServer } from '../src/dev/dev-server';
+import { ProductionStack } from '../src/dev/cluster/stack';
+import { findPid } from './load';
 import { ensureSearchAttributes } from '../src/temporal/search-attributes';
 import { readyWhen, startServiceProcess, type ServiceProcess } from '../test/support/processes';
 
@@ -89,15 +92,91 @@ function writeBenchPolicy(dir: string): string {
   return file;
 }
 
+/** What the scenarios run against: the dev server, or the local production stack (`--cluster`). */
+export interface TemporalTopology {
+  kind: 'dev-server' | 'cluster';
+  /** The scenarios' webhook servers (and the bench's own client) use this frontend... */
+  address: string;
+  /** ...and their workers this one (the other node on the cluster). */
+  workerAddress: string;
+  /** PIDs whose CPU counts as "temporal" (the dev server; or both nodes and PostgreSQL's processes). */
+  serverPids(): number[];
+  stop(): Promise<void>;
+  /** For the report. */
+  description: Record<string, unknown>;
+}
+
 export class TemporalForBench {
   private constructor(
-    readonly address: string,
+    readonly topology: TemporalTopology,
     readonly policyFile: string,
     readonly client: Client,
     private readonly connection: Connection,
-    private readonly devServer: RunningDevServer,
     private readonly dataDir: string,
   ) {}
+
+  get address(): string {
+    return this.topology.address;
+  }
+
+  get workerAddress(): string {
+    return this.topology.workerAddress;
+  }
+
+  /**
+   * The local production stack (src/dev/cluster: PostgreSQL, two Temporal nodes, compose's setup jobs) in a
+   * temporary directory. The scenarios' webhook servers and the bench's client use node 1, their workers node 2,
+   * so work crosses nodes as it does behind a load balancer.
+   */
+  static async startCluster(log: (line: string) => void): Promise<TemporalForBench> {
+    linkServiceBuild();
+    const dataDir = mkdtempSync(join(tmpdir(), 'gorgias-autoreply-bench-cluster-'));
+    // PostgreSQL runs as `postgres` when we are root: it must reach its data directory below this one.
+    chmodSync(dataDir, 0o755);
+    const started = Date.now();
+    const stack = await ProductionStack.start({ dir: join(dataDir, 'stack'), log }).catch((err: unknown) => {
+      rmSync(dataDir, { recursive: true, force: true });
+      throw err;
+    });
+    const [first, second] = stack.nodes;
+    if (!first || !second) throw new Error('the cluster has fewer than two nodes');
+    const topology: TemporalTopology = {
+      kind: 'cluster',
+      address: first.address,
+      workerAddress: second.address,
+      serverPids: () => stack.serverPids(),
+      stop: () => stack.stop(),
+      description: {
+        temporal_server: stack.service('temporal').image,
+        postgres: stack.postgres.version(),
+        nodes: stack.nodes.map((n) => n.address),
+        webhook_servers_on: first.address,
+        workers_on: second.address,
+        startup_seconds: Math.round((Date.now() - started) / 100) / 10,
+        startup_steps_seconds: stack.timings,
+      },
+    };
+    return TemporalForBench.connect(topology, dataDir, stack.namespace);
+  }
+
+  private static async connect(
+    topology: TemporalTopology,
+    dataDir: string,
+    namespace = 'default',
+  ): Promise<TemporalForBench> {
+    try {
+      const policyFile = writeBenchPolicy(dataDir);
+      const connection = await Connection.connect({ address: topology.address });
+      // The in-memory server starts without the service's search attributes; the others have them.
+      await ensureSearchAttributes(connection, namespace);
+      const client = new Client({ connection, namespace });
+      return new TemporalForBench(topology, policyFile, client, connection, dataDir);
+    } catch (err) {
+      await topology.stop();
+      rmSync(dataDir, { recursive: true, force: true });
+      throw err;
+    }
+  }
 
   /**
    * `file`: the dev server as `npm start` runs it (SQLite file, every write synced to disk). `memory`: as the
@@ -142,23 +221,26 @@ export class TemporalForBench {
       devServer = { address: `127.0.0.1:${port}`, uiUrl: '', stop: () => stopProcess(child) };
       await waitUntilServing(devServer);
     }
-    try {
-      const policyFile = writeBenchPolicy(dataDir);
-      const connection = await Connection.connect({ address: devServer.address });
-      // The in-memory server starts without the service's search attributes; the file one registers them.
-      await ensureSearchAttributes(connection, 'default');
-      const client = new Client({ connection, namespace: 'default' });
-      return new TemporalForBench(devServer.address, policyFile, client, connection, devServer, dataDir);
-    } catch (err) {
-      await devServer.stop();
-      rmSync(dataDir, { recursive: true, force: true });
-      throw err;
-    }
+    const running = devServer;
+    return TemporalForBench.connect(
+      {
+        kind: 'dev-server',
+        address: running.address,
+        workerAddress: running.address,
+        serverPids: () => {
+          const pid = findPid(['start-dev', `--port ${port}`]);
+          return pid === null ? [] : [pid];
+        },
+        stop: () => running.stop(),
+        description: { cli: cli.path, db },
+      },
+      dataDir,
+    );
   }
 
   async stop(): Promise<void> {
     await this.connection.close().catch(() => undefined);
-    await this.devServer.stop();
+    await this.topology.stop();
     rmSync(this.dataDir, { recursive: true, force: true });
   }
 }
@@ -212,7 +294,7 @@ export class ScenarioStack {
     });
     const taskQueue = `bench-${options.name}-${Date.now().toString(36)}`;
     const port = await freePort();
-    const env = {
+    const env: Record<string, string> = {
       GORGIAS_BASE_URL: sandbox.url,
       GORGIAS_USERNAME: USERNAME,
       GORGIAS_API_KEY: API_KEY,
@@ -233,7 +315,12 @@ export class ScenarioStack {
         options.worker === false
           ? Promise.resolve(null)
           : // At LOG_LEVEL=warn the worker prints nothing when it is ready: its poller is the sign.
-            startServiceProcess('worker', env, () => pollerSeen(temporal, taskQueue), 120_000).then((w) => {
+            startServiceProcess(
+              'worker',
+              { ...env, TEMPORAL_ADDRESS: temporal.workerAddress },
+              () => pollerSeen(temporal, taskQueue),
+              120_000,
+            ).then((w) => {
               started.push(w);
               return w;
             }),

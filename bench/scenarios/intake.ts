@@ -4,7 +4,6 @@ import { startTicketWorkflow } from '../../src/temporal/ticket-start';
 import {
   callLoad,
   cpuSeconds,
-  findPid,
   httpLoad,
   RssSampler,
   summarize,
@@ -99,17 +98,22 @@ export async function runIntake(
         ),
       );
 
-    const pids: Record<Exclude<ProcessName, 'bench'>, number | null> = {
-      temporal: findPid(['start-dev', `--port ${temporal.address.split(':')[1]}`]),
+    const pids: Record<Exclude<ProcessName, 'bench' | 'temporal'>, number | null> = {
       worker: stack.worker?.pid ?? null,
       server: stack.server.pid,
       httpOnly: httpOnly.pid,
     };
+    // The dev server; on the cluster both nodes and PostgreSQL's processes (taken after the warm-up, once its
+    // connection pools are open).
+    let temporalPids: number[] = [];
     const cpuOf = (pid: number | null) => (pid === null ? NaN : cpuSeconds(pid));
     const cpuNow = (): Record<ProcessName, number> => {
       const self = process.cpuUsage();
       return {
-        temporal: cpuOf(pids.temporal),
+        temporal:
+          temporalPids.length === 0
+            ? NaN
+            : temporalPids.reduce((sum, pid) => sum + (cpuSeconds(pid) || 0), 0),
         worker: cpuOf(pids.worker),
         server: cpuOf(pids.server),
         httpOnly: cpuOf(pids.httpOnly),
@@ -138,6 +142,7 @@ export async function runIntake(
     await ceilingBRun(WARMUP_SECONDS);
     await ceilingARun(WARMUP_SECONDS);
     await intakeRun(WARMUP_SECONDS);
+    temporalPids = temporal.topology.serverPids();
 
     const half = options.seconds / 2;
     log(`  ceiling (b), HTTP only: ${options.seconds} s at ${options.connections} connections`);

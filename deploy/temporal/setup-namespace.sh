@@ -69,4 +69,23 @@ for pair in $SEARCH_ATTRIBUTES; do
   fi
   retry create_attribute "$name" "$type"
 done
+
+# Registered is not usable yet: each Temporal frontend learns a namespace's new search attributes at its next
+# namespace cache refresh (every 2 s by default), and refuses them until then ("no mapping defined for search
+# attribute"). Wait until a query on each one is accepted, so the worker and the webhook, which compose starts
+# once this job has exited, never meet that refusal.
+usable() {
+  temporal workflow count --address "$TEMPORAL_ADDRESS" --namespace "$NAMESPACE" --query "$1" >/dev/null 2>&1
+}
+for pair in $SEARCH_ATTRIBUTES; do
+  name="${pair%%=*}"
+  case "${pair#*=}" in
+    Int | Double) value=0 ;;
+    Bool) value=false ;;
+    Datetime) value="'1970-01-01T00:00:00Z'" ;;
+    *) value="'setup-check'" ;;
+  esac
+  retry usable "${name} = ${value}"
+done
+say "search attributes usable: ${SEARCH_ATTRIBUTES:-none}"
 say "done"
