@@ -1,9 +1,10 @@
-import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readFileSync } from 'node:fs';
+import { copyFileSync, mkdirSync, mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
-import { chromium, type Browser } from 'playwright-core';
+import type { Browser } from 'playwright-core';
+import { launchChromium } from './support/chromium';
 import { AUTO_REPLY_SECONDS } from '../src/backtest/evaluate';
 import { ProgressBar } from '../src/backtest/progress';
 import { runBacktest, type BacktestResult } from '../src/backtest/run';
@@ -23,7 +24,6 @@ import { policyWith } from './support/stack';
  */
 
 const ROOT = join(__dirname, '..');
-const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
 const SCREENSHOT = join(ROOT, 'test-artifacts', 'backtest-report.png');
 const DOCS_SCREENSHOT = join(ROOT, 'docs', 'images', 'backtest-report.png');
 const USERNAME = 'autoreply@shop.example.com';
@@ -271,18 +271,7 @@ describe('the backtest on a seeded month', () => {
 describe('the HTML report', () => {
   let browser: Browser;
   beforeAll(async () => {
-    if (!existsSync(CHROMIUM)) throw new Error(`No Chromium at ${CHROMIUM}: apt-get install -y chromium`);
-    browser = await chromium.launch({
-      executablePath: CHROMIUM,
-      args: [
-        '--headless',
-        '--no-sandbox',
-        '--disable-gpu',
-        '--disable-background-networking',
-        '--disable-component-update',
-        '--no-first-run',
-      ],
-    });
+    browser = await launchChromium();
   });
   afterAll(async () => {
     await browser?.close();

@@ -1,7 +1,8 @@
-import { copyFileSync, existsSync, mkdirSync } from 'node:fs';
+import { copyFileSync, mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { TestWorkflowEnvironment } from '@temporalio/testing';
-import { chromium, type Browser } from 'playwright-core';
+import type { Browser } from 'playwright-core';
+import { launchChromium } from './support/chromium';
 import { SEARCH_ATTRIBUTES, workflowIdForTicket } from '../src/workflows/definitions';
 import { TestStack } from './support/stack';
 import { freePort } from './support/waiting';
@@ -14,7 +15,6 @@ import { freePort } from './support/waiting';
  */
 
 const ROOT = join(__dirname, '..');
-const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
 const SCREENSHOT = join(ROOT, 'test-artifacts', 'web-ui-ticket.png');
 const DOCS_SCREENSHOT = join(ROOT, 'docs', 'images', 'traced-ticket.png');
 
@@ -24,9 +24,6 @@ let browser: Browser;
 let uiPort: number;
 
 beforeAll(async () => {
-  if (!existsSync(CHROMIUM)) {
-    throw new Error(`No Chromium at ${CHROMIUM}: apt-get install -y chromium (or set CHROMIUM_PATH)`);
-  }
   uiPort = await freePort();
   const cli = process.env.TEMPORAL_CLI_PATH;
   env = await TestWorkflowEnvironment.createLocal({
@@ -38,17 +35,7 @@ beforeAll(async () => {
     },
   });
   stack = await TestStack.start(env, { env: { TEMPORAL_UI_URL: `http://localhost:${uiPort}` } });
-  browser = await chromium.launch({
-    executablePath: CHROMIUM,
-    args: [
-      '--headless',
-      '--no-sandbox',
-      '--disable-gpu',
-      '--disable-background-networking',
-      '--disable-component-update',
-      '--no-first-run',
-    ],
-  });
+  browser = await launchChromium();
 }, 120_000);
 
 afterAll(async () => {
