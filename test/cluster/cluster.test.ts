@@ -149,9 +149,12 @@ describe('the service on two Temporal nodes and PostgreSQL', () => {
     expect(figures.tickets).toBe(200);
   });
 
-  it('(b) one Temporal node SIGKILLed mid-burst and restarted: 0 lost, 0 duplicated, 503 for what was not persisted', async () => {
+  /**
+   * 200 tickets delivered against a slower Gorgias (so workflows and activities are in flight), until 60 are
+   * accepted: the moment to break something.
+   */
+  async function midBurst() {
     const tickets = await rig.seedTickets(200);
-    // A slower Gorgias, so the killed node holds workflows and activities in flight.
     rig.sandbox.sandbox.setFaults({ latencyMs: 200 });
     const since = Date.now();
     const deliveries = burst(tickets, 4, 400);
@@ -160,7 +163,11 @@ describe('the service on two Temporal nodes and PostgreSQL', () => {
       120_000,
       20,
     );
-    const unfinishedAtKill = acceptedUnfinished(tickets, since);
+    return { tickets, since, deliveries, unfinished: acceptedUnfinished(tickets, since) };
+  }
+
+  it('(b) one Temporal node SIGKILLed mid-burst and restarted: 0 lost, 0 duplicated, 503 for what was not persisted', async () => {
+    const { tickets, since, deliveries, unfinished: unfinishedAtKill } = await midBurst();
     const killedAt = Date.now();
     await rig.stack.killNode(0, 'SIGKILL');
     say(
@@ -219,16 +226,7 @@ describe('the service on two Temporal nodes and PostgreSQL', () => {
   });
 
   it('(c) PostgreSQL restarted mid-burst: 0 lost, 0 duplicated, 503 for what was not persisted', async () => {
-    const tickets = await rig.seedTickets(200);
-    rig.sandbox.sandbox.setFaults({ latencyMs: 200 });
-    const since = Date.now();
-    const deliveries = burst(tickets, 4, 400);
-    await waitUntil(
-      () => rig.answers.filter((a) => a.at >= since && a.status === 202).length >= 60,
-      120_000,
-      20,
-    );
-    const unfinishedAtStop = acceptedUnfinished(tickets, since);
+    const { tickets, since, deliveries, unfinished: unfinishedAtStop } = await midBurst();
     const stoppedAt = Date.now();
     // Immediate: no shutdown checkpoint, as in a crash; PostgreSQL replays its WAL when it starts again.
     await rig.stack.postgres.stop('immediate');
