@@ -14,6 +14,7 @@ import { ComposeFile, imageTag } from './compose';
 const SERVER_MODULE = 'go.temporal.io/server';
 /** What the binaries were built with (the server's go.mod needs a recent Go; this fetches it if older). */
 const GO_TOOLCHAIN = 'go1.26.10+auto';
+const BUILD_TIMEOUT_MS = 30 * 60_000;
 
 export interface TemporalServerBinaries {
   version: string;
@@ -121,6 +122,8 @@ export async function ensureTemporalServer(
       () => log(`  ...${compiled} packages compiled (${Math.round((Date.now() - started) / 1000)} s)`),
       30_000,
     );
+    // Bounded, generously: a cold build with the toolchain download takes 4 to 8 minutes on 2 cores.
+    const limit = setTimeout(() => child.kill('SIGKILL'), BUILD_TIMEOUT_MS);
     child.stderr.setEncoding('utf8');
     child.stderr.on('data', (chunk: string) => {
       tail = (tail + chunk).slice(-4000);
@@ -133,12 +136,14 @@ export async function ensureTemporalServer(
     });
     child.on('error', (err) => {
       clearInterval(ticker);
+      clearTimeout(limit);
       reject(err);
     });
-    child.on('exit', (code) => {
+    child.on('exit', (code, signal) => {
       clearInterval(ticker);
+      clearTimeout(limit);
       if (code === 0) resolve();
-      else reject(new Error(`go install of the Temporal server exited with code ${code}:\n${tail}`));
+      else reject(new Error(`go install of the Temporal server failed (${code ?? signal}):\n${tail}`));
     });
   });
   log(`Temporal server built in ${Math.round((Date.now() - started) / 1000)} s.`);
