@@ -57,7 +57,7 @@ function located(version: string, dir: string, source: 'cache' | 'built'): Tempo
 
 /** Where Go keeps the module's source (the schema and config templates live there). */
 function moduleDir(version: string): string | null {
-  const env = spawnSync('go', ['env', 'GOMODCACHE'], { encoding: 'utf8' });
+  const env = spawnSync('go', ['env', 'GOMODCACHE'], { encoding: 'utf8', timeout: 60_000 });
   if (env.status !== 0) return null;
   const dir = join(env.stdout.trim(), `${SERVER_MODULE}@${version}`);
   if (existsSync(dir)) return dir;
@@ -65,6 +65,7 @@ function moduleDir(version: string): string | null {
   const download = spawnSync('go', ['mod', 'download', '-json', `${SERVER_MODULE}@${version}`], {
     encoding: 'utf8',
     env: { ...process.env, GOTOOLCHAIN: GO_TOOLCHAIN },
+    timeout: 300_000,
   });
   if (download.status !== 0) return null;
   return (JSON.parse(download.stdout) as { Dir?: string }).Dir ?? null;
