@@ -14,6 +14,7 @@ import { ComposeFile, imageTag } from './compose';
 const SERVER_MODULE = 'go.temporal.io/server';
 /** What the binaries were built with (the server's go.mod needs a recent Go; this fetches it if older). */
 const GO_TOOLCHAIN = 'go1.26.10+auto';
+const BUILD_TIMEOUT_MS = 30 * 60_000;
 
 export interface TemporalServerBinaries {
   version: string;
@@ -56,7 +57,7 @@ function located(version: string, dir: string, source: 'cache' | 'built'): Tempo
 
 /** Where Go keeps the module's source (the schema and config templates live there). */
 function moduleDir(version: string): string | null {
-  const env = spawnSync('go', ['env', 'GOMODCACHE'], { encoding: 'utf8' });
+  const env = spawnSync('go', ['env', 'GOMODCACHE'], { encoding: 'utf8', timeout: 60_000 });
   if (env.status !== 0) return null;
   const dir = join(env.stdout.trim(), `${SERVER_MODULE}@${version}`);
   if (existsSync(dir)) return dir;
@@ -64,6 +65,7 @@ function moduleDir(version: string): string | null {
   const download = spawnSync('go', ['mod', 'download', '-json', `${SERVER_MODULE}@${version}`], {
     encoding: 'utf8',
     env: { ...process.env, GOTOOLCHAIN: GO_TOOLCHAIN },
+    timeout: 300_000,
   });
   if (download.status !== 0) return null;
   return (JSON.parse(download.stdout) as { Dir?: string }).Dir ?? null;
@@ -121,6 +123,8 @@ export async function ensureTemporalServer(
       () => log(`  ...${compiled} packages compiled (${Math.round((Date.now() - started) / 1000)} s)`),
       30_000,
     );
+    // Bounded, generously: a cold build with the toolchain download takes 4 to 8 minutes on 2 cores.
+    const limit = setTimeout(() => child.kill('SIGKILL'), BUILD_TIMEOUT_MS);
     child.stderr.setEncoding('utf8');
     child.stderr.on('data', (chunk: string) => {
       tail = (tail + chunk).slice(-4000);
@@ -133,12 +137,14 @@ export async function ensureTemporalServer(
     });
     child.on('error', (err) => {
       clearInterval(ticker);
+      clearTimeout(limit);
       reject(err);
     });
-    child.on('exit', (code) => {
+    child.on('exit', (code, signal) => {
       clearInterval(ticker);
+      clearTimeout(limit);
       if (code === 0) resolve();
-      else reject(new Error(`go install of the Temporal server exited with code ${code}:\n${tail}`));
+      else reject(new Error(`go install of the Temporal server failed (${code ?? signal}):\n${tail}`));
     });
   });
   log(`Temporal server built in ${Math.round((Date.now() - started) / 1000)} s.`);
