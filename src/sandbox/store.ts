@@ -393,9 +393,7 @@ export class SandboxStore {
     const receiver = input.receiver ? this.person(input.receiver, ticket.customer) : null;
     const source = sourceOf(input, sender, receiver);
     const incomingEmail = !input.from_agent && input.channel === 'email';
-    const id = this.nextIds.message;
     const message = this.newMessage(ticket.id, createdAt, {
-      message_id: incomingEmail ? `<${id}.sandbox@${domainOf(sender?.email)}>` : null,
       external_id: input.external_id ?? null,
       channel: input.channel,
       via: input.via,
@@ -422,6 +420,8 @@ export class SandboxStore {
             ? null
             : messageDatetime(createdAt),
     });
+    // The carrier's id of a received email (made up); null on the others, as often in captures.
+    if (incomingEmail) message.message_id = `<${message.id}.sandbox@${domainOf(sender?.email)}>`;
     const record = this.store(stored, message, createdAt);
     if (message.sent_datetime === null) this.outbox.send(message);
     return record;
