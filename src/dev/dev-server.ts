@@ -11,11 +11,14 @@ export interface DevServerOptions {
   /** The CLI to run (see ensureTemporalCli). */
   cli: LocatedCli;
   port: number;
-  uiPort: number;
-  /** SQLite file that keeps the server's state across restarts. */
-  dbFilename: string;
+  /** The Web UI's port; without one the server runs headless (the tests). */
+  uiPort?: number;
+  /** SQLite file that keeps the server's state across restarts; without one the state lives in memory. */
+  dbFilename?: string;
   namespace: string;
   ip?: string;
+  /** `--dynamic-config-value` settings (server limits the tests and benchmarks lower). */
+  dynamicConfig?: Record<string, string | number | boolean>;
 }
 
 export interface RunningDevServer {
@@ -26,9 +29,9 @@ export interface RunningDevServer {
 
 /** Starts the Temporal dev server (with its Web UI) and resolves once it answers. */
 export async function startDevServer(options: DevServerOptions): Promise<RunningDevServer> {
-  mkdirSync(dirname(options.dbFilename), { recursive: true });
+  if (options.dbFilename) mkdirSync(dirname(options.dbFilename), { recursive: true });
   const ip = options.ip ?? '127.0.0.1';
-  const uiUrl = `http://localhost:${options.uiPort}`;
+  const uiUrl = options.uiPort === undefined ? '' : `http://localhost:${options.uiPort}`;
   const child = spawn(
     options.cli.path,
     [
@@ -38,10 +41,12 @@ export async function startDevServer(options: DevServerOptions): Promise<Running
       ip,
       '--port',
       String(options.port),
-      '--ui-port',
-      String(options.uiPort),
-      '--db-filename',
-      options.dbFilename,
+      ...(options.uiPort === undefined ? ['--headless'] : ['--ui-port', String(options.uiPort)]),
+      ...(options.dbFilename ? ['--db-filename', options.dbFilename] : []),
+      ...Object.entries(options.dynamicConfig ?? {}).flatMap(([key, value]) => [
+        '--dynamic-config-value',
+        `${key}=${JSON.stringify(value)}`,
+      ]),
       '--namespace',
       options.namespace,
       '--log-level',

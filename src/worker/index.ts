@@ -10,6 +10,7 @@ import type { Policy } from '../policy/schema';
 import { gorgiasCallRecorder } from '../telemetry/gorgias-metrics';
 import { connectWorker } from '../temporal/connection';
 import { prepareNamespace } from '../temporal/namespace';
+import { builtWorkflowBundle } from './workflow-bundle';
 
 export interface AutoReplyWorkerOptions {
   connection: NativeConnection;
@@ -17,7 +18,7 @@ export interface AutoReplyWorkerOptions {
   client: Client;
   config: Config<'temporal' | 'gorgias'>;
   policy: Policy;
-  /** A pre-built workflow bundle (tests build one per file); otherwise the workflows are bundled at start. */
+  /** A pre-built workflow bundle (`npm run build` ships one, tests build one per run); else bundled at start. */
   workflowBundle?: WorkerOptions['workflowBundle'];
   /** The clock for business hours (tests inject one). */
   now?: () => Date;
@@ -93,15 +94,22 @@ export async function launchWorker(options: {
     logger,
   });
   const workerConnection = await connectWorker(temporal);
+  // From dist/ the bundle `npm run build` made; from src/ (development) the workflows are bundled here.
+  const workflowBundle = builtWorkflowBundle();
   const worker = await createAutoReplyWorker({
     connection: workerConnection,
     client,
     config,
     policy,
+    workflowBundle,
     killSwitchFile: options.killSwitchFile,
   });
   logger.info(
-    { taskQueue: temporal.TEMPORAL_TASK_QUEUE, namespace: temporal.TEMPORAL_NAMESPACE },
+    {
+      taskQueue: temporal.TEMPORAL_TASK_QUEUE,
+      namespace: temporal.TEMPORAL_NAMESPACE,
+      workflowBundle: workflowBundle?.codePath ?? 'bundled at start',
+    },
     'worker started',
   );
   return { worker, client, workerConnection };

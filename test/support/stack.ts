@@ -39,6 +39,11 @@ export interface StackOptions {
   killSwitchFile?: string;
 }
 
+export interface TestStackOptions extends StackOptions {
+  /** Use this existing namespace of the run's server instead of a new one of the file's own. */
+  namespace?: string;
+}
+
 /**
  * The shipped default policy, with some top-level keys replaced. Tests look whether Gorgias sent a reply after
  * 1 s instead of 5 s (the sandbox sends within a fraction of a second), unless `timing` says otherwise.
@@ -46,8 +51,8 @@ export interface StackOptions {
 export function policyWith(overrides: Record<string, unknown> = {}): Policy {
   const defaults = parseYaml(readFileSync(DEFAULT_POLICY_FILE, 'utf8')) as Record<string, unknown>;
   const timing = {
-    confirm_first_check_seconds: 1,
     ...(defaults.timing as object),
+    confirm_first_check_seconds: 1,
     ...(overrides.timing as object),
   };
   return parsePolicy({ ...defaults, ...overrides, timing });
@@ -90,6 +95,7 @@ export class TestStack {
         GORGIAS_RATE_LIMIT_WINDOW_SECONDS: '0.04',
         WEBHOOK_SECRET: TEST_SECRET,
         TEMPORAL_ADDRESS: env.address,
+        TEMPORAL_NAMESPACE: env.namespace ?? 'default',
         TEMPORAL_TASK_QUEUE: taskQueue,
         ...options.env,
       },
@@ -112,7 +118,7 @@ export class TestStack {
         client: env.client,
         config,
         policy,
-        workflowBundle: await workflowBundle(),
+        workflowBundle: workflowBundle(),
         now: options.now,
         killSwitchFile: options.killSwitchFile,
       });
@@ -183,11 +189,14 @@ export class TestStack {
   }
 }
 
-/** A real dev server and the service on it for one test file (`ctx.env`, `ctx.stack`), torn down after it. */
-export function useTestStack(options: StackOptions = {}): { env: TestWorkflowEnvironment; stack: TestStack } {
+/** The run's dev server, a namespace of this file's own, and the service on it (`ctx.env`, `ctx.stack`). */
+export function useTestStack(options: TestStackOptions = {}): {
+  env: TestWorkflowEnvironment;
+  stack: TestStack;
+} {
   const ctx = {} as { env: TestWorkflowEnvironment; stack: TestStack };
   beforeAll(async () => {
-    ctx.env = await createTemporalEnv();
+    ctx.env = await createTemporalEnv(options.namespace);
     ctx.stack = await TestStack.start(ctx.env, options);
   }, 120_000);
   afterAll(async () => {

@@ -1,8 +1,8 @@
-import { parseGorgiasDatetime } from '../src/gorgias/datetime';
+import { parseGorgiasDatetime } from '../../src/gorgias/datetime';
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import axios from 'axios';
-import { useTestStack } from './support/stack';
-import { loadGorgiasFixture, startStandIn, type RunningStandIn } from './support/stand-in';
+import { useTestStack } from '../support/stack';
+import { loadGorgiasFixture, startStandIn, type RunningStandIn } from '../support/stand-in';
 
 /**
  * The whole service (intake, Temporal, worker) against a stand-in Gorgias that answers with real-shaped

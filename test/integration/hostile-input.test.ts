@@ -1,7 +1,7 @@
 import { request } from 'node:http';
 import { describe, expect, it } from '@jest/globals';
 import fc from 'fast-check';
-import { TEST_SECRET, useTestStack } from './support/stack';
+import { TEST_SECRET, useTestStack } from '../support/stack';
 
 // No worker: what matters is what the intake answers and whether it hands anything to Temporal.
 const ctx = useTestStack({ worker: false });

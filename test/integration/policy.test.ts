@@ -1,15 +1,15 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { WorkflowFailedError } from '@temporalio/client';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
-import { CATCH_UP_SCHEDULE_ID, syncCatchUpSchedule } from '../src/temporal/catch-up-schedule';
-import { stateQuery, workflowIdForTicket, type CatchUpWorkflow } from '../src/workflows/definitions';
-import { createTemporalEnv } from './support/temporal';
-import { policyWith, TestStack, type StackOptions } from './support/stack';
-import { waitUntil } from './support/waiting';
-import { agentReply } from '../src/sandbox/sample-ticket';
-import { describeOpening, openingAt } from '../src/policy/business-hours';
-import { parsePolicy, PolicyError } from '../src/policy/load';
-import type { BusinessHours } from '../src/policy/schema';
+import { CATCH_UP_SCHEDULE_ID, syncCatchUpSchedule } from '../../src/temporal/catch-up-schedule';
+import { stateQuery, workflowIdForTicket, type CatchUpWorkflow } from '../../src/workflows/definitions';
+import { createTemporalEnv } from '../support/temporal';
+import { policyWith, TestStack, type StackOptions } from '../support/stack';
+import { waitUntil } from '../support/waiting';
+import { agentReply } from '../../src/sandbox/sample-ticket';
+import { describeOpening, openingAt } from '../../src/policy/business-hours';
+import { parsePolicy, PolicyError } from '../../src/policy/load';
+import type { BusinessHours } from '../../src/policy/schema';
 
 let env: TestWorkflowEnvironment;
 const stacks: TestStack[] = [];

@@ -1,8 +1,8 @@
 import { describe, expect, it } from '@jest/globals';
 import { ApplicationFailure } from '@temporalio/common';
 import { MockActivityEnvironment } from '@temporalio/testing';
-import { postOnce } from '../src/activities/gorgias-call';
-import { GorgiasRequestError } from '../src/gorgias/failures';
+import { postOnce } from '../../src/activities/gorgias-call';
+import { GorgiasRequestError } from '../../src/gorgias/failures';
 
 /** postOnce on its own, in a mocked activity context: which attempts look first, and when. */
 

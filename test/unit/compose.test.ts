@@ -1,35 +1,26 @@
-import { spawn } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { basename, delimiter, dirname, join } from 'node:path';
+import { basename, join } from 'node:path';
 import { SearchAttributeType } from '@temporalio/common';
-import { TestWorkflowEnvironment } from '@temporalio/testing';
 import { loadConfig, type SectionName } from '../../src/config';
 import { loadPolicy } from '../../src/policy/load';
-import { findTemporalCli } from '../../src/dev/temporal-cli';
 import { SEARCH_ATTRIBUTES } from '../../src/workflows/definitions';
 import {
   composeConfig,
   containerEnv,
   ensureComposeCheck,
+  EXAMPLE_USER_ENV,
   REPO_ROOT,
   type ComposeProject,
   type ComposeService,
-} from './compose-check';
+} from '../support/compose-check';
 
 /**
  * docker-compose.yml, loaded and validated by compose-go (what `docker compose` runs on it), checked against
  * the app's own configuration schema and the search attributes the workflow sets.
  */
 
-// What a user puts in .env: dummy values, none of them real.
-const USER_ENV = {
-  POSTGRES_PASSWORD: 'compose-test-postgres-password',
-  WEBHOOK_SECRET: 'compose-test-webhook-secret-0123456789',
-  GORGIAS_BASE_URL: 'https://acme.gorgias.com',
-  GORGIAS_USERNAME: 'autoreply@acme.example.com',
-  GORGIAS_API_KEY: 'compose-test-gorgias-api-key',
-};
+const USER_ENV = EXAMPLE_USER_ENV;
 const REQUIRED_VARIABLES = Object.keys(USER_ENV);
 
 const STACK_SERVICES = [
@@ -358,53 +349,6 @@ describe('docker-compose.yml', () => {
   });
 });
 
-describe('deploy/temporal/setup-namespace.sh', () => {
-  const cli = findTemporalCli({ explicitPath: process.env.TEMPORAL_CLI_PATH, searchPath: process.env.PATH });
-  const withCli = cli ? test : test.skip;
-  if (!cli) process.stderr.write('[compose] No Temporal CLI found: skipping the setup script test.\n');
-
-  withCli(
-    'creates the namespace and registers the search attributes on a real server, and can run again',
-    async () => {
-      const env = await TestWorkflowEnvironment.createLocal({
-        server: {
-          executable: { type: 'existing-path', path: cli?.path ?? '' },
-          log: { format: 'pretty', level: 'error' },
-        },
-      });
-      try {
-        const namespace = `compose-setup-${Date.now()}`;
-        const setup = service(loadProject(), 'temporal-setup');
-        const scriptEnv = {
-          ...containerEnv(setup),
-          TEMPORAL_ADDRESS: env.address,
-          TEMPORAL_NAMESPACE: namespace,
-          // Fail within the test's time, with the script's output, rather than retry for two minutes.
-          SETUP_ATTEMPTS: '15',
-          HOME: process.env.HOME ?? tmpdir(),
-          PATH: [dirname(cli?.path ?? ''), process.env.PATH].join(delimiter),
-        };
-        const script = join(REPO_ROOT, 'deploy', 'temporal', 'setup-namespace.sh');
-        const first = await runScript(script, scriptEnv);
-        expect(first).toMatchObject({ code: 0 });
-        const second = await runScript(script, scriptEnv);
-        expect(second).toMatchObject({ code: 0 });
-        expect(second.output).toContain(`namespace ${namespace} already exists`);
-
-        const listed = await env.connection.operatorService.listSearchAttributes({ namespace });
-        for (const key of SEARCH_ATTRIBUTES) {
-          expect(listed.customAttributes[key.name]).toBeDefined();
-        }
-        const described = await env.connection.workflowService.describeNamespace({ namespace });
-        expect(Number(described.config?.workflowExecutionRetentionTtl?.seconds)).toBe(7 * 24 * 3600);
-      } finally {
-        await env.teardown();
-      }
-    },
-    90_000,
-  );
-});
-
 describe('Dockerfile', () => {
   test('builds on Debian (glibc for the worker), runs as the node user and starts the webhook server', () => {
     const dockerfile = readFileSync(join(REPO_ROOT, 'Dockerfile'), 'utf8');
@@ -436,18 +380,4 @@ function cliTypeName(type: SearchAttributeType): string {
     [SearchAttributeType.KEYWORD_LIST]: 'KeywordList',
   };
   return names[type];
-}
-
-function runScript(
-  script: string,
-  env: Record<string, string>,
-): Promise<{ code: number | null; output: string }> {
-  return new Promise((resolve, reject) => {
-    const child = spawn('sh', [script], { env, stdio: ['ignore', 'pipe', 'pipe'] });
-    let output = '';
-    child.stdout.on('data', (chunk: Buffer) => (output += chunk.toString('utf8')));
-    child.stderr.on('data', (chunk: Buffer) => (output += chunk.toString('utf8')));
-    child.on('error', reject);
-    child.on('exit', (code) => resolve({ code, output }));
-  });
 }

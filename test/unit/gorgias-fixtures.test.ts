@@ -2,24 +2,24 @@ import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from '@jest/globals';
 import { z } from 'zod';
-import { ticketFacts } from '../src/activities/ticket-facts';
+import { ticketFacts } from '../../src/activities/ticket-facts';
 import {
   integrationSchema,
   messageListSchema,
   messageSchema,
   ticketListSchema,
   ticketSchema,
-} from '../src/gorgias/schemas';
-import { loadPolicy } from '../src/policy/load';
-import { parseDelivery } from '../src/server/delivery';
-import { decideAutoReply } from '../src/workflows/decision';
+} from '../../src/gorgias/schemas';
+import { loadPolicy } from '../../src/policy/load';
+import { parseDelivery } from '../../src/server/delivery';
+import { decideAutoReply } from '../../src/workflows/decision';
 
 /**
  * The service's readers against payloads shaped like the ones Gorgias really sends (see
  * test/fixtures/gorgias/README.md). The folder is read, so a new fixture is covered by its name's prefix.
  */
 
-const FIXTURE_DIR = join(__dirname, 'fixtures', 'gorgias');
+const FIXTURE_DIR = join(__dirname, '..', 'fixtures', 'gorgias');
 
 type Kind = 'ticket' | 'message' | 'message-list' | 'ticket-list' | 'integration' | 'delivery';
 const PREFIXES: [string, Kind][] = [

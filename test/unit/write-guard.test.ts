@@ -1,7 +1,7 @@
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
-import { transportWritingBy } from '../src/gorgias/write-guard';
+import { transportWritingBy } from '../../src/gorgias/write-guard';
 
 /**
  * A process frozen between the deadline check and the write (SIGSTOP, a VM pause) must not send its write late:

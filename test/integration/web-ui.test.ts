@@ -1,43 +1,33 @@
 import { copyFileSync, existsSync, mkdirSync } from 'node:fs';
 import { join } from 'node:path';
-import { TestWorkflowEnvironment } from '@temporalio/testing';
+import { afterAll, beforeAll, expect, test } from '@jest/globals';
 import { chromium, type Browser } from 'playwright-core';
-import { SEARCH_ATTRIBUTES, workflowIdForTicket } from '../src/workflows/definitions';
-import { TestStack } from './support/stack';
-import { freePort } from './support/waiting';
+import { workflowIdForTicket } from '../../src/workflows/definitions';
+import { useTestStack } from '../support/stack';
 
 /**
- * What an operator sees: a ticket answered by the real service (in-process, on a Temporal dev server with its
- * Web UI), then the ticket's workflow page in a real browser (Debian's Chromium, driven by playwright-core).
+ * What an operator sees: a ticket answered by the real service (in-process, on the run's Temporal dev server,
+ * which serves the Web UI), then the ticket's workflow page in a real browser (Debian's Chromium, driven by playwright-core).
  * Saves a screenshot to test-artifacts/web-ui-ticket.png; with UPDATE_DOCS_SCREENSHOT=1 also to
  * docs/images/traced-ticket.png, the picture in the README.
  */
 
-const ROOT = join(__dirname, '..');
+const ROOT = join(__dirname, '..', '..');
 const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
 const SCREENSHOT = join(ROOT, 'test-artifacts', 'web-ui-ticket.png');
 const DOCS_SCREENSHOT = join(ROOT, 'docs', 'images', 'traced-ticket.png');
 
-let env: TestWorkflowEnvironment;
-let stack: TestStack;
+/** The run's Web UI (set by the global setup; with TEST_TEMPORAL_ADDRESS, set TEST_TEMPORAL_UI_URL too). */
+const UI_URL = process.env.TEST_TEMPORAL_UI_URL ?? '';
+// The `default` namespace, as an operator's first look would show it (and the README's picture does).
+const ctx = useTestStack({ namespace: 'default', env: { TEMPORAL_UI_URL: UI_URL } });
 let browser: Browser;
-let uiPort: number;
 
 beforeAll(async () => {
+  if (!UI_URL) throw new Error('No Web UI: set TEST_TEMPORAL_UI_URL next to TEST_TEMPORAL_ADDRESS');
   if (!existsSync(CHROMIUM)) {
     throw new Error(`No Chromium at ${CHROMIUM}: apt-get install -y chromium (or set CHROMIUM_PATH)`);
   }
-  uiPort = await freePort();
-  const cli = process.env.TEMPORAL_CLI_PATH;
-  env = await TestWorkflowEnvironment.createLocal({
-    server: {
-      ...(cli ? { executable: { type: 'existing-path', path: cli } } : {}),
-      uiPort,
-      searchAttributes: SEARCH_ATTRIBUTES,
-      log: { format: 'pretty', level: 'error' },
-    },
-  });
-  stack = await TestStack.start(env, { env: { TEMPORAL_UI_URL: `http://localhost:${uiPort}` } });
   browser = await chromium.launch({
     executablePath: CHROMIUM,
     args: [
@@ -53,11 +43,10 @@ beforeAll(async () => {
 
 afterAll(async () => {
   await browser?.close();
-  await stack?.close();
-  await env?.teardown();
 });
 
 test('the Web UI shows an answered ticket’s workflow: its summary and a Completed status', async () => {
+  const { stack } = ctx;
   const ticketId = await stack.seedTicket({ customerEmail: 'dana@example.org', customerName: 'Dana Reyes' });
   // What an HTTP integration with the whole-context body posts for a new ticket.
   const ticket = await stack.gorgias.getTicket(ticketId);
@@ -68,13 +57,11 @@ test('the Web UI shows an answered ticket’s workflow: its summary and a Comple
   const workflowId = workflowIdForTicket(ticketId);
   const page = await browser.newPage({ viewport: { width: 1440, height: 820 } });
   try {
-    await page.goto(
-      `http://localhost:${uiPort}/namespaces/default/workflows/${encodeURIComponent(workflowId)}`,
-      {
-        waitUntil: 'domcontentloaded',
-        timeout: 30_000,
-      },
-    );
+    const namespace = encodeURIComponent(stack.config.temporal.TEMPORAL_NAMESPACE);
+    await page.goto(`${UI_URL}/namespaces/${namespace}/workflows/${encodeURIComponent(workflowId)}`, {
+      waitUntil: 'domcontentloaded',
+      timeout: 30_000,
+    });
     // The page renders client-side: wait for what the operator looks for, not for a fixed time.
     const shown = (text: string, exact = false) =>
       page.getByText(text, { exact }).filter({ visible: true }).first().waitFor({ timeout: 30_000 });

@@ -13,6 +13,15 @@ import { isExecutable } from '../../src/dev/temporal-cli';
  */
 
 export const REPO_ROOT = join(__dirname, '..', '..');
+
+/** What a user puts in .env next to docker-compose.yml: dummy values, none of them real. */
+export const EXAMPLE_USER_ENV = {
+  POSTGRES_PASSWORD: 'compose-test-postgres-password',
+  WEBHOOK_SECRET: 'compose-test-webhook-secret-0123456789',
+  GORGIAS_BASE_URL: 'https://acme.gorgias.com',
+  GORGIAS_USERNAME: 'autoreply@acme.example.com',
+  GORGIAS_API_KEY: 'compose-test-gorgias-api-key',
+};
 const TOOL_DIR = join(REPO_ROOT, 'tools', 'compose-check');
 const TOOL_SOURCES = ['go.mod', 'go.sum', 'main.go'];
 

@@ -1,7 +1,7 @@
 import { afterEach, describe, expect, it, jest } from '@jest/globals';
-import { loadConfig } from '../src/config';
-import { CallBudget, type CallBudgetOptions } from '../src/gorgias/call-budget';
-import { GorgiasRequestError } from '../src/gorgias/failures';
+import { loadConfig } from '../../src/config';
+import { CallBudget, type CallBudgetOptions } from '../../src/gorgias/call-budget';
+import { GorgiasRequestError } from '../../src/gorgias/failures';
 
 /**
  * A fake monotonic clock: `sleep` registers a timer, and time moves only when the test runs the timers

@@ -1,5 +1,5 @@
 import { describe, expect, it } from '@jest/globals';
-import { ConfigError, loadConfig } from '../src/config';
+import { ConfigError, loadConfig } from '../../src/config';
 
 const valid = {
   GORGIAS_BASE_URL: 'https://acme.gorgias.com',

@@ -2,13 +2,13 @@ import { execFileSync } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { stateQuery, workflowIdForTicket } from '../src/workflows/definitions';
+import { stateQuery, workflowIdForTicket } from '../../src/workflows/definitions';
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { WorkflowFailedError } from '@temporalio/client';
-import { parseGorgiasDatetime } from '../src/gorgias/datetime';
-import { ticketSchema } from '../src/gorgias/schemas';
-import { TestStack, useTestStack } from './support/stack';
-import { waitUntil } from './support/waiting';
+import { parseGorgiasDatetime } from '../../src/gorgias/datetime';
+import { ticketSchema } from '../../src/gorgias/schemas';
+import { TestStack, useTestStack } from '../support/stack';
+import { waitUntil } from '../support/waiting';
 
 /** What real Gorgias does that our earlier sandbox did not: asynchronous sending, additive tags, trash, UTC. */
 const ctx = useTestStack();
@@ -148,6 +148,8 @@ describe('a reset from the Web UI or the CLI', () => {
       'test: reset past the read',
       '--address',
       ctx.env.address,
+      '--namespace',
+      ctx.env.namespace ?? 'default',
     ]);
     await waitUntil(async () => {
       const run = await handle.describe();
@@ -177,7 +179,7 @@ describe('Gorgias datetimes', () => {
       process.stdout.write(JSON.stringify({ offset, read, normalised, withOffset }));`;
     const out = execFileSync(process.execPath, ['-e', script], {
       env: { ...process.env, TZ: 'America/New_York' },
-      cwd: join(__dirname, '..'),
+      cwd: join(__dirname, '..', '..'),
     });
     expect(JSON.parse(out.toString())).toEqual({
       offset: 300, // the child really runs in New York

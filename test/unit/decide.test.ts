@@ -1,8 +1,13 @@
 import { describe, expect, it } from '@jest/globals';
-import { automatedMailSign } from '../src/activities/ticket-facts';
-import { decideAutoReply, isAutomatedAddress, isDryRun, type TicketFacts } from '../src/workflows/decision';
-import { newEmailTicket } from '../src/cli/policy-samples';
-import { policyWith } from './support/stack';
+import { automatedMailSign } from '../../src/activities/ticket-facts';
+import {
+  decideAutoReply,
+  isAutomatedAddress,
+  isDryRun,
+  type TicketFacts,
+} from '../../src/workflows/decision';
+import { newEmailTicket } from '../../src/cli/policy-samples';
+import { policyWith } from '../support/stack';
 
 const NOW = Date.parse('2026-11-26T10:00:00Z');
 const policy = policyWith();

@@ -1,7 +1,7 @@
 import { describe, expect, it } from '@jest/globals';
-import { stateQuery, workflowIdForTicket } from '../src/workflows/definitions';
-import { useTestStack } from './support/stack';
-import { agentReply } from '../src/sandbox/sample-ticket';
+import { stateQuery, workflowIdForTicket } from '../../src/workflows/definitions';
+import { useTestStack } from '../support/stack';
+import { agentReply } from '../../src/sandbox/sample-ticket';
 
 const TRIGGERS = ['ticket-created', 'ticket-message-created', 'ticket-updated'] as const;
 
@@ -65,7 +65,7 @@ describe('a new ticket', () => {
     expect(note).toMatchObject({ id: result.noteMessageId, channel: 'internal-note', public: false });
     expect(note?.body_text).toContain('Auto-reply sent to sam@example.net');
     expect(note?.body_text).toContain(
-      `http://localhost:8233/namespaces/default/workflows/gorgias-ticket-${ticketId}`,
+      `http://localhost:8233/namespaces/${ctx.env.namespace}/workflows/gorgias-ticket-${ticketId}`,
     );
   });
 

@@ -1,10 +1,10 @@
 import { afterEach, describe, expect, it } from '@jest/globals';
 import { ApplicationFailure, WorkflowFailedError } from '@temporalio/client';
-import { toActivityFailure } from '../src/activities/gorgias-call';
-import { GorgiasClient } from '../src/gorgias/client';
-import { GorgiasRequestError } from '../src/gorgias/failures';
-import { startSandbox } from '../src/sandbox';
-import { useTestStack } from './support/stack';
+import { toActivityFailure } from '../../src/activities/gorgias-call';
+import { GorgiasClient } from '../../src/gorgias/client';
+import { GorgiasRequestError } from '../../src/gorgias/failures';
+import { startSandbox } from '../../src/sandbox';
+import { useTestStack } from '../support/stack';
 
 /** Random draws the sandbox's fault injection will use next; 0.99 (no fault) once they run out. */
 const draws: number[] = [];

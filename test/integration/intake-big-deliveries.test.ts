@@ -1,11 +1,11 @@
 import { describe, expect, it } from '@jest/globals';
 import axios from 'axios';
 import fc from 'fast-check';
-import { WEBHOOK_PATH } from '../src/server/app';
-import { DISPLAY_FIELD_MAX_BYTES, parseDelivery } from '../src/server/delivery';
-import { clipText, ticketSummary } from '../src/temporal/ticket-start';
-import { workflowIdForTicket } from '../src/workflows/definitions';
-import { TEST_SECRET, useTestStack } from './support/stack';
+import { WEBHOOK_PATH } from '../../src/server/app';
+import { DISPLAY_FIELD_MAX_BYTES, parseDelivery } from '../../src/server/delivery';
+import { clipText, ticketSummary } from '../../src/temporal/ticket-start';
+import { workflowIdForTicket } from '../../src/workflows/definitions';
+import { TEST_SECRET, useTestStack } from '../support/stack';
 
 // No worker: what matters is what the intake answers, how fast, and what it hands to Temporal.
 const ctx = useTestStack({ worker: false });

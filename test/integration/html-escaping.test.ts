@@ -1,6 +1,6 @@
 import { describe, expect, it } from '@jest/globals';
-import { sampleTicket } from '../src/sandbox/sample-ticket';
-import { useTestStack } from './support/stack';
+import { sampleTicket } from '../../src/sandbox/sample-ticket';
+import { useTestStack } from '../support/stack';
 
 const ctx = useTestStack();
 

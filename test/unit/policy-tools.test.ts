@@ -2,12 +2,12 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
-import { policyReport } from '../src/cli/policy-check';
-import { sampleTicket } from '../src/sandbox/sample-ticket';
-import { GorgiasClient } from '../src/gorgias/client';
-import { DEFAULT_POLICY_FILE, loadPolicy, policyFromConfig, PolicyError } from '../src/policy/load';
-import { previewTicket } from '../src/cli/policy-preview';
-import { startSandbox, type RunningSandbox } from '../src/sandbox';
+import { policyReport } from '../../src/cli/policy-check';
+import { sampleTicket } from '../../src/sandbox/sample-ticket';
+import { GorgiasClient } from '../../src/gorgias/client';
+import { DEFAULT_POLICY_FILE, loadPolicy, policyFromConfig, PolicyError } from '../../src/policy/load';
+import { previewTicket } from '../../src/cli/policy-preview';
+import { startSandbox, type RunningSandbox } from '../../src/sandbox';
 
 const dir = mkdtempSync(join(tmpdir(), 'policy-'));
 function policyFile(name: string, text: string): string {

@@ -1,53 +1,33 @@
 import type { AddressInfo } from 'node:net';
 import type { Server } from 'node:http';
-import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
+import { afterAll, describe, expect, it } from '@jest/globals';
 import axios from 'axios';
 import { Client } from '@temporalio/client';
 import { msToTs } from '@temporalio/common/lib/time';
-import { TestWorkflowEnvironment } from '@temporalio/testing';
 import pino from 'pino';
-import { createIntakeApp, WEBHOOK_PATH, type IntakeDependencies } from '../src/server/app';
-import { classifyStartFailure } from '../src/server/start-failures';
-import { ensureSearchAttributes } from '../src/temporal/search-attributes';
-import { SEARCH_ATTRIBUTES, workflowIdForTicket } from '../src/workflows/definitions';
-import { TEST_SECRET, TestStack } from './support/stack';
-import { waitUntil } from './support/waiting';
+import { createIntakeApp, WEBHOOK_PATH, type IntakeDependencies } from '../../src/server/app';
+import { classifyStartFailure } from '../../src/server/start-failures';
+import { ensureSearchAttributes } from '../../src/temporal/search-attributes';
+import { workflowIdForTicket } from '../../src/workflows/definitions';
+import { TEST_SECRET, useTestStack } from '../support/stack';
+import { SIGNAL_LIMIT } from '../support/temporal-server';
+import { waitUntil } from '../support/waiting';
 
-/**
- * The server's per-execution signal limit (default 10,000), lowered so a test can reach it. The key is
- * `history.maximumSignalsPerExecution`; past it, server 1.29 answers signal-with-start with
- * INVALID_ARGUMENT "exceeded workflow execution limit for signal events".
- */
-const SIGNAL_LIMIT = 5;
-
-let env: TestWorkflowEnvironment;
-let stack: TestStack;
+// No worker: the ticket's workflow stays running, taking signals until the limit. The run's server takes
+// SIGNAL_LIMIT signals per workflow (`history.maximumSignalsPerExecution`, see the global setup); past it,
+// server 1.29 answers signal-with-start with INVALID_ARGUMENT "exceeded workflow execution limit for signal
+// events".
+const ctx = useTestStack({ worker: false });
 const servers: Server[] = [];
-
-beforeAll(async () => {
-  const path = process.env.TEMPORAL_CLI_PATH;
-  env = await TestWorkflowEnvironment.createLocal({
-    server: {
-      ...(path ? { executable: { type: 'existing-path', path } } : {}),
-      searchAttributes: SEARCH_ATTRIBUTES,
-      log: { format: 'pretty', level: 'error' },
-      extraArgs: ['--dynamic-config-value', `history.maximumSignalsPerExecution=${SIGNAL_LIMIT}`],
-    },
-  });
-  // No worker: the ticket's workflow stays running, taking signals until the limit.
-  stack = await TestStack.start(env, { worker: false });
-}, 120_000);
 
 afterAll(async () => {
   await Promise.all(servers.map((s) => new Promise<void>((resolve) => s.close(() => resolve()))));
-  await stack?.close();
-  await env?.teardown();
 });
 
 /** An intake of its own, for a client the shared stack does not use (another namespace). */
 async function startIntake(overrides: Partial<IntakeDependencies>): Promise<string> {
   const app = createIntakeApp({
-    client: env.client,
+    client: ctx.env.client,
     taskQueue: 'intake-failures',
     webhookSecret: TEST_SECRET,
     temporalTimeoutMs: 3000,
@@ -74,10 +54,12 @@ describe('a ticket whose workflow has reached the signal limit', () => {
   it('is answered 200 limit-reached, never 503, once the workflow can take no more deliveries', async () => {
     const ticketId = 9600;
     for (let i = 1; i <= SIGNAL_LIMIT; i += 1) {
-      expect((await stack.deliver({ ticket_id: ticketId }, { event: 'ticket-updated' })).status).toBe(202);
+      expect((await ctx.stack.deliver({ ticket_id: ticketId }, { event: 'ticket-updated' })).status).toBe(
+        202,
+      );
     }
     for (let i = 0; i < 3; i += 1) {
-      const answer = await stack.deliver({ ticket_id: ticketId }, { event: 'ticket-updated' });
+      const answer = await ctx.stack.deliver({ ticket_id: ticketId }, { event: 'ticket-updated' });
       expect(answer.status).toBe(200);
       expect(answer.data).toMatchObject({
         status: 'limit-reached',
@@ -88,21 +70,21 @@ describe('a ticket whose workflow has reached the signal limit', () => {
       expect(answer.data.message).toMatch(/reads the ticket/);
     }
     // The workflow is still running, with exactly the deliveries the server accepted.
-    const handle = env.client.workflow.getHandle(workflowIdForTicket(ticketId));
+    const handle = ctx.env.client.workflow.getHandle(workflowIdForTicket(ticketId));
     expect((await handle.describe()).status.name).toBe('RUNNING');
     const history = await handle.fetchHistory();
     const signals = (history.events ?? []).filter((e) => e.workflowExecutionSignaledEventAttributes);
     expect(signals).toHaveLength(SIGNAL_LIMIT);
     // Other tickets are not affected, and the intake stays ready.
-    expect((await stack.deliver({ ticket_id: ticketId + 1 })).status).toBe(202);
-    expect((await readiness(stack.intakeUrl)).data).toMatchObject({ status: 'ready' });
+    expect((await ctx.stack.deliver({ ticket_id: ticketId + 1 })).status).toBe(202);
+    expect((await readiness(ctx.stack.intakeUrl)).data).toMatchObject({ status: 'ready' });
   });
 });
 
 describe('an intake whose Temporal configuration is wrong', () => {
   it('answers 500 intake-misconfigured for a namespace that does not exist, and /readyz says why', async () => {
     const namespace = 'no-such-namespace';
-    const url = await startIntake({ client: new Client({ connection: env.connection, namespace }) });
+    const url = await startIntake({ client: new Client({ connection: ctx.env.connection, namespace }) });
     expect((await readiness(url)).status).toBe(200); // Temporal itself is reachable
 
     const answer = await deliver(url, 9700);
@@ -115,17 +97,17 @@ describe('an intake whose Temporal configuration is wrong', () => {
     const ready = await readiness(url);
     expect(ready.status).toBe(503);
     expect(ready.data).toMatchObject({ status: 'misconfigured', problem: 'namespace-not-found' });
-    expect(await stack.hasWorkflow(9700)).toBe(false);
+    expect(await ctx.stack.hasWorkflow(9700)).toBe(false);
   });
 
   it('answers 500 for an unregistered search attribute, then is ready again once a delivery goes through', async () => {
     // A namespace created after the server started has none of the workflow's search attributes.
     const namespace = `bare-${Date.now()}`;
-    await env.connection.workflowService.registerNamespace({
+    await ctx.env.connection.workflowService.registerNamespace({
       namespace,
       workflowExecutionRetentionPeriod: msToTs('1 day'),
     });
-    const url = await startIntake({ client: new Client({ connection: env.connection, namespace }) });
+    const url = await startIntake({ client: new Client({ connection: ctx.env.connection, namespace }) });
 
     // The frontend learns of a new namespace within a few seconds.
     let answer = await deliver(url, 9701);
@@ -142,7 +124,7 @@ describe('an intake whose Temporal configuration is wrong', () => {
       problem: 'invalid-request',
     });
 
-    await ensureSearchAttributes(env.connection, namespace);
+    await ensureSearchAttributes(ctx.env.connection, namespace);
     // The frontend's search-attribute cache takes a few seconds too.
     let accepted = answer;
     await waitUntil(async () => (accepted = await deliver(url, 9701)).status === 202, 30_000, 500);

@@ -1,13 +1,13 @@
 import { afterAll, afterEach, beforeAll, describe, expect, it, jest } from '@jest/globals';
 import axios, { type AxiosInstance } from 'axios';
-import { GorgiasClient } from '../src/gorgias/client';
-import { GorgiasRequestError } from '../src/gorgias/failures';
-import type { NewMessage, NewTicket } from '../src/gorgias/schemas';
-import { RATE_LIMITS, startSandbox, type RunningSandbox, type SandboxOptions } from '../src/sandbox';
-import { decideFault, NO_FAULTS } from '../src/sandbox/faults';
-import { LeakyBucket } from '../src/sandbox/leaky-bucket';
-import type { Integration, Message, Tag, Ticket } from '../src/sandbox/objects';
-import { SHOPIFY_INTEGRATION_ID } from '../src/sandbox/shopify';
+import { GorgiasClient } from '../../src/gorgias/client';
+import { GorgiasRequestError } from '../../src/gorgias/failures';
+import type { NewMessage, NewTicket } from '../../src/gorgias/schemas';
+import { RATE_LIMITS, startSandbox, type RunningSandbox, type SandboxOptions } from '../../src/sandbox';
+import { decideFault, NO_FAULTS } from '../../src/sandbox/faults';
+import { LeakyBucket } from '../../src/sandbox/leaky-bucket';
+import type { Integration, Message, Tag, Ticket } from '../../src/sandbox/objects';
+import { SHOPIFY_INTEGRATION_ID } from '../../src/sandbox/shopify';
 
 /**
  * The sandbox's answers are read raw, typed with the sandbox's own objects: they are deliberately as untidy

@@ -4,9 +4,9 @@ import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import axios from 'axios';
 import { Client, Connection } from '@temporalio/client';
 import pino from 'pino';
-import { createIntakeApp } from '../src/server/app';
-import { workflowIdForTicket } from '../src/workflows/definitions';
-import { TEST_SECRET, useTestStack } from './support/stack';
+import { createIntakeApp } from '../../src/server/app';
+import { workflowIdForTicket } from '../../src/workflows/definitions';
+import { TEST_SECRET, useTestStack } from '../support/stack';
 
 // No worker: these tests look at what the intake answers and what it hands to Temporal.
 const ctx = useTestStack({ worker: false });
@@ -22,7 +22,7 @@ describe('webhook intake', () => {
       ticketId: 9001,
       workflowId: 'gorgias-ticket-9001',
       trigger: 'ticket-created',
-      traceUrl: 'http://localhost:8233/namespaces/default/workflows/gorgias-ticket-9001',
+      traceUrl: `http://localhost:8233/namespaces/${ctx.env.namespace}/workflows/gorgias-ticket-9001`,
     });
     expect(await ctx.stack.hasWorkflow(9001)).toBe(true);
   });
