@@ -1,7 +1,17 @@
-import { describe, expect, it } from '@jest/globals';
-import { stateQuery, workflowIdForTicket } from '../../src/workflows/definitions';
-import { useTestStack } from '../support/stack';
+import { beforeAll, describe, expect, it } from '@jest/globals';
+import { WorkflowFailedError } from '@temporalio/client';
+import { parseGorgiasDatetime } from '../../src/gorgias/datetime';
 import { agentReply } from '../../src/sandbox/sample-ticket';
+import { stateQuery, workflowIdForTicket, type AutoReplyResult } from '../../src/workflows/definitions';
+import type { TestStack } from '../support/stack';
+import { useTestStack } from '../support/stack';
+import { waitUntil } from '../support/waiting';
+
+/**
+ * A ticket's outcomes end to end, one test each: the webhook intake, Temporal, the worker and the Gorgias sandbox.
+ * Which tickets get which outcome is the decision's table (test/unit/decide.test.ts); how the reply reads is
+ * test/unit/reply-content.test.ts; what goes wrong talking to Gorgias is test/integration/retries.test.ts.
+ */
 
 const TRIGGERS = ['ticket-created', 'ticket-message-created', 'ticket-updated'] as const;
 
@@ -12,40 +22,62 @@ function deliverNewTicket(ticketId: number) {
   return Promise.all(TRIGGERS.map((event) => ctx.stack.deliver({ ticket_id: String(ticketId) }, { event })));
 }
 
-describe('a new ticket', () => {
-  it('three deliveries for one ticket send one reply and one note, from one workflow', async () => {
-    const ticketId = await ctx.stack.seedTicket();
-    const answers = await deliverNewTicket(ticketId);
+async function runTicket(stack: TestStack, ticketId: number) {
+  expect((await stack.deliver({ ticket_id: ticketId }, { event: 'ticket-created' })).status).toBe(202);
+  return stack.result(ticketId);
+}
 
+const searchAttributesOf = async (ticketId: number) =>
+  (await ctx.env.client.workflow.getHandle(workflowIdForTicket(ticketId)).describe()).searchAttributes;
+
+describe('new tickets', () => {
+  it('three deliveries at once for each of 50 tickets: one workflow per ticket, recording them, and one reply and one note each', async () => {
+    const ticketIds = await Promise.all(Array.from({ length: 50 }, () => ctx.stack.seedTicket()));
+    const answers = (await Promise.all(ticketIds.map(deliverNewTicket))).flat();
     // Each delivery was either the one that started the workflow, or recorded in it, or (if it finished already) a duplicate.
-    for (const answer of answers) {
-      expect([200, 202]).toContain(answer.status);
-      expect(answer.data.workflowId).toBe(`gorgias-ticket-${ticketId}`);
-    }
-    const result = await ctx.stack.result(ticketId);
-    expect(result).toMatchObject({ outcome: 'replied', ticketId });
+    expect(answers.filter((a) => a.status === 202).length).toBeGreaterThanOrEqual(50);
+    expect(
+      answers.every((a) => a.status === 202 || (a.status === 200 && a.data.status === 'duplicate')),
+    ).toBe(true);
+    expect(answers.map((a) => a.data.workflowId)).toEqual(
+      ticketIds.flatMap((id) => TRIGGERS.map(() => `gorgias-ticket-${id}`)),
+    );
 
-    const { replies, notes } = ctx.stack.posted(ticketId);
-    expect(replies).toHaveLength(1);
-    expect(notes).toHaveLength(1);
-    const executions = [];
-    for await (const w of ctx.env.client.workflow.list({
-      query: `WorkflowId = '${workflowIdForTicket(ticketId)}'`,
-    })) {
-      executions.push(w);
-    }
-    expect(executions).toHaveLength(1);
+    const results = await Promise.all(ticketIds.map((id) => ctx.stack.result(id)));
+    expect(results.map((r) => r.outcome)).toEqual(ticketIds.map(() => 'replied'));
+    const posted = ticketIds.map((id) => ctx.stack.posted(id));
+    expect(posted.map((p) => [p.replies.length, p.notes.length])).toEqual(ticketIds.map(() => [1, 1]));
+    const { count } = await ctx.env.client.workflow.count(
+      `WorkflowId IN (${ticketIds.map((id) => `'${workflowIdForTicket(id)}'`).join(', ')})`,
+    );
+    expect(count).toBe(50);
+
+    // Every delivery is recorded in its workflow, readable through its state query (those after it closed were
+    // answered "duplicate" instead).
+    const [first] = ticketIds;
+    const state = await ctx.env.client.workflow.getHandle(workflowIdForTicket(first ?? 0)).query(stateQuery);
+    expect(state.phase).toBe('done');
+    expect(state.result?.outcome).toBe('replied');
+    expect(state.deliveries.length).toBeGreaterThanOrEqual(1);
+    for (const d of state.deliveries) expect(TRIGGERS).toContain(d.trigger);
+  }, 120_000);
+});
+
+describe('a replied ticket', () => {
+  // A customer whose name and subject carry markup: what Gorgias receives is their text, escaped once in HTML.
+  const customerName = '<b>Sam</b> Rivers';
+  const subject = 'Where is my order #1042? <img src=x onerror=alert(1)>';
+  let ticketId: number;
+  let result: Extract<AutoReplyResult, { outcome: 'replied' }>;
+
+  beforeAll(async () => {
+    ticketId = await ctx.stack.seedTicket({ customerEmail: 'sam@example.net', customerName, subject });
+    const outcome = await runTicket(ctx.stack, ticketId);
+    if (outcome.outcome !== 'replied') throw new Error(`expected a reply, got ${JSON.stringify(outcome)}`);
+    result = outcome;
   });
 
-  it('replies by email to the customer from the address they wrote to, and notes what was sent', async () => {
-    const ticketId = await ctx.stack.seedTicket({
-      customerEmail: 'sam@example.net',
-      customerName: 'Sam Rivers',
-    });
-    await ctx.stack.deliver({ ticket_id: ticketId }, { event: 'ticket-created' });
-    const result = await ctx.stack.result(ticketId);
-    if (result.outcome !== 'replied') throw new Error(`expected a reply, got ${JSON.stringify(result)}`);
-
+  it('is answered by email to the customer, from the address they wrote to, their words escaped in HTML', async () => {
     const [reply] = ctx.stack.posted(ticketId).replies;
     expect(reply).toMatchObject({
       id: result.replyMessageId,
@@ -56,24 +88,32 @@ describe('a new ticket', () => {
         from: { address: 'support@shop.example.com' },
         to: [{ address: 'sam@example.net' }],
       },
-      subject: 'Re: Where is my order #1042?',
+      subject: `Re: ${subject}`,
     });
-    expect(reply?.body_text).toContain('Hi Sam,');
+    expect(reply?.body_text).toContain('Hi <b>Sam</b>,');
     expect(reply?.body_text).toContain(`#${ticketId}`);
+    expect(reply?.body_html).toContain('Hi &lt;b&gt;Sam&lt;/b&gt;,');
+    expect(String(reply?.body_html).replace(/<\/?(p|br)>/g, '')).not.toMatch(/<[a-z]/i);
+    expect(await searchAttributesOf(ticketId)).toMatchObject({ AutoReplyOutcome: ['replied'] });
+  });
+
+  it('gets a note saying the reply was sent, when Gorgias reported it sent, and where to trace it', async () => {
+    const [reply] = ctx.stack.posted(ticketId).replies as { sent_datetime: string }[];
+    expect(reply?.sent_datetime).toBeTruthy();
+    const sentAt = parseGorgiasDatetime(reply?.sent_datetime);
+    expect(result.sentAt).toBe(new Date(sentAt ?? NaN).toISOString());
+    const minute = new Date(sentAt ?? NaN).toISOString().slice(0, 16).replace('T', ' ');
 
     const [note] = ctx.stack.posted(ticketId).notes;
     expect(note).toMatchObject({ id: result.noteMessageId, channel: 'internal-note', public: false });
-    expect(note?.body_text).toContain('Auto-reply sent to sam@example.net');
+    expect(note?.body_text).toContain(`Auto-reply sent to sam@example.net at ${minute} UTC`);
     expect(note?.body_text).toContain(
       `http://localhost:8233/namespaces/${ctx.env.namespace}/workflows/gorgias-ticket-${ticketId}`,
     );
+    expect(note?.body_html).toContain('&lt;img src=x onerror=alert(1)&gt;');
   });
 
-  it('a delivery after the workflow finished is answered "duplicate" and sends nothing', async () => {
-    const ticketId = await ctx.stack.seedTicket();
-    await ctx.stack.deliver({ ticket_id: ticketId }, { event: 'ticket-created' });
-    await ctx.stack.result(ticketId);
-
+  it('a delivery after its workflow finished is answered "duplicate" and sends nothing', async () => {
     const late = await ctx.stack.deliver({ ticket_id: ticketId }, { event: 'ticket-updated' });
     expect(late.status).toBe(200);
     expect(late.data).toMatchObject({ status: 'duplicate', workflowId: `gorgias-ticket-${ticketId}` });
@@ -82,9 +122,6 @@ describe('a new ticket', () => {
   });
 
   it('our own reply and note coming back as webhooks are ignored', async () => {
-    const ticketId = await ctx.stack.seedTicket();
-    await ctx.stack.deliver({ ticket_id: ticketId });
-    await ctx.stack.result(ticketId);
     const { replies, notes } = ctx.stack.posted(ticketId);
     for (const message of [...replies, ...notes]) {
       const answer = await ctx.stack.deliver(
@@ -95,86 +132,78 @@ describe('a new ticket', () => {
       expect(answer.data.status).toBe('ignored');
     }
   });
-
-  it('records every delivery in the workflow, readable through its state query', async () => {
-    const ticketId = await ctx.stack.seedTicket();
-    await deliverNewTicket(ticketId);
-    await ctx.stack.result(ticketId);
-    const state = await ctx.env.client.workflow.getHandle(workflowIdForTicket(ticketId)).query(stateQuery);
-    expect(state.phase).toBe('done');
-    expect(state.result?.outcome).toBe('replied');
-    // Deliveries that arrive after the workflow closed are answered "duplicate" instead of recorded.
-    expect(state.deliveries.length).toBeGreaterThanOrEqual(1);
-    for (const d of state.deliveries) expect(TRIGGERS).toContain(d.trigger);
-  });
-
-  it('the same webhook three times concurrently for 50 tickets yields 50 workflows, 50 replies, 50 notes', async () => {
-    const ticketIds = await Promise.all(Array.from({ length: 50 }, () => ctx.stack.seedTicket()));
-    const answers = (await Promise.all(ticketIds.map(deliverNewTicket))).flat();
-    expect(answers.filter((a) => a.status === 202).length).toBeGreaterThanOrEqual(50);
-    expect(
-      answers.every((a) => a.status === 202 || (a.status === 200 && a.data.status === 'duplicate')),
-    ).toBe(true);
-
-    const results = await Promise.all(ticketIds.map((id) => ctx.stack.result(id)));
-    expect(results.every((r) => r.outcome === 'replied')).toBe(true);
-    const posted = ticketIds.map((id) => ctx.stack.posted(id));
-    expect(posted.reduce((n, p) => n + p.replies.length, 0)).toBe(50);
-    expect(posted.reduce((n, p) => n + p.notes.length, 0)).toBe(50);
-    expect(posted.every((p) => p.replies.length === 1 && p.notes.length === 1)).toBe(true);
-  }, 120_000);
 });
 
-describe('tickets that get no auto-reply', () => {
-  /** Seeds a ticket, delivers its webhook, and returns why the workflow skipped it; checks nothing was posted. */
-  async function skipReasonFor(seed: () => Promise<number>): Promise<string> {
-    const ticketId = await seed();
-    const answer = await ctx.stack.deliver({ ticket_id: ticketId }, { event: 'ticket-created' });
-    expect(answer.status).toBe(202);
-    const result = await ctx.stack.result(ticketId);
-    const { replies, notes } = ctx.stack.posted(ticketId);
-    expect(replies).toEqual([]);
-    if (result.outcome !== 'skipped') return result.outcome;
-    // The agents see why, in one internal note.
-    expect(notes).toHaveLength(1);
-    expect(notes[0]?.body_text).toContain(`No auto-reply: `);
-    expect(notes[0]?.body_text).toContain(`(${result.reason})`);
-    return result.reason;
-  }
-
-  it('a ticket opened by an agent is skipped', async () => {
-    const reason = await skipReasonFor(() =>
-      ctx.stack.seedTicket(
-        {},
-        { from_agent: true, messages: [agentReply('We noticed a delay on your order.')] },
-      ),
-    );
-    expect(reason).toBe('opened-by-agent');
-  });
-
-  it('a customer writing from a no-reply or mailer-daemon address is skipped', async () => {
-    for (const address of [
-      'noreply@shop-notifications.com',
-      'MAILER-DAEMON@mx.example.com',
-      'do-not-reply@example.com',
-    ]) {
-      expect(await skipReasonFor(() => ctx.stack.seedTicket({ customerEmail: address }))).toBe(
-        'no-reply-sender',
-      );
-    }
-  });
-
-  it('a ticket an agent already answered is skipped', async () => {
+describe('a skipped ticket', () => {
+  it('a ticket an agent already answered gets no reply, and one note telling the agents why', async () => {
     const ticketId = await ctx.stack.seedTicket();
     await ctx.stack.gorgias.createMessage(ticketId, agentReply('Hi Dana, it ships today.'));
-    expect(await skipReasonFor(async () => ticketId)).toBe('agent-replied-first');
+    const result = await runTicket(ctx.stack, ticketId);
+    expect(result).toMatchObject({ outcome: 'skipped', reason: 'agent-replied-first' });
+    const { replies, notes } = ctx.stack.posted(ticketId);
+    expect(replies).toEqual([]);
+    expect(notes).toHaveLength(1);
+    expect(notes[0]?.body_text).toContain(
+      'No auto-reply: an agent had already replied (agent-replied-first).',
+    );
+    expect(await searchAttributesOf(ticketId)).toMatchObject({
+      AutoReplyOutcome: ['skipped'],
+      AutoReplyReason: ['agent-replied-first'],
+    });
   });
+});
 
-  it('a spam ticket is skipped even when the webhook body does not say so', async () => {
-    expect(await skipReasonFor(() => ctx.stack.seedTicket({}, { spam: true }))).toBe('spam');
+describe('a dry run', () => {
+  it('posts only a note with the reply it would have sent', async () => {
+    const dryRun = await ctx.start({ policy: { dry_run: true } });
+    const ticketId = await dryRun.seedTicket({ customerName: 'Ada Byron' });
+    expect(await runTicket(dryRun, ticketId)).toMatchObject({ outcome: 'dry-run' });
+    const { replies, notes } = dryRun.posted(ticketId);
+    expect(replies).toEqual([]);
+    expect(notes).toHaveLength(1);
+    expect(notes[0]?.body_text).toContain('Dry run: would have replied to');
+    expect(notes[0]?.body_text).toContain('Hi Ada,');
+    expect(await searchAttributesOf(ticketId)).toMatchObject({ AutoReplyOutcome: ['dry-run'] });
   });
+});
 
-  it('a ticket on a channel the policy does not answer (a phone call) is skipped', async () => {
-    expect(await skipReasonFor(() => ctx.stack.seedTicket({ channel: 'phone' }))).toBe('outside-channel');
+describe('a reply Gorgias accepts but cannot send', () => {
+  it('the ticket-message-failed delivery wakes the workflow: failed/send-failed, tagged next to the agents’ tags, the error in the note', async () => {
+    // The first scheduled look at the reply is two minutes away: only the delivery can find the failure in time.
+    const slow = await ctx.start({ policy: { timing: { confirm_first_check_seconds: 120 } } });
+    const customerEmail = 'mailbox.full@example.org';
+    slow.sandbox.setSending({ failAddresses: [customerEmail] });
+    const ticketId = await slow.seedTicket({ customerEmail });
+    await slow.deliver({ ticket_id: ticketId }, { event: 'ticket-created' });
+    const handle = ctx.env.client.workflow.getHandle(workflowIdForTicket(ticketId));
+    await waitUntil(async () => (await handle.query(stateQuery)).phase === 'confirming-delivery', 20_000);
+    // Meanwhile an agent (or a Rule) tags the ticket: our tag must not wipe theirs.
+    await slow.gorgias.addTags(ticketId, ['vip']);
+    // Gorgias fails the send, then calls the integration's ticket-message-failed trigger.
+    const failed = () => slow.posted(ticketId).replies[0] as { failed_datetime?: string | null } | undefined;
+    await waitUntil(() => !!failed()?.failed_datetime, 10_000);
+    const started = Date.now();
+    const wake = await slow.deliver({ ticket_id: ticketId }, { event: 'ticket-message-failed' });
+    expect(wake.status).toBe(202);
+
+    const error = await slow.result(ticketId).catch((err: unknown) => err);
+    expect(error).toBeInstanceOf(WorkflowFailedError);
+    expect((error as WorkflowFailedError).cause?.message).toMatch(/^send-failed: /);
+    // Well before the first scheduled look (120 s).
+    expect(Date.now() - started).toBeLessThan(30_000);
+
+    const { replies, notes } = slow.posted(ticketId);
+    expect(replies).toHaveLength(1);
+    expect(notes).toHaveLength(1);
+    const reply = replies[0] as { last_sending_error: { error?: string } };
+    expect(notes[0]?.body_text).toContain('Auto-reply NOT delivered (send-failed)');
+    expect(notes[0]?.body_text).toContain(String(reply.last_sending_error.error));
+    expect(notes[0]?.body_text).not.toContain('Auto-reply sent');
+    const tags = (await slow.gorgias.getTicket(ticketId)).tags.map((t) => t.name);
+    expect(tags).toEqual(expect.arrayContaining(['vip', 'auto-reply-failed']));
+    expect(await searchAttributesOf(ticketId)).toMatchObject({
+      AutoReplyOutcome: ['failed'],
+      AutoReplyReason: ['send-failed'],
+    });
   });
 });

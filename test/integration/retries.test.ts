@@ -1,10 +1,16 @@
 import { afterEach, describe, expect, it } from '@jest/globals';
+import { execFileSync } from 'node:child_process';
 import { ApplicationFailure, WorkflowFailedError } from '@temporalio/client';
-import { toActivityFailure } from '../../src/activities/gorgias-call';
-import { GorgiasClient } from '../../src/gorgias/client';
-import { GorgiasRequestError } from '../../src/gorgias/failures';
-import { startSandbox } from '../../src/sandbox';
+import { workflowIdForTicket } from '../../src/workflows/definitions';
 import { useTestStack } from '../support/stack';
+import { waitUntil } from '../support/waiting';
+
+/**
+ * Gorgias failing the service's calls, and a reset replaying them: a failure Gorgias will repeat hands the
+ * ticket back at once, one it may not repeat is retried, and neither a retry nor a reset posts twice. How each
+ * HTTP failure is classified is test/unit/gorgias-failures.test.ts; the same at scale, with real processes
+ * killed and paused, is the chaos suite.
+ */
 
 /** Random draws the sandbox's fault injection will use next; 0.99 (no fault) once they run out. */
 const draws: number[] = [];
@@ -79,59 +85,41 @@ describe('talking to Gorgias when it fails', () => {
   }, 60_000);
 });
 
-describe('classifying Gorgias failures', () => {
-  it('a 429 becomes a retryable failure that waits for the Retry-After Gorgias sent', async () => {
-    const sandbox = await startSandbox({
-      username: 'u',
-      apiKey: 'k',
-      rateLimit: { capacity: 1, drainPerSecond: 0.25 },
-    });
-    try {
-      const client = new GorgiasClient({ baseUrl: sandbox.url, username: 'u', apiKey: 'k', timeoutMs: 2000 });
-      await expect(client.getTicket(1)).rejects.toMatchObject({ kind: 'permanent', status: 404 });
-      const limited = await client.getTicket(1).catch((err: unknown) => err);
-      expect(limited).toBeInstanceOf(GorgiasRequestError);
-      expect(limited).toMatchObject({ kind: 'rate-limited', status: 429 });
-      const waitMs = (limited as GorgiasRequestError).retryAfterMs;
-      expect(waitMs).toBeGreaterThanOrEqual(1000);
-      expect(waitMs).toBeLessThanOrEqual(4000);
+describe('a reset from the Web UI or the CLI', () => {
+  it('a reset past the read looks for the reply and the note first: still one of each', async () => {
+    const ticketId = await ctx.stack.seedTicket();
+    await ctx.stack.deliver({ ticket_id: ticketId }, { event: 'ticket-created' });
+    expect(await ctx.stack.result(ticketId)).toMatchObject({ outcome: 'replied' });
 
-      const failure = toActivityFailure(limited as GorgiasRequestError);
-      expect(failure).toMatchObject({
-        type: 'GorgiasRateLimited',
-        nonRetryable: false,
-        nextRetryDelay: waitMs,
-      });
-    } finally {
-      await sandbox.close();
-    }
-  });
-
-  it.each([
-    [500, 'GorgiasUnavailable', false],
-    [502, 'GorgiasUnavailable', false],
-    [408, 'GorgiasUnavailable', false],
-    [400, 'GorgiasRejected', true],
-    [401, 'GorgiasAuth', true],
-    [403, 'GorgiasAuth', true],
-    [404, 'GorgiasRejected', true],
-  ])('HTTP %i becomes %s (non-retryable: %s)', (status, type, nonRetryable) => {
-    const failure = toActivityFailure(
-      new GorgiasRequestError(status >= 500 || status === 408 ? 'retryable' : 'permanent', 'x', status),
-    );
-    expect(failure).toMatchObject({ type, nonRetryable });
-  });
-
-  it('a connection error is retryable and its message carries no credentials', async () => {
-    const client = new GorgiasClient({
-      baseUrl: 'http://127.0.0.1:1',
-      username: 'bot@x.com',
-      apiKey: 'secret-key-123',
-      timeoutMs: 1000,
-    });
-    const error = await client.getTicket(1).catch((err: unknown) => err);
-    expect(error).toMatchObject({ kind: 'retryable' });
-    expect(String((error as Error).message)).not.toContain('secret-key-123');
-    expect(JSON.stringify(error)).not.toContain('secret-key-123');
+    // Reset to the workflow task that followed reading the ticket: the new run sends again from there.
+    const handle = ctx.env.client.workflow.getHandle(workflowIdForTicket(ticketId));
+    const firstRun = (await handle.describe()).runId;
+    const history = await handle.fetchHistory();
+    const events = history.events ?? [];
+    const readDone = events.findIndex((e) => e.activityTaskCompletedEventAttributes);
+    const taskAfterRead = events.slice(readDone).find((e) => e.workflowTaskCompletedEventAttributes);
+    execFileSync(process.env.TEMPORAL_CLI_PATH ?? 'temporal', [
+      'workflow',
+      'reset',
+      '--workflow-id',
+      workflowIdForTicket(ticketId),
+      '--event-id',
+      String(taskAfterRead?.eventId),
+      '--reason',
+      'test: reset past the read',
+      '--address',
+      ctx.env.address,
+      '--namespace',
+      ctx.env.namespace ?? 'default',
+    ]);
+    await waitUntil(async () => {
+      const run = await handle.describe();
+      return run.runId !== firstRun && run.status.name === 'COMPLETED';
+    }, 30_000);
+    const resetRun = (await handle.describe()).runId;
+    const result: unknown = await ctx.env.client.workflow.getHandle(handle.workflowId, resetRun).result();
+    expect(result).toMatchObject({ outcome: 'replied' });
+    expect(ctx.stack.posted(ticketId).replies).toHaveLength(1);
+    expect(ctx.stack.posted(ticketId).notes).toHaveLength(1);
   });
 });

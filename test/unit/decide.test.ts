@@ -1,13 +1,16 @@
 import { describe, expect, it } from '@jest/globals';
-import { automatedMailSign } from '../../src/activities/ticket-facts';
+import { automatedMailSign, ticketFacts } from '../../src/activities/ticket-facts';
 import {
   decideAutoReply,
   isAutomatedAddress,
   isDryRun,
+  type Decision,
   type TicketFacts,
 } from '../../src/workflows/decision';
 import { newEmailTicket } from '../../src/cli/policy-samples';
-import { policyWith } from '../support/stack';
+import { agentReply } from '../../src/sandbox/sample-ticket';
+import { useSandboxAccount, type SandboxAccount } from '../support/sandbox-account';
+import { policyWith } from '../support/policy';
 
 const NOW = Date.parse('2026-11-26T10:00:00Z');
 const policy = policyWith();
@@ -22,6 +25,7 @@ describe('the auto-reply decision', () => {
 
   it.each<[string, Partial<TicketFacts>, string]>([
     ['our auto-reply is already there', { autoReplyPresent: true }, 'already-auto-replied'],
+    ['the ticket is in the trash', { trashed: true }, 'trashed'],
     ['the ticket is spam', { spam: true }, 'spam'],
     ['the ticket is closed', { status: 'closed' }, 'closed'],
     ['the channel gets no auto-reply', { channel: 'chat' }, 'outside-channel'],
@@ -107,6 +111,111 @@ describe('the auto-reply decision', () => {
     'treats %s as a person',
     (address) => expect(isAutomatedAddress(address, policy.loop_guard.automated_senders)).toBe(false),
   );
+});
+
+/**
+ * The same decision on tickets as Gorgias (here the sandbox) serves them, read the way the workflow's fetchTicket
+ * reads them: what each skip looks like in Gorgias, from the ticket to its reason. Temporal adds nothing to
+ * these; one skip runs end to end in test/integration/autoreply.test.ts.
+ */
+describe('the decision on tickets as Gorgias serves them', () => {
+  const account = useSandboxAccount();
+  const outOfOffice = {
+    channel: 'email',
+    via: 'email',
+    from_agent: false,
+    sender: { email: 'someone@example.org' },
+    source: {
+      type: 'email',
+      from: { address: 'someone@example.org' },
+      to: [{ address: 'support@shop.example.com' }],
+    },
+    body_text: 'Automatic reply: I am away',
+    headers: { 'Auto-Submitted': 'auto-replied' },
+  };
+
+  async function decisionFor(seed: (a: SandboxAccount) => Promise<number>): Promise<Decision> {
+    const ticket = await account.gorgias.getTicket(await seed(account));
+    return decideAutoReply(ticketFacts(ticket), policy, Date.now());
+  }
+
+  it.each<[string, (a: SandboxAccount) => Promise<number>, Decision]>([
+    ['a new email from a customer is answered', (a) => a.seedTicket(), { reply: true }],
+    [
+      'a ticket opened by an agent',
+      (a) =>
+        a.seedTicket({}, { from_agent: true, messages: [agentReply('We noticed a delay on your order.')] }),
+      { reply: false, reason: 'opened-by-agent' },
+    ],
+    ...['noreply@shop-notifications.com', 'MAILER-DAEMON@mx.example.com', 'do-not-reply@example.com'].map(
+      (address): [string, (a: SandboxAccount) => Promise<number>, Decision] => [
+        `a customer writing from ${address}`,
+        (a) => a.seedTicket({ customerEmail: address }),
+        { reply: false, reason: 'no-reply-sender' },
+      ],
+    ),
+    [
+      'a ticket an agent already answered',
+      async (a) => {
+        const id = await a.seedTicket();
+        await a.gorgias.createMessage(id, agentReply('Hi Dana, it ships today.'));
+        return id;
+      },
+      { reply: false, reason: 'agent-replied-first' },
+    ],
+    [
+      'a ticket a Gorgias rule already answered',
+      async (a) => {
+        const id = await a.seedTicket();
+        await a.gorgias.createMessage(
+          id,
+          agentReply('Thanks, we got your email (Gorgias autoresponder).', { via: 'rule' }),
+        );
+        return id;
+      },
+      { reply: false, reason: 'rule-replied-first' },
+    ],
+    [
+      'a spam ticket, even when the webhook body does not say so',
+      (a) => a.seedTicket({}, { spam: true }),
+      { reply: false, reason: 'spam' },
+    ],
+    [
+      'a ticket in the trash',
+      async (a) => {
+        const id = await a.seedTicket();
+        a.sandbox.trashTicket(id);
+        return id;
+      },
+      { reply: false, reason: 'trashed' },
+    ],
+    [
+      'a ticket on a channel the policy does not answer (a phone call)',
+      (a) => a.seedTicket({ channel: 'phone' }),
+      { reply: false, reason: 'outside-channel' },
+    ],
+    [
+      'a ticket with the skip tag',
+      (a) => a.seedTicket({}, { tags: [{ name: 'no-auto-reply' }] }),
+      { reply: false, reason: 'skip-tag' },
+    ],
+    [
+      'an out-of-office answer (Auto-Submitted)',
+      async (a) => {
+        const id = await a.seedTicket({ body: 'I am out of office' });
+        await a.gorgias.createMessage(id, outOfOffice);
+        return id;
+      },
+      { reply: false, reason: 'auto-submitted' },
+    ],
+    [
+      'a ticket created 45 minutes ago, past the staleness cutoff',
+      (a) => a.seedTicket({}, { created_datetime: new Date(Date.now() - 45 * 60_000).toISOString() }),
+      { reply: false, stale: true },
+    ],
+  ])('%s', async (_what, seed, decision) => {
+    expect(await decisionFor(seed)).toEqual(decision);
+  });
 });
 
 describe('reading automatic mail from headers', () => {

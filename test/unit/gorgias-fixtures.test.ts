@@ -1,3 +1,4 @@
+import { execFileSync } from 'node:child_process';
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from '@jest/globals';
@@ -313,5 +314,35 @@ describe('webhook bodies as an HTTP integration sends them', () => {
       ok: true,
       delivery: { ticketId: 4815162, ignoreReason: null },
     });
+  });
+});
+
+describe('Gorgias datetimes', () => {
+  it('an offset-less datetime is read as UTC, whatever the machine time zone', () => {
+    // Jest gives each file its own copy of process.env, so the reader runs in a child process in New York.
+    const script = `
+      const ts = require('typescript');
+      const source = require('fs').readFileSync('src/gorgias/datetime.ts', 'utf8');
+      const js = ts.transpileModule(source, { compilerOptions: { module: ts.ModuleKind.CommonJS } }).outputText;
+      const m = { exports: {} };
+      new Function('module', 'exports', js)(m, m.exports);
+      const offset = new Date(2020, 0, 27, 10).getTimezoneOffset();
+      const read = m.exports.parseGorgiasDatetime('2020-01-27T10:42:21.468912');
+      const normalised = m.exports.normalizeGorgiasDatetime('2020-01-27T10:42:21.468912');
+      const withOffset = m.exports.parseGorgiasDatetime('2020-01-27T10:42:21+02:00');
+      process.stdout.write(JSON.stringify({ offset, read, normalised, withOffset }));`;
+    const out = execFileSync(process.execPath, ['-e', script], {
+      env: { ...process.env, TZ: 'America/New_York' },
+      cwd: join(__dirname, '..', '..'),
+    });
+    expect(JSON.parse(out.toString())).toEqual({
+      offset: 300, // the child really runs in New York
+      read: Date.UTC(2020, 0, 27, 10, 42, 21, 468),
+      normalised: '2020-01-27T10:42:21.468Z',
+      withOffset: Date.UTC(2020, 0, 27, 8, 42, 21),
+    });
+    expect(
+      ticketSchema.parse({ id: 1, created_datetime: '2020-01-27T10:42:21.468912' }).created_datetime,
+    ).toBe('2020-01-27T10:42:21.468Z');
   });
 });

@@ -5,9 +5,16 @@ import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { policyReport } from '../../src/cli/policy-check';
 import { sampleTicket } from '../../src/sandbox/sample-ticket';
 import { GorgiasClient } from '../../src/gorgias/client';
-import { DEFAULT_POLICY_FILE, loadPolicy, policyFromConfig, PolicyError } from '../../src/policy/load';
+import {
+  DEFAULT_POLICY_FILE,
+  loadPolicy,
+  parsePolicy,
+  policyFromConfig,
+  PolicyError,
+} from '../../src/policy/load';
 import { previewTicket } from '../../src/cli/policy-preview';
 import { startSandbox, type RunningSandbox } from '../../src/sandbox';
+import { policyWith } from '../support/policy';
 
 const dir = mkdtempSync(join(tmpdir(), 'policy-'));
 function policyFile(name: string, text: string): string {
@@ -118,5 +125,70 @@ describe('preview', () => {
     expect(preview.reply?.bodyHtml).not.toContain('<b>');
     expect(preview.note).toContain('Trace: http://ui/trace');
     expect(sandbox.messagesOf(ticket.id)).toHaveLength(before);
+  });
+});
+
+/** The problems parsePolicy reports for a policy with these keys (and a template). */
+function problemsOfPolicy(policy: Record<string, unknown>): string[] {
+  try {
+    parsePolicy({ templates: { acknowledgement: { subject: 'Re', body: 'Hi' } }, ...policy });
+  } catch (err) {
+    if (err instanceof PolicyError) return err.problems;
+    throw err;
+  }
+  return [];
+}
+
+describe('checks across keys of the policy', () => {
+  it('a delay at or past the staleness limit is refused, naming both keys', () => {
+    const [problem, ...others] = problemsOfPolicy({
+      timing: { delay_seconds: 1800, stale_after_minutes: 30 },
+    });
+    expect(others).toEqual([]);
+    expect(problem).toMatch(/^timing\.delay_seconds: /);
+    expect(problem).toContain('timing.stale_after_minutes (30 min)');
+    expect(problem).toContain(
+      'lower delay_seconds to at most 1500 or raise stale_after_minutes to at least 35',
+    );
+    expect(problemsOfPolicy({ timing: { delay_seconds: 3600 } })[0]).toContain(
+      'raise stale_after_minutes to at least 65',
+    );
+  });
+
+  it('a delay must leave at least 5 minutes to send before the staleness limit', () => {
+    expect(problemsOfPolicy({ timing: { delay_seconds: 1500, stale_after_minutes: 30 } })).toEqual([]);
+    expect(problemsOfPolicy({ timing: { delay_seconds: 1501, stale_after_minutes: 30 } })[0]).toMatch(
+      /^timing\.delay_seconds: 1501 s leaves only 299 s to send before timing\.stale_after_minutes/,
+    );
+    expect(problemsOfPolicy({ timing: { delay_seconds: 600, stale_after_minutes: 4 } })[0]).toContain(
+      'raise stale_after_minutes to at least 15 (or use no delay)',
+    );
+    // Without a delay any staleness limit works: the reply goes out at once.
+    expect(problemsOfPolicy({ timing: { delay_seconds: 0, stale_after_minutes: 1 } })).toEqual([]);
+  });
+
+  it('business hours accept ranges over midnight and to 24:00, and refuse empty ones', () => {
+    const weekly = {
+      friday: ['22:00-02:00', '09:00-17:00'],
+      saturday: ['00:00-24:00'],
+      sunday: ['18:00-00:00'],
+    };
+    expect(problemsOfPolicy({ business_hours: { timezone: 'Europe/Paris', weekly } })).toEqual([]);
+    expect(
+      problemsOfPolicy({
+        business_hours: { timezone: 'Europe/Paris', weekly: { monday: ['09:00-12:00', '10:00-10:00'] } },
+      }),
+    ).toEqual([
+      'business_hours.weekly.monday.1: is empty: "10:00-10:00" opens and closes at the same time (a whole day is "00:00-24:00")',
+    ]);
+    expect(
+      problemsOfPolicy({
+        business_hours: { timezone: 'Europe/Paris', weekly: { monday: ['24:00-02:00'] } },
+      })[0],
+    ).toMatch(/^business_hours\.weekly\.monday\.0: must be a range like "09:00-17:30"/);
+  });
+
+  it('the shipped default policy passes its own checks', () => {
+    expect(() => policyWith()).not.toThrow();
   });
 });
