@@ -2,13 +2,20 @@ import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { writeWorkflowBundle } from '../../src/worker/workflow-bundle';
-import { locateTemporalCli, SIGNAL_LIMIT, TestTemporalServer } from './temporal-server';
+import {
+  locateTemporalCli,
+  SIGNAL_LIMIT,
+  TestTemporalServer,
+  type TestServerOptions,
+} from './temporal-server';
 import { freePort } from './waiting';
 
 /**
- * Once per `jest` run, for the integration tests: one Temporal dev server (each test file then creates a
- * namespace of its own on it) and one workflow bundle. Both reach the test files through environment variables,
- * which jest's workers inherit; global-teardown.ts stops the server.
+ * Once per `jest` run: one Temporal dev server (each test file or chaos scenario then creates a namespace of its
+ * own on it) and, for in-process workers, one workflow bundle. Both reach the test files through environment
+ * variables (TEST_TEMPORAL_ADDRESS, TEST_WORKFLOW_BUNDLE), which jest's workers inherit; global-teardown.ts
+ * stops the server. TEST_TEMPORAL_ADDRESS set beforehand names a server to use instead (never TEMPORAL_ADDRESS,
+ * so a test run cannot touch production).
  */
 
 /** What the teardown stops and removes; jest runs both hooks in its main process. */
@@ -18,14 +25,17 @@ export interface TestRun {
 }
 export const runState = globalThis as { testRun?: TestRun };
 
-export default async function globalSetup(): Promise<void> {
-  const log = (line: string) => process.stderr.write(`[temporal] ${line}\n`);
+const log = (line: string) => process.stderr.write(`[temporal] ${line}\n`);
+
+export async function setUpRun(options: { bundle: boolean; server: TestServerOptions }): Promise<void> {
   const dir = mkdtempSync(join(tmpdir(), 'gorgias-autoreply-tests-'));
   const [bundle, server] = await Promise.all([
-    writeWorkflowBundle(join(dir, 'workflow-bundle.js'), require.resolve('../../src/workflows')),
-    startServer(log),
+    options.bundle
+      ? writeWorkflowBundle(join(dir, 'workflow-bundle.js'), require.resolve('../../src/workflows'))
+      : null,
+    startServer(options.server),
   ]);
-  process.env.TEST_WORKFLOW_BUNDLE = bundle;
+  if (bundle) process.env.TEST_WORKFLOW_BUNDLE = bundle;
   if (server) {
     process.env.TEST_TEMPORAL_ADDRESS = server.address;
     process.env.TEST_TEMPORAL_UI_URL = server.uiUrl ?? '';
@@ -34,17 +44,24 @@ export default async function globalSetup(): Promise<void> {
 }
 
 /** The run's server, unless TEST_TEMPORAL_ADDRESS names one; the CLI is found either way (tests run it). */
-async function startServer(log: (line: string) => void): Promise<TestTemporalServer | null> {
+async function startServer(options: TestServerOptions): Promise<TestTemporalServer | null> {
   const cli = await locateTemporalCli(log);
   if (process.env.TEST_TEMPORAL_ADDRESS) {
     log(`Tests use the server at ${process.env.TEST_TEMPORAL_ADDRESS} (TEST_TEMPORAL_ADDRESS)`);
     return null;
   }
-  const server = await TestTemporalServer.start(cli, {
-    // The Web UI too: test/integration/web-ui.test.ts looks at a ticket's workflow in a browser.
-    uiPort: await freePort(),
-    dynamicConfig: { 'history.maximumSignalsPerExecution': SIGNAL_LIMIT },
-  });
-  log(`Dev server for this run on ${server.address}, Web UI on ${server.uiUrl}`);
+  const server = await TestTemporalServer.start(cli, options);
+  log(`Dev server for this run on ${server.address}${server.uiUrl ? `, Web UI on ${server.uiUrl}` : ''}`);
   return server;
+}
+
+/** The integration tests: workers in process (the bundle), and the Web UI for web-ui.test.ts. */
+export default async function globalSetup(): Promise<void> {
+  await setUpRun({
+    bundle: true,
+    server: {
+      uiPort: await freePort(),
+      dynamicConfig: { 'history.maximumSignalsPerExecution': SIGNAL_LIMIT },
+    },
+  });
 }

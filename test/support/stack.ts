@@ -17,6 +17,7 @@ import { createAutoReplyWorker } from '../../src/worker';
 import { workflowIdForTicket, type AutoReplyResult } from '../../src/workflows/definitions';
 import { afterAll, beforeAll } from '@jest/globals';
 import { policyWith } from './policy';
+import { postedBy, type MarkedMessage } from './posted';
 import { createTemporalEnv, workflowBundle } from './temporal';
 
 export const TEST_SECRET = 'test-webhook-secret-0123456789';
@@ -156,12 +157,7 @@ export class TestStack {
 
   /** Messages the service posted on a ticket (found by its external_id marker): replies and internal notes. */
   posted(ticketId: number): { replies: Record<string, unknown>[]; notes: Record<string, unknown>[] } {
-    const messages = this.sandbox.messagesOf(ticketId) as Record<string, unknown>[];
-    const ours = messages.filter((m) => String(m.external_id ?? '').startsWith('gorgias-autoreply:'));
-    return {
-      replies: ours.filter((m) => m.channel !== 'internal-note'),
-      notes: ours.filter((m) => m.channel === 'internal-note'),
-    };
+    return postedBy(this.sandbox.messagesOf(ticketId) as (Record<string, unknown> & MarkedMessage)[]);
   }
 
   async close(): Promise<void> {
