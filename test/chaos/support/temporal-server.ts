@@ -21,7 +21,8 @@ export class ChaosTemporal {
   /** A namespace named after the scenario on the run's server. */
   static async onRunServer(name: string): Promise<ChaosTemporal> {
     const address = process.env.TEST_TEMPORAL_ADDRESS;
-    if (!address) throw new Error('TEST_TEMPORAL_ADDRESS is unset: run the chaos suite through jest.chaos.config.js');
+    if (!address)
+      throw new Error('TEST_TEMPORAL_ADDRESS is unset: run the chaos suite through jest.chaos.config.js');
     return ChaosTemporal.connect(address, name, null);
   }
 
