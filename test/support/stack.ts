@@ -32,8 +32,6 @@ export interface StackOptions {
   worker?: boolean;
   /** Top-level policy keys that replace those of policy/default.yaml. */
   policy?: Record<string, unknown>;
-  /** The clock the activities use for business hours. */
-  now?: () => Date;
   /** The worker's kill-switch file (KILL_SWITCH_FILE). */
   killSwitchFile?: string;
 }
@@ -105,7 +103,6 @@ export class TestStack {
         config,
         policy,
         workflowBundle: workflowBundle(),
-        now: options.now,
         killSwitchFile: options.killSwitchFile,
       });
       running = worker.run();
