@@ -15,12 +15,18 @@ describe('the webhook server restarted during a burst', () => {
 
     // Gorgias's side: about 10 deliveries a second for 10 s, each retried (bounded) while the server is away.
     const delivering = rig.service.deliverAll(ticketIds, 5, 500);
+    // Each time, the next server starts only once a delivery has found none: Gorgias's side saw the gap.
+    const refused = () => rig.service.answers.filter((a) => a.status === 0).length;
     await waitUntil(() => rig.service.answers.length >= TICKETS / 3, 60_000);
+    let before = refused();
     await server.stop('SIGTERM');
+    await waitUntil(() => refused() > before, 10_000);
     server = await rig.service.startServer();
     await waitUntil(() => rig.service.answers.length >= (2 * TICKETS) / 3, 60_000);
+    before = refused();
     server.child.kill('SIGKILL');
     await server.exited;
+    await waitUntil(() => refused() > before, 10_000);
     await rig.service.startServer();
     const finalAnswers = await delivering;
 

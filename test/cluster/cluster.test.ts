@@ -74,10 +74,8 @@ function latencies(answers: readonly Answer[]): string {
 /** Tickets with our reply and our note (the work done). */
 function finished(tickets: readonly Ticket[]): number {
   return tickets.filter((t) => {
-    const ours = (rig.sandbox.sandbox.messagesOf(t.id) as { external_id?: string | null }[]).filter((m) =>
-      String(m.external_id ?? '').startsWith('gorgias-autoreply:'),
-    );
-    return ours.length >= 2;
+    const { replies, notes } = rig.service.posted(t.id);
+    return replies + notes >= 2;
   }).length;
 }
 

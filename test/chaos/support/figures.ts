@@ -1,4 +1,5 @@
 import type { AutoReplyResult } from '../../../src/workflows/definitions';
+import { ourMessages as ours, postedBy, type MarkedMessage } from '../../support/posted';
 import type { RecordedSandbox } from './recorded-sandbox';
 
 /** What a scenario did to the service and what came out of it: the figures docs/guarantees.md reports. */
@@ -18,16 +19,9 @@ export interface ScenarioFigures {
   perTicket: Map<number, { replies: number; notes: number; outcome: string }>;
 }
 
-interface OurMessage {
-  external_id?: string | null;
-  channel?: string;
-}
-
 /** What the service posted on a ticket (its messages carry an external_id starting `gorgias-autoreply:`). */
-export function ourMessages(sandbox: RecordedSandbox, ticketId: number): OurMessage[] {
-  return (sandbox.sandbox.messagesOf(ticketId) as OurMessage[]).filter((m) =>
-    String(m.external_id ?? '').startsWith('gorgias-autoreply:'),
-  );
+export function ourMessages(sandbox: RecordedSandbox, ticketId: number): MarkedMessage[] {
+  return ours(sandbox.sandbox.messagesOf(ticketId) as MarkedMessage[]);
 }
 
 /**
@@ -68,9 +62,9 @@ export function tally(
   let duplicates = 0;
   let lost = 0;
   for (const ticketId of ticketIds) {
-    const ours = ourMessages(sandbox, ticketId);
-    const r = ours.filter((m) => m.channel !== 'internal-note').length;
-    const n = ours.filter((m) => m.channel === 'internal-note').length;
+    const posted = postedBy(ourMessages(sandbox, ticketId));
+    const r = posted.replies.length;
+    const n = posted.notes.length;
     const result = results.get(ticketId);
     const outcome = result === undefined ? 'none' : result instanceof Error ? result.name : result.outcome;
     perTicket.set(ticketId, { replies: r, notes: n, outcome });
