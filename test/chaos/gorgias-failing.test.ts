@@ -1,6 +1,6 @@
 import { describe, expect, it } from '@jest/globals';
 import { workflowIdForTicket } from '../../src/workflows/definitions';
-import { printFigures, tally, ticketsNotRepliedExactlyOnce, type ScenarioFigures } from './support/figures';
+import { printFigures, tally, ticketsNotRepliedExactlyOnce, type ScenarioFigures } from '../support/figures';
 import { SECRETS, useChaosRig } from './support/rig';
 
 let ticketIds: number[];

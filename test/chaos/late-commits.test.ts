@@ -1,5 +1,5 @@
 import { describe, expect, it } from '@jest/globals';
-import { printFigures, repeatedNotes, tally, ticketsNotRepliedExactlyOnce } from './support/figures';
+import { printFigures, repeatedNotes, tally, ticketsNotRepliedExactlyOnce } from '../support/figures';
 import { useChaosRig } from './support/rig';
 
 const rig = useChaosRig();

@@ -1,8 +1,8 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { workflowIdForTicket } from '../../src/workflows/definitions';
-import { printFigures, tally, ticketsNotRepliedExactlyOnce } from './support/figures';
+import { printFigures, tally, ticketsNotRepliedExactlyOnce } from '../support/figures';
 import type { ServiceProcesses } from '../support/service-processes';
-import { RecordedSandbox, type RecordedRequest } from './support/recorded-sandbox';
+import { RecordedSandbox, type RecordedRequest } from '../support/recorded-sandbox';
 import { chaosService } from './support/rig';
 import { ChaosTemporal } from './support/temporal-server';
 

@@ -8,7 +8,7 @@ import {
   repeatedNotes,
   tally,
   ticketsNotRepliedExactlyOnce,
-} from './support/figures';
+} from '../support/figures';
 import type { ServiceProcess } from '../support/service-processes';
 import { waitUntil } from '../support/waiting';
 import { useChaosRig } from './support/rig';

@@ -3,12 +3,7 @@ import { readFileSync } from 'node:fs';
 import type { Ticket } from '../../src/gorgias/schemas';
 import { CATCH_UP_SCHEDULE_ID } from '../../src/temporal/catch-up-schedule';
 import type { AutoReplyResult } from '../../src/workflows/definitions';
-import {
-  printFigures,
-  tally,
-  ticketsNotRepliedExactlyOnce,
-  type ScenarioFigures,
-} from '../chaos/support/figures';
+import { printFigures, tally, ticketsNotRepliedExactlyOnce, type ScenarioFigures } from '../support/figures';
 import { waitUntil } from '../support/waiting';
 import { ClusterRig, EVENTS, type Answer } from './support/rig';
 

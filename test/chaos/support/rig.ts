@@ -2,7 +2,7 @@ import { basename } from 'node:path';
 import { afterAll, beforeAll, expect } from '@jest/globals';
 import { testPolicyWith } from '../../support/policy';
 import { ServiceProcesses } from '../../support/service-processes';
-import { GORGIAS_API_KEY, GORGIAS_USERNAME, RecordedSandbox } from './recorded-sandbox';
+import { GORGIAS_API_KEY, GORGIAS_USERNAME, RecordedSandbox } from '../../support/recorded-sandbox';
 import { ChaosTemporal } from './temporal-server';
 
 export const WEBHOOK_SECRET = 'chaos-webhook-secret-8d3f0b6a41e2';

@@ -5,7 +5,7 @@ import { Client, Connection } from '@temporalio/client';
 import { ProductionStack } from '../../../src/dev/cluster/stack';
 import type { Ticket } from '../../../src/gorgias/schemas';
 import { workflowIdForTicket, type AutoReplyResult } from '../../../src/workflows/definitions';
-import { GORGIAS_API_KEY, GORGIAS_USERNAME, RecordedSandbox } from '../../chaos/support/recorded-sandbox';
+import { GORGIAS_API_KEY, GORGIAS_USERNAME, RecordedSandbox } from '../../support/recorded-sandbox';
 import {
   EVENTS,
   ServiceProcesses,

@@ -1,5 +1,5 @@
-import type { AutoReplyResult } from '../../../src/workflows/definitions';
-import { ourMessages as ours, postedBy, type MarkedMessage } from '../../support/posted';
+import type { AutoReplyResult } from '../../src/workflows/definitions';
+import { ourMessages as ours, postedBy, type MarkedMessage } from './posted';
 import type { RecordedSandbox } from './recorded-sandbox';
 
 /** What a scenario did to the service and what came out of it: the figures docs/guarantees.md reports. */

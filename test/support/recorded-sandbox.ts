@@ -1,6 +1,6 @@
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { createSandboxApp, type SandboxApp, type SandboxOptions } from '../../../src/sandbox';
+import { createSandboxApp, type SandboxApp, type SandboxOptions } from '../../src/sandbox';
 
 export const GORGIAS_USERNAME = 'autoreply@chaos.example.com';
 export const GORGIAS_API_KEY = 'chaos-gorgias-api-key-5f1c9e2a7b';
