@@ -324,11 +324,12 @@ export class ServiceProcesses {
       entryPath('server'),
       {
         ...this.baseEnv(),
-        PORT: String(port),
         HOST: '127.0.0.1',
         WEBHOOK_SECRET: this.target.webhookSecret,
         ...this.target.serverEnv,
         ...env,
+        // Where the harness delivers, whatever port the environment names (a compose file's, say).
+        PORT: String(port),
       },
       // Ready: it answers, and has reached Temporal.
       readyWhen.httpOk(`http://127.0.0.1:${port}/readyz`),

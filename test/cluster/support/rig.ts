@@ -83,7 +83,8 @@ export class ClusterRig {
         name: 'cluster-test',
         // The environment compose gives each container names the frontend, namespace, task queue and policy.
         temporal: { address: stack.nodes[0]?.address ?? '', client: clients[0] as Client },
-        taskQueue: stack.serviceEnvironment('worker', 0, TEST_VARS).TEMPORAL_TASK_QUEUE,
+        taskQueue: stack.serviceEnvironment('worker', 0, { ...TEST_VARS, GORGIAS_BASE_URL: sandbox.url })
+          .TEMPORAL_TASK_QUEUE,
         gorgias: {
           url: sandbox.url,
           username: GORGIAS_USERNAME,
