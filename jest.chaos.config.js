@@ -11,6 +11,8 @@ module.exports = {
   // Two scenarios at a time: they spend most of their time waiting (timeouts, retries, outages), each in its
   // own namespace with its own sandbox and processes.
   maxWorkers: 2,
+  // The longest scenarios first, also on a clean clone (see jest.chaos-sequencer.js).
+  testSequencer: '<rootDir>/jest.chaos-sequencer.js',
   testTimeout: 300_000,
   // The Temporal native runtime keeps a handle open after the last test.
   forceExit: true,
