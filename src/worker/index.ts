@@ -184,7 +184,12 @@ export async function launchWorker(options: {
   policy: Policy;
   logger: Logger;
   killSwitchFile?: string;
-}): Promise<{ worker: Worker; client: Client; workerConnection: NativeConnection }> {
+}): Promise<{
+  worker: Worker;
+  client: Client;
+  workerConnection: NativeConnection;
+  version: WorkerDeploymentVersion | null;
+}> {
   const { config, policy, logger } = options;
   const { temporal } = config;
   // Before anything is written to Temporal: a worker with a broken template does not start at all.
@@ -219,5 +224,5 @@ export async function launchWorker(options: {
     },
     'worker started',
   );
-  return { worker, client, workerConnection };
+  return { worker, client, workerConnection, version };
 }
