@@ -113,10 +113,12 @@ export async function applySetCurrentRule(
   client: Client,
   version: WorkerDeploymentVersion,
   rule: SetCurrentRule,
+  /** By default it keeps trying for as long as the worker runs (a deployment without a current version starts nothing). */
   options: { timeoutMs?: number; stopped?: () => boolean } = {},
 ): Promise<Promotion> {
-  const deadline = Date.now() + (options.timeoutMs ?? 120_000);
+  const deadline = Date.now() + (options.timeoutMs ?? Infinity);
   let lastError = 'the worker never polled';
+  let pause = 250;
   while (Date.now() < deadline && !options.stopped?.()) {
     try {
       const state = await describeDeployment(client, version.deploymentName);
@@ -134,7 +136,8 @@ export async function applySetCurrentRule(
       // Not registered yet, a concurrent change (conflict token), or the server busy: look again.
       lastError = err instanceof Error ? err.message : String(err);
     }
-    await sleep(250);
+    await sleep(pause);
+    pause = Math.min(pause * 2, 5000);
   }
   return { outcome: 'gave-up', error: lastError };
 }
