@@ -156,8 +156,10 @@ async function promote(
     const elsewhere = await ticketsOnOtherVersions(client, taskQueue, version).catch(() => []);
     for (const { version: other, count } of elsewhere) {
       logger.warn(
-        `${count} running ticket workflow(s) are pinned to version ${other}: keep a worker of that version ` +
-          'running until they finish, or move them (docs/production.md, "Deploying a workflow change")',
+        `${count} running ticket workflow(s) are pinned to version ${other} ` +
+          `(TemporalWorkerDeploymentVersion = "${version.deploymentName}:${other}"): they need a worker of that ` +
+          'version to finish; keep or start one, or reset them from their first workflow task (docs/production.md, ' +
+          '"Deploying a workflow change")',
         { ...meta, pinnedTo: other, tickets: count },
       );
     }
