@@ -1,4 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
+import { execFile } from 'node:child_process';
+import { promisify } from 'node:util';
 import type { WorkflowHandle } from '@temporalio/client';
 import { TestWorkflowEnvironment } from '@temporalio/testing';
 import { bundleWorkflowCode, Worker, type WorkflowBundleWithSourceMap } from '@temporalio/worker';
@@ -247,5 +249,41 @@ describe('Worker Versioning: a workflow change deployed while tickets wait', () 
     expect(await failedWorkflowTasks(oldTickets[2]!)).toBe(1); // the reset's own marker, no non-determinism
     expect(stack.posted(oldTickets[1]!).replies).toHaveLength(1);
     expect(stack.posted(oldTickets[2]!).replies).toHaveLength(1);
+  });
+
+  it("docs/production.md's reset-with-move, with the CLI: a ticket reset and pinned to the version named", async () => {
+    const cli = process.env.TEMPORAL_CLI_PATH;
+    if (!cli) return; // The global setup sets it unless TEST_TEMPORAL_ADDRESS names a server.
+    const id = oldTickets[0]!;
+    const before = (await handle(id).describe()).runId;
+    await promisify(execFile)(cli, [
+      'workflow',
+      'reset',
+      'with-workflow-update-options',
+      '--address',
+      env.address,
+      '--namespace',
+      env.client.options.namespace,
+      '--workflow-id',
+      workflowIdForTicket(id),
+      '--type',
+      'FirstWorkflowTask',
+      '--reason',
+      'worker versioning test',
+      '--versioning-override-behavior',
+      'pinned',
+      '--versioning-override-deployment-name',
+      v2.version!.deploymentName,
+      '--versioning-override-build-id',
+      v2.version!.buildId,
+    ]);
+    const after = env.client.workflow.getHandle(workflowIdForTicket(id));
+    expect((await after.describe()).runId).not.toBe(before);
+    await expect(after.result()).resolves.toMatchObject({ ticketId: id });
+    const info = (await after.describe()).raw.workflowExecutionInfo?.versioningInfo;
+    expect(info?.versioningOverride?.pinned?.version?.buildId ?? info?.deploymentVersion?.buildId).toBe(
+      v2.version?.buildId,
+    );
+    expect(stack.posted(id).replies).toHaveLength(1);
   });
 });
