@@ -43,6 +43,10 @@ async function run(): Promise<void> {
   };
 
   try {
+    // One machine, one worker: each build it runs becomes current at once, so a code change applies to the next
+    // ticket. Tickets pinned to the build before wait for it; the worker says how many (README, "Changing the
+    // workflow").
+    env.TEMPORAL_WORKER_SET_CURRENT ||= 'always';
     const generatedSecret = !env.WEBHOOK_SECRET;
     env.WEBHOOK_SECRET ||= randomBytes(24).toString('hex');
 
@@ -94,7 +98,7 @@ async function run(): Promise<void> {
     // A lazy client connection: the intake keeps answering (503) if Temporal goes away, and recovers.
     const clientConnection = lazyClientConnection(temporal);
     stops.push(() => clientConnection.close());
-    const { worker, client, workerConnection } = await launchWorker({
+    const { worker, client, workerConnection, version } = await launchWorker({
       clientConnection,
       config,
       policy,
@@ -138,6 +142,9 @@ async function run(): Promise<void> {
     if (generatedSecret) say('                   (generated for this run; set WEBHOOK_SECRET to keep one)');
     say(`  Temporal Web UI  ${temporal.TEMPORAL_UI_URL}/namespaces/${temporal.TEMPORAL_NAMESPACE}/workflows`);
     say(`  Temporal server  ${temporal.TEMPORAL_ADDRESS}`);
+    say(
+      `  Worker version   ${version ? `${version.deploymentName} · ${version.buildId} (new tickets start on it)` : 'unversioned (TEMPORAL_WORKER_VERSIONING=false)'}`,
+    );
     say(
       `  Metrics          http://localhost:${webhook.PORT}/metrics (webhooks)` +
         (METRICS_PORT ? `, http://localhost:${METRICS_PORT}/metrics (worker)` : ''),

@@ -65,7 +65,8 @@ export class ClusterRig {
     readonly dir: string,
   ) {}
 
-  static async start(log: (line: string) => void): Promise<ClusterRig> {
+  /** `vars`: more .env values for the service (e.g. POLICY_FILE), on top of TEST_VARS. */
+  static async start(log: (line: string) => void, vars: Record<string, string> = {}): Promise<ClusterRig> {
     const dir = mkdtempSync(join(tmpdir(), 'gorgias-cluster-test-'));
     const started = Date.now();
     const stack = await ProductionStack.start({ dir, removeOnStop: true, log });
@@ -89,7 +90,7 @@ export class ClusterRig {
         timeoutMs: 10_000,
       });
       const rig = new ClusterRig(stack, sandbox, gorgias, clients, connections, dir);
-      await rig.startService();
+      await rig.startService(vars);
       log(`[cluster] stack and service up in ${((Date.now() - started) / 1000).toFixed(1)} s`);
       return rig;
     } catch (err) {
@@ -100,8 +101,8 @@ export class ClusterRig {
     }
   }
 
-  private async startService(): Promise<void> {
-    const vars = { ...TEST_VARS, GORGIAS_BASE_URL: this.sandbox.url };
+  private async startService(extraVars: Record<string, string>): Promise<void> {
+    const vars = { ...TEST_VARS, ...extraVars, GORGIAS_BASE_URL: this.sandbox.url };
     const control = join(this.dir, 'control');
     mkdirSync(control, { recursive: true });
     for (const node of this.stack.nodes) {
