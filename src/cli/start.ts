@@ -13,6 +13,7 @@ import { policyFromConfig } from '../policy/load';
 import { IntakeMetrics } from '../telemetry/intake-metrics';
 import { installTemporalRuntime } from '../telemetry/runtime';
 import { writeLocalStack } from '../dev/local-stack';
+import { StopList } from '../dev/stop-list';
 
 /**
  * `npm start`: the whole service on one machine. A Temporal dev server (state in .data/, Web UI on 8233)
@@ -36,13 +37,13 @@ async function run(): Promise<void> {
     createLogger(logging, 'worker'),
     METRICS_PORT ? `${METRICS_HOST}:${METRICS_PORT}` : null,
   );
-  const stops: (() => Promise<void>)[] = [];
-  const stopAll = async () => {
-    for (const stop of stops.reverse())
-      await stop().catch((err) => logger.error({ err }, 'error while stopping'));
-  };
+  const stops = new StopList((err) => logger.error({ err }, 'error while stopping'));
 
   try {
+    // One machine, one worker: each build it runs becomes current at once, so a code change applies to the next
+    // ticket. Tickets pinned to the build before wait for it; the worker says how many (README, "Changing the
+    // workflow").
+    env.TEMPORAL_WORKER_SET_CURRENT ||= 'always';
     const generatedSecret = !env.WEBHOOK_SECRET;
     env.WEBHOOK_SECRET ||= randomBytes(24).toString('hex');
 
@@ -94,7 +95,7 @@ async function run(): Promise<void> {
     // A lazy client connection: the intake keeps answering (503) if Temporal goes away, and recovers.
     const clientConnection = lazyClientConnection(temporal);
     stops.push(() => clientConnection.close());
-    const { worker, client, workerConnection } = await launchWorker({
+    const { worker, client, workerConnection, version } = await launchWorker({
       clientConnection,
       config,
       policy,
@@ -139,6 +140,9 @@ async function run(): Promise<void> {
     say(`  Temporal Web UI  ${temporal.TEMPORAL_UI_URL}/namespaces/${temporal.TEMPORAL_NAMESPACE}/workflows`);
     say(`  Temporal server  ${temporal.TEMPORAL_ADDRESS}`);
     say(
+      `  Worker version   ${version ? `${version.deploymentName} · ${version.buildId} (new tickets start on it)` : 'unversioned (TEMPORAL_WORKER_VERSIONING=false)'}`,
+    );
+    say(
       `  Metrics          http://localhost:${webhook.PORT}/metrics (webhooks)` +
         (METRICS_PORT ? `, http://localhost:${METRICS_PORT}/metrics (worker)` : ''),
     );
@@ -157,19 +161,11 @@ async function run(): Promise<void> {
     say('  Stop             Ctrl-C');
     say();
   } catch (err) {
-    await stopAll();
+    await stops.stopAll();
     throw err;
   }
 
-  let stopping = false;
-  const shutdown = (signal: NodeJS.Signals) => {
-    if (stopping) return;
-    stopping = true;
-    say(`\n${signal}: stopping the webhook server, the worker, the sandbox and the dev server...`);
-    void stopAll().then(() => process.exit(0));
-  };
-  process.on('SIGINT', shutdown);
-  process.on('SIGTERM', shutdown);
+  stops.stopOnSignals(say, 'the webhook server, the worker, the sandbox and the dev server');
 }
 
 run().catch((err) => {

@@ -35,6 +35,27 @@ const temporalSchema = z.object({
   TEMPORAL_UI_URL: z
     .url({ message: 'must be a URL such as http://localhost:8233' })
     .default('http://localhost:8233'),
+  /**
+   * Worker Versioning (docs/production.md, "Deploying a workflow change"): the worker declares a Worker Deployment
+   * version, and each ticket workflow runs to its end on the version it started on.
+   */
+  TEMPORAL_WORKER_VERSIONING: flag(true),
+  /** The Worker Deployment's name; the task queue's name when unset. */
+  TEMPORAL_WORKER_DEPLOYMENT_NAME: optionalString.pipe(
+    z
+      .string()
+      .regex(/^[^.:]+$/, { message: 'must not contain "." or ":"' })
+      .optional(),
+  ),
+  /** The version's build id; by default derived from the workflow bundle the worker runs (`wf-<sha256 prefix>`). */
+  TEMPORAL_WORKER_BUILD_ID: optionalString,
+  /**
+   * When a starting worker makes its version the deployment's current one (where new tickets start):
+   * `if-none` (only while the deployment has none: the first deploy), `always`, or `never` (the operator does).
+   */
+  TEMPORAL_WORKER_SET_CURRENT: z
+    .enum(['if-none', 'always', 'never'], { message: 'must be if-none, always or never' })
+    .default('if-none'),
 });
 
 export const DEFAULT_WEBHOOK_MAX_BODY_BYTES = 10 * 1024 * 1024;

@@ -1,6 +1,13 @@
-import { existsSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { Client, type Connection } from '@temporalio/client';
-import { Runtime, Worker, type NativeConnection, type WorkerOptions } from '@temporalio/worker';
+import type { WorkerDeploymentVersion } from '@temporalio/common';
+import {
+  bundleWorkflowCode,
+  Runtime,
+  Worker,
+  type NativeConnection,
+  type WorkerOptions,
+} from '@temporalio/worker';
 import { createActivities } from '../activities';
 import { checkTemplates } from '../activities/reply-content';
 import type { Config } from '../config';
@@ -10,7 +17,14 @@ import type { Policy } from '../policy/schema';
 import { gorgiasCallRecorder } from '../telemetry/gorgias-metrics';
 import { connectWorker } from '../temporal/connection';
 import { prepareNamespace } from '../temporal/namespace';
-import { builtWorkflowBundle } from './workflow-bundle';
+import {
+  applySetCurrentRule,
+  ticketsOnOtherVersions,
+  workerVersion,
+  type Promotion,
+  type SetCurrentRule as SetCurrentRuleName,
+} from '../temporal/worker-deployment';
+import { builtWorkflowBundle, QUIET_BUNDLER } from './workflow-bundle';
 
 export interface AutoReplyWorkerOptions {
   connection: NativeConnection;
@@ -34,18 +48,54 @@ function killSwitch(policy: Policy, file: string | undefined): () => boolean {
   return () => policy.dry_run || (file !== undefined && existsSync(file));
 }
 
-/** The worker runs the ticket and catch-up workflows and their activities. */
-export function createAutoReplyWorker(options: AutoReplyWorkerOptions): Promise<Worker> {
+type WorkflowBundle = NonNullable<WorkerOptions['workflowBundle']>;
+
+/** The bundle's code: its build id is derived from it. */
+function bundleCode(bundle: WorkflowBundle): string {
+  return 'code' in bundle ? bundle.code : readFileSync(bundle.codePath, 'utf8');
+}
+
+/** A worker with the Worker Deployment version it declares (null when TEMPORAL_WORKER_VERSIONING is off). */
+export interface AutoReplyWorker {
+  worker: Worker;
+  version: WorkerDeploymentVersion | null;
+  /** Settles once TEMPORAL_WORKER_SET_CURRENT was applied (after the worker's first poll); null unversioned. */
+  promotion: Promise<Promotion> | null;
+}
+
+/**
+ * The worker runs the ticket and catch-up workflows and their activities. With versioning on (the default) it
+ * declares its Worker Deployment version and, once it polls, applies TEMPORAL_WORKER_SET_CURRENT.
+ */
+export async function createAutoReplyWorker(options: AutoReplyWorkerOptions): Promise<Worker> {
+  return (await createVersionedWorker(options)).worker;
+}
+
+export async function createVersionedWorker(options: AutoReplyWorkerOptions): Promise<AutoReplyWorker> {
   const { temporal, gorgias: gorgiasConfig } = options.config;
   // A template that cannot render stops the worker here, not a customer's ticket later.
   checkTemplates(options.policy);
-  return Worker.create({
+  // The build id is the bundle's content: without a pre-built bundle (development from src/) bundle it here.
+  const workflowBundle =
+    options.workflowBundle ??
+    (await bundleWorkflowCode({ workflowsPath: require.resolve('../workflows'), logger: QUIET_BUNDLER }));
+  const version = workerVersion(temporal, bundleCode(workflowBundle));
+  const worker = await Worker.create({
     connection: options.connection,
     namespace: temporal.TEMPORAL_NAMESPACE,
     taskQueue: temporal.TEMPORAL_TASK_QUEUE,
-    ...(options.workflowBundle
-      ? { workflowBundle: options.workflowBundle }
-      : { workflowsPath: require.resolve('../workflows') }),
+    workflowBundle,
+    // Ticket workflows are pinned to the version they start on, the catch-up auto-upgrades (each workflow says
+    // so in src/workflows); the default only covers a workflow type that forgot to.
+    ...(version
+      ? {
+          workerDeploymentOptions: {
+            version,
+            useWorkerVersioning: true as const,
+            defaultVersioningBehavior: 'AUTO_UPGRADE' as const,
+          },
+        }
+      : {}),
     activities: createActivities({
       gorgias: gorgiasClientFrom(options.config, gorgiasCallRecorder(Runtime.instance().metricMeter)),
       policy: options.policy,
@@ -70,6 +120,60 @@ export function createAutoReplyWorker(options: AutoReplyWorkerOptions): Promise<
     // On SIGTERM, in-flight activities get this long to finish before they are handed back to the server.
     shutdownGraceTime: '10s',
   });
+  const promotion = version
+    ? promote(
+        options.client,
+        worker,
+        version,
+        temporal.TEMPORAL_WORKER_SET_CURRENT,
+        temporal.TEMPORAL_TASK_QUEUE,
+      )
+    : null;
+  return { worker, version, promotion };
+}
+
+/**
+ * TEMPORAL_WORKER_SET_CURRENT, applied in the background once the worker polls, and said in the logs: whether
+ * new tickets start on this version, and the tickets still pinned to others (they need workers of their own
+ * version to finish: never left behind silently).
+ */
+async function promote(
+  client: Client,
+  worker: Worker,
+  version: WorkerDeploymentVersion,
+  rule: SetCurrentRuleName,
+  taskQueue: string,
+): Promise<Promotion> {
+  const logger = Runtime.instance().logger;
+  const meta = { deploymentName: version.deploymentName, buildId: version.buildId };
+  const stopped = () => ['STOPPING', 'DRAINING', 'DRAINED', 'STOPPED', 'FAILED'].includes(worker.getState());
+  const promotion = await applySetCurrentRule(client, version, rule, { stopped });
+  if (promotion.outcome === 'made-current' || promotion.outcome === 'current') {
+    logger.info('New tickets start on this worker version (current version of the deployment)', {
+      ...meta,
+      ...(promotion.outcome === 'made-current' ? { previous: promotion.previous } : {}),
+    });
+    const elsewhere = await ticketsOnOtherVersions(client, taskQueue, version).catch(() => []);
+    for (const { version: other, count } of elsewhere) {
+      logger.warn(
+        `${count} running ticket workflow(s) are pinned to version ${other} ` +
+          `(TemporalWorkerDeploymentVersion = "${version.deploymentName}:${other}"): they need a worker of that ` +
+          'version to finish; keep or start one, or reset them from their first workflow task (docs/production.md, ' +
+          '"Deploying a workflow change")',
+        { ...meta, pinnedTo: other, tickets: count },
+      );
+    }
+  } else if (promotion.outcome === 'not-current') {
+    logger.warn(
+      `This worker version is not current: new tickets start on ${promotion.current}. Make it current with ` +
+        `\`temporal worker deployment set-current-version --deployment-name ${version.deploymentName} ` +
+        `--build-id ${version.buildId}\` (TEMPORAL_WORKER_SET_CURRENT=${promotion.rule})`,
+      meta,
+    );
+  } else if (!stopped()) {
+    logger.error('Could not apply TEMPORAL_WORKER_SET_CURRENT', { ...meta, error: promotion.error });
+  }
+  return promotion;
 }
 
 /**
@@ -82,7 +186,12 @@ export async function launchWorker(options: {
   policy: Policy;
   logger: Logger;
   killSwitchFile?: string;
-}): Promise<{ worker: Worker; client: Client; workerConnection: NativeConnection }> {
+}): Promise<{
+  worker: Worker;
+  client: Client;
+  workerConnection: NativeConnection;
+  version: WorkerDeploymentVersion | null;
+}> {
   const { config, policy, logger } = options;
   const { temporal } = config;
   // Before anything is written to Temporal: a worker with a broken template does not start at all.
@@ -98,7 +207,7 @@ export async function launchWorker(options: {
   const workerConnection = await connectWorker(temporal);
   // From dist/ the bundle `npm run build` made; from src/ (development) the workflows are bundled here.
   const workflowBundle = builtWorkflowBundle();
-  const worker = await createAutoReplyWorker({
+  const { worker, version } = await createVersionedWorker({
     connection: workerConnection,
     client,
     config,
@@ -111,8 +220,11 @@ export async function launchWorker(options: {
       taskQueue: temporal.TEMPORAL_TASK_QUEUE,
       namespace: temporal.TEMPORAL_NAMESPACE,
       workflowBundle: workflowBundle?.codePath ?? 'bundled at start',
+      ...(version
+        ? { deploymentName: version.deploymentName, buildId: version.buildId }
+        : { versioning: 'off' }),
     },
     'worker started',
   );
-  return { worker, client, workerConnection };
+  return { worker, client, workerConnection, version };
 }

@@ -17,6 +17,15 @@ export function builtWorkflowBundle(): { codePath: string } | undefined {
 }
 
 const quiet = () => undefined;
+/** The bundler's logger: errors only. */
+export const QUIET_BUNDLER = {
+  trace: quiet,
+  debug: quiet,
+  info: quiet,
+  warn: quiet,
+  log: quiet,
+  error: console.error,
+};
 
 /** Bundles the workflows (`src/workflows` or its build) into one file and returns its path. */
 export async function writeWorkflowBundle(
@@ -25,7 +34,7 @@ export async function writeWorkflowBundle(
 ): Promise<string> {
   const { code } = await bundleWorkflowCode({
     workflowsPath,
-    logger: { trace: quiet, debug: quiet, info: quiet, warn: quiet, log: quiet, error: console.error },
+    logger: QUIET_BUNDLER,
   });
   mkdirSync(dirname(file), { recursive: true });
   writeFileSync(file, code);

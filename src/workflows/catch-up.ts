@@ -1,4 +1,4 @@
-import { proxyActivities, workflowInfo } from '@temporalio/workflow';
+import { proxyActivities, setWorkflowOptions, workflowInfo } from '@temporalio/workflow';
 // Type-only: no activity code is bundled into the workflow.
 import type { createActivities } from '../activities';
 import type { CatchUpInput, CatchUpResult } from './definitions';
@@ -12,6 +12,13 @@ const { listTicketsCreatedSince, startMissedTicketWorkflows } = proxyActivities<
 });
 
 const OVERLAP_MINUTES = 2;
+
+/**
+ * Auto-upgrade (Worker Versioning): a run takes a minute at most and keeps nothing but its result, and the Schedule
+ * skips a run while the previous one is open. Pinned, one run left on a version whose workers are gone would block
+ * every later run; auto-upgrading, it moves to the current version. Its changes still follow the replay rules.
+ */
+setWorkflowOptions({ versioningBehavior: 'AUTO_UPGRADE' }, catchUpWorkflow);
 
 /**
  * Run by a Temporal Schedule every few minutes: lists the tickets created since the last run's checkpoint

@@ -4,6 +4,7 @@ import {
   setCurrentDetails,
   setHandler,
   upsertSearchAttributes,
+  workflowInfo,
 } from '@temporalio/workflow';
 import type { SkipReason, TicketFacts } from './decision';
 import {
@@ -84,6 +85,7 @@ export class TicketRun {
         : null,
       state.outcome ? `**Outcome:** ${state.outcome}${state.reason ? ` (${state.reason})` : ''}` : null,
       `**Deliveries:** ${state.deliveryCount}${deliveries ? ` (latest: ${deliveries})` : ''}`,
+      workerVersionLine(),
     ];
     setCurrentDetails(lines.filter(Boolean).join('\n\n'));
   }
@@ -111,4 +113,10 @@ export class TicketRun {
     this.enter('done');
     return result;
   }
+}
+
+/** The Worker Deployment version running the ticket (it is pinned to it); none for an unversioned worker. */
+function workerVersionLine(): string | null {
+  const version = workflowInfo().currentDeploymentVersion;
+  return version ? `**Worker version:** ${version.deploymentName} · ${version.buildId}` : null;
 }

@@ -5,6 +5,7 @@ import {
   log,
   proxyActivities,
   proxyLocalActivities,
+  setWorkflowOptions,
   sleep,
   TimeoutFailure,
   workflowInfo,
@@ -49,6 +50,12 @@ const localActivities = proxyLocalActivities<Activities>({
   startToCloseTimeout: '10s',
   retry: { maximumAttempts: 3 },
 });
+
+/**
+ * Pinned (Worker Versioning): a ticket runs to its end on the worker version it started on, however long it waits
+ * (`delay_seconds`, the delivery check), so a workflow change never meets a half-run ticket.
+ */
+setWorkflowOptions({ versioningBehavior: 'PINNED' }, ticketWorkflow);
 
 /** One workflow per Gorgias ticket: read it, decide, (wait, read again,) reply, confirm it was sent, note. */
 export async function ticketWorkflow({ ticketId }: TicketWorkflowInput): Promise<AutoReplyResult> {

@@ -61,7 +61,13 @@ export default async function globalSetup(): Promise<void> {
     bundle: true,
     server: {
       uiPort: await freePort(),
-      dynamicConfig: { 'history.maximumSignalsPerExecution': SIGNAL_LIMIT },
+      dynamicConfig: {
+        'history.maximumSignalsPerExecution': SIGNAL_LIMIT,
+        // Worker Versioning: a draining version's open pinned workflows are looked for every second, not every 3
+        // minutes (worker-versioning.test.ts waits for a version to drain).
+        'matching.wv.VersionDrainageStatusRefreshInterval': '1s',
+        'matching.wv.VersionDrainageStatusVisibilityGracePeriod': '1s',
+      },
     },
   });
 }

@@ -5,6 +5,7 @@ import { join } from 'node:path';
 import { startSandbox, type RunningSandbox } from '../../sandbox';
 import { startEntry, waitReady, type EntryProcess } from './processes';
 import { ProductionStack } from './stack';
+import { StopList } from '../stop-list';
 
 /**
  * `npm run cluster`: docker-compose.yml's production topology on this machine, without Docker. PostgreSQL,
@@ -36,11 +37,8 @@ async function run(): Promise<void> {
   const { dir, fresh } = parseArgs(process.argv.slice(2));
   if (fresh) rmSync(dir, { recursive: true, force: true });
   const started = Date.now();
-  const stops: (() => Promise<void>)[] = [];
-  const stopAll = async () => {
-    for (const stop of stops.reverse())
-      await stop().catch((err) => say(`error while stopping: ${String(err)}`));
-  };
+  const stops = new StopList((err) => say(`error while stopping: ${String(err)}`));
+
   try {
     const stack = await ProductionStack.start({ dir, log: say });
     stops.push(() => stack.stop());
@@ -140,19 +138,11 @@ async function run(): Promise<void> {
     say(`  Logs             ${dir}`);
     say('  Stop             Ctrl-C');
   } catch (err) {
-    await stopAll();
+    await stops.stopAll();
     throw err;
   }
 
-  let stopping = false;
-  const shutdown = (signal: NodeJS.Signals) => {
-    if (stopping) return;
-    stopping = true;
-    say(`\n${signal}: stopping the webhook servers, the workers, the Temporal nodes and PostgreSQL...`);
-    void stopAll().then(() => process.exit(0));
-  };
-  process.on('SIGINT', shutdown);
-  process.on('SIGTERM', shutdown);
+  stops.stopOnSignals(say, 'the webhook servers, the workers, the Temporal nodes and PostgreSQL');
 }
 
 run().catch((err) => {

@@ -3,6 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Client, Connection } from '@temporalio/client';
 import { ProductionStack } from '../../../src/dev/cluster/stack';
+import type { GorgiasClient } from '../../../src/gorgias/client';
 import type { Ticket } from '../../../src/gorgias/schemas';
 import { workflowIdForTicket, type AutoReplyResult } from '../../../src/workflows/definitions';
 import { GORGIAS_API_KEY, GORGIAS_USERNAME, RecordedSandbox } from '../../support/recorded-sandbox';
@@ -60,7 +61,8 @@ export class ClusterRig {
     readonly dir: string,
   ) {}
 
-  static async start(log: (line: string) => void): Promise<ClusterRig> {
+  /** `vars`: more .env values for the service (e.g. POLICY_FILE), on top of TEST_VARS. */
+  static async start(log: (line: string) => void, vars: Record<string, string> = {}): Promise<ClusterRig> {
     const dir = mkdtempSync(join(tmpdir(), 'gorgias-cluster-test-'));
     const started = Date.now();
     const stack = await ProductionStack.start({ dir, removeOnStop: true, log });
@@ -83,8 +85,11 @@ export class ClusterRig {
         name: 'cluster-test',
         // The environment compose gives each container names the frontend, namespace, task queue and policy.
         temporal: { address: stack.nodes[0]?.address ?? '', client: clients[0] as Client },
-        taskQueue: stack.serviceEnvironment('worker', 0, { ...TEST_VARS, GORGIAS_BASE_URL: sandbox.url })
-          .TEMPORAL_TASK_QUEUE,
+        taskQueue: stack.serviceEnvironment('worker', 0, {
+          ...TEST_VARS,
+          ...vars,
+          GORGIAS_BASE_URL: sandbox.url,
+        }).TEMPORAL_TASK_QUEUE,
         gorgias: {
           url: sandbox.url,
           username: GORGIAS_USERNAME,
@@ -94,7 +99,7 @@ export class ClusterRig {
         webhookSecret: WEBHOOK_SECRET,
       });
       const rig = new ClusterRig(stack, sandbox, service, clients, connections, dir);
-      await rig.startService();
+      await rig.startService(vars);
       log(`[cluster] stack and service up in ${((Date.now() - started) / 1000).toFixed(1)} s`);
       return rig;
     } catch (err) {
@@ -106,8 +111,8 @@ export class ClusterRig {
     }
   }
 
-  private async startService(): Promise<void> {
-    const vars = { ...TEST_VARS, GORGIAS_BASE_URL: this.sandbox.url };
+  private async startService(extraVars: Record<string, string>): Promise<void> {
+    const vars = { ...TEST_VARS, ...extraVars, GORGIAS_BASE_URL: this.sandbox.url };
     const control = join(this.dir, 'control');
     mkdirSync(control, { recursive: true });
     for (const node of this.stack.nodes) {
@@ -127,6 +132,11 @@ export class ClusterRig {
       this.servers.push(server);
       this.intakePorts.push(port);
     }
+  }
+
+  /** The Gorgias client the harness seeds and reads with. */
+  get gorgias(): GorgiasClient {
+    return this.service.gorgias;
   }
 
   intakeUrl(server: number): string {
