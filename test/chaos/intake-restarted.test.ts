@@ -15,21 +15,20 @@ describe('the webhook server restarted during a burst', () => {
 
     // Gorgias's side: about 10 deliveries a second for 10 s, each retried (bounded) while the server is away.
     const delivering = rig.service.deliverAll(ticketIds, 5, 500);
-    // Each time, the next server starts only once a delivery has found none: Gorgias's side saw the gap.
+    // After the graceful stop, the next server starts only once a delivery has found none: Gorgias's side saw the
+    // gap. After the crash it starts at once, as a supervisor would restart it.
     const refused = () => rig.service.answers.filter((a) => a.status === 0).length;
     // How far Gorgias's side is through the tickets (retries of one ticket do not move it): each break comes
     // while a third of the tickets are still to be delivered.
     const reached = () => new Set(rig.service.answers.map((a) => a.ticketId)).size;
     await waitUntil(() => reached() >= TICKETS / 3, 60_000);
-    let before = refused();
+    const before = refused();
     await server.stop('SIGTERM');
     await waitUntil(() => refused() > before, 10_000);
     server = await rig.service.startServer();
     await waitUntil(() => reached() >= (2 * TICKETS) / 3, 60_000);
-    before = refused();
     server.child.kill('SIGKILL');
     await server.exited;
-    await waitUntil(() => refused() > before, 10_000);
     await rig.service.startServer();
     const finalAnswers = await delivering;
 
