@@ -10,7 +10,31 @@ import {
   type LoadRun,
   type LoadSummary,
 } from '../load';
+import { MemoryProbe, type MemoryPhase } from '../memory';
 import { freePort, ScenarioStack, sleep, WEBHOOK_SECRET, type TemporalForBench } from '../stack';
+
+/** One round: ceiling (a) and the service back to back (in alternating order), and how they compare. */
+export interface IntakeRound {
+  /** Which ran first in this round. */
+  first: 'ceilingA' | 'intake';
+  intakeRps: number;
+  ceilingARps: number;
+  intakeP99Ms: number;
+  ceilingAP99Ms: number;
+  /** intake / ceiling (a): requests a second, and p99. */
+  rpsRatio: number;
+  p99Ratio: number;
+}
+
+/** The median of per-round values, with their spread. */
+export interface Spread {
+  median: number;
+  min: number;
+  max: number;
+  /** The middle half of the rounds lies between these. */
+  q1: number;
+  q3: number;
+}
 
 export interface IntakeResult {
   intake: LoadSummary;
@@ -18,7 +42,20 @@ export interface IntakeResult {
   ceilingA: LoadSummary;
   /** Ceiling (b): the webhook app answering without calling Temporal. */
   ceilingB: LoadSummary;
-  footprint: { workerPeakRssMb: number; serverPeakRssMb: number; workerHwmMb: number; serverHwmMb: number };
+  /** Per round (service vs ceiling (a) in alternating order), and the medians of their ratios. */
+  rounds: IntakeRound[];
+  rpsRatio: Spread;
+  p99Ratio: Spread;
+  footprint: {
+    workerPeakRssMb: number;
+    serverPeakRssMb: number;
+    workerHwmMb: number;
+    serverHwmMb: number;
+    /** The worker's own process.memoryUsage() at its phases and the bench's. */
+    workerPhases: MemoryPhase[];
+    /** WORKER_MAX_CACHED_WORKFLOWS the worker ran with ('default' when the SDK chose). */
+    workerMaxCachedWorkflows: string;
+  };
   /** Cores used by each process during each kind of run (CPU seconds / wall seconds): what bounds it. */
   cores: Record<'intake' | 'ceilingA' | 'ceilingB', Record<ProcessName, number>>;
 }
@@ -32,16 +69,27 @@ const CEILING_B_FIRST_ID = 30_000_000;
 const WARMUP_SECONDS = 1;
 /** The intake's default WEBHOOK_TEMPORAL_TIMEOUT_MS. */
 const TEMPORAL_TIMEOUT_MS = 5000;
+const AFTER_LOAD_MS = 5000;
 
 /**
  * Scenario 1 (and 5, the footprint): webhook intake at fixed concurrency against its two ceilings. The service
- * and ceiling (a) run as two halves each in A-B-B-A order, so a drift in machine load during the run falls on
- * both alike; ceiling (b) runs once. The worker polls the same task queue throughout, at the production rate
+ * and ceiling (a) run in rounds, each round one short run of each, alternating which goes first (A-B, B-A, ...),
+ * so a drift in machine load falls on both alike; each round gives a ratio, and the medians of those ratios
+ * (with their spread) are the figures, so one noisy second decides one round, not the result. Ceiling (b)
+ * runs once. The worker polls the same task queue throughout, at the production rate
  * limit (2 activities/s), so Temporal does the same work behind both the service and ceiling (a).
  */
 export async function runIntake(
   temporal: TemporalForBench,
-  options: { connections: number; seconds: number; profileDir: string | null },
+  options: {
+    connections: number;
+    /** Seconds of the service (and as many of ceiling (a)), split over the rounds. */
+    seconds: number;
+    rounds: number;
+    profileDir: string | null;
+    /** Extra environment of the worker and webhook server (e.g. WORKER_MAX_CACHED_WORKFLOWS). */
+    serviceEnv?: Record<string, string>;
+  },
   log: (line: string) => void,
 ): Promise<IntakeResult> {
   const stack = await ScenarioStack.start(temporal, {
@@ -49,13 +97,17 @@ export async function runIntake(
     firstTicketId: INTAKE_FIRST_ID,
     rateLimit: false,
     workerRatePerSecond: 2,
-    processEnv: options.profileDir
-      ? {
-          NODE_OPTIONS: `--require ${join(__dirname, '..', 'profile-preload.js')}`,
-          BENCH_PROFILE_DIR: options.profileDir,
-        }
-      : undefined,
+    processEnv: {
+      ...options.serviceEnv,
+      ...(options.profileDir
+        ? {
+            NODE_OPTIONS: `--require ${join(__dirname, '..', 'profile-preload.js')}`,
+            BENCH_PROFILE_DIR: options.profileDir,
+          }
+        : {}),
+    },
   });
+  const memory = new MemoryProbe(stack.worker);
   const httpOnly = await startHttpOnlyServer(stack.taskQueue);
   const samplers = {
     worker: new RssSampler(stack.worker?.pid ?? -1),
@@ -138,35 +190,72 @@ export async function runIntake(
       return result;
     };
 
+    await memory.take('idle, polling (before any load)');
     log(`  warm-up (${WARMUP_SECONDS} s each)`);
     await ceilingBRun(WARMUP_SECONDS);
     await ceilingARun(WARMUP_SECONDS);
     await intakeRun(WARMUP_SECONDS);
     temporalPids = temporal.topology.serverPids();
 
-    const half = options.seconds / 2;
     log(`  ceiling (b), HTTP only: ${options.seconds} s at ${options.connections} connections`);
     const b = await measured('ceilingB', () => ceilingBRun(options.seconds));
+    const roundSeconds = options.seconds / options.rounds;
+    log(
+      `  ceiling (a) and the service, ${options.rounds} rounds of ${roundSeconds.toFixed(1)} s each, ` +
+        'alternating which goes first (A-B, B-A, ...)',
+    );
     const a: LoadRun[] = [];
     const intake: LoadRun[] = [];
-    log(`  ceiling (a) and the service, A-B-B-A, ${half} s each`);
-    a.push(await measured('ceilingA', () => ceilingARun(half)));
-    intake.push(await measured('intake', () => intakeRun(half)));
-    intake.push(await measured('intake', () => intakeRun(half)));
-    a.push(await measured('ceilingA', () => ceilingARun(half)));
+    const rounds: IntakeRound[] = [];
+    for (let round = 0; round < options.rounds; round++) {
+      const first = round % 2 === 0 ? 'ceilingA' : 'intake';
+      let ra: LoadRun;
+      let ri: LoadRun;
+      if (first === 'ceilingA') {
+        ra = await measured('ceilingA', () => ceilingARun(roundSeconds));
+        ri = await measured('intake', () => intakeRun(roundSeconds));
+      } else {
+        ri = await measured('intake', () => intakeRun(roundSeconds));
+        ra = await measured('ceilingA', () => ceilingARun(roundSeconds));
+      }
+      a.push(ra);
+      intake.push(ri);
+      const [sa, si] = [summarize([ra]), summarize([ri])];
+      rounds.push({
+        first,
+        intakeRps: si.rps,
+        ceilingARps: sa.rps,
+        intakeP99Ms: si.p99_ms,
+        ceilingAP99Ms: sa.p99_ms,
+        rpsRatio: si.rps / sa.rps,
+        p99Ratio: si.p99_ms / sa.p99_ms,
+      });
+      if (round === Math.floor(options.rounds / 2))
+        await memory.take('under load (mid-way through the rounds)');
+    }
+    await memory.take('under load (just after the last round)');
     await sleep(200);
 
+    // The load is over; the workflows it started still wait for their (rate-limited) Gorgias calls. The peak
+    // RSS counts this too: the worker keeps working through them.
+    await sleep(AFTER_LOAD_MS);
+    await memory.take(`${AFTER_LOAD_MS / 1000} s after the load (its workflows still open)`);
     const worker = samplers.worker.stop();
     const server = samplers.server.stop();
     return {
       intake: summarize(intake),
       ceilingA: summarize(a),
       ceilingB: summarize([b]),
+      rounds,
+      rpsRatio: spreadOf(rounds.map((r) => r.rpsRatio)),
+      p99Ratio: spreadOf(rounds.map((r) => r.p99Ratio)),
       footprint: {
         workerPeakRssMb: worker.peakRssMb,
         serverPeakRssMb: server.peakRssMb,
         workerHwmMb: worker.hwmMb,
         serverHwmMb: server.hwmMb,
+        workerPhases: memory.phases,
+        workerMaxCachedWorkflows: options.serviceEnv?.WORKER_MAX_CACHED_WORKFLOWS ?? 'default',
       },
       cores: {
         intake: perWall(used.intake, wall.intake),
@@ -180,6 +269,18 @@ export async function runIntake(
     await httpOnly.stop();
     await stack.stop();
   }
+}
+
+export function spreadOf(values: readonly number[]): Spread {
+  const sorted = [...values].sort((x, y) => x - y);
+  const at = (q: number) => {
+    if (sorted.length === 0) return NaN;
+    const pos = (sorted.length - 1) * q;
+    const lo = Math.floor(pos);
+    const hi = Math.ceil(pos);
+    return (sorted[lo] as number) + ((sorted[hi] as number) - (sorted[lo] as number)) * (pos - lo);
+  };
+  return { median: at(0.5), min: at(0), max: at(1), q1: at(0.25), q3: at(0.75) };
 }
 
 function perWall(cpu: Record<ProcessName, number>, seconds: number): Record<ProcessName, number> {

@@ -111,6 +111,12 @@ const workerSchema = z.object({
   /** The worker's Prometheus metrics (SDK metrics, ticket outcomes, Gorgias calls) at :METRICS_PORT/metrics; 0 turns them off. */
   METRICS_PORT: z.coerce.number().int().min(0).max(65535).default(9464),
   METRICS_HOST: z.string().trim().min(1).default('0.0.0.0'),
+  /**
+   * Workflows a worker keeps in memory between their tasks (the SDK's maxCachedWorkflows). An evicted one is
+   * replayed from its history at its next task: more CPU, less memory. The SDK's default grows with the heap
+   * limit (about 2,300 on a 24 GB machine); each cached ticket workflow costs tens of kB.
+   */
+  WORKER_MAX_CACHED_WORKFLOWS: z.coerce.number().int().min(0).default(100),
 });
 
 /** Settings of `npm start`, which runs the whole stack on one machine. */
