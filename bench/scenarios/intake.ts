@@ -11,7 +11,15 @@ import {
   type LoadSummary,
 } from '../load';
 import { MemoryProbe, type MemoryPhase } from '../memory';
-import { freePort, ScenarioStack, sleep, WEBHOOK_SECRET, type TemporalForBench } from '../stack';
+import { loadConfig } from '../../src/config';
+import {
+  freePort,
+  ScenarioStack,
+  sleep,
+  WEBHOOK_SECRET,
+  WORKER_RUNTIME_ENV,
+  type TemporalForBench,
+} from '../stack';
 
 /** One round: ceiling (a) and the service back to back (in alternating order), and how they compare. */
 export interface IntakeRound {
@@ -53,8 +61,10 @@ export interface IntakeResult {
     serverHwmMb: number;
     /** The worker's own process.memoryUsage() at its phases and the bench's. */
     workerPhases: MemoryPhase[];
-    /** WORKER_MAX_CACHED_WORKFLOWS the worker ran with ('default' when the SDK chose). */
+    /** WORKER_MAX_CACHED_WORKFLOWS the worker ran with. */
     workerMaxCachedWorkflows: string;
+    /** MALLOC_ARENA_MAX and NODE_OPTIONS of the worker process. */
+    workerRuntimeEnv: Record<string, string>;
   };
   /** Cores used by each process during each kind of run (CPU seconds / wall seconds): what bounds it. */
   cores: Record<'intake' | 'ceilingA' | 'ceilingB', Record<ProcessName, number>>;
@@ -255,7 +265,11 @@ export async function runIntake(
         workerHwmMb: worker.hwmMb,
         serverHwmMb: server.hwmMb,
         workerPhases: memory.phases,
-        workerMaxCachedWorkflows: options.serviceEnv?.WORKER_MAX_CACHED_WORKFLOWS ?? 'default',
+        // As the worker's configuration reads it (its default unless the bench set one).
+        workerMaxCachedWorkflows: String(
+          loadConfig({ ...options.serviceEnv }, ['worker']).worker.WORKER_MAX_CACHED_WORKFLOWS,
+        ),
+        workerRuntimeEnv: { ...WORKER_RUNTIME_ENV, ...pick(options.serviceEnv, WORKER_RUNTIME_ENV) },
       },
       cores: {
         intake: perWall(used.intake, wall.intake),
@@ -269,6 +283,11 @@ export async function runIntake(
     await httpOnly.stop();
     await stack.stop();
   }
+}
+
+/** The entries of `env` whose keys `like` has. */
+function pick(env: Record<string, string> | undefined, like: Record<string, string>): Record<string, string> {
+  return Object.fromEntries(Object.entries(env ?? {}).filter(([key]) => key in like));
 }
 
 export function spreadOf(values: readonly number[]): Spread {
