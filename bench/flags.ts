@@ -32,7 +32,7 @@ export interface BenchFlags {
    * reported beside the dev server's figures.
    */
   cluster: boolean;
-  /** Extra environment of the intake and end-to-end scenarios' worker and webhook server, repeatable. */
+  /** Extra environment of the intake, collapse and end-to-end scenarios' worker and webhook server, repeatable. */
   serviceEnv: Record<string, string>;
   /** Where the JSON goes. */
   out: string;
@@ -77,7 +77,7 @@ const USAGE = `Usage: npm run bench -- [flags]
   --temporal-config <k=v>  a dev server --dynamic-config-value, repeatable
   --cluster                also run the scenarios on the local production stack (PostgreSQL, two
                            Temporal nodes; npm run cluster's), side by side with the dev server's
-  --service-env <k=v>      environment of the intake and e2e scenarios' worker and webhook server, repeatable
+  --service-env <k=v>      environment of the intake, collapse and e2e scenarios' worker and webhook server, repeatable
                            (e.g. WORKER_MAX_CACHED_WORKFLOWS=2000)
   --out <file>             JSON output (default ${DEFAULTS.out})`;
 

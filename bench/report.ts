@@ -206,15 +206,27 @@ export function printTable(results: BenchResults, say: (line: string) => void): 
     return;
   }
   const dev = rowsFor(results, true);
-  const cluster = rowsFor(results.cluster, true);
-  const rows = dev.map((row, i) => [
+  // Matched by scenario and figure: the dev server has rows the cluster has not (e.g. the e2e comparison run).
+  const clusterValues = new Map(
+    keyed(rowsFor(results.cluster, true)).map(([key, row]) => [key, row[2] ?? '']),
+  );
+  const rows = keyed(dev).map(([key, row]) => [
     row[0] ?? '',
     row[1] ?? '',
     row[2] ?? '',
-    cluster[i]?.[2] ?? '',
+    clusterValues.get(key) ?? '–',
     row[3] ?? '',
   ]);
   table([['Scenario', 'Figure', 'Dev server', 'Cluster (PostgreSQL, 2 nodes)', 'Target'], ...rows], say);
+}
+
+/** Each row with a key naming its scenario (from the last row that named one) and its figure. */
+function keyed(rows: string[][]): [string, string[]][] {
+  let scenario = '';
+  return rows.map((row) => {
+    scenario = row[0] || scenario;
+    return [`${scenario}|${row[1] ?? ''}`, row];
+  });
 }
 
 /**

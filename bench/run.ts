@@ -102,7 +102,7 @@ async function runScenarios(
     ),
   );
   results.collapse = await scenario('collapse', 'duplicate collapse under load', () =>
-    runCollapse(temporal, { tickets: flags.collapseTickets }, say),
+    runCollapse(temporal, { tickets: flags.collapseTickets, serviceEnv: flags.serviceEnv }, say),
   );
   results.drain = await scenario('drain', 'backlog drain against the rate limit', () =>
     runDrain(temporal, { tickets: flags.drainTickets, workerRatePerSecond: flags.drainWorkerRate }, say),
