@@ -113,8 +113,8 @@ const workerSchema = z.object({
   METRICS_HOST: z.string().trim().min(1).default('0.0.0.0'),
   /**
    * Workflows a worker keeps in memory between their tasks (the SDK's maxCachedWorkflows). An evicted one is
-   * replayed from its history at its next task: more CPU, less memory. The SDK's default grows with the heap
-   * limit (about 2,300 on a 24 GB machine); each cached ticket workflow costs tens of kB.
+   * replayed from its history at its next task: less memory, more CPU. The SDK's default grows with V8's heap
+   * limit (2,310 with a 4 GB limit). Keep it at least 40 (the worker's workflow-task slots), or 0 for no cache.
    */
   WORKER_MAX_CACHED_WORKFLOWS: z.coerce.number().int().min(0).default(100),
 });

@@ -34,11 +34,14 @@ export class MemoryPhases {
     this.phases.push({ phase, memory: memoryFigures() });
   }
 
-  /** Logs the phases so far and `now` on every SIGUSR2 (`now` names what the sender was doing, if anything). */
+  /** On every SIGUSR2: one `memory usage` line with the phases marked so far and the figures at that moment. */
   reportOnSignal(logger: Logger): void {
+    process.on('SIGUSR2', this.reporter(logger));
+  }
+
+  /** Writes that line when called, at info level whatever the logger's own level. */
+  reporter(logger: Logger): () => void {
     const reporter = logger.child({}, { level: 'info' });
-    process.on('SIGUSR2', () => {
-      reporter.info({ memoryPhases: this.phases, memoryNow: memoryFigures() }, 'memory usage');
-    });
+    return () => reporter.info({ memoryPhases: this.phases, memoryNow: memoryFigures() }, 'memory usage');
   }
 }
