@@ -34,6 +34,8 @@ export interface BenchFlags {
   cluster: boolean;
   /** Extra environment of the intake, collapse and end-to-end scenarios' worker and webhook server, repeatable. */
   serviceEnv: Record<string, string>;
+  /** Also run the intake's Temporal call behind a bare Node HTTP server in every intake round. */
+  bareRelay: boolean;
   /** Where the JSON goes. */
   out: string;
 }
@@ -57,6 +59,7 @@ const DEFAULTS: BenchFlags = {
   temporalDynamicConfig: [],
   cluster: false,
   serviceEnv: {},
+  bareRelay: false,
   out: 'bench/results/latest.json',
 };
 
@@ -79,6 +82,8 @@ const USAGE = `Usage: npm run bench -- [flags]
                            Temporal nodes; npm run cluster's), side by side with the dev server's
   --service-env <k=v>      environment of the intake, collapse and e2e scenarios' worker and webhook server, repeatable
                            (e.g. WORKER_MAX_CACHED_WORKFLOWS=2000)
+  --bare-relay             also run, in every intake round, the same Temporal call behind a bare Node HTTP
+                           server in its own process (prices the extra process hop apart from the intake's code)
   --out <file>             JSON output (default ${DEFAULTS.out})`;
 
 function positive(name: string, value: string | undefined, integer: boolean): number {
@@ -153,6 +158,10 @@ export function parseFlags(argv: readonly string[]): BenchFlags {
       case 'temporal-config':
         if (!value?.includes('=')) throw new Error(`--temporal-config needs KEY=JSON\n${USAGE}`);
         flags.temporalDynamicConfig = [...flags.temporalDynamicConfig, value];
+        break;
+      case 'bare-relay':
+        i--;
+        flags.bareRelay = true;
         break;
       case 'cluster':
         // A switch: it takes no value.

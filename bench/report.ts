@@ -123,6 +123,18 @@ function scenarioJson(results: ScenarioResults): Record<string, unknown> {
         // Over all rounds' calls together (the figures before the rounds' medians were introduced).
         pooled_ratio: r3(intake.intake.rps / intake.ceilingA.rps),
         pooled_p99_ratio: r3(intake.intake.p99_ms / intake.ceilingA.p99_ms),
+        bare_relay: intake.bareRelay && {
+          relay_to_ceiling_a: spreadJson(intake.bareRelay.relayToCeilingA),
+          intake_to_relay: spreadJson(intake.bareRelay.intakeToRelay),
+          relay_p99_to_ceiling_a: spreadJson(intake.bareRelay.relayP99ToCeilingA),
+          intake_p99_to_relay: spreadJson(intake.bareRelay.intakeP99ToRelay),
+          rounds: intake.bareRelay.rounds.map((r) => ({
+            relay_rps: r1(r.relayRps),
+            relay_p99_ms: r1(r.relayP99Ms),
+            relay_to_ceiling_a: r3(r.relayToCeilingA),
+            intake_to_relay: r3(r.intakeToRelay),
+          })),
+        },
         ratio_spread: spreadJson(intake.rpsRatio),
         p99_ratio_spread: spreadJson(intake.p99Ratio),
         rounds: intake.rounds.map((round) => ({
@@ -256,6 +268,18 @@ function rowsFor(results: ScenarioResults, sideBySide: boolean): string[][] {
       ],
       ['', 'intake p99 / ceiling (a) p99, median', `${spreadText(intake.p99Ratio)}`, '≤ 1.10'],
     );
+    if (intake.bareRelay) {
+      rows.push(
+        ['', 'bare relay / ceiling (a), median', spreadText(intake.bareRelay.relayToCeilingA), ''],
+        ['', 'intake / bare relay, median', spreadText(intake.bareRelay.intakeToRelay), ''],
+        [
+          '',
+          'p99: relay / (a), intake / relay',
+          `${spreadText(intake.bareRelay.relayP99ToCeilingA)}, ${spreadText(intake.bareRelay.intakeP99ToRelay)}`,
+          '',
+        ],
+      );
+    }
     if (sideBySide) {
       rows.push(['', 'Temporal cores used (intake)', intake.cores.intake.temporal.toFixed(2), '']);
     }

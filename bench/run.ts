@@ -97,6 +97,7 @@ async function runScenarios(
         rounds: flags.rounds,
         profileDir: flags.profileDir,
         serviceEnv: flags.serviceEnv,
+        bareRelay: flags.bareRelay,
       },
       say,
     ),

@@ -34,6 +34,16 @@ export interface IntakeRound {
   p99Ratio: number;
 }
 
+/** `--bare-relay`: the same call behind a bare Node HTTP server in its own process, in the same round. */
+export interface RelayRound {
+  relayRps: number;
+  relayP99Ms: number;
+  relayToCeilingA: number;
+  intakeToRelay: number;
+  relayP99ToCeilingA: number;
+  intakeP99ToRelay: number;
+}
+
 /** The median of per-round values, with their spread. */
 export interface Spread {
   median: number;
@@ -54,6 +64,13 @@ export interface IntakeResult {
   rounds: IntakeRound[];
   rpsRatio: Spread;
   p99Ratio: Spread;
+  bareRelay?: {
+    rounds: RelayRound[];
+    relayToCeilingA: Spread;
+    intakeToRelay: Spread;
+    relayP99ToCeilingA: Spread;
+    intakeP99ToRelay: Spread;
+  };
   footprint: {
     workerPeakRssMb: number;
     serverPeakRssMb: number;
@@ -76,6 +93,8 @@ type ProcessName = 'temporal' | 'worker' | 'server' | 'httpOnly' | 'bench';
 const INTAKE_FIRST_ID = 10_000_000;
 const CEILING_A_FIRST_ID = 20_000_000;
 const CEILING_B_FIRST_ID = 30_000_000;
+const RELAY_FIRST_ID = 35_000_000;
+const RELAY_WARMUP_FIRST_ID = 37_000_000;
 const WARMUP_SECONDS = 1;
 /** The intake's default WEBHOOK_TEMPORAL_TIMEOUT_MS. */
 const TEMPORAL_TIMEOUT_MS = 5000;
@@ -97,6 +116,8 @@ export async function runIntake(
     seconds: number;
     rounds: number;
     profileDir: string | null;
+    /** Also run the bare relay (bench/bare-relay-server.ts) in every round. */
+    bareRelay?: boolean;
     /** Extra environment of the worker and webhook server (e.g. WORKER_MAX_CACHED_WORKFLOWS). */
     serviceEnv?: Record<string, string>;
   },
@@ -119,6 +140,11 @@ export async function runIntake(
   });
   const memory = new MemoryProbe(stack.worker);
   const httpOnly = await startHttpOnlyServer(stack.taskQueue);
+  const relay = options.bareRelay
+    ? await startHttpOnlyServer(stack.taskQueue, 'bare-relay-server.js', {
+        TEMPORAL_ADDRESS: temporal.address,
+      })
+    : null;
   const samplers = {
     worker: new RssSampler(stack.worker?.pid ?? -1),
     server: new RssSampler(stack.server.pid),
@@ -160,6 +186,15 @@ export async function runIntake(
         ),
       );
 
+    const relayRunWarm = (seconds: number) =>
+      httpLoad({
+        url: `${relay?.url}/webhooks/gorgias?event=ticket-created`,
+        connections: options.connections,
+        seconds,
+        headers,
+        body: () => JSON.stringify({ ticket_id: RELAY_WARMUP_FIRST_ID + Math.floor(Math.random() * 1e6) }),
+        ok: (status) => status === 202,
+      });
     const pids: Record<Exclude<ProcessName, 'bench' | 'temporal'>, number | null> = {
       worker: stack.worker?.pid ?? null,
       server: stack.server.pid,
@@ -205,6 +240,7 @@ export async function runIntake(
     await ceilingBRun(WARMUP_SECONDS);
     await ceilingARun(WARMUP_SECONDS);
     await intakeRun(WARMUP_SECONDS);
+    if (relay) await relayRunWarm(WARMUP_SECONDS);
     temporalPids = temporal.topology.serverPids();
 
     log(`  ceiling (b), HTTP only: ${options.seconds} s at ${options.connections} connections`);
@@ -217,16 +253,49 @@ export async function runIntake(
     const a: LoadRun[] = [];
     const intake: LoadRun[] = [];
     const rounds: IntakeRound[] = [];
+    const relayRounds: RelayRound[] = [];
+    let relayId = RELAY_FIRST_ID;
+    const relayRun = (seconds: number) =>
+      httpLoad({
+        url: `${relay?.url}/webhooks/gorgias?event=ticket-created`,
+        connections: options.connections,
+        seconds,
+        headers,
+        body: () => JSON.stringify({ ticket_id: relayId++ }),
+        ok: (status) => status === 202,
+      });
+    const relayRuns: LoadRun[] = [];
     for (let round = 0; round < options.rounds; round++) {
       const first = round % 2 === 0 ? 'ceilingA' : 'intake';
       let ra: LoadRun;
       let ri: LoadRun;
+      // With the relay: it goes first, between or last, in turn, so each arm takes each place.
+      const relayAt = round % 3;
+      const maybeRelay = async (at: number) => {
+        if (relay && relayAt === at) relayRuns.push(await relayRun(roundSeconds));
+      };
+      await maybeRelay(0);
       if (first === 'ceilingA') {
         ra = await measured('ceilingA', () => ceilingARun(roundSeconds));
+        await maybeRelay(1);
         ri = await measured('intake', () => intakeRun(roundSeconds));
       } else {
         ri = await measured('intake', () => intakeRun(roundSeconds));
+        await maybeRelay(1);
         ra = await measured('ceilingA', () => ceilingARun(roundSeconds));
+      }
+      await maybeRelay(2);
+      if (relay) {
+        const sr = summarize([relayRuns[relayRuns.length - 1] as LoadRun]);
+        const [sa0, si0] = [summarize([ra]), summarize([ri])];
+        relayRounds.push({
+          relayRps: sr.rps,
+          relayP99Ms: sr.p99_ms,
+          relayToCeilingA: sr.rps / sa0.rps,
+          intakeToRelay: si0.rps / sr.rps,
+          relayP99ToCeilingA: sr.p99_ms / sa0.p99_ms,
+          intakeP99ToRelay: si0.p99_ms / sr.p99_ms,
+        });
       }
       a.push(ra);
       intake.push(ri);
@@ -259,6 +328,16 @@ export async function runIntake(
       rounds,
       rpsRatio: spreadOf(rounds.map((r) => r.rpsRatio)),
       p99Ratio: spreadOf(rounds.map((r) => r.p99Ratio)),
+      bareRelay:
+        relayRounds.length === 0
+          ? undefined
+          : {
+              rounds: relayRounds,
+              relayToCeilingA: spreadOf(relayRounds.map((r) => r.relayToCeilingA)),
+              intakeToRelay: spreadOf(relayRounds.map((r) => r.intakeToRelay)),
+              relayP99ToCeilingA: spreadOf(relayRounds.map((r) => r.relayP99ToCeilingA)),
+              intakeP99ToRelay: spreadOf(relayRounds.map((r) => r.intakeP99ToRelay)),
+            },
       footprint: {
         workerPeakRssMb: worker.peakRssMb,
         serverPeakRssMb: server.peakRssMb,
@@ -281,6 +360,7 @@ export async function runIntake(
     samplers.worker.stop();
     samplers.server.stop();
     await httpOnly.stop();
+    await relay?.stop();
     await stack.stop();
   }
 }
@@ -311,9 +391,11 @@ function perWall(cpu: Record<ProcessName, number>, seconds: number): Record<Proc
 
 async function startHttpOnlyServer(
   taskQueue: string,
+  script = 'http-only-server.js',
+  env: Record<string, string> = {},
 ): Promise<{ url: string; pid: number | null; stop(): Promise<void> }> {
   const port = await freePort();
-  const child = spawn(process.execPath, [join(__dirname, '..', 'http-only-server.js')], {
+  const child = spawn(process.execPath, [join(__dirname, '..', script)], {
     env: {
       PATH: process.env.PATH ?? '',
       HOME: process.env.HOME ?? '',
@@ -322,6 +404,7 @@ async function startHttpOnlyServer(
       WEBHOOK_SECRET,
       TEMPORAL_TASK_QUEUE: taskQueue,
       LOG_LEVEL: 'warn',
+      ...env,
     },
     cwd: join(__dirname, '..'),
     stdio: ['ignore', 'ignore', 'inherit'],
