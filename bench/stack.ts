@@ -36,6 +36,8 @@ export const WEBHOOK_SECRET = 'bench-webhook-secret-0123456789abcdef';
 const USERNAME = 'autoreply@bench.example.com';
 const API_KEY = 'bench-gorgias-api-key';
 const LOG_LEVEL = 'warn';
+/** The worker's process settings as docker-compose.yml runs it (memory; see docs/benchmarks.md, footprint). */
+export const WORKER_RUNTIME_ENV = { MALLOC_ARENA_MAX: '2', NODE_OPTIONS: '--max-semi-space-size=4' };
 
 /** The compiled bench runs from dist-bench/; the process harness looks for the service's build beside it. */
 function linkServiceBuild(): void {
@@ -317,7 +319,7 @@ export class ScenarioStack {
           : // At LOG_LEVEL=warn the worker prints nothing when it is ready: its poller is the sign.
             startServiceProcess(
               'worker',
-              { ...env, TEMPORAL_ADDRESS: temporal.workerAddress },
+              { ...WORKER_RUNTIME_ENV, ...env, TEMPORAL_ADDRESS: temporal.workerAddress },
               () => pollerSeen(temporal, taskQueue),
               120_000,
             ).then((w) => {
