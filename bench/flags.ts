@@ -7,6 +7,8 @@ import type { TemporalDb } from './stack';
 export interface BenchFlags {
   /** Seconds of each intake run: the service, ceiling (a) and ceiling (b) each run this long. */
   duration: number;
+  /** The service's and ceiling (a)'s seconds are split over this many rounds (one run of each per round). */
+  rounds: number;
   /** Requests (or signal-with-start calls) in flight during the intake runs. */
   connections: number;
   collapseTickets: number;
@@ -30,6 +32,10 @@ export interface BenchFlags {
    * reported beside the dev server's figures.
    */
   cluster: boolean;
+  /** Extra environment of the intake, collapse and end-to-end scenarios' worker and webhook server, repeatable. */
+  serviceEnv: Record<string, string>;
+  /** Also run the intake's Temporal call behind a bare Node HTTP server in every intake round. */
+  bareRelay: boolean;
   /** Where the JSON goes. */
   out: string;
 }
@@ -38,7 +44,8 @@ export const SCENARIOS = ['intake', 'collapse', 'drain', 'e2e', 'baseline'] as c
 export type ScenarioName = (typeof SCENARIOS)[number];
 
 const DEFAULTS: BenchFlags = {
-  duration: 8,
+  duration: 16,
+  rounds: 8,
   connections: 10,
   collapseTickets: 500,
   drainTickets: 60,
@@ -51,11 +58,15 @@ const DEFAULTS: BenchFlags = {
   temporalDb: 'memory',
   temporalDynamicConfig: [],
   cluster: false,
+  serviceEnv: {},
+  bareRelay: false,
   out: 'bench/results/latest.json',
 };
 
 const USAGE = `Usage: npm run bench -- [flags]
   --duration <s>           seconds of each intake run (default ${DEFAULTS.duration})
+  --rounds <n>             the service's and ceiling (a)'s seconds split into this many rounds, alternating
+                           which runs first; the figures are the rounds' medians (default ${DEFAULTS.rounds})
   --connections <n>        intake concurrency (default ${DEFAULTS.connections})
   --collapse-tickets <n>   tickets with 3 concurrent deliveries each (default ${DEFAULTS.collapseTickets})
   --drain-tickets <n>      tickets delivered at once under the rate limit (default ${DEFAULTS.drainTickets})
@@ -69,6 +80,10 @@ const USAGE = `Usage: npm run bench -- [flags]
   --temporal-config <k=v>  a dev server --dynamic-config-value, repeatable
   --cluster                also run the scenarios on the local production stack (PostgreSQL, two
                            Temporal nodes; npm run cluster's), side by side with the dev server's
+  --service-env <k=v>      environment of the intake, collapse and e2e scenarios' worker and webhook server, repeatable
+                           (e.g. WORKER_MAX_CACHED_WORKFLOWS=2000)
+  --bare-relay             also run, in every intake round, the same Temporal call behind a bare Node HTTP
+                           server in its own process (prices the extra process hop apart from the intake's code)
   --out <file>             JSON output (default ${DEFAULTS.out})`;
 
 function positive(name: string, value: string | undefined, integer: boolean): number {
@@ -89,6 +104,15 @@ export function parseFlags(argv: readonly string[]): BenchFlags {
       case 'duration':
         flags.duration = positive(name, value, false);
         break;
+      case 'rounds':
+        flags.rounds = positive(name, value, true);
+        break;
+      case 'service-env': {
+        const eq = value?.indexOf('=') ?? -1;
+        if (!value || eq <= 0) throw new Error(`--service-env needs KEY=VALUE\n${USAGE}`);
+        flags.serviceEnv = { ...flags.serviceEnv, [value.slice(0, eq)]: value.slice(eq + 1) };
+        break;
+      }
       case 'connections':
         flags.connections = positive(name, value, true);
         break;
@@ -134,6 +158,10 @@ export function parseFlags(argv: readonly string[]): BenchFlags {
       case 'temporal-config':
         if (!value?.includes('=')) throw new Error(`--temporal-config needs KEY=JSON\n${USAGE}`);
         flags.temporalDynamicConfig = [...flags.temporalDynamicConfig, value];
+        break;
+      case 'bare-relay':
+        i--;
+        flags.bareRelay = true;
         break;
       case 'cluster':
         // A switch: it takes no value.

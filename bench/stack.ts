@@ -30,6 +30,8 @@ export const WEBHOOK_SECRET = 'bench-webhook-secret-0123456789abcdef';
 const USERNAME = 'autoreply@bench.example.com';
 const API_KEY = 'bench-gorgias-api-key';
 const LOG_LEVEL = 'warn';
+/** The worker's process settings as docker-compose.yml runs it (memory; see docs/benchmarks.md, footprint). */
+export const WORKER_RUNTIME_ENV = { MALLOC_ARENA_MAX: '2', NODE_OPTIONS: '--max-semi-space-size=4' };
 
 export { EVENTS, freePort };
 
@@ -232,7 +234,12 @@ export class ScenarioStack {
       policy: BENCH_POLICY,
       env: { LOG_LEVEL, ...options.processEnv },
       // The worker's bucket is the default 40 calls, so this window drains it at workerRatePerSecond.
-      workerEnv: { GORGIAS_RATE_LIMIT_WINDOW_SECONDS: String(40 / options.workerRatePerSecond) },
+      // The worker runs with compose's process settings, unless the scenario's environment says otherwise.
+      workerEnv: {
+        GORGIAS_RATE_LIMIT_WINDOW_SECONDS: String(40 / options.workerRatePerSecond),
+        ...WORKER_RUNTIME_ENV,
+        ...options.processEnv,
+      },
     });
     try {
       const [worker, server] = await Promise.all([

@@ -20,7 +20,7 @@ const TICKETS_IN_FLIGHT = 64;
  */
 export async function runCollapse(
   temporal: TemporalForBench,
-  options: { tickets: number },
+  options: { tickets: number; serviceEnv?: Record<string, string> },
   log: (line: string) => void,
 ): Promise<CollapseResult> {
   const stack = await ScenarioStack.start(temporal, {
@@ -28,6 +28,7 @@ export async function runCollapse(
     firstTicketId: 40_000_000,
     rateLimit: false,
     workerRatePerSecond: 1000,
+    processEnv: options.serviceEnv,
   });
   try {
     const tickets = await stack.seedTickets(options.tickets);

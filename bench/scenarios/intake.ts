@@ -10,7 +10,49 @@ import {
   type LoadSummary,
 } from '../load';
 import { readyWhen, startNodeProcess } from '../../test/support/service-processes';
-import { freePort, ScenarioStack, sleep, WEBHOOK_SECRET, type TemporalForBench } from '../stack';
+import { MemoryProbe, type MemoryPhase } from '../memory';
+import { loadConfig } from '../../src/config';
+import {
+  freePort,
+  ScenarioStack,
+  sleep,
+  WEBHOOK_SECRET,
+  WORKER_RUNTIME_ENV,
+  type TemporalForBench,
+} from '../stack';
+
+/** One round: ceiling (a) and the service back to back (in alternating order), and how they compare. */
+export interface IntakeRound {
+  /** Which ran first in this round. */
+  first: 'ceilingA' | 'intake';
+  intakeRps: number;
+  ceilingARps: number;
+  intakeP99Ms: number;
+  ceilingAP99Ms: number;
+  /** intake / ceiling (a): requests a second, and p99. */
+  rpsRatio: number;
+  p99Ratio: number;
+}
+
+/** `--bare-relay`: the same call behind a bare Node HTTP server in its own process, in the same round. */
+export interface RelayRound {
+  relayRps: number;
+  relayP99Ms: number;
+  relayToCeilingA: number;
+  intakeToRelay: number;
+  relayP99ToCeilingA: number;
+  intakeP99ToRelay: number;
+}
+
+/** The median of per-round values, with their spread. */
+export interface Spread {
+  median: number;
+  min: number;
+  max: number;
+  /** The middle half of the rounds lies between these. */
+  q1: number;
+  q3: number;
+}
 
 export interface IntakeResult {
   intake: LoadSummary;
@@ -18,7 +60,29 @@ export interface IntakeResult {
   ceilingA: LoadSummary;
   /** Ceiling (b): the webhook app answering without calling Temporal. */
   ceilingB: LoadSummary;
-  footprint: { workerPeakRssMb: number; serverPeakRssMb: number; workerHwmMb: number; serverHwmMb: number };
+  /** Per round (service vs ceiling (a) in alternating order), and the medians of their ratios. */
+  rounds: IntakeRound[];
+  rpsRatio: Spread;
+  p99Ratio: Spread;
+  bareRelay?: {
+    rounds: RelayRound[];
+    relayToCeilingA: Spread;
+    intakeToRelay: Spread;
+    relayP99ToCeilingA: Spread;
+    intakeP99ToRelay: Spread;
+  };
+  footprint: {
+    workerPeakRssMb: number;
+    serverPeakRssMb: number;
+    workerHwmMb: number;
+    serverHwmMb: number;
+    /** The worker's own process.memoryUsage() at its phases and the bench's. */
+    workerPhases: MemoryPhase[];
+    /** WORKER_MAX_CACHED_WORKFLOWS the worker ran with. */
+    workerMaxCachedWorkflows: string;
+    /** MALLOC_ARENA_MAX and NODE_OPTIONS of the worker process. */
+    workerRuntimeEnv: Record<string, string>;
+  };
   /** Cores used by each process during each kind of run (CPU seconds / wall seconds): what bounds it. */
   cores: Record<'intake' | 'ceilingA' | 'ceilingB', Record<ProcessName, number>>;
 }
@@ -29,19 +93,34 @@ type ProcessName = 'temporal' | 'worker' | 'server' | 'httpOnly' | 'bench';
 const INTAKE_FIRST_ID = 10_000_000;
 const CEILING_A_FIRST_ID = 20_000_000;
 const CEILING_B_FIRST_ID = 30_000_000;
+const RELAY_FIRST_ID = 35_000_000;
+const RELAY_WARMUP_FIRST_ID = 37_000_000;
 const WARMUP_SECONDS = 1;
 /** The intake's default WEBHOOK_TEMPORAL_TIMEOUT_MS. */
 const TEMPORAL_TIMEOUT_MS = 5000;
+const AFTER_LOAD_MS = 5000;
 
 /**
  * Scenario 1 (and 5, the footprint): webhook intake at fixed concurrency against its two ceilings. The service
- * and ceiling (a) run as two halves each in A-B-B-A order, so a drift in machine load during the run falls on
- * both alike; ceiling (b) runs once. The worker polls the same task queue throughout, at the production rate
+ * and ceiling (a) run in rounds, each round one short run of each, alternating which goes first (A-B, B-A, ...),
+ * so a drift in machine load falls on both alike; each round gives a ratio, and the medians of those ratios
+ * (with their spread) are the figures, so one noisy second decides one round, not the result. Ceiling (b)
+ * runs once. The worker polls the same task queue throughout, at the production rate
  * limit (2 activities/s), so Temporal does the same work behind both the service and ceiling (a).
  */
 export async function runIntake(
   temporal: TemporalForBench,
-  options: { connections: number; seconds: number; profileDir: string | null },
+  options: {
+    connections: number;
+    /** Seconds of the service (and as many of ceiling (a)), split over the rounds. */
+    seconds: number;
+    rounds: number;
+    profileDir: string | null;
+    /** Also run the bare relay (bench/bare-relay-server.ts) in every round. */
+    bareRelay?: boolean;
+    /** Extra environment of the worker and webhook server (e.g. WORKER_MAX_CACHED_WORKFLOWS). */
+    serviceEnv?: Record<string, string>;
+  },
   log: (line: string) => void,
 ): Promise<IntakeResult> {
   const stack = await ScenarioStack.start(temporal, {
@@ -49,14 +128,23 @@ export async function runIntake(
     firstTicketId: INTAKE_FIRST_ID,
     rateLimit: false,
     workerRatePerSecond: 2,
-    processEnv: options.profileDir
-      ? {
-          NODE_OPTIONS: `--require ${join(__dirname, '..', 'profile-preload.js')}`,
-          BENCH_PROFILE_DIR: options.profileDir,
-        }
-      : undefined,
+    processEnv: {
+      ...options.serviceEnv,
+      ...(options.profileDir
+        ? {
+            NODE_OPTIONS: `--require ${join(__dirname, '..', 'profile-preload.js')}`,
+            BENCH_PROFILE_DIR: options.profileDir,
+          }
+        : {}),
+    },
   });
+  const memory = new MemoryProbe(stack.worker);
   const httpOnly = await startHttpOnlyServer(stack.taskQueue);
+  const relay = options.bareRelay
+    ? await startHttpOnlyServer(stack.taskQueue, 'bare-relay-server.js', {
+        TEMPORAL_ADDRESS: temporal.address,
+      })
+    : null;
   const samplers = {
     worker: new RssSampler(stack.worker?.pid ?? -1),
     server: new RssSampler(stack.server.pid),
@@ -98,6 +186,15 @@ export async function runIntake(
         ),
       );
 
+    const relayRunWarm = (seconds: number) =>
+      httpLoad({
+        url: `${relay?.url}/webhooks/gorgias?event=ticket-created`,
+        connections: options.connections,
+        seconds,
+        headers,
+        body: () => JSON.stringify({ ticket_id: RELAY_WARMUP_FIRST_ID + Math.floor(Math.random() * 1e6) }),
+        ok: (status) => status === 202,
+      });
     const pids: Record<Exclude<ProcessName, 'bench' | 'temporal'>, number | null> = {
       worker: stack.worker?.pid ?? null,
       server: stack.server.pid,
@@ -138,35 +235,120 @@ export async function runIntake(
       return result;
     };
 
+    await memory.take('idle, polling (before any load)');
     log(`  warm-up (${WARMUP_SECONDS} s each)`);
     await ceilingBRun(WARMUP_SECONDS);
     await ceilingARun(WARMUP_SECONDS);
     await intakeRun(WARMUP_SECONDS);
+    if (relay) await relayRunWarm(WARMUP_SECONDS);
     temporalPids = temporal.topology.serverPids();
 
-    const half = options.seconds / 2;
     log(`  ceiling (b), HTTP only: ${options.seconds} s at ${options.connections} connections`);
     const b = await measured('ceilingB', () => ceilingBRun(options.seconds));
+    const roundSeconds = options.seconds / options.rounds;
+    log(
+      `  ceiling (a) and the service, ${options.rounds} rounds of ${roundSeconds.toFixed(1)} s each, ` +
+        'alternating which goes first (A-B, B-A, ...)',
+    );
     const a: LoadRun[] = [];
     const intake: LoadRun[] = [];
-    log(`  ceiling (a) and the service, A-B-B-A, ${half} s each`);
-    a.push(await measured('ceilingA', () => ceilingARun(half)));
-    intake.push(await measured('intake', () => intakeRun(half)));
-    intake.push(await measured('intake', () => intakeRun(half)));
-    a.push(await measured('ceilingA', () => ceilingARun(half)));
+    const rounds: IntakeRound[] = [];
+    const relayRounds: RelayRound[] = [];
+    let relayId = RELAY_FIRST_ID;
+    const relayRun = (seconds: number) =>
+      httpLoad({
+        url: `${relay?.url}/webhooks/gorgias?event=ticket-created`,
+        connections: options.connections,
+        seconds,
+        headers,
+        body: () => JSON.stringify({ ticket_id: relayId++ }),
+        ok: (status) => status === 202,
+      });
+    const relayRuns: LoadRun[] = [];
+    for (let round = 0; round < options.rounds; round++) {
+      const first = round % 2 === 0 ? 'ceilingA' : 'intake';
+      let ra: LoadRun;
+      let ri: LoadRun;
+      // With the relay: it goes first, between or last, in turn, so each arm takes each place.
+      const relayAt = round % 3;
+      const maybeRelay = async (at: number) => {
+        if (relay && relayAt === at) relayRuns.push(await relayRun(roundSeconds));
+      };
+      await maybeRelay(0);
+      if (first === 'ceilingA') {
+        ra = await measured('ceilingA', () => ceilingARun(roundSeconds));
+        await maybeRelay(1);
+        ri = await measured('intake', () => intakeRun(roundSeconds));
+      } else {
+        ri = await measured('intake', () => intakeRun(roundSeconds));
+        await maybeRelay(1);
+        ra = await measured('ceilingA', () => ceilingARun(roundSeconds));
+      }
+      await maybeRelay(2);
+      if (relay) {
+        const sr = summarize([relayRuns[relayRuns.length - 1] as LoadRun]);
+        const [sa0, si0] = [summarize([ra]), summarize([ri])];
+        relayRounds.push({
+          relayRps: sr.rps,
+          relayP99Ms: sr.p99_ms,
+          relayToCeilingA: sr.rps / sa0.rps,
+          intakeToRelay: si0.rps / sr.rps,
+          relayP99ToCeilingA: sr.p99_ms / sa0.p99_ms,
+          intakeP99ToRelay: si0.p99_ms / sr.p99_ms,
+        });
+      }
+      a.push(ra);
+      intake.push(ri);
+      const [sa, si] = [summarize([ra]), summarize([ri])];
+      rounds.push({
+        first,
+        intakeRps: si.rps,
+        ceilingARps: sa.rps,
+        intakeP99Ms: si.p99_ms,
+        ceilingAP99Ms: sa.p99_ms,
+        rpsRatio: si.rps / sa.rps,
+        p99Ratio: si.p99_ms / sa.p99_ms,
+      });
+      if (round === Math.floor(options.rounds / 2))
+        await memory.take('under load (mid-way through the rounds)');
+    }
+    await memory.take('under load (just after the last round)');
     await sleep(200);
 
+    // The load is over; the workflows it started still wait for their (rate-limited) Gorgias calls. The peak
+    // RSS counts this too: the worker keeps working through them.
+    await sleep(AFTER_LOAD_MS);
+    await memory.take(`${AFTER_LOAD_MS / 1000} s after the load (its workflows still open)`);
     const worker = samplers.worker.stop();
     const server = samplers.server.stop();
     return {
       intake: summarize(intake),
       ceilingA: summarize(a),
       ceilingB: summarize([b]),
+      rounds,
+      rpsRatio: spreadOf(rounds.map((r) => r.rpsRatio)),
+      p99Ratio: spreadOf(rounds.map((r) => r.p99Ratio)),
+      bareRelay:
+        relayRounds.length === 0
+          ? undefined
+          : {
+              rounds: relayRounds,
+              relayToCeilingA: spreadOf(relayRounds.map((r) => r.relayToCeilingA)),
+              intakeToRelay: spreadOf(relayRounds.map((r) => r.intakeToRelay)),
+              relayP99ToCeilingA: spreadOf(relayRounds.map((r) => r.relayP99ToCeilingA)),
+              intakeP99ToRelay: spreadOf(relayRounds.map((r) => r.intakeP99ToRelay)),
+            },
       footprint: {
         workerPeakRssMb: worker.peakRssMb,
         serverPeakRssMb: server.peakRssMb,
         workerHwmMb: worker.hwmMb,
         serverHwmMb: server.hwmMb,
+        workerPhases: memory.phases,
+        // As the worker's configuration reads it (its default unless the bench set one).
+        workerMaxCachedWorkflows: String(
+          loadConfig({ ...options.serviceEnv }, ['worker']).worker.WORKER_MAX_CACHED_WORKFLOWS,
+        ),
+        workerRuntimeEnv: { ...WORKER_RUNTIME_ENV, ...pick(options.serviceEnv, WORKER_RUNTIME_ENV) },
       },
       cores: {
         intake: perWall(used.intake, wall.intake),
@@ -178,8 +360,26 @@ export async function runIntake(
     samplers.worker.stop();
     samplers.server.stop();
     await httpOnly.stop();
+    await relay?.stop();
     await stack.stop();
   }
+}
+
+/** The entries of `env` whose keys `like` has. */
+function pick(env: Record<string, string> | undefined, like: Record<string, string>): Record<string, string> {
+  return Object.fromEntries(Object.entries(env ?? {}).filter(([key]) => key in like));
+}
+
+export function spreadOf(values: readonly number[]): Spread {
+  const sorted = [...values].sort((x, y) => x - y);
+  const at = (q: number) => {
+    if (sorted.length === 0) return NaN;
+    const pos = (sorted.length - 1) * q;
+    const lo = Math.floor(pos);
+    const hi = Math.ceil(pos);
+    return (sorted[lo] as number) + ((sorted[hi] as number) - (sorted[lo] as number)) * (pos - lo);
+  };
+  return { median: at(0.5), min: at(0), max: at(1), q1: at(0.25), q3: at(0.75) };
 }
 
 function perWall(cpu: Record<ProcessName, number>, seconds: number): Record<ProcessName, number> {
@@ -191,17 +391,20 @@ function perWall(cpu: Record<ProcessName, number>, seconds: number): Record<Proc
 
 async function startHttpOnlyServer(
   taskQueue: string,
+  script = 'http-only-server.js',
+  env: Record<string, string> = {},
 ): Promise<{ url: string; pid: number | null; stop(): Promise<void> }> {
   const port = await freePort();
   const url = `http://127.0.0.1:${port}`;
   const server = await startNodeProcess(
-    join(__dirname, '..', 'http-only-server.js'),
+    join(__dirname, '..', script),
     {
       PORT: String(port),
       HOST: '127.0.0.1',
       WEBHOOK_SECRET,
       TEMPORAL_TASK_QUEUE: taskQueue,
       LOG_LEVEL: 'warn',
+      ...env,
     },
     readyWhen.httpOk(`${url}/healthz`),
     { name: 'the HTTP-only intake', timeoutMs: 30_000 },

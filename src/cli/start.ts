@@ -29,10 +29,10 @@ const say = (line = '') => process.stdout.write(`${line}\n`);
 async function run(): Promise<void> {
   const env = { ...readEnvironment() };
   env.LOG_PRETTY ??= 'true';
-  const { local, logging, worker: metrics } = loadConfig(env, ['local', 'logging', 'worker']);
+  const { local, logging, worker: workerSettings } = loadConfig(env, ['local', 'logging', 'worker']);
   const logger = createLogger(logging, 'start');
   // Before anything touches the SDK's native runtime (the Temporal CLI download does).
-  const { METRICS_HOST, METRICS_PORT } = metrics;
+  const { METRICS_HOST, METRICS_PORT } = workerSettings;
   installTemporalRuntime(
     createLogger(logging, 'worker'),
     METRICS_PORT ? `${METRICS_HOST}:${METRICS_PORT}` : null,
@@ -101,6 +101,7 @@ async function run(): Promise<void> {
       policy,
       logger,
       killSwitchFile: config.policy.KILL_SWITCH_FILE,
+      maxCachedWorkflows: workerSettings.WORKER_MAX_CACHED_WORKFLOWS,
     });
     stops.push(() => workerConnection.close());
     const workerRun = worker.run();

@@ -132,6 +132,12 @@ const workerSchema = z.object({
   /** The worker's Prometheus metrics (SDK metrics, ticket outcomes, Gorgias calls) at :METRICS_PORT/metrics; 0 turns them off. */
   METRICS_PORT: z.coerce.number().int().min(0).max(65535).default(9464),
   METRICS_HOST: z.string().trim().min(1).default('0.0.0.0'),
+  /**
+   * Workflows a worker keeps in memory between their tasks (the SDK's maxCachedWorkflows). An evicted one is
+   * replayed from its history at its next task: less memory, more CPU. The SDK's default grows with V8's heap
+   * limit (2,310 with a 4 GB limit). Keep it at least 40 (the worker's workflow-task slots), or 0 for no cache.
+   */
+  WORKER_MAX_CACHED_WORKFLOWS: z.coerce.number().int().min(0).default(100),
 });
 
 /** Settings of `npm start`, which runs the whole stack on one machine. */

@@ -30,9 +30,16 @@ export function temporalLoggerFor(logger: Logger): TemporalLogger {
  * metrics plus ours: ticket outcomes, Gorgias calls) in Prometheus format on `metricsAddress`/metrics.
  * Must run before the first worker or native connection is created.
  */
-export function installTemporalRuntime(logger: Logger, metricsAddress: string | null): Runtime {
+export function installTemporalRuntime(
+  logger: Logger,
+  metricsAddress: string | null,
+  options: { sigusr2ReportsMemory?: boolean } = {},
+): Runtime {
   return Runtime.install({
     logger: temporalLoggerFor(logger),
+    // The SDK's default list adds SIGUSR2 (nodemon's restart signal); in the worker process SIGUSR2 asks for a
+    // memory report (see MemoryPhases) and must not stop it.
+    ...(options.sigusr2ReportsMemory ? { shutdownSignals: ['SIGINT', 'SIGTERM', 'SIGQUIT'] } : {}),
     ...(metricsAddress
       ? { telemetryOptions: { metrics: { prometheus: { bindAddress: metricsAddress } } } }
       : {}),

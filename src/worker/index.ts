@@ -38,6 +38,8 @@ export interface AutoReplyWorkerOptions {
   now?: () => Date;
   /** While this file exists, nothing is sent (see KILL_SWITCH_FILE). */
   killSwitchFile?: string;
+  /** WORKER_MAX_CACHED_WORKFLOWS; the SDK's default (sized from the heap limit) without one. */
+  maxCachedWorkflows?: number;
 }
 
 /**
@@ -119,6 +121,8 @@ export async function createVersionedWorker(options: AutoReplyWorkerOptions): Pr
     maxConcurrentActivityTaskExecutions: gorgiasConfig.GORGIAS_MAX_CONCURRENT_CALLS,
     // On SIGTERM, in-flight activities get this long to finish before they are handed back to the server.
     shutdownGraceTime: '10s',
+    // Memory: the SDK's default cache grows with the heap limit (thousands of workflows on a large machine).
+    ...(options.maxCachedWorkflows !== undefined ? { maxCachedWorkflows: options.maxCachedWorkflows } : {}),
   });
   const promotion = version
     ? promote(
@@ -186,6 +190,7 @@ export async function launchWorker(options: {
   policy: Policy;
   logger: Logger;
   killSwitchFile?: string;
+  maxCachedWorkflows?: number;
 }): Promise<{
   worker: Worker;
   client: Client;
@@ -214,6 +219,7 @@ export async function launchWorker(options: {
     policy,
     workflowBundle,
     killSwitchFile: options.killSwitchFile,
+    maxCachedWorkflows: options.maxCachedWorkflows,
   });
   logger.info(
     {
