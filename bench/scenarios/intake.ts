@@ -1,4 +1,3 @@
-import { spawn } from 'node:child_process';
 import { join } from 'node:path';
 import { startTicketWorkflow } from '../../src/temporal/ticket-start';
 import {
@@ -10,6 +9,7 @@ import {
   type LoadRun,
   type LoadSummary,
 } from '../load';
+import { readyWhen, startNodeProcess } from '../../test/support/service-processes';
 import { MemoryProbe, type MemoryPhase } from '../memory';
 import { loadConfig } from '../../src/config';
 import {
@@ -395,10 +395,10 @@ async function startHttpOnlyServer(
   env: Record<string, string> = {},
 ): Promise<{ url: string; pid: number | null; stop(): Promise<void> }> {
   const port = await freePort();
-  const child = spawn(process.execPath, [join(__dirname, '..', script)], {
-    env: {
-      PATH: process.env.PATH ?? '',
-      HOME: process.env.HOME ?? '',
+  const url = `http://127.0.0.1:${port}`;
+  const server = await startNodeProcess(
+    join(__dirname, '..', script),
+    {
       PORT: String(port),
       HOST: '127.0.0.1',
       WEBHOOK_SECRET,
@@ -406,34 +406,14 @@ async function startHttpOnlyServer(
       LOG_LEVEL: 'warn',
       ...env,
     },
-    cwd: join(__dirname, '..'),
-    stdio: ['ignore', 'ignore', 'inherit'],
-  });
-  const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
-  const url = `http://127.0.0.1:${port}`;
-  const deadline = Date.now() + 30_000;
-  for (;;) {
-    const up = await fetch(`${url}/healthz`).then(
-      (r) => r.ok,
-      () => false,
-    );
-    if (up) break;
-    if (Date.now() > deadline || child.exitCode !== null) {
-      child.kill('SIGKILL');
-      throw new Error('the HTTP-only intake did not start');
-    }
-    await sleep(100);
-  }
+    readyWhen.httpOk(`${url}/healthz`),
+    { name: 'the HTTP-only intake', timeoutMs: 30_000 },
+  );
   return {
     url,
-    pid: child.pid ?? null,
+    pid: server.pid,
     stop: async () => {
-      if (child.exitCode === null) {
-        const timer = setTimeout(() => child.kill('SIGKILL'), 5000);
-        child.kill('SIGTERM');
-        await exited;
-        clearTimeout(timer);
-      }
+      await server.stop('SIGTERM', 5000);
     },
   };
 }

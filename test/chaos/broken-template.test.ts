@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { afterAll, describe, expect, it } from '@jest/globals';
 import { parse as parseYaml } from 'yaml';
 import { workflowIdForTicket, type AutoReplyResult } from '../../src/workflows/definitions';
-import { notesByKind, printFigures, repeatedNotes, tally } from './support/figures';
+import { notesByKind, printFigures, repeatedNotes, tally } from '../support/figures';
 import { useChaosRig } from './support/rig';
 
 const rig = useChaosRig();

@@ -1,16 +1,17 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { workflowIdForTicket } from '../../src/workflows/definitions';
-import { printFigures, tally, ticketsNotRepliedExactlyOnce } from './support/figures';
-import { RecordedSandbox, type RecordedRequest } from './support/recorded-sandbox';
-import { ChaosService } from './support/service';
+import { printFigures, tally, ticketsNotRepliedExactlyOnce } from '../support/figures';
+import type { ServiceProcesses } from '../support/service-processes';
+import { RecordedSandbox, type RecordedRequest } from '../support/recorded-sandbox';
+import { chaosService } from './support/rig';
 import { ChaosTemporal } from './support/temporal-server';
 
 let temporal: ChaosTemporal;
 const sandboxes: RecordedSandbox[] = [];
-const services: ChaosService[] = [];
+const services: ServiceProcesses[] = [];
 
 beforeAll(async () => {
-  temporal = await ChaosTemporal.start();
+  temporal = await ChaosTemporal.onRunServer('rate-limit');
 }, 120_000);
 
 afterAll(async () => {
@@ -22,7 +23,7 @@ afterAll(async () => {
 async function stack(rateLimit: { capacity: number; drainPerSecond: number }) {
   const sandbox = await RecordedSandbox.start({ rateLimit });
   sandboxes.push(sandbox);
-  const service = await ChaosService.create(temporal, sandbox);
+  const service = await chaosService(temporal, sandbox);
   services.push(service);
   return { sandbox, service };
 }

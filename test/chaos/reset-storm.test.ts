@@ -7,7 +7,7 @@ import {
   repeatedNotes,
   tally,
   ticketsNotRepliedExactlyOnce,
-} from './support/figures';
+} from '../support/figures';
 import { useChaosRig } from './support/rig';
 import { temporalCli, type CliRun } from './support/temporal-cli';
 

@@ -1,5 +1,5 @@
 import { describe, expect, it } from '@jest/globals';
-import { printFigures, tally, ticketsNotRepliedExactlyOnce } from './support/figures';
+import { printFigures, tally, ticketsNotRepliedExactlyOnce } from '../support/figures';
 import { waitUntil } from '../support/waiting';
 import { useChaosRig } from './support/rig';
 

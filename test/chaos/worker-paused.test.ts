@@ -8,8 +8,8 @@ import {
   repeatedNotes,
   tally,
   ticketsNotRepliedExactlyOnce,
-} from './support/figures';
-import type { ServiceProcess } from '../support/processes';
+} from '../support/figures';
+import type { ServiceProcess } from '../support/service-processes';
 import { waitUntil } from '../support/waiting';
 import { useChaosRig } from './support/rig';
 import { committedAt, eventTimeMs, ticketTimeline } from './support/timeline';
@@ -19,7 +19,7 @@ const rig = useChaosRig();
 const TICKETS = 50;
 // Longer than the activities' heartbeat timeout (20 s) and their start-to-close timeout (30 s): by the time the
 // paused worker carries on, Temporal has handed every one of its activities to the other worker.
-const PAUSE_MS = 40_000;
+const PAUSE_MS = 35_000;
 const HEARTBEAT_TIMEOUT_MS = 20_000;
 // Half the POSTs are held by Gorgias and committed 5–25 s after they arrived: some of those the paused worker
 // had in flight commit after Temporal gave up on it, while the other worker is already looking for them.

@@ -3,12 +3,7 @@ import { readFileSync } from 'node:fs';
 import type { Ticket } from '../../src/gorgias/schemas';
 import { CATCH_UP_SCHEDULE_ID } from '../../src/temporal/catch-up-schedule';
 import type { AutoReplyResult } from '../../src/workflows/definitions';
-import {
-  printFigures,
-  tally,
-  ticketsNotRepliedExactlyOnce,
-  type ScenarioFigures,
-} from '../chaos/support/figures';
+import { printFigures, tally, ticketsNotRepliedExactlyOnce, type ScenarioFigures } from '../support/figures';
 import { waitUntil } from '../support/waiting';
 import { ClusterRig, EVENTS, type Answer } from './support/rig';
 
@@ -74,10 +69,8 @@ function latencies(answers: readonly Answer[]): string {
 /** Tickets with our reply and our note (the work done). */
 function finished(tickets: readonly Ticket[]): number {
   return tickets.filter((t) => {
-    const ours = (rig.sandbox.sandbox.messagesOf(t.id) as { external_id?: string | null }[]).filter((m) =>
-      String(m.external_id ?? '').startsWith('gorgias-autoreply:'),
-    );
-    return ours.length >= 2;
+    const { replies, notes } = rig.service.posted(t.id);
+    return replies + notes >= 2;
   }).length;
 }
 

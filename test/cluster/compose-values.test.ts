@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { ComposeFile, interpolate, REPO_ROOT } from '../../src/dev/cluster/compose';
 import { ProductionStack } from '../../src/dev/cluster/stack';
 import { composeServerVersion } from '../../src/dev/cluster/temporal-server';
-import { composeConfig, containerEnv, ensureComposeCheck } from '../deploy/compose-check';
+import { composeConfig, containerEnv, ensureComposeCheck } from '../support/compose-check';
 
 /**
  * The local production stack reads docker-compose.yml itself; here its reading is checked against compose-go

@@ -2,8 +2,13 @@ import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { execFile } from 'node:child_process';
 import { promisify } from 'node:util';
 import type { WorkflowHandle } from '@temporalio/client';
-import { TestWorkflowEnvironment } from '@temporalio/testing';
-import { bundleWorkflowCode, Worker, type WorkflowBundleWithSourceMap } from '@temporalio/worker';
+import type { TestWorkflowEnvironment } from '@temporalio/testing';
+import {
+  bundleWorkflowCode,
+  Worker,
+  type WorkerOptions,
+  type WorkflowBundleWithSourceMap,
+} from '@temporalio/worker';
 import { temporal } from '@temporalio/proto';
 import { DeterminismViolationError } from '@temporalio/workflow';
 import {
@@ -13,9 +18,9 @@ import {
 } from '../../src/temporal/worker-deployment';
 import { createVersionedWorker, type AutoReplyWorker } from '../../src/worker';
 import { QUIET_BUNDLER } from '../../src/worker/workflow-bundle';
-import { SEARCH_ATTRIBUTES, stateQuery, workflowIdForTicket } from '../../src/workflows/definitions';
+import { stateQuery, workflowIdForTicket } from '../../src/workflows/definitions';
 import { TestStack } from '../support/stack';
-import { workflowBundle } from '../support/temporal';
+import { createTemporalEnv, workflowBundle } from '../support/temporal';
 import { waitUntil } from '../support/waiting';
 
 /**
@@ -34,21 +39,9 @@ let v2Bundle: WorkflowBundleWithSourceMap;
 const workers: { v: AutoReplyWorker; running: Promise<void> }[] = [];
 
 beforeAll(async () => {
-  const path = process.env.TEMPORAL_CLI_PATH;
-  env = await TestWorkflowEnvironment.createLocal({
-    server: {
-      ...(path ? { executable: { type: 'existing-path', path } } : {}),
-      searchAttributes: SEARCH_ATTRIBUTES,
-      log: { format: 'pretty', level: 'error' },
-      // The server looks for open pinned workflows of a draining version every 3 minutes by default.
-      extraArgs: [
-        '--dynamic-config-value',
-        'matching.wv.VersionDrainageStatusRefreshInterval="1s"',
-        '--dynamic-config-value',
-        'matching.wv.VersionDrainageStatusVisibilityGracePeriod="1s"',
-      ],
-    },
-  });
+  // The run's dev server, which looks for open pinned workflows of a draining version every second (not every
+  // 3 minutes: see test/support/global-setup.ts); a namespace of this file's own.
+  env = await createTemporalEnv();
   stack = await TestStack.start(env, { worker: false, policy: { timing: { delay_seconds: DELAY_SECONDS } } });
   v2Bundle = await bundleWorkflowCode({
     workflowsPath: require.resolve('./support/ticket-workflow-v2'),
@@ -66,7 +59,7 @@ afterAll(async () => {
 });
 
 async function startWorker(
-  bundle: WorkflowBundleWithSourceMap,
+  bundle: NonNullable<WorkerOptions['workflowBundle']>,
   setCurrent: 'if-none' | 'always' | 'never',
 ): Promise<AutoReplyWorker> {
   const config = {
@@ -120,7 +113,7 @@ describe('Worker Versioning: a workflow change deployed while tickets wait', () 
   let newTickets: number[];
 
   it('version 1: the first worker of an empty deployment makes itself current; tickets start pinned to it', async () => {
-    v1 = await startWorker(await workflowBundle(), 'if-none');
+    v1 = await startWorker(workflowBundle(), 'if-none');
     expect(v1.version?.buildId).toMatch(/^wf-[0-9a-f]{12}$/);
     expect(v1.version?.deploymentName).toBe(stack.config.temporal.TEMPORAL_TASK_QUEUE);
     await expect(v1.promotion).resolves.toEqual({ outcome: 'made-current', previous: null });
@@ -201,7 +194,7 @@ describe('Worker Versioning: a workflow change deployed while tickets wait', () 
   it('the change is one the replay test would refuse: a version-1 history does not replay on version 2', async () => {
     const history = await handle(oldTickets[0]!).fetchHistory();
     await expect(
-      Worker.runReplayHistory({ workflowBundle: await workflowBundle() }, history),
+      Worker.runReplayHistory({ workflowBundle: workflowBundle() }, history),
     ).resolves.toBeUndefined();
     await expect(Worker.runReplayHistory({ workflowBundle: v2Bundle }, history)).rejects.toThrow(
       DeterminismViolationError,
@@ -238,7 +231,7 @@ describe('Worker Versioning: a workflow change deployed while tickets wait', () 
       v1.version?.buildId,
     );
     // A worker of version 1 again (same code, same build id), not made current, finishes it.
-    const v1Again = await startWorker(await workflowBundle(), 'never');
+    const v1Again = await startWorker(workflowBundle(), 'never');
     expect(v1Again.version).toEqual(v1.version);
     await expect(v1Again.promotion).resolves.toEqual({
       outcome: 'not-current',

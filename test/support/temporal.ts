@@ -1,55 +1,39 @@
+import { basename } from 'node:path';
+import { expect } from '@jest/globals';
 import { TestWorkflowEnvironment } from '@temporalio/testing';
-import { ensureSearchAttributes } from '../../src/temporal/search-attributes';
-import { SEARCH_ATTRIBUTES } from '../../src/workflows/definitions';
-import {
-  bundleWorkflowCode,
-  DefaultLogger,
-  Runtime,
-  type WorkflowBundleWithSourceMap,
-} from '@temporalio/worker';
+import { DefaultLogger, Runtime, type WorkerOptions } from '@temporalio/worker';
+import { createNamespace, withConnection } from './temporal-server';
 
 // Worker state changes are noise in test output; warnings and errors still show.
 Runtime.install({ logger: new DefaultLogger('WARN') });
 
+/** What the global setup leaves for the test files (environment variables reach every jest worker). */
+function fromGlobalSetup(name: 'TEST_TEMPORAL_ADDRESS' | 'TEST_WORKFLOW_BUNDLE'): string {
+  const value = process.env[name];
+  if (!value)
+    throw new Error(`${name} is unset: run integration tests through jest (test/support/global-setup.ts)`);
+  return value;
+}
+
+/** The run's dev server, started by the global setup (or an existing one named by TEST_TEMPORAL_ADDRESS). */
+export function temporalAddress(): string {
+  return fromGlobalSetup('TEST_TEMPORAL_ADDRESS');
+}
+
 /**
- * A real Temporal dev server for one test file: the CLI found by the global setup, or an existing server
- * named by TEST_TEMPORAL_ADDRESS (never TEMPORAL_ADDRESS, so tests cannot touch a production namespace).
+ * The run's Temporal dev server, seen through a namespace of this test file's own (named after the file), so
+ * files never see each other's workflows; or through an existing namespace when one is named. Never
+ * TEMPORAL_ADDRESS: tests cannot touch a production namespace.
  */
-export async function createTemporalEnv(): Promise<TestWorkflowEnvironment> {
-  if (process.env.TEST_TEMPORAL_ADDRESS) {
-    const env = await TestWorkflowEnvironment.createFromExistingServer({
-      address: process.env.TEST_TEMPORAL_ADDRESS,
-    });
-    await ensureSearchAttributes(env.connection, 'default');
-    return env;
-  }
-  const path = process.env.TEMPORAL_CLI_PATH;
-  return TestWorkflowEnvironment.createLocal({
-    server: {
-      ...(path ? { executable: { type: 'existing-path', path } } : {}),
-      searchAttributes: SEARCH_ATTRIBUTES,
-      log: { format: 'pretty', level: 'error' },
-    },
-  });
+export async function createTemporalEnv(existingNamespace?: string): Promise<TestWorkflowEnvironment> {
+  const address = temporalAddress();
+  const file = basename(expect.getState().testPath ?? 'test', '.test.ts');
+  const namespace =
+    existingNamespace ?? (await withConnection(address, (connection) => createNamespace(connection, file)));
+  return TestWorkflowEnvironment.createFromExistingServer({ address, namespace });
 }
 
-let bundle: Promise<WorkflowBundleWithSourceMap> | undefined;
-
-/** The workflow code, bundled once per test file. */
-export function workflowBundle(): Promise<WorkflowBundleWithSourceMap> {
-  bundle ??= bundleWorkflowCode({
-    workflowsPath: require.resolve('../../src/workflows'),
-    logger: quietBundlerLogger,
-  });
-  return bundle;
+/** The workflow code, bundled once per run by the global setup. */
+export function workflowBundle(): NonNullable<WorkerOptions['workflowBundle']> {
+  return { codePath: fromGlobalSetup('TEST_WORKFLOW_BUNDLE') };
 }
-
-const noop = () => undefined;
-const quietBundlerLogger = {
-  trace: noop,
-  debug: noop,
-  info: noop,
-  warn: noop,
-  error: console.error,
-  log: noop,
-};

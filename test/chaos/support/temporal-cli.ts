@@ -1,8 +1,8 @@
 import { execFile } from 'node:child_process';
-import { NAMESPACE, type ChaosTemporal } from './temporal-server';
+import type { ChaosTemporal } from './temporal-server';
 
 export interface CliRun {
-  /** The command line as an operator would type it (without the rig's --address). */
+  /** The command line as an operator would type it (without the rig's --address and --namespace). */
   command: string;
   code: number;
   stdout: string;
@@ -15,8 +15,9 @@ function shellQuote(arg: string): string {
 }
 
 /**
- * Runs the Temporal CLI (the one the global setup found, TEMPORAL_CLI_PATH) against the rig's dev server, as an
- * operator would: `temporal <args> --address <rig> --namespace default`. Never throws for a non-zero exit.
+ * Runs the Temporal CLI (the one the global setup found, TEMPORAL_CLI_PATH) against the scenario's namespace, as
+ * an operator would: `temporal <args> --address <server> --namespace <scenario's>`. Never throws for a non-zero
+ * exit.
  */
 export function temporalCli(temporal: ChaosTemporal, args: string[], timeoutMs = 60_000): Promise<CliRun> {
   const path = process.env.TEMPORAL_CLI_PATH;
@@ -25,7 +26,7 @@ export function temporalCli(temporal: ChaosTemporal, args: string[], timeoutMs =
   return new Promise((resolve) => {
     execFile(
       path,
-      [...args, '--address', temporal.address, '--namespace', NAMESPACE, '--color', 'never'],
+      [...args, '--address', temporal.address, '--namespace', temporal.namespace, '--color', 'never'],
       {
         timeout: timeoutMs,
         // No developer's CLI profile or TEMPORAL_* variables: only what the arguments say.

@@ -2,73 +2,68 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Client, Connection } from '@temporalio/client';
-import { startDevServer, type RunningDevServer } from '../../../src/dev/dev-server';
-import { ensureSearchAttributes } from '../../../src/temporal/search-attributes';
-import { freePort } from '../../support/waiting';
-
-export const NAMESPACE = 'default';
+import { createNamespace, locateTemporalCli, TestTemporalServer } from '../../support/temporal-server';
 
 /**
- * The real Temporal CLI dev server, with its state in a SQLite file of its own, so a scenario can stop it and
- * start it again on the same port and find every workflow where it left it.
+ * A scenario's Temporal: a namespace of its own on the run's dev server (started by the chaos global setup), or,
+ * for a scenario that stops Temporal, a dev server of its own with its state in a SQLite file, so it can be
+ * stopped and started again on the same port and find every workflow where it left it.
  */
 export class ChaosTemporal {
-  private running: RunningDevServer | null = null;
-  private connection: Connection | null = null;
-  client!: Client;
-
   private constructor(
     readonly address: string,
-    private readonly port: number,
-    private readonly uiPort: number,
-    private readonly dir: string,
+    readonly namespace: string,
+    readonly client: Client,
+    private readonly connection: Connection,
+    private readonly own: { server: TestTemporalServer; dir: string } | null,
   ) {}
 
-  static async start(): Promise<ChaosTemporal> {
-    const path = process.env.TEMPORAL_CLI_PATH;
-    if (!path)
-      throw new Error('TEMPORAL_CLI_PATH is unset: run the chaos suite through jest.chaos.config.js');
-    const port = await freePort();
-    const uiPort = await freePort();
-    const dir = mkdtempSync(join(tmpdir(), 'gorgias-chaos-'));
-    const temporal = new ChaosTemporal(`127.0.0.1:${port}`, port, uiPort, dir);
-    await temporal.startServer();
-    temporal.connection = await Connection.connect({ address: temporal.address });
-    temporal.client = new Client({ connection: temporal.connection, namespace: NAMESPACE });
-    await ensureSearchAttributes(temporal.connection, NAMESPACE);
-    return temporal;
+  /** A namespace named after the scenario on the run's server. */
+  static async onRunServer(name: string): Promise<ChaosTemporal> {
+    const address = process.env.TEST_TEMPORAL_ADDRESS;
+    if (!address)
+      throw new Error('TEST_TEMPORAL_ADDRESS is unset: run the chaos suite through jest.chaos.config.js');
+    return ChaosTemporal.connect(address, name, null);
   }
 
-  get dbFile(): string {
-    return join(this.dir, 'temporal.db');
+  /** A dev server of the scenario's own, which it may stop and restart. */
+  static async ownServer(name: string): Promise<ChaosTemporal> {
+    const dir = mkdtempSync(join(tmpdir(), 'gorgias-chaos-'));
+    const cli = await locateTemporalCli(() => undefined);
+    const server = await TestTemporalServer.start(cli, { dbFilename: join(dir, 'temporal.db') });
+    return ChaosTemporal.connect(server.address, name, { server, dir });
+  }
+
+  private static async connect(
+    address: string,
+    name: string,
+    own: ChaosTemporal['own'],
+  ): Promise<ChaosTemporal> {
+    const connection = await Connection.connect({ address });
+    const namespace = await createNamespace(connection, name);
+    return new ChaosTemporal(address, namespace, new Client({ connection, namespace }), connection, own);
+  }
+
+  private ownServer(): TestTemporalServer {
+    if (!this.own) throw new Error('only a scenario with a server of its own (ownServer) may stop it');
+    return this.own.server;
   }
 
   /** Stops the server; its state stays in the SQLite file. */
-  async stop(): Promise<void> {
-    await this.running?.stop();
-    this.running = null;
+  stop(): Promise<void> {
+    return this.ownServer().stop();
   }
 
   /** Starts it again on the same port with the same file. */
-  async restart(): Promise<void> {
-    if (this.running) throw new Error('the dev server is already running');
-    await this.startServer();
+  restart(): Promise<void> {
+    return this.ownServer().restart();
   }
 
   async close(): Promise<void> {
-    await this.connection?.close().catch(() => undefined);
-    await this.stop();
-    rmSync(this.dir, { recursive: true, force: true });
-  }
-
-  private async startServer(): Promise<void> {
-    const path = process.env.TEMPORAL_CLI_PATH as string;
-    this.running = await startDevServer({
-      cli: { path, source: 'explicit-path' },
-      port: this.port,
-      uiPort: this.uiPort,
-      dbFilename: this.dbFile,
-      namespace: NAMESPACE,
-    });
+    await this.connection.close().catch(() => undefined);
+    if (this.own) {
+      await this.own.server.stop();
+      rmSync(this.own.dir, { recursive: true, force: true });
+    }
   }
 }

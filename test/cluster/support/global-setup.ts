@@ -1,13 +1,13 @@
 import { findPostgresBin } from '../../../src/dev/cluster/postgres';
 import { ensureTemporalServer } from '../../../src/dev/cluster/temporal-server';
-import findTemporalCli from '../../support/global-setup';
+import { locateTemporalCli } from '../../support/temporal-server';
 
 /**
  * Before any test of the cluster suite: the Temporal CLI (the namespace job runs it), the Temporal server at
  * the version docker-compose.yml pins (built with Go the first time: minutes, with progress), and PostgreSQL.
  */
 export default async function globalSetup(): Promise<void> {
-  await findTemporalCli();
+  await locateTemporalCli((line) => process.stderr.write(`[temporal-cli] ${line}\n`));
   const server = await ensureTemporalServer({
     log: (line) => process.stderr.write(`[temporal-server] ${line}\n`),
   });

@@ -1,36 +1,34 @@
 import { mkdirSync, mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import axios from 'axios';
 import { Client, Connection } from '@temporalio/client';
 import { ProductionStack } from '../../../src/dev/cluster/stack';
-import { GorgiasClient } from '../../../src/gorgias/client';
+import type { GorgiasClient } from '../../../src/gorgias/client';
 import type { Ticket } from '../../../src/gorgias/schemas';
-import { sampleTicket } from '../../../src/sandbox/sample-ticket';
 import { workflowIdForTicket, type AutoReplyResult } from '../../../src/workflows/definitions';
-import { GORGIAS_API_KEY, GORGIAS_USERNAME, RecordedSandbox } from '../../chaos/support/recorded-sandbox';
-import { readyWhen, startServiceProcess, type ServiceProcess } from '../../support/processes';
+import { GORGIAS_API_KEY, GORGIAS_USERNAME, RecordedSandbox } from '../../support/recorded-sandbox';
+import {
+  EVENTS,
+  ServiceProcesses,
+  type DeliveryAnswer,
+  type ServiceProcess,
+  type WebhookEvent,
+} from '../../support/service-processes';
 import { freePort } from '../../support/waiting';
 
 /**
  * The service on the local production stack (src/dev/cluster): PostgreSQL, two Temporal nodes, and per node
  * one worker and one webhook server (the built dist/ entry points, with the environment docker-compose.yml
- * gives the `worker` and `webhook` containers), answering the recorded Gorgias sandbox.
+ * gives the `worker` and `webhook` containers), answering the recorded Gorgias sandbox. The processes are
+ * spawned, fed and counted by the same harness as the chaos suite's (test/support/service-processes.ts).
  */
 
 export const WEBHOOK_SECRET = 'cluster-webhook-secret-3c9a51e07b2d';
-export const EVENTS = ['ticket-created', 'ticket-message-created', 'ticket-updated'] as const;
-export type DeliveryEvent = (typeof EVENTS)[number];
+export { EVENTS };
 
-export interface Answer {
-  ticketId: number;
+export interface Answer extends DeliveryAnswer {
   /** Which webhook server (0 or 1) answered. */
   server: number;
-  status: number;
-  ms: number;
-  /** When the answer came (epoch ms). */
-  at: number;
-  body: unknown;
 }
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
@@ -49,16 +47,14 @@ export const TEST_VARS = {
 };
 
 export class ClusterRig {
-  readonly answers: Answer[] = [];
   readonly workers: ServiceProcess[] = [];
   readonly servers: ServiceProcess[] = [];
   readonly intakePorts: number[] = [];
-  private seeded = 0;
 
   private constructor(
     readonly stack: ProductionStack,
     readonly sandbox: RecordedSandbox,
-    readonly gorgias: GorgiasClient,
+    readonly service: ServiceProcesses,
     /** One client per node. */
     readonly clients: Client[],
     private readonly connections: Connection[],
@@ -71,6 +67,7 @@ export class ClusterRig {
     const started = Date.now();
     const stack = await ProductionStack.start({ dir, removeOnStop: true, log });
     let sandbox: RecordedSandbox | null = null;
+    let service: ServiceProcesses | null = null;
     const connections: Connection[] = [];
     try {
       sandbox = await RecordedSandbox.start();
@@ -83,17 +80,30 @@ export class ClusterRig {
         );
       }
       const clients = connections.map((connection) => new Client({ connection, namespace: stack.namespace }));
-      const gorgias = new GorgiasClient({
-        baseUrl: sandbox.url,
-        username: GORGIAS_USERNAME,
-        apiKey: GORGIAS_API_KEY,
-        timeoutMs: 10_000,
+      const recorded = sandbox;
+      service = await ServiceProcesses.create({
+        name: 'cluster-test',
+        // The environment compose gives each container names the frontend, namespace, task queue and policy.
+        temporal: { address: stack.nodes[0]?.address ?? '', client: clients[0] as Client },
+        taskQueue: stack.serviceEnvironment('worker', 0, {
+          ...TEST_VARS,
+          ...vars,
+          GORGIAS_BASE_URL: sandbox.url,
+        }).TEMPORAL_TASK_QUEUE,
+        gorgias: {
+          url: sandbox.url,
+          username: GORGIAS_USERNAME,
+          apiKey: GORGIAS_API_KEY,
+          messagesOf: (ticketId) => recorded.sandbox.messagesOf(ticketId),
+        },
+        webhookSecret: WEBHOOK_SECRET,
       });
-      const rig = new ClusterRig(stack, sandbox, gorgias, clients, connections, dir);
+      const rig = new ClusterRig(stack, sandbox, service, clients, connections, dir);
       await rig.startService(vars);
       log(`[cluster] stack and service up in ${((Date.now() - started) / 1000).toFixed(1)} s`);
       return rig;
     } catch (err) {
+      await service?.stopAll();
       for (const connection of connections) await connection.close().catch(() => undefined);
       await sandbox?.close();
       await stack.stop();
@@ -113,10 +123,10 @@ export class ClusterRig {
         KILL_SWITCH_FILE: join(control, 'stop-sending'),
       };
       const port = await freePort();
-      const serverEnv = { ...this.stack.serviceEnvironment('webhook', node.index, vars), PORT: String(port) };
+      const serverEnv = this.stack.serviceEnvironment('webhook', node.index, vars);
       const [worker, server] = await Promise.all([
-        startServiceProcess('worker', workerEnv, readyWhen.workerStarted, 120_000),
-        startServiceProcess('server', serverEnv, readyWhen.httpOk(`http://127.0.0.1:${port}/readyz`)),
+        this.service.startWorker(workerEnv),
+        this.service.startServer(serverEnv, port),
       ]);
       this.workers.push(worker);
       this.servers.push(server);
@@ -124,69 +134,43 @@ export class ClusterRig {
     }
   }
 
+  /** The Gorgias client the harness seeds and reads with. */
+  get gorgias(): GorgiasClient {
+    return this.service.gorgias;
+  }
+
   intakeUrl(server: number): string {
     return `http://127.0.0.1:${this.intakePorts[server]}`;
   }
 
-  /** Creates tickets in the sandbox, each from a customer of its own unless `customerEmail` is given. */
-  async seedTickets(count: number, customerEmail?: string): Promise<Ticket[]> {
-    const tickets: Ticket[] = [];
-    for (let i = 0; i < count; i++) {
-      const n = this.seeded++;
-      tickets.push(
-        await this.gorgias.createTicket(
-          sampleTicket({
-            customerEmail: customerEmail ?? `customer-${n}@cluster-test.example.org`,
-            customerName: `Customer ${n}`,
-            subject: `Order question ${n}`,
-          }),
-        ),
-      );
-    }
-    return tickets;
+  /** Every delivery made and its answer, with the webhook server that was asked. */
+  get answers(): Answer[] {
+    const urls = this.intakePorts.map((_, i) => this.intakeUrl(i));
+    return this.service.answers.map((a) => ({ ...a, server: urls.indexOf(a.intakeUrl) }));
   }
 
-  /** One webhook delivery as Gorgias sends it. Never throws: no answer is status 0. */
-  async deliver(ticket: Ticket, server: number, event: DeliveryEvent = 'ticket-created'): Promise<Answer> {
-    const body =
-      event === 'ticket-message-created'
-        ? { ticket, message: ticket.messages[0] }
-        : event === 'ticket-updated'
-          ? { ticket }
-          : { ticket_id: String(ticket.id) };
-    const started = Date.now();
-    const answer = await axios
-      .post(`${this.intakeUrl(server)}/webhooks/gorgias?event=${event}`, body, {
-        headers: { Authorization: `Bearer ${WEBHOOK_SECRET}`, 'Content-Type': 'application/json' },
-        timeout: 15_000,
-        validateStatus: () => true,
-      })
-      .then(
-        (res) => ({ status: res.status, body: res.data as unknown }),
-        (err: unknown) => ({ status: 0, body: { error: axios.isAxiosError(err) ? err.code : String(err) } }),
-      );
-    const entry = { ticketId: ticket.id, server, ...answer, ms: Date.now() - started, at: Date.now() };
-    this.answers.push(entry);
-    return entry;
+  /** Creates tickets in the sandbox, each from a customer of its own unless `customerEmail` is given. */
+  seedTickets(count: number, customerEmail?: string): Promise<Ticket[]> {
+    return this.service.seed(count, { customerEmail });
   }
 
   /**
-   * Delivers like Gorgias through a load balancer: after no answer or a 5xx, again a little later, to the
-   * other webhook server; a bounded number of times.
+   * Delivers like Gorgias through a load balancer: first to `server`, then after no answer or a 5xx, again a
+   * little later, to the other webhook server; a bounded number of times. A `ticket-created` delivery carries
+   * the ticket's id, the others the ticket.
    */
   async deliverUntilAccepted(
     ticket: Ticket,
     server: number,
-    event: DeliveryEvent = 'ticket-created',
-    attempts = 120,
-    retryDelayMs = 500,
+    event: WebhookEvent = 'ticket-created',
   ): Promise<Answer> {
-    let answer = await this.deliver(ticket, server, event);
-    for (let attempt = 1; attempt < attempts && (answer.status === 0 || answer.status >= 500); attempt++) {
-      await sleep(retryDelayMs);
-      answer = await this.deliver(ticket, (server + attempt) % this.servers.length, event);
-    }
-    return answer;
+    const intakeUrls = this.intakePorts.map((_, i) => this.intakeUrl((server + i) % this.intakePorts.length));
+    const answer = await this.service.deliverUntilAccepted(event === 'ticket-created' ? ticket.id : ticket, {
+      event,
+      attempts: 120,
+      intakeUrls,
+    });
+    return { ...answer, server: intakeUrls.indexOf(answer.intakeUrl) };
   }
 
   /** Tries each node's client in turn until one answers (a node may be down). */
@@ -206,32 +190,9 @@ export class ClusterRig {
   }
 
   /** Every ticket's workflow result (or the error it failed with), through whichever node answers. */
-  async results(ticketIds: number[], timeoutMs: number): Promise<Map<number, AutoReplyResult | Error>> {
-    const deadline = Date.now() + timeoutMs;
-    const results = new Map<number, AutoReplyResult | Error>();
-    let next = 0;
-    const lane = async () => {
-      for (let i = next++; i < ticketIds.length; i = next++) {
-        const ticketId = ticketIds[i] as number;
-        for (let attempt = 0; ; attempt++) {
-          const client = this.clients[attempt % this.clients.length] as Client;
-          try {
-            const handle = client.workflow.getHandle(workflowIdForTicket(ticketId));
-            results.set(ticketId, await client.withDeadline(deadline, () => handle.result()));
-            break;
-          } catch (err) {
-            const name = err instanceof Error ? err.name : '';
-            if (name === 'WorkflowFailedError' || Date.now() > deadline) {
-              results.set(ticketId, err instanceof Error ? err : new Error(String(err)));
-              break;
-            }
-            await sleep(500);
-          }
-        }
-      }
-    };
-    await Promise.all(Array.from({ length: 16 }, lane));
-    return results;
+  results(ticketIds: number[], timeoutMs: number): Promise<Map<number, AutoReplyResult | Error>> {
+    // The catch-up starts some of them after this call: wait for those rather than report them missing.
+    return this.service.results(ticketIds, timeoutMs, { clients: this.clients, untilStarted: true });
   }
 
   /** The `delivery` signals a ticket's workflow history holds, by trigger: what Temporal persisted. */
@@ -263,7 +224,7 @@ export class ClusterRig {
     const persistedByTrigger: Record<string, number> = {};
     for (const ticketId of ticketIds) {
       // 202: recorded in the running workflow. (200 "duplicate": the workflow had finished, recorded before.)
-      const accepted = this.answers.filter((a) => a.ticketId === ticketId && a.status === 202).length;
+      const accepted = this.service.answers.filter((a) => a.ticketId === ticketId && a.status === 202).length;
       const triggers = await this.persistedDeliveries(ticketId);
       for (const trigger of triggers) persistedByTrigger[trigger] = (persistedByTrigger[trigger] ?? 0) + 1;
       if (triggers.length < accepted) notPersisted.push({ ticketId, accepted, persisted: triggers.length });
@@ -294,18 +255,15 @@ export class ClusterRig {
   }
 
   get taskQueue(): string {
-    return this.stack.serviceEnvironment('worker', 0, { ...TEST_VARS, GORGIAS_BASE_URL: this.sandbox.url })
-      .TEMPORAL_TASK_QUEUE as string;
+    return this.service.taskQueue;
   }
 
   output(): string {
-    return [...this.workers, ...this.servers]
-      .map((p) => `--- ${p.entry} ${p.pid}\n${p.output().slice(-3000)}`)
-      .join('\n');
+    return this.service.output();
   }
 
   async stop(): Promise<void> {
-    await Promise.all([...this.servers, ...this.workers].map((p) => p.stop('SIGTERM', 15_000)));
+    await this.service.stopAll();
     for (const connection of this.connections) await connection.close().catch(() => undefined);
     await this.sandbox.close();
     await this.stack.stop();

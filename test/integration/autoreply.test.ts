@@ -1,0 +1,209 @@
+import { beforeAll, describe, expect, it } from '@jest/globals';
+import { WorkflowFailedError } from '@temporalio/client';
+import { parseGorgiasDatetime } from '../../src/gorgias/datetime';
+import { agentReply } from '../../src/sandbox/sample-ticket';
+import { stateQuery, workflowIdForTicket, type AutoReplyResult } from '../../src/workflows/definitions';
+import type { TestStack } from '../support/stack';
+import { useTestStack } from '../support/stack';
+import { waitUntil } from '../support/waiting';
+
+/**
+ * A ticket's outcomes end to end, one test each: the webhook intake, Temporal, the worker and the Gorgias sandbox.
+ * Which tickets get which outcome is the decision's table (test/unit/decide.test.ts); how the reply reads is
+ * test/unit/reply-content.test.ts; what goes wrong talking to Gorgias is test/integration/retries.test.ts.
+ */
+
+const TRIGGERS = ['ticket-created', 'ticket-message-created', 'ticket-updated'] as const;
+
+const ctx = useTestStack();
+
+/** The three calls Gorgias makes for one new ticket, all at once. */
+function deliverNewTicket(ticketId: number) {
+  return Promise.all(TRIGGERS.map((event) => ctx.stack.deliver({ ticket_id: String(ticketId) }, { event })));
+}
+
+async function runTicket(stack: TestStack, ticketId: number) {
+  expect((await stack.deliver({ ticket_id: ticketId }, { event: 'ticket-created' })).status).toBe(202);
+  return stack.result(ticketId);
+}
+
+const searchAttributesOf = async (ticketId: number) =>
+  (await ctx.env.client.workflow.getHandle(workflowIdForTicket(ticketId)).describe()).searchAttributes;
+
+describe('new tickets', () => {
+  it('three deliveries at once for each of 50 tickets: one workflow per ticket, recording them, and one reply and one note each', async () => {
+    const ticketIds = await Promise.all(Array.from({ length: 50 }, () => ctx.stack.seedTicket()));
+    const answers = (await Promise.all(ticketIds.map(deliverNewTicket))).flat();
+    // Each delivery was either the one that started the workflow, or recorded in it, or (if it finished already) a duplicate.
+    expect(answers.filter((a) => a.status === 202).length).toBeGreaterThanOrEqual(50);
+    expect(
+      answers.every((a) => a.status === 202 || (a.status === 200 && a.data.status === 'duplicate')),
+    ).toBe(true);
+    expect(answers.map((a) => a.data.workflowId)).toEqual(
+      ticketIds.flatMap((id) => TRIGGERS.map(() => `gorgias-ticket-${id}`)),
+    );
+
+    const results = await Promise.all(ticketIds.map((id) => ctx.stack.result(id)));
+    expect(results.map((r) => r.outcome)).toEqual(ticketIds.map(() => 'replied'));
+    const posted = ticketIds.map((id) => ctx.stack.posted(id));
+    expect(posted.map((p) => [p.replies.length, p.notes.length])).toEqual(ticketIds.map(() => [1, 1]));
+    const { count } = await ctx.env.client.workflow.count(
+      `WorkflowId IN (${ticketIds.map((id) => `'${workflowIdForTicket(id)}'`).join(', ')})`,
+    );
+    expect(count).toBe(50);
+
+    // Every delivery is recorded in its workflow, readable through its state query (those after it closed were
+    // answered "duplicate" instead).
+    const [first] = ticketIds;
+    const state = await ctx.env.client.workflow.getHandle(workflowIdForTicket(first ?? 0)).query(stateQuery);
+    expect(state.phase).toBe('done');
+    expect(state.result?.outcome).toBe('replied');
+    expect(state.deliveries.length).toBeGreaterThanOrEqual(1);
+    for (const d of state.deliveries) expect(TRIGGERS).toContain(d.trigger);
+  }, 120_000);
+});
+
+describe('a replied ticket', () => {
+  // A customer whose name and subject carry markup: what Gorgias receives is their text, escaped once in HTML.
+  const customerName = '<b>Sam</b> Rivers';
+  const subject = 'Where is my order #1042? <img src=x onerror=alert(1)>';
+  let ticketId: number;
+  let result: Extract<AutoReplyResult, { outcome: 'replied' }>;
+
+  beforeAll(async () => {
+    ticketId = await ctx.stack.seedTicket({ customerEmail: 'sam@example.net', customerName, subject });
+    const outcome = await runTicket(ctx.stack, ticketId);
+    if (outcome.outcome !== 'replied') throw new Error(`expected a reply, got ${JSON.stringify(outcome)}`);
+    result = outcome;
+  });
+
+  it('is answered by email to the customer, from the address they wrote to, their words escaped in HTML', async () => {
+    const [reply] = ctx.stack.posted(ticketId).replies;
+    expect(reply).toMatchObject({
+      id: result.replyMessageId,
+      channel: 'email',
+      from_agent: true,
+      source: {
+        type: 'email',
+        from: { address: 'support@shop.example.com' },
+        to: [{ address: 'sam@example.net' }],
+      },
+      subject: `Re: ${subject}`,
+    });
+    expect(reply?.body_text).toContain('Hi <b>Sam</b>,');
+    expect(reply?.body_text).toContain(`#${ticketId}`);
+    expect(reply?.body_html).toContain('Hi &lt;b&gt;Sam&lt;/b&gt;,');
+    expect(String(reply?.body_html).replace(/<\/?(p|br)>/g, '')).not.toMatch(/<[a-z]/i);
+    expect(await searchAttributesOf(ticketId)).toMatchObject({ AutoReplyOutcome: ['replied'] });
+  });
+
+  it('gets a note saying the reply was sent, when Gorgias reported it sent, and where to trace it', async () => {
+    const [reply] = ctx.stack.posted(ticketId).replies as { sent_datetime: string }[];
+    expect(reply?.sent_datetime).toBeTruthy();
+    const sentAt = parseGorgiasDatetime(reply?.sent_datetime);
+    expect(result.sentAt).toBe(new Date(sentAt ?? NaN).toISOString());
+    const minute = new Date(sentAt ?? NaN).toISOString().slice(0, 16).replace('T', ' ');
+
+    const [note] = ctx.stack.posted(ticketId).notes;
+    expect(note).toMatchObject({ id: result.noteMessageId, channel: 'internal-note', public: false });
+    expect(note?.body_text).toContain(`Auto-reply sent to sam@example.net at ${minute} UTC`);
+    expect(note?.body_text).toContain(
+      `http://localhost:8233/namespaces/${ctx.env.namespace}/workflows/gorgias-ticket-${ticketId}`,
+    );
+    expect(note?.body_html).toContain('&lt;img src=x onerror=alert(1)&gt;');
+  });
+
+  it('a delivery after its workflow finished is answered "duplicate" and sends nothing', async () => {
+    const late = await ctx.stack.deliver({ ticket_id: ticketId }, { event: 'ticket-updated' });
+    expect(late.status).toBe(200);
+    expect(late.data).toMatchObject({ status: 'duplicate', workflowId: `gorgias-ticket-${ticketId}` });
+    expect(ctx.stack.posted(ticketId).replies).toHaveLength(1);
+    expect(ctx.stack.posted(ticketId).notes).toHaveLength(1);
+  });
+
+  it('our own reply and note coming back as webhooks are ignored', async () => {
+    const { replies, notes } = ctx.stack.posted(ticketId);
+    for (const message of [...replies, ...notes]) {
+      const answer = await ctx.stack.deliver(
+        { ticket: { id: ticketId, spam: false }, message },
+        { event: 'ticket-message-created' },
+      );
+      expect(answer.status).toBe(200);
+      expect(answer.data.status).toBe('ignored');
+    }
+  });
+});
+
+describe('a skipped ticket', () => {
+  it('a ticket an agent already answered gets no reply, and one note telling the agents why', async () => {
+    const ticketId = await ctx.stack.seedTicket();
+    await ctx.stack.gorgias.createMessage(ticketId, agentReply('Hi Dana, it ships today.'));
+    const result = await runTicket(ctx.stack, ticketId);
+    expect(result).toMatchObject({ outcome: 'skipped', reason: 'agent-replied-first' });
+    const { replies, notes } = ctx.stack.posted(ticketId);
+    expect(replies).toEqual([]);
+    expect(notes).toHaveLength(1);
+    expect(notes[0]?.body_text).toContain(
+      'No auto-reply: an agent had already replied (agent-replied-first).',
+    );
+    expect(await searchAttributesOf(ticketId)).toMatchObject({
+      AutoReplyOutcome: ['skipped'],
+      AutoReplyReason: ['agent-replied-first'],
+    });
+  });
+});
+
+describe('a dry run', () => {
+  it('posts only a note with the reply it would have sent', async () => {
+    const dryRun = await ctx.start({ policy: { dry_run: true } });
+    const ticketId = await dryRun.seedTicket({ customerName: 'Ada Byron' });
+    expect(await runTicket(dryRun, ticketId)).toMatchObject({ outcome: 'dry-run' });
+    const { replies, notes } = dryRun.posted(ticketId);
+    expect(replies).toEqual([]);
+    expect(notes).toHaveLength(1);
+    expect(notes[0]?.body_text).toContain('Dry run: would have replied to');
+    expect(notes[0]?.body_text).toContain('Hi Ada,');
+    expect(await searchAttributesOf(ticketId)).toMatchObject({ AutoReplyOutcome: ['dry-run'] });
+  });
+});
+
+describe('a reply Gorgias accepts but cannot send', () => {
+  it('the ticket-message-failed delivery wakes the workflow: failed/send-failed, tagged next to the agents’ tags, the error in the note', async () => {
+    // The first scheduled look at the reply is two minutes away: only the delivery can find the failure in time.
+    const slow = await ctx.start({ policy: { timing: { confirm_first_check_seconds: 120 } } });
+    const customerEmail = 'mailbox.full@example.org';
+    slow.sandbox.setSending({ failAddresses: [customerEmail] });
+    const ticketId = await slow.seedTicket({ customerEmail });
+    await slow.deliver({ ticket_id: ticketId }, { event: 'ticket-created' });
+    const handle = ctx.env.client.workflow.getHandle(workflowIdForTicket(ticketId));
+    await waitUntil(async () => (await handle.query(stateQuery)).phase === 'confirming-delivery', 20_000);
+    // Meanwhile an agent (or a Rule) tags the ticket: our tag must not wipe theirs.
+    await slow.gorgias.addTags(ticketId, ['vip']);
+    // Gorgias fails the send, then calls the integration's ticket-message-failed trigger.
+    const failed = () => slow.posted(ticketId).replies[0] as { failed_datetime?: string | null } | undefined;
+    await waitUntil(() => !!failed()?.failed_datetime, 10_000);
+    const started = Date.now();
+    const wake = await slow.deliver({ ticket_id: ticketId }, { event: 'ticket-message-failed' });
+    expect(wake.status).toBe(202);
+
+    const error = await slow.result(ticketId).catch((err: unknown) => err);
+    expect(error).toBeInstanceOf(WorkflowFailedError);
+    expect((error as WorkflowFailedError).cause?.message).toMatch(/^send-failed: /);
+    // Well before the first scheduled look (120 s).
+    expect(Date.now() - started).toBeLessThan(30_000);
+
+    const { replies, notes } = slow.posted(ticketId);
+    expect(replies).toHaveLength(1);
+    expect(notes).toHaveLength(1);
+    const reply = replies[0] as { last_sending_error: { error?: string } };
+    expect(notes[0]?.body_text).toContain('Auto-reply NOT delivered (send-failed)');
+    expect(notes[0]?.body_text).toContain(String(reply.last_sending_error.error));
+    expect(notes[0]?.body_text).not.toContain('Auto-reply sent');
+    const tags = (await slow.gorgias.getTicket(ticketId)).tags.map((t) => t.name);
+    expect(tags).toEqual(expect.arrayContaining(['vip', 'auto-reply-failed']));
+    expect(await searchAttributesOf(ticketId)).toMatchObject({
+      AutoReplyOutcome: ['failed'],
+      AutoReplyReason: ['send-failed'],
+    });
+  });
+});

@@ -1,0 +1,152 @@
+import { describe, expect, it } from '@jest/globals';
+import { shopifyOrder } from '../../src/sandbox/month';
+import { workflowIdForTicket } from '../../src/workflows/definitions';
+import { useTestStack } from '../support/stack';
+
+/**
+ * Order-aware replies and per-store policies end to end: the real worker on a real Temporal dev server, the
+ * Gorgias sandbox holding the customers' Shopify orders, the shipped default policy plus two store sections.
+ */
+
+const ctx = useTestStack({
+  sandbox: {
+    emailIntegrations: [
+      { address: 'support@shop.example.com', name: 'Shop Support' },
+      { address: 'bonjour@maison-lune.example', name: 'Maison Lune' },
+      { address: 'hello@brand-two.example', name: 'Brand Two' },
+    ],
+  },
+  policy: {
+    orders: { enabled: true },
+    stores: {
+      '6602': { name: 'Maison Lune', language: 'fr' },
+      'hello@brand-two.example': {
+        name: 'Brand Two',
+        templates: {
+          acknowledgement: {
+            subject: 'Brand Two: {{subject}}',
+            body: 'Hey {{customer_first_name}}, got it!',
+          },
+        },
+      },
+    },
+  },
+});
+
+const DAY = 86_400_000;
+
+async function answer(ticketId: number) {
+  expect((await ctx.stack.deliver({ ticket_id: ticketId }, { event: 'ticket-created' })).status).toBe(202);
+  return ctx.stack.result(ticketId);
+}
+
+/** How many times the workflow read the customer from Gorgias. */
+async function customerReads(ticketId: number): Promise<number> {
+  const history = await ctx.env.client.workflow.getHandle(workflowIdForTicket(ticketId)).fetchHistory();
+  return (history.events ?? []).filter(
+    (e) => e.activityTaskScheduledEventAttributes?.activityType?.name === 'readCustomerOrders',
+  ).length;
+}
+
+async function searchAttributes(ticketId: number) {
+  return (await ctx.env.client.workflow.getHandle(workflowIdForTicket(ticketId)).describe()).searchAttributes;
+}
+
+describe('order-aware acknowledgements', () => {
+  it('a customer asking where their shipped order is gets its name and tracking link, with no extra Gorgias call', async () => {
+    const customerEmail = 'shipped.order@example.org';
+    const now = Date.now();
+    ctx.stack.sandbox.setCustomerOrders(customerEmail, [
+      shopifyOrder(1042, now - 4 * DAY, now - 2 * DAY, 'in_transit'),
+    ]);
+    const ticketId = await ctx.stack.seedTicket({ customerEmail, customerName: 'Dana Lee' });
+    expect(await answer(ticketId)).toMatchObject({ outcome: 'replied' });
+    const [reply] = ctx.stack.posted(ticketId).replies;
+    const tracking = 'https://www.ups.com/track?tracknum=1Z999AA10000001042';
+    expect(reply?.body_text).toContain('Good news: your order #1042 of');
+    expect(reply?.body_text).toContain(`Follow it here: ${tracking}`);
+    expect(reply?.body_html).toContain(`<a href="${tracking.replace('&', '&amp;')}">`);
+    expect(ctx.stack.posted(ticketId).notes[0]?.body_text).toContain('Order: #1042 (branch shipped).');
+    expect(await customerReads(ticketId)).toBe(0);
+    expect((await searchAttributes(ticketId)).GorgiasStore).toEqual(['default']);
+  });
+
+  it('a ticket that lacks the orders has its customer read from Gorgias once', async () => {
+    const customerEmail = 'orders.elsewhere@example.org';
+    const now = Date.now();
+    ctx.stack.sandbox.setCustomerOrders(customerEmail, [shopifyOrder(1077, now - DAY, null, null)], {
+      onTicket: false,
+    });
+    const ticketId = await ctx.stack.seedTicket({ customerEmail, body: 'Hi, where is my order #1077?' });
+    expect(await answer(ticketId)).toMatchObject({ outcome: 'replied' });
+    expect(ctx.stack.posted(ticketId).replies[0]?.body_text).toContain('Your order #1077 of');
+    expect(ctx.stack.posted(ticketId).replies[0]?.body_text).toContain('is being prepared');
+    expect(await customerReads(ticketId)).toBe(1);
+  });
+
+  it('an order still not shipped after the preparing window is handed to a human: tag and note, no reply', async () => {
+    const customerEmail = 'late.order@example.org';
+    ctx.stack.sandbox.setCustomerOrders(customerEmail, [
+      shopifyOrder(1099, Date.now() - 9 * DAY, null, null),
+    ]);
+    const ticketId = await ctx.stack.seedTicket({
+      customerEmail,
+      body: 'My order #1099 still has not shipped?',
+    });
+    expect(await answer(ticketId)).toMatchObject({ outcome: 'skipped', reason: 'order-delayed' });
+    const { replies, notes } = ctx.stack.posted(ticketId);
+    expect(replies).toEqual([]);
+    expect(notes[0]?.body_text).toContain('(order-delayed)');
+    expect(notes[0]?.body_text).toContain('Tagged "order-delayed".');
+    expect((await ctx.stack.gorgias.getTicket(ticketId)).tags.map((t) => t.name)).toContain('order-delayed');
+    expect(await searchAttributes(ticketId)).toMatchObject({
+      AutoReplyOutcome: ['skipped'],
+      AutoReplyReason: ['order-delayed'],
+    });
+  });
+
+  it('an order question from a customer without orders asks for the order number', async () => {
+    const customerEmail = 'no.orders@example.org';
+    ctx.stack.sandbox.setCustomerOrders(customerEmail, []);
+    const ticketId = await ctx.stack.seedTicket({ customerEmail });
+    expect(await answer(ticketId)).toMatchObject({ outcome: 'replied' });
+    expect(ctx.stack.posted(ticketId).replies[0]?.body_text).toContain(
+      'could you reply with your order number',
+    );
+  });
+});
+
+describe('one policy per store', () => {
+  it.each([
+    [
+      'by integration id: its language, its name in the note and in GorgiasStore',
+      {
+        supportAddress: 'bonjour@maison-lune.example',
+        subject: 'Une question',
+        body: 'Avez-vous la chemise en lin en taille M ?',
+        customerName: 'Élodie Martin',
+      },
+      { body_text: expect.stringContaining('Bonjour Élodie,') },
+      'Store: Maison Lune (by email integration 6602).',
+      'Maison Lune',
+    ],
+    [
+      'by address: its own templates',
+      {
+        supportAddress: 'hello@brand-two.example',
+        subject: 'Sizes',
+        body: 'Do you have it in size M?',
+        customerName: 'Sam Rivera',
+      },
+      { subject: 'Brand Two: Sizes', body_text: 'Hey Sam, got it!' },
+      'Store: Brand Two (by address hello@brand-two.example).',
+      'Brand Two',
+    ],
+  ])('resolves the store %s', async (_how, ticket, reply, note, store) => {
+    const ticketId = await ctx.stack.seedTicket(ticket);
+    expect(await answer(ticketId)).toMatchObject({ outcome: 'replied' });
+    expect(ctx.stack.posted(ticketId).replies[0]).toMatchObject(reply);
+    expect(ctx.stack.posted(ticketId).notes[0]?.body_text).toContain(note);
+    expect((await searchAttributes(ticketId)).GorgiasStore).toEqual([store]);
+  });
+});

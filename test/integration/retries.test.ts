@@ -1,0 +1,125 @@
+import { afterEach, describe, expect, it } from '@jest/globals';
+import { execFileSync } from 'node:child_process';
+import { ApplicationFailure, WorkflowFailedError } from '@temporalio/client';
+import { workflowIdForTicket } from '../../src/workflows/definitions';
+import { useTestStack } from '../support/stack';
+import { waitUntil } from '../support/waiting';
+
+/**
+ * Gorgias failing the service's calls, and a reset replaying them: a failure Gorgias will repeat hands the
+ * ticket back at once, one it may not repeat is retried, and neither a retry nor a reset posts twice. How each
+ * HTTP failure is classified is test/unit/gorgias-failures.test.ts; the same at scale, with real processes
+ * killed and paused, is the chaos suite.
+ */
+
+/** Random draws the sandbox's fault injection will use next; 0.99 (no fault) once they run out. */
+const draws: number[] = [];
+
+const ctx = useTestStack({ sandbox: { random: () => draws.shift() ?? 0.99 } });
+
+afterEach(() => {
+  draws.length = 0;
+  ctx.stack.sandbox.setFaults({ errorRate: 0, lateResponseRate: 0, methods: undefined });
+});
+
+function statusCount(status: number): number {
+  return ctx.stack.sandbox.stats().byStatus[String(status)] ?? 0;
+}
+
+describe('talking to Gorgias when it fails', () => {
+  it('a 4xx is not retried: the ticket is tagged, the agents get a note, and the workflow fails with the error', async () => {
+    const ticketId = await ctx.stack.seedTicket();
+    ctx.stack.sandbox.setFaults({ errorRate: 0.5, errorStatuses: [400], methods: ['POST'] });
+    draws.push(0.1); // the first POST (the reply) is refused, every later one succeeds
+    const before = statusCount(400);
+    await ctx.stack.deliver({ ticket_id: ticketId });
+
+    const error = await ctx.stack.result(ticketId).catch((err: unknown) => err);
+    // The workflow fails with its reason and Gorgias's error, after the hand-back.
+    expect(error).toBeInstanceOf(WorkflowFailedError);
+    const failure = (error as WorkflowFailedError).cause;
+    expect(failure).toBeInstanceOf(ApplicationFailure);
+    expect(failure).toMatchObject({ type: 'AutoReplyFailed', nonRetryable: true });
+    expect((failure as ApplicationFailure).details).toEqual([
+      { reason: 'gorgias-rejected', replyMessageId: null },
+    ]);
+    expect((failure as ApplicationFailure).message).toContain('HTTP 400');
+    expect(statusCount(400) - before).toBe(1);
+
+    const { replies, notes } = ctx.stack.posted(ticketId);
+    expect(replies).toEqual([]);
+    expect(notes).toHaveLength(1);
+    expect(notes[0]?.body_text).toContain('Auto-reply failed (gorgias-rejected)');
+    expect(notes[0]?.body_text).toContain('HTTP 400');
+    const ticket = await ctx.stack.gorgias.getTicket(ticketId);
+    expect(ticket.tags?.map((t) => t.name)).toContain('auto-reply-failed');
+    const described = await ctx.env.client.workflow.getHandle(`gorgias-ticket-${ticketId}`).describe();
+    expect(described.searchAttributes.AutoReplyOutcome).toEqual(['failed']);
+    expect(described.searchAttributes.AutoReplyReason).toEqual(['gorgias-rejected']);
+  });
+
+  it('a 5xx is retried and the reply then goes out once', async () => {
+    const ticketId = await ctx.stack.seedTicket();
+    ctx.stack.sandbox.setFaults({ errorRate: 0.5, errorStatuses: [503], methods: ['POST'] });
+    draws.push(0.1); // the first POST (the reply) fails, every later one succeeds
+    const before = statusCount(503);
+    await ctx.stack.deliver({ ticket_id: ticketId });
+
+    expect(await ctx.stack.result(ticketId)).toMatchObject({ outcome: 'replied' });
+    expect(statusCount(503) - before).toBe(1);
+    expect(ctx.stack.posted(ticketId).replies).toHaveLength(1);
+    expect(ctx.stack.posted(ticketId).notes).toHaveLength(1);
+  });
+
+  it('a request that succeeded but answered after the timeout is not posted twice on retry', async () => {
+    const ticketId = await ctx.stack.seedTicket();
+    const created = ctx.stack.sandbox.stats().messagesCreated;
+    // Every POST is committed, then answered after the client's 2 s timeout: each attempt looks lost.
+    ctx.stack.sandbox.setFaults({ lateResponseRate: 1, lateResponseMs: 3000, methods: ['POST'] });
+    await ctx.stack.deliver({ ticket_id: ticketId });
+
+    expect(await ctx.stack.result(ticketId)).toMatchObject({ outcome: 'replied' });
+    expect(ctx.stack.sandbox.stats().messagesCreated - created).toBe(2);
+    expect(ctx.stack.posted(ticketId).replies).toHaveLength(1);
+    expect(ctx.stack.posted(ticketId).notes).toHaveLength(1);
+  }, 60_000);
+});
+
+describe('a reset from the Web UI or the CLI', () => {
+  it('a reset past the read looks for the reply and the note first: still one of each', async () => {
+    const ticketId = await ctx.stack.seedTicket();
+    await ctx.stack.deliver({ ticket_id: ticketId }, { event: 'ticket-created' });
+    expect(await ctx.stack.result(ticketId)).toMatchObject({ outcome: 'replied' });
+
+    // Reset to the workflow task that followed reading the ticket: the new run sends again from there.
+    const handle = ctx.env.client.workflow.getHandle(workflowIdForTicket(ticketId));
+    const firstRun = (await handle.describe()).runId;
+    const history = await handle.fetchHistory();
+    const events = history.events ?? [];
+    const readDone = events.findIndex((e) => e.activityTaskCompletedEventAttributes);
+    const taskAfterRead = events.slice(readDone).find((e) => e.workflowTaskCompletedEventAttributes);
+    execFileSync(process.env.TEMPORAL_CLI_PATH ?? 'temporal', [
+      'workflow',
+      'reset',
+      '--workflow-id',
+      workflowIdForTicket(ticketId),
+      '--event-id',
+      String(taskAfterRead?.eventId),
+      '--reason',
+      'test: reset past the read',
+      '--address',
+      ctx.env.address,
+      '--namespace',
+      ctx.env.namespace ?? 'default',
+    ]);
+    await waitUntil(async () => {
+      const run = await handle.describe();
+      return run.runId !== firstRun && run.status.name === 'COMPLETED';
+    }, 30_000);
+    const resetRun = (await handle.describe()).runId;
+    const result: unknown = await ctx.env.client.workflow.getHandle(handle.workflowId, resetRun).result();
+    expect(result).toMatchObject({ outcome: 'replied' });
+    expect(ctx.stack.posted(ticketId).replies).toHaveLength(1);
+    expect(ctx.stack.posted(ticketId).notes).toHaveLength(1);
+  });
+});

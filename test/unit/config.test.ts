@@ -1,0 +1,92 @@
+import { describe, expect, it } from '@jest/globals';
+import { ConfigError, loadConfig } from '../../src/config';
+
+const valid = {
+  GORGIAS_BASE_URL: 'https://acme.gorgias.com',
+  GORGIAS_USERNAME: 'bot@acme.com',
+  GORGIAS_API_KEY: 'super-secret-api-key',
+  WEBHOOK_SECRET: 'a-very-long-webhook-secret',
+};
+
+function problemsOf(env: Record<string, string | undefined>): string[] {
+  try {
+    loadConfig(env, ['temporal', 'webhook', 'gorgias', 'policy', 'logging']);
+  } catch (err) {
+    if (err instanceof ConfigError) return err.problems;
+    throw err;
+  }
+  return [];
+}
+
+describe('configuration', () => {
+  it('applies the documented defaults', () => {
+    const config = loadConfig(valid, ['temporal', 'webhook', 'gorgias']);
+    expect(config.webhook.PORT).toBe(3000);
+    expect(config.webhook.WEBHOOK_MAX_BODY_BYTES).toBe(10 * 1024 * 1024);
+    expect(config.temporal).toMatchObject({
+      TEMPORAL_ADDRESS: 'localhost:7233',
+      TEMPORAL_NAMESPACE: 'default',
+      TEMPORAL_TASK_QUEUE: 'gorgias-autoreply',
+      TEMPORAL_UI_URL: 'http://localhost:8233',
+    });
+    expect(config.gorgias).toMatchObject({
+      GORGIAS_RATE_LIMIT_WINDOW_SECONDS: 20,
+      GORGIAS_RATE_LIMIT_BURST: 40,
+      GORGIAS_WORKERS_SHARING_ACCOUNT: 1,
+    });
+  });
+
+  it('names every bad variable at once, with the reason', () => {
+    const problems = problemsOf({ PORT: 'eighty', GORGIAS_BASE_URL: 'acme', WEBHOOK_SECRET: 'short' });
+    const named = problems.map((p) => p.split(':')[0]);
+    expect(named).toEqual(
+      expect.arrayContaining([
+        'PORT',
+        'GORGIAS_BASE_URL',
+        'GORGIAS_USERNAME',
+        'GORGIAS_API_KEY',
+        'WEBHOOK_SECRET',
+      ]),
+    );
+    expect(problems.find((p) => p.startsWith('WEBHOOK_SECRET'))).toMatch(/at least 16 characters/);
+    expect(problems.find((p) => p.startsWith('GORGIAS_USERNAME'))).toMatch(/required/);
+  });
+
+  it('never puts a secret value in its error message', () => {
+    const secret = 'tiny-secret';
+    const error = (() => {
+      try {
+        loadConfig({ ...valid, WEBHOOK_SECRET: secret, GORGIAS_API_KEY: '', TEMPORAL_TLS: secret }, [
+          'webhook',
+          'gorgias',
+          'temporal',
+        ]);
+      } catch (err) {
+        return err as Error;
+      }
+    })();
+    expect(error?.message).toContain('WEBHOOK_SECRET');
+    expect(error?.message).not.toContain(secret);
+  });
+
+  it('takes the webhook body limit in bytes and refuses a non-positive one', () => {
+    const config = loadConfig({ ...valid, WEBHOOK_MAX_BODY_BYTES: '20971520' }, ['webhook']);
+    expect(config.webhook.WEBHOOK_MAX_BODY_BYTES).toBe(20 * 1024 * 1024);
+    for (const bad of ['0', '-1', '10mb', '1.5']) {
+      expect(problemsOf({ ...valid, WEBHOOK_MAX_BODY_BYTES: bad })).toEqual([
+        expect.stringMatching(/^WEBHOOK_MAX_BODY_BYTES: /),
+      ]);
+    }
+  });
+
+  it('only checks the sections a process needs', () => {
+    // The webhook server needs no Gorgias credentials.
+    expect(() => loadConfig({ WEBHOOK_SECRET: valid.WEBHOOK_SECRET }, ['temporal', 'webhook'])).not.toThrow();
+  });
+
+  it('requires both halves of an mTLS pair', () => {
+    expect(problemsOf({ ...valid, TEMPORAL_TLS_CLIENT_CERT_PATH: '/certs/client.pem' })).toEqual([
+      expect.stringMatching(/^TEMPORAL_TLS_CLIENT_KEY_PATH: is required/),
+    ]);
+  });
+});

@@ -1,0 +1,348 @@
+import { execFileSync } from 'node:child_process';
+import { readdirSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { describe, expect, it } from '@jest/globals';
+import { z } from 'zod';
+import { ticketFacts } from '../../src/activities/ticket-facts';
+import {
+  integrationSchema,
+  messageListSchema,
+  messageSchema,
+  ticketListSchema,
+  ticketSchema,
+} from '../../src/gorgias/schemas';
+import { loadPolicy } from '../../src/policy/load';
+import { parseDelivery } from '../../src/server/delivery';
+import { decideAutoReply } from '../../src/workflows/decision';
+
+/**
+ * The service's readers against payloads shaped like the ones Gorgias really sends (see
+ * test/fixtures/gorgias/README.md). The folder is read, so a new fixture is covered by its name's prefix.
+ */
+
+const FIXTURE_DIR = join(__dirname, '..', 'fixtures', 'gorgias');
+
+type Kind = 'ticket' | 'message' | 'message-list' | 'ticket-list' | 'integration' | 'delivery';
+const PREFIXES: [string, Kind][] = [
+  ['ticket-', 'ticket'],
+  ['message-', 'message'],
+  ['messages-list', 'message-list'],
+  ['tickets-list', 'ticket-list'],
+  ['integration-', 'integration'],
+  ['context-', 'delivery'],
+  ['template-', 'delivery'],
+];
+const kindOf = (file: string): Kind | undefined => PREFIXES.find(([prefix]) => file.startsWith(prefix))?.[1];
+
+const fixtureFiles = readdirSync(FIXTURE_DIR)
+  .filter((f) => f.endsWith('.json'))
+  .sort();
+const filesOf = (kind: Kind) => fixtureFiles.filter((f) => kindOf(f) === kind);
+
+/** The few raw fields the assertions compare with (the fixture as Gorgias sent it, before any reader). */
+interface RawMessage {
+  id: number;
+  channel: string;
+  from_agent: boolean;
+  public?: boolean;
+  integration_id: number | null;
+  sent_datetime: string | null;
+  failed_datetime: string | null;
+}
+interface RawTicket {
+  id: number;
+  customer: { email: string | null } | null;
+  messages?: RawMessage[];
+  created_datetime: string;
+  trashed_datetime: string | null;
+}
+interface RawList<T> {
+  data: T[];
+  meta: { next_cursor: string | null; prev_cursor: string | null };
+}
+interface RawDelivery {
+  ticket_id?: string;
+  ticket?: RawTicket & { subject: string | null };
+  message?: RawMessage;
+}
+
+function load<T>(file: string): T {
+  return JSON.parse(readFileSync(join(FIXTURE_DIR, file), 'utf8')) as T;
+}
+
+/** Parses a fixture, failing with zod's own account of what it could not read. */
+function read<S extends z.ZodType>(schema: S, file: string): z.infer<S> {
+  const result = schema.safeParse(load<unknown>(file));
+  if (!result.success) throw new Error(`${file} is not readable:\n${z.prettifyError(result.error)}`);
+  return result.data;
+}
+
+const factsOf = (file: string) => ticketFacts(read(ticketSchema, file));
+
+/** A Gorgias datetime as an instant: without an offset it is UTC (docs/gorgias.md, "Reading answers"). */
+const utc = (datetime: string) =>
+  Date.parse(/(Z|[+-]\d\d:?\d\d)$/.test(datetime) ? datetime : `${datetime}Z`);
+
+const isInternalNote = (m: RawMessage) => m.channel === 'internal-note' || m.public === false;
+const lastCustomerMessage = (ticket: RawTicket) =>
+  (ticket.messages ?? []).filter((m) => !m.from_agent && !isInternalNote(m)).at(-1);
+
+describe('the Gorgias fixtures folder', () => {
+  it('names every fixture by what it is, so a test reads it', () => {
+    expect(fixtureFiles.filter((f) => kindOf(f) === undefined)).toEqual([]);
+    expect(fixtureFiles.length).toBeGreaterThan(0);
+  });
+
+  it('says in its README where each fixture comes from', () => {
+    const readme = readFileSync(join(FIXTURE_DIR, 'README.md'), 'utf8');
+    expect(fixtureFiles.filter((f) => !readme.includes(`\`${f}\``))).toEqual([]);
+  });
+});
+
+describe('tickets as GET /api/tickets/{id} answers them', () => {
+  const files = filesOf('ticket');
+  const policy = loadPolicy();
+
+  it.each(files)('%s is readable with ticketSchema', (file) => {
+    const ticket = read(ticketSchema, file);
+    const raw = load<RawTicket>(file);
+    expect(ticket.id).toBe(raw.id);
+    expect(ticket.messages.map((m) => m.id)).toEqual((raw.messages ?? []).map((m) => m.id));
+  });
+
+  it.each(files)('%s: the facts name the customer and their latest message', (file) => {
+    const raw = load<RawTicket>(file);
+    const facts = factsOf(file);
+    expect(facts.ticketId).toBe(raw.id);
+    expect(facts.customer?.email).toBe(raw.customer?.email);
+    const last = lastCustomerMessage(raw);
+    expect(facts.lastCustomerMessage?.id).toBe(last?.id);
+    expect(facts.lastCustomerMessage?.integrationId ?? null).toBe(last?.integration_id ?? null);
+  });
+
+  // The decision reads the time with Date.parse, which takes an offset-less datetime as local time: the facts
+  // must carry an explicit offset, or a worker outside UTC would misjudge the ticket's age.
+  it.each(files)('%s: the creation time is read as UTC, with or without an offset', (file) => {
+    const raw = load<RawTicket>(file);
+    const facts = factsOf(file);
+    expect(facts.createdAt).toMatch(/(Z|[+-]\d\d:\d\d)$/);
+    expect(Date.parse(facts.createdAt ?? '')).toBe(utc(raw.created_datetime));
+  });
+
+  it('a plain new email from a customer gets a reply', () => {
+    const facts = factsOf('ticket-new-email.json');
+    expect(facts).toMatchObject({
+      channel: 'email',
+      spam: false,
+      openedByAgent: false,
+      emailAnswerable: true,
+      agentReplied: false,
+      ruleReplied: false,
+      autoReplyPresent: false,
+      automatedMail: null,
+      customer: { email: 'dana.lee@example.org', firstName: 'Dana', name: 'Dana Lee' },
+      lastCustomerMessage: {
+        id: 31337001,
+        integrationId: 66001,
+        supportAddress: { address: 'support@shop.example.com', name: 'Shop Support' },
+      },
+    });
+    const now = Date.parse(facts.createdAt ?? '') + 60_000;
+    expect(decideAutoReply(facts, policy, now)).toEqual({ reply: true });
+  });
+
+  describe('the untidy ticket (offset-less datetimes, "" ids, a Rule note without source, Shopify data)', () => {
+    it("does not take the Rule's internal note for a reply", () => {
+      const facts = factsOf('ticket-untidy.json');
+      expect(facts.ruleReplied).toBe(false);
+      expect(facts.agentReplied).toBe(false);
+      expect(facts.autoReplyPresent).toBe(false);
+      expect(facts.lastCustomerMessage?.id).toBe(31337101);
+    });
+
+    it('knows the customer by email when Gorgias has no name for them (firstname "", name null)', () => {
+      const facts = factsOf('ticket-untidy.json');
+      expect(facts.customer).toEqual({
+        id: 9002,
+        email: 'm.okafor@example.org',
+        firstName: null,
+        name: null,
+      });
+    });
+
+    it('still sees that email can answer it, next to an odd reply_options entry', () => {
+      expect(factsOf('ticket-untidy.json').emailAnswerable).toBe(true);
+    });
+
+    it('is answered like any other new ticket', () => {
+      const facts = factsOf('ticket-untidy.json');
+      const now = utc('2020-01-27T10:43:21.468912');
+      expect(decideAutoReply(facts, policy, now)).toEqual({ reply: true });
+    });
+  });
+
+  it("keeps the integration of the customer's message when they wrote to several addresses", () => {
+    const facts = factsOf('ticket-several-addresses.json');
+    expect(facts.customer?.email).toBe('priya.raman@example.org');
+    expect(facts.lastCustomerMessage?.id).toBe(31337201);
+    expect(facts.lastCustomerMessage?.integrationId).toBe(66001);
+    const now = Date.parse(facts.createdAt ?? '') + 60_000;
+    expect(decideAutoReply(facts, policy, now)).toEqual({ reply: true });
+  });
+
+  it('reads a trashed ticket as trashed, and the others as not', () => {
+    for (const file of files) {
+      const raw = load<RawTicket>(file);
+      expect({ file, trashed: factsOf(file).trashed }).toEqual({ file, trashed: !!raw.trashed_datetime });
+    }
+    expect(factsOf('ticket-trashed.json').trashed).toBe(true);
+  });
+
+  it('finds our earlier auto-reply in a long thread, and counts an agent reply with rule_id "" as an agent\'s', () => {
+    const facts = factsOf('ticket-long-thread.json');
+    expect(facts.autoReplyPresent).toBe(true);
+    expect(facts.agentReplied).toBe(true);
+    expect(facts.ruleReplied).toBe(false);
+    expect(facts.lastCustomerMessage?.id).toBe(31337408);
+    const now = Date.parse(facts.createdAt ?? '') + 60_000;
+    expect(decideAutoReply(facts, policy, now)).toEqual({ reply: false, reason: 'already-auto-replied' });
+  });
+});
+
+describe('messages as POST and GET /api/tickets/{id}/messages answer them', () => {
+  it.each(filesOf('message'))('%s is readable with messageSchema', (file) => {
+    const raw = load<RawMessage>(file);
+    const message = read(messageSchema, file);
+    expect(message).toMatchObject({ id: raw.id, channel: raw.channel, from_agent: raw.from_agent });
+  });
+
+  it('the create answer says the message is not sent yet', () => {
+    const created = read(messageSchema, 'message-created-answer.json');
+    expect(created.sent_datetime ?? null).toBeNull();
+    expect(created.failed_datetime ?? null).toBeNull();
+  });
+
+  it('the message read later says when it was sent', () => {
+    const sent = read(messageSchema, 'message-sent.json');
+    expect(sent.sent_datetime).toBe('2025-03-05T16:20:12.637Z');
+    expect(sent.failed_datetime ?? null).toBeNull();
+  });
+
+  it('a message that could not be sent says when it failed', () => {
+    const failed = read(messageSchema, 'message-failed.json');
+    expect(failed.failed_datetime).toBe('2025-03-05T16:20:14.090Z');
+    expect(failed.sent_datetime ?? null).toBeNull();
+  });
+});
+
+describe('lists', () => {
+  it.each(filesOf('message-list'))('%s is readable with messageListSchema, cursor included', (file) => {
+    const raw = load<RawList<RawMessage>>(file);
+    const list = read(messageListSchema, file);
+    expect(list.data.map((m) => m.id)).toEqual(raw.data.map((m) => m.id));
+    expect(list.meta?.next_cursor ?? null).toBe(raw.meta.next_cursor);
+  });
+
+  it.each(filesOf('ticket-list'))('%s is readable with ticketListSchema, cursor included', (file) => {
+    const raw = load<RawList<RawTicket>>(file);
+    const list = read(ticketListSchema, file);
+    expect(list.data.map((t) => t.id)).toEqual(raw.data.map((t) => t.id));
+    expect(list.meta?.next_cursor ?? null).toBe(raw.meta.next_cursor);
+  });
+});
+
+describe('integrations as GET /api/integrations/{id} answers them', () => {
+  it.each(filesOf('integration'))('%s is readable with integrationSchema, with its address', (file) => {
+    const raw = load<{ id: number; type: string; meta: { address: string } }>(file);
+    const integration = read(integrationSchema, file);
+    expect(integration.id).toBe(raw.id);
+    expect(integration.type).toBe(raw.type);
+    expect(integration.meta?.address).toBe(raw.meta.address);
+  });
+});
+
+describe('webhook bodies as an HTTP integration sends them', () => {
+  it.each(filesOf('delivery'))('%s is accepted, for the right ticket', (file) => {
+    const raw = load<RawDelivery>(file);
+    const parsed = parseDelivery(raw, {});
+    expect(parsed).toMatchObject({
+      ok: true,
+      delivery: { ticketId: Number(raw.ticket?.id ?? raw.ticket_id) },
+    });
+  });
+
+  it.each(filesOf('delivery'))('%s: an internal note or our own side is not answered', (file) => {
+    const raw = load<RawDelivery>(file);
+    const parsed = parseDelivery(raw, {});
+    if (!parsed.ok) throw new Error(`${file} was refused: ${JSON.stringify(parsed.problems)}`);
+    if (raw.message && isInternalNote(raw.message))
+      expect(parsed.delivery.ignoreReason).toBe('internal-note');
+    else if (raw.message?.from_agent) expect(parsed.delivery.ignoreReason).not.toBeNull();
+    else expect(parsed.delivery.ignoreReason).toBeNull();
+  });
+
+  it('the whole context of a new ticket gives the customer and subject for display', () => {
+    const parsed = parseDelivery(load('context-ticket-created.json'), {});
+    expect(parsed).toEqual({
+      ok: true,
+      delivery: {
+        ticketId: 4815180,
+        trigger: null,
+        ignoreReason: null,
+        customerEmail: 'priya.raman@example.org',
+        subject: 'Damaged parcel - order #1187',
+      },
+    });
+  });
+
+  it("a Rule's internal note is ignored", () => {
+    const parsed = parseDelivery(load('context-internal-note-created.json'), {});
+    expect(parsed).toMatchObject({
+      ok: true,
+      delivery: { ticketId: 4815170, ignoreReason: 'internal-note' },
+    });
+  });
+
+  it('a failed outgoing message is not answered', () => {
+    const parsed = parseDelivery(load('context-ticket-message-failed.json'), {});
+    expect(parsed).toMatchObject({ ok: true, delivery: { ticketId: 4815180 } });
+    expect(parsed.ok && parsed.delivery.ignoreReason).not.toBeNull();
+  });
+
+  it('the default template sends the id as a string', () => {
+    expect(parseDelivery(load('template-ticket-id.json'), {})).toMatchObject({
+      ok: true,
+      delivery: { ticketId: 4815162, ignoreReason: null },
+    });
+  });
+});
+
+describe('Gorgias datetimes', () => {
+  it('an offset-less datetime is read as UTC, whatever the machine time zone', () => {
+    // Jest gives each file its own copy of process.env, so the reader runs in a child process in New York.
+    const script = `
+      const ts = require('typescript');
+      const source = require('fs').readFileSync('src/gorgias/datetime.ts', 'utf8');
+      const js = ts.transpileModule(source, { compilerOptions: { module: ts.ModuleKind.CommonJS } }).outputText;
+      const m = { exports: {} };
+      new Function('module', 'exports', js)(m, m.exports);
+      const offset = new Date(2020, 0, 27, 10).getTimezoneOffset();
+      const read = m.exports.parseGorgiasDatetime('2020-01-27T10:42:21.468912');
+      const normalised = m.exports.normalizeGorgiasDatetime('2020-01-27T10:42:21.468912');
+      const withOffset = m.exports.parseGorgiasDatetime('2020-01-27T10:42:21+02:00');
+      process.stdout.write(JSON.stringify({ offset, read, normalised, withOffset }));`;
+    const out = execFileSync(process.execPath, ['-e', script], {
+      env: { ...process.env, TZ: 'America/New_York' },
+      cwd: join(__dirname, '..', '..'),
+    });
+    expect(JSON.parse(out.toString())).toEqual({
+      offset: 300, // the child really runs in New York
+      read: Date.UTC(2020, 0, 27, 10, 42, 21, 468),
+      normalised: '2020-01-27T10:42:21.468Z',
+      withOffset: Date.UTC(2020, 0, 27, 8, 42, 21),
+    });
+    expect(
+      ticketSchema.parse({ id: 1, created_datetime: '2020-01-27T10:42:21.468912' }).created_datetime,
+    ).toBe('2020-01-27T10:42:21.468Z');
+  });
+});

@@ -1,0 +1,370 @@
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { describe, expect, it } from '@jest/globals';
+import { checkTemplates, composeReply, renderNote } from '../../src/activities/reply-content';
+import { ticketFacts } from '../../src/activities/ticket-facts';
+import { policyReport } from '../../src/cli/policy-check';
+import { previewFacts } from '../../src/cli/policy-preview';
+import { customerSchema, ticketSchema } from '../../src/gorgias/schemas';
+import { orderAnswer } from '../../src/orders/branch';
+import { isOrderQuestion, orderFacts } from '../../src/orders/facts';
+import { DEFAULT_POLICY_FILE, loadPolicy, parsePolicy, PolicyError } from '../../src/policy/load';
+import type { Policy } from '../../src/policy/schema';
+import { resolveStore } from '../../src/policy/stores';
+import type { TicketFacts } from '../../src/workflows/decision';
+import { policyWith } from '../support/policy';
+
+/**
+ * Order-aware replies on real-shaped tickets (test/fixtures/orders, test/fixtures/gorgias): which order, which
+ * branch of the policy, the variables in two languages, and the links that may go to a customer.
+ */
+
+const policy = policyWith({ orders: { enabled: true } });
+const load = (file: string): unknown =>
+  JSON.parse(readFileSync(join(__dirname, '..', 'fixtures', file), 'utf8'));
+const factsOf = (file: string, p: Policy = policy) => ticketFacts(ticketSchema.parse(load(file)), p.orders);
+const at = (iso: string) => new Date(iso);
+
+/** What the workflow does after deciding to reply: the branch, then the reply (no store here). */
+function replyTo(ticket: TicketFacts, now: Date, p: Policy = policy) {
+  const answer = orderAnswer(ticket, p.orders, now.getTime());
+  return { answer, reply: answer.branch === 'delayed' ? null : composeReply(ticket, p, now, { answer }) };
+}
+
+describe('reading orders and order questions from tickets', () => {
+  it('finds the order, the question and the number in the untidy ticket', () => {
+    const facts = factsOf('gorgias/ticket-untidy.json');
+    expect(facts.orderQuestion).toBe(true);
+    expect(facts.mentionedOrders).toEqual(['1042']);
+    expect(facts.orders).toEqual([
+      {
+        name: '#1042',
+        number: '1042',
+        createdAt: '2020-01-20T14:31:05+01:00',
+        cancelled: false,
+        financialStatus: 'paid',
+        fulfillmentStatus: 'fulfilled',
+        shippedAt: '2020-01-21T08:10:44.000Z',
+        trackingNumber: 'EX000000001NL',
+        trackingUrl: 'https://tracking.example.com/EX000000001NL',
+        shipmentStatus: 'in_transit',
+        statusUrl: expect.stringMatching(/^https:\/\/shop\.example\.com\//),
+      },
+    ]);
+  });
+
+  it('keeps several orders most recent first, and reads Gorgias intents given as objects', () => {
+    const facts = factsOf('orders/ticket-two-orders-fr.json');
+    expect(facts.orders?.map((o) => o.name)).toEqual(['#1043', '#1041']);
+    expect(facts.orderQuestion).toBe(true);
+    expect(facts.mentionedOrders).toContain('1041');
+  });
+
+  it('leaves the orders unknown (null) when the ticket carries only the Shopify customer part', () => {
+    const facts = factsOf('orders/ticket-customer-only.json');
+    expect(facts.orderQuestion).toBe(true);
+    expect(facts.orders).toBeNull();
+    const customer = customerSchema.parse(load('orders/customer-with-orders.json'));
+    expect(orderFacts(customer.shopifyOrders ?? []).map((o) => o.name)).toEqual(['#1050']);
+  });
+
+  it('reads no order question, and keeps no orders, when order replies are off', () => {
+    const off = policyWith({ orders: { enabled: false } });
+    expect(factsOf('gorgias/ticket-untidy.json', off)).toMatchObject({ orderQuestion: false, orders: null });
+  });
+
+  it.each([
+    ['en', 'Where is my order? It has not arrived', true],
+    ['fr', 'Bonjour, ou en est ma COMMANDE ?', true],
+    ['de', 'Hallo, wo ist meine Bestellung?', true],
+    ['es', '¿Dónde está mi pedido?', true],
+    ['en', 'Do you have the linen shirt in size M?', false],
+    ['en', 'I would like to reorder nothing, just a question about sizes', false],
+  ])('(%s) "%s" asks about an order: %s', (_language, text, expected) => {
+    expect(isOrderQuestion({ subject: null, text, intents: [] }, policy.orders)).toBe(expected);
+  });
+
+  it("takes Gorgias's shipping/status intent as an order question, whatever the words", () => {
+    const question = { subject: 'Hi', text: 'Any news?', intents: ['shipping/status'] };
+    expect(isOrderQuestion(question, policy.orders)).toBe(true);
+    expect(isOrderQuestion({ ...question, intents: ['product/question'] }, policy.orders)).toBe(false);
+  });
+});
+
+describe('order branches and variables', () => {
+  it('the order the customer names, shipped with tracking: the shipped template, its link, a French date', () => {
+    const { answer, reply } = replyTo(
+      factsOf('orders/ticket-two-orders-fr.json'),
+      at('2026-11-25T10:00:00Z'),
+    );
+    expect(answer).toMatchObject({ branch: 'shipped', order: { name: '#1041' } });
+    expect(reply?.template).toBe('order_shipped/fr');
+    expect(reply?.bodyText).toContain(
+      'votre commande #1041 du 18 novembre 2026 est en route (payée, expédiée (en transit))',
+    );
+    expect(reply?.bodyText).toContain('Suivez-la ici : https://tracking.example.com/EX000001041NL');
+    expect(reply?.bodyHtml).toContain(
+      '<a href="https://tracking.example.com/EX000001041NL">https://tracking.example.com/EX000001041NL</a>',
+    );
+  });
+
+  it('without a number named, the most recent order: being prepared', () => {
+    const facts = { ...factsOf('orders/ticket-two-orders-fr.json'), mentionedOrders: [] };
+    const { answer, reply } = replyTo(facts, at('2026-11-25T10:00:00Z'));
+    expect(answer).toMatchObject({ branch: 'preparing', order: { name: '#1043' } });
+    expect(reply?.template).toBe('order_preparing/fr');
+    expect(reply?.bodyText).toContain(
+      'Votre commande #1043 du 24 novembre 2026 est en cours de préparation (payée, pas encore expédiée)',
+    );
+  });
+
+  it('an English ticket gets the date and status in English', () => {
+    const { answer, reply } = replyTo(factsOf('gorgias/ticket-untidy.json'), at('2020-01-27T11:00:00Z'));
+    expect(answer.branch).toBe('shipped');
+    expect(reply?.template).toBe('order_shipped');
+    expect(reply?.bodyText).toContain(
+      'your order #1042 of January 20, 2020 is on its way (paid, shipped (in transit))',
+    );
+    expect(reply?.bodyText).toContain('Follow it here: https://tracking.example.com/EX000000001NL');
+  });
+
+  it('not shipped past preparing.within_days: no reply, handed to a human with the order-delayed tag', () => {
+    const facts = { ...factsOf('orders/ticket-two-orders-fr.json'), mentionedOrders: [] };
+    const { answer, reply } = replyTo(facts, at('2026-12-01T10:00:00Z'));
+    expect(reply).toBeNull();
+    expect(answer).toMatchObject({ branch: 'delayed', order: { name: '#1043' } });
+    expect(answer.detail).toContain('order #1043 placed 7 days ago and not shipped');
+    expect(policy.orders.delayed.tag).toBe('order-delayed');
+    const note = renderNote(
+      { kind: 'skipped', reason: 'order-delayed', detail: answer.detail, tag: 'order-delayed' },
+      'http://ui/trace',
+    );
+    expect(note.bodyText).toContain('Tagged "order-delayed".');
+  });
+
+  it('no order found: asks for the order number', () => {
+    const facts = { ...factsOf('orders/ticket-customer-only.json'), orders: [] };
+    const { answer, reply } = replyTo(facts, at('2026-11-25T10:00:00Z'));
+    expect(answer.branch).toBe('no-order');
+    expect(reply?.template).toBe('order_number_request');
+    expect(reply?.bodyText).toContain('could you reply with your order number');
+  });
+
+  it('the orders read from the customer once: the order is used like one the ticket carried', () => {
+    const customer = customerSchema.parse(load('orders/customer-with-orders.json'));
+    const facts = {
+      ...factsOf('orders/ticket-customer-only.json'),
+      orders: orderFacts(customer.shopifyOrders ?? []),
+    };
+    const { answer, reply } = replyTo(facts, at('2026-11-25T10:00:00Z'));
+    expect(answer).toMatchObject({ branch: 'preparing', order: { name: '#1050' } });
+    expect(reply?.bodyText).toContain('Your order #1050 of November 24, 2026 is being prepared');
+  });
+
+  it('shipped without tracking: the plain template, with the order in it', () => {
+    const { answer, reply } = replyTo(factsOf('orders/ticket-no-tracking.json'), at('2026-11-25T10:00:00Z'));
+    expect(answer.branch).toBe('other');
+    expect(reply?.template).toBe('acknowledgement');
+    expect(reply?.bodyText).toContain('Your order #1045 of November 23, 2026: paid, shipped.');
+    expect(reply?.bodyHtml).not.toContain('<a ');
+  });
+
+  it('unsafe links are left out of both bodies, and the note says so; http only when the policy allows it', () => {
+    const facts = factsOf('orders/ticket-unsafe-links.json');
+    const { answer, reply } = replyTo(facts, at('2026-11-25T10:00:00Z'));
+    expect(answer.branch).toBe('shipped');
+    expect(reply?.bodyText).not.toMatch(/javascript|http:/);
+    expect(reply?.bodyHtml).not.toMatch(/javascript|http:|<a /);
+    expect(reply?.bodyText).toContain('Its tracking number is EX000001044NL.');
+    expect(reply?.droppedLinks).toEqual([
+      'tracking link of #1044 (javascript: links are not sent)',
+      'order status link of #1044 (http: links are not sent)',
+    ]);
+    const note = renderNote(
+      {
+        kind: 'replied',
+        to: 'x@example.org',
+        sentAt: '2026-11-25T10:00:05Z',
+        replyMessageId: 1,
+        reply: reply!,
+      },
+      'http://ui/t',
+    );
+    expect(note.bodyText).toContain(
+      'Left out an unsafe link: the tracking link of #1044 (javascript: links are not sent).',
+    );
+    expect(note.bodyText).toContain('Order: #1044 (branch shipped).');
+
+    const lenient = policyWith({ orders: { ...policy.orders, allow_http_links: true } });
+    const withHttp = replyTo(facts, at('2026-11-25T10:00:00Z'), lenient).reply;
+    expect(withHttp?.droppedLinks).toEqual(['tracking link of #1044 (javascript: links are not sent)']);
+  });
+
+  it('a message that does not ask about an order gets the plain acknowledgement, without an order', () => {
+    const facts = { ...factsOf('gorgias/ticket-untidy.json'), orderQuestion: false };
+    const { answer, reply } = replyTo(facts, at('2020-01-27T11:00:00Z'));
+    expect(answer.branch).toBeNull();
+    expect(reply?.template).toBe('acknowledgement');
+    expect(reply?.bodyText).not.toContain('Your order');
+  });
+
+  it('the shipped default policy turns order replies on and renders every template, order variables included', () => {
+    expect(loadPolicy(DEFAULT_POLICY_FILE).orders.enabled).toBe(true);
+    expect(() => checkTemplates(policy)).not.toThrow();
+  });
+});
+
+describe('one policy per store', () => {
+  const stores = policyWith({
+    stores: {
+      '6612': {
+        name: 'Maison Lune',
+        language: 'fr',
+        dry_run: true,
+        business_hours: { timezone: 'Europe/Paris', weekly: { monday: ['09:00-18:00'] } },
+      },
+      'Hello@Brand-Two.example': {
+        name: 'Brand Two',
+        channels: { email: { template: 'brand_two' } },
+        templates: {
+          brand_two: { subject: 'Hey: {{subject}}', body: 'Hey {{customer_first_name}}, got it.' },
+        },
+      },
+    },
+  });
+  const ticket = (received: Partial<NonNullable<TicketFacts['lastCustomerMessage']>>): TicketFacts => ({
+    ...factsOf('gorgias/ticket-untidy.json'),
+    lastCustomerMessage: { id: 1, integrationId: null, supportAddress: null, subject: null, ...received },
+  });
+
+  it('resolves a store by the email integration id the ticket came through', () => {
+    const store = resolveStore(ticket({ integrationId: 6612 }).lastCustomerMessage, stores);
+    expect(store).toMatchObject({
+      key: '6612',
+      name: 'Maison Lune',
+      matchedBy: 'email integration 6612',
+      language: 'fr',
+    });
+    expect(store.policy.dry_run).toBe(true);
+    expect(store.policy.business_hours?.timezone).toBe('Europe/Paris');
+    expect(store.policy.templates.acknowledgement).toEqual(stores.templates.acknowledgement);
+  });
+
+  it('resolves a store by address: the integration’s own address, or the address the customer wrote to', () => {
+    const byIntegration = resolveStore(
+      ticket({ integrationId: 7001, integrationAddress: 'hello@brand-two.example' }).lastCustomerMessage,
+      stores,
+    );
+    expect(byIntegration).toMatchObject({ name: 'Brand Two', matchedBy: 'address hello@brand-two.example' });
+    const byRecipient = resolveStore(
+      ticket({ supportAddress: { address: 'HELLO@brand-two.example', name: null } }).lastCustomerMessage,
+      stores,
+    );
+    expect(byRecipient.name).toBe('Brand Two');
+    const reply = composeReply(
+      { ...ticket({}), channel: 'email', subject: 'Sizes' },
+      byRecipient.policy,
+      at('2026-11-25T10:00:00Z'),
+    );
+    expect(reply).toMatchObject({ template: 'brand_two', subject: 'Hey: Sizes' });
+  });
+
+  it('a ticket of another integration gets the top level, named "default"', () => {
+    const store = resolveStore(ticket({ integrationId: 9999 }).lastCustomerMessage, stores);
+    expect(store).toMatchObject({ key: null, name: 'default', matchedBy: null });
+    expect(store.policy.dry_run).toBe(false);
+  });
+
+  it("a store's language answers tickets Gorgias gave none in that language", () => {
+    const facts = { ...ticket({ integrationId: 6612 }), language: null, orderQuestion: false };
+    const store = resolveStore(facts.lastCustomerMessage, stores);
+    const reply = composeReply(facts, store.policy, at('2026-11-23T10:00:00Z'), { language: store.language });
+    expect(reply.template).toBe('acknowledgement/fr');
+  });
+});
+
+describe('validating order and store keys', () => {
+  const problemsOf = (data: Record<string, unknown>) => {
+    try {
+      parsePolicy({ templates: { acknowledgement: { subject: 'S', body: 'B' } }, ...data });
+      return [];
+    } catch (err) {
+      if (err instanceof PolicyError) return err.problems;
+      throw err;
+    }
+  };
+
+  it('order replies are off by default, with sensible defaults for every key', () => {
+    const parsed = parsePolicy({ templates: { acknowledgement: { subject: 'S', body: 'B' } } });
+    expect(parsed.orders).toMatchObject({
+      enabled: false,
+      intents: ['shipping/status'],
+      allow_http_links: false,
+      shipped: { within_days: 14, template: 'order_shipped' },
+      preparing: { within_days: 3, template: 'order_preparing' },
+      delayed: { tag: 'order-delayed' },
+      no_order: { template: 'order_number_request' },
+    });
+    expect(Object.keys(parsed.orders.keywords).sort()).toEqual(['de', 'en', 'es', 'fr']);
+    expect(parsed.stores).toEqual({});
+  });
+
+  it('names the branch whose template is missing, and bad values', () => {
+    const text = problemsOf({ orders: { enabled: true, preparing: { within_days: -1 } } }).join('\n');
+    expect(text).toMatch(/^orders\.shipped\.template: names template "order_shipped"/m);
+    expect(text).toMatch(/^orders\.preparing\.within_days:/m);
+  });
+
+  it('names store sections with a bad key, a twin, or a channel without its template', () => {
+    const text = problemsOf({
+      stores: {
+        'not a key': {},
+        'Support@x.example': {},
+        'support@x.example': { channels: { email: { template: 'nope' } } },
+      },
+    }).join('\n');
+    expect(text).toMatch(/^stores\.not a key: must be keyed by an email integration id/m);
+    expect(text).toMatch(/^stores\.support@x\.example: names the same integration as "Support@x\.example"/m);
+    expect(text).toMatch(/^stores\.support@x\.example\.channels\.email\.template: names template "nope"/m);
+  });
+});
+
+describe('policy:check and preview', () => {
+  it('policy:check shows every order branch and every store on a sample ticket', () => {
+    const stores = policyWith({
+      orders: { enabled: true },
+      stores: {
+        '6602': { name: 'Maison Lune', language: 'fr' },
+        'hello@brand-two.example': { dry_run: true },
+      },
+    });
+    const report = policyReport(stores, 'my-policy.yaml', new Date('2026-11-26T10:00:00Z'));
+    expect(report).toMatch(/shipped:\s+tracked, shipped within 14 d → template order_shipped/);
+    expect(report).toMatch(
+      /order shipped 2 days ago, tracked\s+reply \[order: shipped\] with template order_shipped/,
+    );
+    expect(report).toMatch(/order placed yesterday, not shipped\s+reply \[order: preparing\]/);
+    expect(report).toMatch(
+      /order placed 10 days ago, not shipped\s+no reply: order late \(order-delayed\); tag "order-delayed"/,
+    );
+    expect(report).toMatch(
+      /order question, no order found\s+reply \[order: no-order\] with template order_number_request/,
+    );
+    expect(report).toMatch(/tracking link is not https\s+.*; unsafe link left out/);
+    expect(report).toMatch(/6602: Maison Lune \(overrides language\)/);
+    expect(report).toMatch(/new email from a customer\s+reply with template acknowledgement: "[^"]+"$/m);
+    expect(report).toMatch(
+      /new email to store 6602\s+reply with template acknowledgement\/fr: .* \(store Maison Lune\)/,
+    );
+    expect(report).toMatch(/new email to store hello@brand-two\.example\s+dry run: note only/);
+  });
+
+  it('the preview names the store a ticket resolves to, and the note says it', () => {
+    const stores = policyWith({ orders: { enabled: true }, stores: { '6612': { name: 'Maison Lune' } } });
+    const facts = factsOf('orders/ticket-two-orders-fr.json', stores);
+    const preview = previewFacts(facts, stores, at('2026-11-25T09:20:00Z'), 'http://ui/t');
+    expect(preview.store).toMatchObject({ name: 'Maison Lune', matchedBy: 'email integration 6612' });
+    expect(preview.answer?.branch).toBe('shipped');
+    expect(preview.note).toContain('Store: Maison Lune (by email integration 6612).');
+  });
+});
