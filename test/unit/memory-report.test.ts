@@ -1,7 +1,7 @@
 import { Writable } from 'node:stream';
 import { describe, expect, test } from '@jest/globals';
 import pino from 'pino';
-import { MemoryPhases } from '../src/telemetry/memory';
+import { MemoryPhases } from '../../src/telemetry/memory';
 
 describe('the worker’s memory report', () => {
   test('the report has the marked phases and the figures now, even when the log level is warn', () => {
