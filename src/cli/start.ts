@@ -7,7 +7,7 @@ import { WEBHOOK_PATH } from '../server/app';
 import { intakeFromConfig } from '../server/from-config';
 import { describeCli, ensureTemporalCli } from '../dev/temporal-cli';
 import { lazyClientConnection } from '../temporal/connection';
-import { startDevServer } from '../dev/dev-server';
+import { QUICK_TASK_DISPATCH, startDevServer } from '../dev/dev-server';
 import { launchWorker } from '../worker';
 import { policyFromConfig } from '../policy/load';
 import { IntakeMetrics } from '../telemetry/intake-metrics';
@@ -64,6 +64,7 @@ async function run(): Promise<void> {
         uiPort: local.TEMPORAL_UI_PORT,
         dbFilename: local.TEMPORAL_DB_FILE,
         namespace: env.TEMPORAL_NAMESPACE || 'default',
+        dynamicConfig: QUICK_TASK_DISPATCH,
       });
       stops.push(() => devServer.stop());
       env.TEMPORAL_ADDRESS = devServer.address;

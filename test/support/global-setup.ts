@@ -1,6 +1,7 @@
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { QUICK_TASK_DISPATCH } from '../../src/dev/dev-server';
 import { writeWorkflowBundle } from '../../src/worker/workflow-bundle';
 import {
   locateTemporalCli,
@@ -62,6 +63,7 @@ export default async function globalSetup(): Promise<void> {
     server: {
       uiPort: await freePort(),
       dynamicConfig: {
+        ...QUICK_TASK_DISPATCH,
         'history.maximumSignalsPerExecution': SIGNAL_LIMIT,
         // Worker Versioning: a draining version's open pinned workflows are looked for every second, not every 3
         // minutes (worker-versioning.test.ts waits for a version to drain).
