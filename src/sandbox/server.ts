@@ -1,29 +1,14 @@
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { createSandboxApp } from './app';
-import type { SandboxFaults } from './faults';
-import type { MonthOptions, SeededTicket } from './month';
-import type { Customer, Ticket } from './objects';
-import type { ShopifyOrder } from './shopify';
+import type { SandboxControls } from './controls';
 import type { SandboxOptions } from './options';
-import type { SendingPatch, SendingSettings } from './sending';
-import type { SandboxStats } from './stats';
 
-export interface RunningSandbox {
+/** A sandbox serving the API over HTTP, with the controls a test or a local stack uses on it. */
+export interface RunningSandbox extends Omit<SandboxControls, 'dispose'> {
   /** e.g. `http://127.0.0.1:4010` (no `/api`): what the service uses as its Gorgias base URL. */
   url: string;
   port: number;
-  stats(): SandboxStats;
-  faults(): SandboxFaults;
-  setFaults(faults: Partial<SandboxFaults>): void;
-  sending(): SendingSettings;
-  setSending(patch: SendingPatch): void;
-  trashTicket(ticketId: number): Ticket | undefined;
-  reset(): void;
-  /** Messages of a ticket as stored (for assertions), oldest first. */
-  messagesOf(ticketId: number): unknown[];
-  setCustomerOrders(email: string, orders: ShopifyOrder[] | null, options?: { onTicket?: boolean }): Customer;
-  seedMonth(options: MonthOptions): SeededTicket[];
   close(): Promise<void>;
 }
 
