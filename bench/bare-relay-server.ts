@@ -1,8 +1,9 @@
-import { createServer } from 'node:http';
+import { createServer, type Server } from 'node:http';
 import { Client } from '@temporalio/client';
 import { loadConfig, readEnvironment } from '../src/config';
 import { lazyClientConnection } from '../src/temporal/connection';
 import { startTicketWorkflow } from '../src/temporal/ticket-start';
+import { runMeasuringServer } from './measuring-server';
 
 /**
  * `--bare-relay`: the intake's Temporal call behind the thinnest HTTP server Node has — no express, no auth, no
@@ -10,7 +11,7 @@ import { startTicketWorkflow } from '../src/temporal/ticket-start';
  * process) it prices the extra process hop alone; compared with the service, everything the intake does besides.
  * A measuring device only: it accepts anything that has a numeric `ticket_id`.
  */
-function run(): void {
+function run(): Server {
   const config = loadConfig(readEnvironment(), ['temporal', 'webhook']);
   const client = new Client({
     connection: lazyClientConnection(config.temporal),
@@ -39,13 +40,7 @@ function run(): void {
       );
     });
   });
-  server.listen(config.webhook.PORT, config.webhook.HOST);
-  process.once('SIGTERM', () => server.close(() => process.exit(0)));
+  return server.listen(config.webhook.PORT, config.webhook.HOST);
 }
 
-try {
-  run();
-} catch (err) {
-  console.error(err instanceof Error ? err.message : err);
-  process.exit(1);
-}
+runMeasuringServer(run);

@@ -1,7 +1,9 @@
+import type { Server } from 'node:http';
 import type { Client } from '@temporalio/client';
 import { loadConfig, readEnvironment } from '../src/config';
 import { createLogger } from '../src/logging';
 import { intakeFromConfig } from '../src/server/from-config';
+import { runMeasuringServer } from './measuring-server';
 
 /**
  * Ceiling (b) of the intake benchmark: the service's own webhook app (auth, body parsing, validation,
@@ -19,17 +21,11 @@ function instantClient(namespace: string): Client {
   return stub as unknown as Client;
 }
 
-function run(): void {
+function run(): Server {
   const config = loadConfig(readEnvironment(), ['temporal', 'webhook', 'logging']);
   const logger = createLogger(config.logging, 'http-only-server');
   const app = intakeFromConfig(config, { client: instantClient(config.temporal.TEMPORAL_NAMESPACE), logger });
-  const server = app.listen(config.webhook.PORT, config.webhook.HOST);
-  process.once('SIGTERM', () => server.close(() => process.exit(0)));
+  return app.listen(config.webhook.PORT, config.webhook.HOST);
 }
 
-try {
-  run();
-} catch (err) {
-  console.error(err instanceof Error ? err.message : err);
-  process.exit(1);
-}
+runMeasuringServer(run);
