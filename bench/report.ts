@@ -147,6 +147,7 @@ function scenarioJson(results: ScenarioResults): Record<string, unknown> {
           p99_ratio: r3(round.p99Ratio),
         })),
         cores_used: intake.cores,
+        cpu_ms_per_call: intake.cpuMsPerCall,
       },
       footprint: intake && {
         worker_vmhwm_mb: r1(intake.footprint.workerHwmMb),
@@ -280,6 +281,15 @@ function rowsFor(results: ScenarioResults, sideBySide: boolean): string[][] {
         ],
       );
     }
+    const cpu = intake.cpuMsPerCall;
+    rows.push([
+      '',
+      'CPU ms per call: Temporal+worker, caller',
+      `intake ${(cpu.intake.temporal + cpu.intake.worker).toFixed(1)}, ` +
+        `${(cpu.intake.server + cpu.intake.bench).toFixed(2)} (server ${cpu.intake.server.toFixed(2)}); ` +
+        `(a) ${(cpu.ceilingA.temporal + cpu.ceilingA.worker).toFixed(1)}, ${cpu.ceilingA.bench.toFixed(2)}`,
+      '',
+    ]);
     if (sideBySide) {
       rows.push(['', 'Temporal cores used (intake)', intake.cores.intake.temporal.toFixed(2), '']);
     }

@@ -29,7 +29,8 @@ import { freePort } from '../test/support/waiting';
 export const WEBHOOK_SECRET = 'bench-webhook-secret-0123456789abcdef';
 const USERNAME = 'autoreply@bench.example.com';
 const API_KEY = 'bench-gorgias-api-key';
-const LOG_LEVEL = 'warn';
+/** As production runs (one line per delivery), so the figures include logging. */
+const LOG_LEVEL = 'info';
 /** The worker's process settings as docker-compose.yml runs it (memory; see docs/benchmarks.md, footprint). */
 export const WORKER_RUNTIME_ENV = { MALLOC_ARENA_MAX: '2', NODE_OPTIONS: '--max-semi-space-size=4' };
 

@@ -1,4 +1,4 @@
-import pino, { type Logger } from 'pino';
+import pino, { type Logger, type LoggerOptions } from 'pino';
 import type { LoggingConfig } from './config';
 
 export type { Logger };
@@ -8,7 +8,7 @@ export type { Logger };
  * nothing logs headers or configuration values, and the usual places are redacted as a second guard.
  */
 export function createLogger(config: LoggingConfig, name: string): Logger {
-  return pino({
+  const options: LoggerOptions = {
     name,
     level: config.LOG_LEVEL,
     redact: {
@@ -22,13 +22,12 @@ export function createLogger(config: LoggingConfig, name: string): Logger {
       ],
       censor: '[redacted]',
     },
-    ...(config.LOG_PRETTY
-      ? {
-          transport: {
-            target: 'pino-pretty',
-            options: { colorize: true, ignore: 'pid,hostname', translateTime: 'HH:MM:ss.l' },
-          },
-        }
-      : {}),
-  });
+  };
+  if (config.LOG_PRETTY) {
+    const pretty = { colorize: true, ignore: 'pid,hostname', translateTime: 'HH:MM:ss.l' };
+    return pino({ ...options, transport: { target: 'pino-pretty', options: pretty } });
+  }
+  // Written asynchronously (lines logged while a write is in flight go out together in the next one), so the
+  // intake's event loop never waits on stdout; pino flushes what is left when the process exits.
+  return pino(options, pino.destination({ dest: 1, sync: false }));
 }

@@ -85,6 +85,11 @@ export interface IntakeResult {
   };
   /** Cores used by each process during each kind of run (CPU seconds / wall seconds): what bounds it. */
   cores: Record<'intake' | 'ceilingA' | 'ceilingB', Record<ProcessName, number>>;
+  /**
+   * CPU milliseconds each process spent per delivery (per call for ceiling (a)). On two cores the processes
+   * share, what the caller's side spends more is CPU Temporal does not get.
+   */
+  cpuMsPerCall: Record<'intake' | 'ceilingA', Record<ProcessName, number>>;
 }
 
 type ProcessName = 'temporal' | 'worker' | 'server' | 'httpOnly' | 'bench';
@@ -226,12 +231,14 @@ export async function runIntake(
     });
     const used = { intake: zero(), ceilingA: zero(), ceilingB: zero() };
     const wall = { intake: 0, ceilingA: 0, ceilingB: 0 };
+    const calls = { intake: 0, ceilingA: 0, ceilingB: 0 };
     const measured = async (kind: keyof typeof used, run: () => Promise<LoadRun>) => {
       const before = cpuNow();
       const result = await run();
       const after = cpuNow();
       for (const name of Object.keys(before) as ProcessName[]) used[kind][name] += after[name] - before[name];
       wall[kind] += result.seconds;
+      calls[kind] += result.calls;
       return result;
     };
 
@@ -355,6 +362,10 @@ export async function runIntake(
         ceilingA: perWall(used.ceilingA, wall.ceilingA),
         ceilingB: perWall(used.ceilingB, wall.ceilingB),
       },
+      cpuMsPerCall: {
+        intake: perCall(used.intake, calls.intake),
+        ceilingA: perCall(used.ceilingA, calls.ceilingA),
+      },
     };
   } finally {
     samplers.worker.stop();
@@ -382,10 +393,15 @@ export function spreadOf(values: readonly number[]): Spread {
   return { median: at(0.5), min: at(0), max: at(1), q1: at(0.25), q3: at(0.75) };
 }
 
-function perWall(cpu: Record<ProcessName, number>, seconds: number): Record<ProcessName, number> {
+/** CPU seconds per wall second (cores), to two decimals. */
+const perWall = (cpu: Record<ProcessName, number>, seconds: number) => scaled(cpu, 1 / seconds);
+/** CPU milliseconds per call, to two decimals. */
+const perCall = (cpu: Record<ProcessName, number>, calls: number) => scaled(cpu, 1000 / calls);
+
+function scaled(cpu: Record<ProcessName, number>, factor: number): Record<ProcessName, number> {
   const out = { ...cpu };
   for (const name of Object.keys(out) as ProcessName[])
-    out[name] = Math.round((cpu[name] / seconds) * 100) / 100;
+    out[name] = Math.round(cpu[name] * factor * 100) / 100;
   return out;
 }
 

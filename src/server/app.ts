@@ -6,7 +6,7 @@ import { IntakeMetrics, type DeliveryOutcome } from '../telemetry/intake-metrics
 import { workflowUiUrl } from '../temporal/ui-link';
 import { startTicketWorkflow } from '../temporal/ticket-start';
 import { workflowIdForTicket } from '../workflows/definitions';
-import { checkBearer } from './auth';
+import { bearerCheck } from './auth';
 import { parseDelivery } from './delivery';
 import { classifyStartFailure, type Misconfiguration } from './start-failures';
 
@@ -54,8 +54,11 @@ export function createIntakeApp(deps: IntakeDependencies): express.Express {
   const metrics = deps.metrics ?? new IntakeMetrics();
   const maxBodyBytes = deps.maxBodyBytes ?? DEFAULT_WEBHOOK_MAX_BODY_BYTES;
   const bodyErrorAnswers = bodyErrors(maxBodyBytes);
+  const checkAuthorization = bearerCheck(deps.webhookSecret);
   const app = express();
   app.disable('x-powered-by');
+  // Webhook answers are never cached: no ETag (a SHA-1 of every answer's body) to compute.
+  app.set('etag', false);
 
   /**
    * Set when Temporal refused a delivery for a reason only an operator can fix; /readyz reports it until a
@@ -106,7 +109,7 @@ export function createIntakeApp(deps: IntakeDependencies): express.Express {
     },
     // Authenticate before reading the body: strangers' bodies are never parsed.
     (req, res, next) => {
-      const auth = checkBearer(req.get('authorization'), deps.webhookSecret);
+      const auth = checkAuthorization(req.get('authorization'));
       if (auth.ok) return next();
       res.set('WWW-Authenticate', 'Bearer');
       settle(res, 'rejected', 401, { error: 'unauthorized', message: auth.message });

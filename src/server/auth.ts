@@ -9,10 +9,19 @@ export type AuthResult = { ok: true } | { ok: false; message: string };
  * length fixed, so neither the secret's content nor its length leaks through timing.
  */
 export function checkBearer(header: string | undefined, secret: string): AuthResult {
-  if (!header)
-    return { ok: false, message: 'Missing Authorization header: send "Authorization: Bearer <token>"' };
-  const match = /^Bearer +(\S+) *$/i.exec(header);
-  if (!match?.[1]) return { ok: false, message: 'Malformed Authorization header: expected "Bearer <token>"' };
-  if (!timingSafeEqual(digest(match[1]), digest(secret))) return { ok: false, message: 'Invalid token' };
-  return { ok: true };
+  return bearerCheck(secret)(header);
+}
+
+/** `checkBearer` for one secret, whose digest is taken once (the intake checks every delivery against it). */
+export function bearerCheck(secret: string): (header: string | undefined) => AuthResult {
+  const secretDigest = digest(secret);
+  return (header) => {
+    if (!header)
+      return { ok: false, message: 'Missing Authorization header: send "Authorization: Bearer <token>"' };
+    const match = /^Bearer +(\S+) *$/i.exec(header);
+    if (!match?.[1])
+      return { ok: false, message: 'Malformed Authorization header: expected "Bearer <token>"' };
+    if (!timingSafeEqual(digest(match[1]), secretDigest)) return { ok: false, message: 'Invalid token' };
+    return { ok: true };
+  };
 }
