@@ -1,5 +1,10 @@
 import { readFileSync } from 'node:fs';
-import { Connection, type ConnectionOptions } from '@temporalio/client';
+import {
+  Connection,
+  defaultGrpcRetryOptions,
+  makeGrpcRetryInterceptor,
+  type ConnectionOptions,
+} from '@temporalio/client';
 import { NativeConnection, type NativeConnectionOptions } from '@temporalio/worker';
 import type { TemporalConfig } from '../config';
 
@@ -41,7 +46,32 @@ export function lazyClientConnection(config: TemporalConfig): Connection {
     // grpc-js backs off reconnecting for up to 2 minutes after an outage; Gorgias's next delivery must find
     // Temporal as soon as it is back, not get 503s for minutes (found by test/chaos/temporal-down).
     channelArgs: { 'grpc.initial_reconnect_backoff_ms': 250, 'grpc.max_reconnect_backoff_ms': 1000 },
+    interceptors: [retryWithinDeadline()],
   });
+}
+
+type GrpcInterceptor = NonNullable<ConnectionOptions['interceptors']>[number];
+
+/**
+ * The SDK's gRPC retries (UNAVAILABLE and the like, backing off up to 5 s), kept within the call's deadline. The
+ * SDK's own interceptor sleeps its backoff past the deadline before its last attempt fails, so the intake's 5 s
+ * budget could end in an answer after 10 s (found on the cluster when a node died). Here a retry that would
+ * start after the deadline is not made: the call fails with its last error at once, and the intake answers 503.
+ */
+export function retryWithinDeadline(): GrpcInterceptor {
+  const sdk = defaultGrpcRetryOptions();
+  return (options, nextCall) => {
+    const deadline = options.deadline === undefined ? Infinity : Number(options.deadline);
+    let delayMs = 0;
+    return makeGrpcRetryInterceptor({
+      retryableDecider: (attempt, status) => {
+        if (!sdk.retryableDecider(attempt, status)) return false;
+        delayMs = sdk.delayFunction(attempt, status);
+        return Date.now() + delayMs < deadline;
+      },
+      delayFunction: () => delayMs,
+    })(options, nextCall);
+  };
 }
 
 export function connectWorker(config: TemporalConfig): Promise<NativeConnection> {

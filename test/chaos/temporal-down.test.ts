@@ -37,7 +37,8 @@ describe('Temporal down', () => {
     for (const answer of whileDown) {
       expect(answer.status).toBe(503);
       expect(answer.body).toMatchObject({ error: 'temporal-unavailable' });
-      expect(answer.ms).toBeLessThan(TEMPORAL_TIMEOUT_MS + 3000);
+      // Once the timeout is spent, not after: the gRPC retries stop at the call's deadline.
+      expect(answer.ms).toBeLessThan(TEMPORAL_TIMEOUT_MS + 1000);
     }
 
     await rig.temporal.restart();
