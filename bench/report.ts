@@ -86,7 +86,7 @@ function scenarioJson(results: ScenarioResults): Record<string, unknown> {
     footprint: intake && {
       worker_rss_mb: r1(intake.footprint.workerPeakRssMb),
       server_rss_mb: r1(intake.footprint.serverPeakRssMb),
-      worker_max_cached_workflows: intake.footprint.workerMaxCachedWorkflows,
+      worker_tuning: intake.footprint.workerTuning,
       worker_runtime_env: intake.footprint.workerRuntimeEnv,
     },
     baseline: baseline && {

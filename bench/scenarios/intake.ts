@@ -12,6 +12,7 @@ import {
 import { readyWhen, startNodeProcess } from '../../test/support/service-processes';
 import { MemoryProbe, type MemoryPhase } from '../memory';
 import { loadConfig } from '../../src/config';
+import { workerTuning, type WorkerTuning } from '../../src/worker';
 import {
   freePort,
   ScenarioStack,
@@ -78,8 +79,8 @@ export interface IntakeResult {
     serverHwmMb: number;
     /** The worker's own process.memoryUsage() at its phases and the bench's. */
     workerPhases: MemoryPhase[];
-    /** WORKER_MAX_CACHED_WORKFLOWS the worker ran with. */
-    workerMaxCachedWorkflows: string;
+    /** WORKER_MAX_CACHED_WORKFLOWS and WORKER_MAX_CONCURRENT_WORKFLOW_TASKS, as the worker ran with them. */
+    workerTuning: WorkerTuning;
     /** MALLOC_ARENA_MAX and NODE_OPTIONS of the worker process. */
     workerRuntimeEnv: Record<string, string>;
   };
@@ -352,9 +353,7 @@ export async function runIntake(
         serverHwmMb: server.hwmMb,
         workerPhases: memory.phases,
         // As the worker's configuration reads it (its default unless the bench set one).
-        workerMaxCachedWorkflows: String(
-          loadConfig({ ...options.serviceEnv }, ['worker']).worker.WORKER_MAX_CACHED_WORKFLOWS,
-        ),
+        workerTuning: workerTuning(loadConfig({ ...options.serviceEnv }, ['worker']).worker),
         workerRuntimeEnv: { ...WORKER_RUNTIME_ENV, ...pick(options.serviceEnv, WORKER_RUNTIME_ENV) },
       },
       cores: {

@@ -8,7 +8,7 @@ import { intakeFromConfig } from '../server/from-config';
 import { describeCli, ensureTemporalCli } from '../dev/temporal-cli';
 import { lazyClientConnection } from '../temporal/connection';
 import { QUICK_TASK_DISPATCH, startDevServer } from '../dev/dev-server';
-import { launchWorker } from '../worker';
+import { launchWorker, workerTuning } from '../worker';
 import { policyFromConfig } from '../policy/load';
 import { IntakeMetrics } from '../telemetry/intake-metrics';
 import { installTemporalRuntime } from '../telemetry/runtime';
@@ -102,7 +102,7 @@ async function run(): Promise<void> {
       policy,
       logger,
       killSwitchFile: config.policy.KILL_SWITCH_FILE,
-      maxCachedWorkflows: workerSettings.WORKER_MAX_CACHED_WORKFLOWS,
+      tuning: workerTuning(workerSettings),
     });
     stops.push(() => workerConnection.close());
     const workerRun = worker.run();

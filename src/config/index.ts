@@ -135,9 +135,16 @@ const workerSchema = z.object({
   /**
    * Workflows a worker keeps in memory between their tasks (the SDK's maxCachedWorkflows). An evicted one is
    * replayed from its history at its next task: less memory, more CPU. The SDK's default grows with V8's heap
-   * limit (2,310 with a 4 GB limit). Keep it at least 40 (the worker's workflow-task slots), or 0 for no cache.
+   * limit (2,310 with a 4 GB limit). Keep it at least WORKER_MAX_CONCURRENT_WORKFLOW_TASKS, or 0 for no cache.
    */
   WORKER_MAX_CACHED_WORKFLOWS: z.coerce.number().int().min(0).default(100),
+  /**
+   * Workflow tasks a worker runs at once (the SDK's maxConcurrentWorkflowTaskExecutions; the SDK's default is
+   * 40). A ticket's workflow task takes milliseconds and Gorgias's rate limit paces the work anyway, so 10 keep
+   * up; with 40, a burst of new tickets had the worker's tasks compete with the intake for Temporal and took
+   * ~60 MB more memory (docs/benchmarks.md, footprint).
+   */
+  WORKER_MAX_CONCURRENT_WORKFLOW_TASKS: z.coerce.number().int().min(2).default(10),
 });
 
 /** Settings of `npm start`, which runs the whole stack on one machine. */

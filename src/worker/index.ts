@@ -10,7 +10,7 @@ import {
 } from '@temporalio/worker';
 import { createActivities } from '../activities';
 import { checkTemplates } from '../activities/reply-content';
-import type { Config } from '../config';
+import type { Config, WorkerConfig } from '../config';
 import { gorgiasClientFrom } from '../gorgias/from-config';
 import type { Logger } from '../logging';
 import type { Policy } from '../policy/schema';
@@ -38,8 +38,18 @@ export interface AutoReplyWorkerOptions {
   now?: () => Date;
   /** While this file exists, nothing is sent (see KILL_SWITCH_FILE). */
   killSwitchFile?: string;
-  /** WORKER_MAX_CACHED_WORKFLOWS; the SDK's default (sized from the heap limit) without one. */
-  maxCachedWorkflows?: number;
+  /** How much the worker holds at once; the SDK's defaults without (its cache is sized from the heap limit). */
+  tuning?: WorkerTuning;
+}
+
+/** WORKER_MAX_CACHED_WORKFLOWS and WORKER_MAX_CONCURRENT_WORKFLOW_TASKS, as the SDK's worker options. */
+export type WorkerTuning = Pick<WorkerOptions, 'maxCachedWorkflows' | 'maxConcurrentWorkflowTaskExecutions'>;
+
+export function workerTuning(config: WorkerConfig): WorkerTuning {
+  return {
+    maxCachedWorkflows: config.WORKER_MAX_CACHED_WORKFLOWS,
+    maxConcurrentWorkflowTaskExecutions: config.WORKER_MAX_CONCURRENT_WORKFLOW_TASKS,
+  };
 }
 
 /**
@@ -122,7 +132,7 @@ export async function createVersionedWorker(options: AutoReplyWorkerOptions): Pr
     // On SIGTERM, in-flight activities get this long to finish before they are handed back to the server.
     shutdownGraceTime: '10s',
     // Memory: the SDK's default cache grows with the heap limit (thousands of workflows on a large machine).
-    ...(options.maxCachedWorkflows !== undefined ? { maxCachedWorkflows: options.maxCachedWorkflows } : {}),
+    ...options.tuning,
   });
   const promotion = version
     ? promote(
@@ -190,7 +200,7 @@ export async function launchWorker(options: {
   policy: Policy;
   logger: Logger;
   killSwitchFile?: string;
-  maxCachedWorkflows?: number;
+  tuning?: WorkerTuning;
 }): Promise<{
   worker: Worker;
   client: Client;
@@ -219,7 +229,7 @@ export async function launchWorker(options: {
     policy,
     workflowBundle,
     killSwitchFile: options.killSwitchFile,
-    maxCachedWorkflows: options.maxCachedWorkflows,
+    tuning: options.tuning,
   });
   logger.info(
     {

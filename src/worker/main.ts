@@ -5,7 +5,7 @@ import { policyFromConfig } from '../policy/load';
 import { MemoryPhases } from '../telemetry/memory';
 import { installTemporalRuntime } from '../telemetry/runtime';
 import { connectionOptions } from '../temporal/connection';
-import { launchWorker } from '.';
+import { launchWorker, workerTuning } from '.';
 
 /** `npm run worker`: runs the ticket workflows and their activities. Run as many as you like. */
 async function run(): Promise<void> {
@@ -27,7 +27,7 @@ async function run(): Promise<void> {
     policy,
     logger,
     killSwitchFile: config.policy.KILL_SWITCH_FILE,
-    maxCachedWorkflows: config.worker.WORKER_MAX_CACHED_WORKFLOWS,
+    tuning: workerTuning(config.worker),
   });
   memory.mark('worker created (workflow bundle loaded)');
   // The SDK shuts the worker down gracefully on SIGINT/SIGTERM; run() resolves once it has.

@@ -13,7 +13,7 @@ import { startSandbox, type RunningSandbox, type SandboxOptions } from '../../sr
 import { WEBHOOK_PATH } from '../../src/server/app';
 import { intakeFromConfig } from '../../src/server/from-config';
 import { ticketWorkflowExists } from '../../src/temporal/ticket-start';
-import { createAutoReplyWorker } from '../../src/worker';
+import { createAutoReplyWorker, workerTuning } from '../../src/worker';
 import { workflowIdForTicket, type AutoReplyResult } from '../../src/workflows/definitions';
 import { afterAll, beforeAll } from '@jest/globals';
 import { policyWith } from './policy';
@@ -83,7 +83,7 @@ export class TestStack {
         TEMPORAL_TASK_QUEUE: taskQueue,
         ...options.env,
       },
-      ['temporal', 'gorgias', 'webhook'],
+      ['temporal', 'gorgias', 'webhook', 'worker'],
     );
     const policy = policyWith(options.policy);
     const app = intakeFromConfig(config, {
@@ -104,6 +104,8 @@ export class TestStack {
         policy,
         workflowBundle: workflowBundle(),
         killSwitchFile: options.killSwitchFile,
+        // As the worker process sizes itself (WORKER_MAX_CACHED_WORKFLOWS, WORKER_MAX_CONCURRENT_WORKFLOW_TASKS).
+        tuning: workerTuning(config.worker),
       });
       running = worker.run();
     }

@@ -1,5 +1,6 @@
 import { describe, expect, it } from '@jest/globals';
 import { ConfigError, loadConfig } from '../../src/config';
+import { workerTuning } from '../../src/worker';
 
 const valid = {
   GORGIAS_BASE_URL: 'https://acme.gorgias.com',
@@ -76,6 +77,23 @@ describe('configuration', () => {
       expect(problemsOf({ ...valid, WEBHOOK_MAX_BODY_BYTES: bad })).toEqual([
         expect.stringMatching(/^WEBHOOK_MAX_BODY_BYTES: /),
       ]);
+    }
+  });
+
+  it("sizes the worker's cache and workflow-task slots, and refuses fewer than two slots", () => {
+    expect(workerTuning(loadConfig({}, ['worker']).worker)).toEqual({
+      maxCachedWorkflows: 100,
+      maxConcurrentWorkflowTaskExecutions: 10,
+    });
+    const env = { WORKER_MAX_CACHED_WORKFLOWS: '250', WORKER_MAX_CONCURRENT_WORKFLOW_TASKS: '40' };
+    expect(workerTuning(loadConfig(env, ['worker']).worker)).toEqual({
+      maxCachedWorkflows: 250,
+      maxConcurrentWorkflowTaskExecutions: 40,
+    });
+    for (const slots of ['1', 'many']) {
+      expect(() => loadConfig({ WORKER_MAX_CONCURRENT_WORKFLOW_TASKS: slots }, ['worker'])).toThrow(
+        /WORKER_MAX_CONCURRENT_WORKFLOW_TASKS/,
+      );
     }
   });
 
