@@ -6,13 +6,9 @@ export type AuthResult = { ok: true } | { ok: false; message: string };
 
 /**
  * Checks `Authorization: Bearer <secret>` in constant time. Comparing digests keeps the comparison's
- * length fixed, so neither the secret's content nor its length leaks through timing.
+ * length fixed, so neither the secret's content nor its length leaks through timing. The secret's digest is
+ * taken once, here; the returned check runs for every delivery.
  */
-export function checkBearer(header: string | undefined, secret: string): AuthResult {
-  return bearerCheck(secret)(header);
-}
-
-/** `checkBearer` for one secret, whose digest is taken once (the intake checks every delivery against it). */
 export function bearerCheck(secret: string): (header: string | undefined) => AuthResult {
   const secretDigest = digest(secret);
   return (header) => {
