@@ -225,6 +225,8 @@ describe('docker-compose.yml', () => {
       POLICY_FILE: '/app/policy/default.yaml',
       DRY_RUN: 'true',
       TEMPORAL_NAMESPACE: 'support',
+      WORKER_MAX_CACHED_WORKFLOWS: '250',
+      WORKER_MAX_CONCURRENT_WORKFLOW_TASKS: '20',
     });
     const worker = service(project, 'worker');
     const env = containerEnv(worker);
@@ -234,6 +236,10 @@ describe('docker-compose.yml', () => {
     expect(config.gorgias).toMatchObject({
       GORGIAS_RATE_LIMIT_WINDOW_SECONDS: 10,
       GORGIAS_WORKERS_SHARING_ACCOUNT: 3,
+    });
+    expect(loadConfig(env, ['worker']).worker).toMatchObject({
+      WORKER_MAX_CACHED_WORKFLOWS: 250,
+      WORKER_MAX_CONCURRENT_WORKFLOW_TASKS: 20,
     });
     expect(env.POLICY_FILE).toBe('/app/policy/default.yaml');
     expect(loadConfig(env, ['policy']).policy.DRY_RUN).toBe(true);
