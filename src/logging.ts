@@ -3,6 +3,8 @@ import type { LoggingConfig } from './config';
 
 export type { Logger };
 
+const LOG_BUFFER_MAX_CHARS = 16 * 1024 * 1024;
+
 /**
  * One JSON line per event (or human-readable lines with LOG_PRETTY=true). Secrets never reach a log line:
  * nothing logs headers or configuration values, and the usual places are redacted as a second guard.
@@ -28,6 +30,7 @@ export function createLogger(config: LoggingConfig, name: string): Logger {
     return pino({ ...options, transport: { target: 'pino-pretty', options: pretty } });
   }
   // Written asynchronously (lines logged while a write is in flight go out together in the next one), so the
-  // intake's event loop never waits on stdout; pino flushes what is left when the process exits.
-  return pino(options, pino.destination({ dest: 1, sync: false }));
+  // intake's event loop never waits on stdout; pino flushes what is left when the process exits. If stdout stops
+  // being read, at most LOG_BUFFER_MAX_CHARS wait in memory and later lines are dropped, not the process.
+  return pino(options, pino.destination({ dest: 1, sync: false, maxLength: LOG_BUFFER_MAX_CHARS }));
 }
