@@ -100,7 +100,6 @@ const INTAKE_FIRST_ID = 10_000_000;
 const CEILING_A_FIRST_ID = 20_000_000;
 const CEILING_B_FIRST_ID = 30_000_000;
 const RELAY_FIRST_ID = 35_000_000;
-const RELAY_WARMUP_FIRST_ID = 37_000_000;
 const WARMUP_SECONDS = 1;
 /** The intake's default WEBHOOK_TEMPORAL_TIMEOUT_MS. */
 const TEMPORAL_TIMEOUT_MS = 5000;
@@ -160,24 +159,20 @@ export async function runIntake(
     let ceilingAId = CEILING_A_FIRST_ID;
     let ceilingBId = CEILING_B_FIRST_ID;
     const headers = { Authorization: `Bearer ${WEBHOOK_SECRET}`, 'Content-Type': 'application/json' };
-    const intakeRun = (seconds: number) =>
+    let relayId = RELAY_FIRST_ID;
+    /** A run of new-ticket deliveries to the webhook at `baseUrl`, the n-th with ticket id `nextId()`. */
+    const deliveries = (baseUrl: string, nextId: () => number) => (seconds: number) =>
       httpLoad({
-        url: `${stack.intakeUrl}/webhooks/gorgias?event=ticket-created`,
+        url: `${baseUrl}/webhooks/gorgias?event=ticket-created`,
         connections: options.connections,
         seconds,
         headers,
-        body: () => JSON.stringify({ ticket_id: intakeId++ }),
+        body: () => JSON.stringify({ ticket_id: nextId() }),
         ok: (status) => status === 202,
       });
-    const ceilingBRun = (seconds: number) =>
-      httpLoad({
-        url: `${httpOnly.url}/webhooks/gorgias?event=ticket-created`,
-        connections: options.connections,
-        seconds,
-        headers,
-        body: () => JSON.stringify({ ticket_id: ceilingBId++ }),
-        ok: (status) => status === 202,
-      });
+    const intakeRun = deliveries(stack.intakeUrl, () => intakeId++);
+    const ceilingBRun = deliveries(httpOnly.url, () => ceilingBId++);
+    const relayRun = deliveries(relay?.url ?? '', () => relayId++);
     const ceilingARun = (seconds: number) =>
       // Exactly the call the intake makes for a `{ ticket_id }` delivery, from this process's client.
       callLoad(options.connections, seconds, () =>
@@ -192,15 +187,6 @@ export async function runIntake(
         ),
       );
 
-    const relayRunWarm = (seconds: number) =>
-      httpLoad({
-        url: `${relay?.url}/webhooks/gorgias?event=ticket-created`,
-        connections: options.connections,
-        seconds,
-        headers,
-        body: () => JSON.stringify({ ticket_id: RELAY_WARMUP_FIRST_ID + Math.floor(Math.random() * 1e6) }),
-        ok: (status) => status === 202,
-      });
     const pids: Record<Exclude<ProcessName, 'bench' | 'temporal'>, number | null> = {
       worker: stack.worker?.pid ?? null,
       server: stack.server.pid,
@@ -248,7 +234,7 @@ export async function runIntake(
     await ceilingBRun(WARMUP_SECONDS);
     await ceilingARun(WARMUP_SECONDS);
     await intakeRun(WARMUP_SECONDS);
-    if (relay) await relayRunWarm(WARMUP_SECONDS);
+    if (relay) await relayRun(WARMUP_SECONDS);
     temporalPids = temporal.topology.serverPids();
 
     log(`  ceiling (b), HTTP only: ${options.seconds} s at ${options.connections} connections`);
@@ -262,16 +248,6 @@ export async function runIntake(
     const intake: LoadRun[] = [];
     const rounds: IntakeRound[] = [];
     const relayRounds: RelayRound[] = [];
-    let relayId = RELAY_FIRST_ID;
-    const relayRun = (seconds: number) =>
-      httpLoad({
-        url: `${relay?.url}/webhooks/gorgias?event=ticket-created`,
-        connections: options.connections,
-        seconds,
-        headers,
-        body: () => JSON.stringify({ ticket_id: relayId++ }),
-        ok: (status) => status === 202,
-      });
     const relayRuns: LoadRun[] = [];
     for (let round = 0; round < options.rounds; round++) {
       const first = round % 2 === 0 ? 'ceilingA' : 'intake';
