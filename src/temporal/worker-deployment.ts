@@ -52,6 +52,7 @@ export interface DeploymentState {
 const GRPC_NOT_FOUND = 5;
 const VersionStatus = temporal.api.enums.v1.WorkerDeploymentVersionStatus;
 const Drainage = temporal.api.enums.v1.VersionDrainageStatus;
+const TaskQueueType = temporal.api.enums.v1.TaskQueueType;
 const enumName = (names: Record<number, string>, value: number | null | undefined, prefix: string) =>
   (names[value ?? 0] ?? String(value)).replace(prefix, '');
 
@@ -95,6 +96,26 @@ export async function setCurrentVersion(
   });
 }
 
+/**
+ * Whether the version's workers poll `taskQueue` for both workflow and activity tasks. A version appears on its
+ * first poll of either kind and the other can follow a moment later; until both have, the server refuses to make
+ * it current ("missing active task queues from the current version").
+ */
+export async function pollsWorkflowsAndActivities(
+  client: Client,
+  version: WorkerDeploymentVersion,
+  taskQueue: string,
+): Promise<boolean> {
+  const { workerDeploymentVersionInfo: info } = await client.workflowService.describeWorkerDeploymentVersion({
+    namespace: client.options.namespace,
+    deploymentVersion: { deploymentName: version.deploymentName, buildId: version.buildId },
+  });
+  const types = new Set((info?.taskQueueInfos ?? []).filter((q) => q.name === taskQueue).map((q) => q.type));
+  return (
+    types.has(TaskQueueType.TASK_QUEUE_TYPE_WORKFLOW) && types.has(TaskQueueType.TASK_QUEUE_TYPE_ACTIVITY)
+  );
+}
+
 export type Promotion =
   | { outcome: 'current' }
   | { outcome: 'made-current'; previous: string | null }
@@ -104,14 +125,15 @@ export type Promotion =
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms).unref());
 
 /**
- * Applies TEMPORAL_WORKER_SET_CURRENT once the worker's version exists on the server (it does after its first
- * poll): `if-none` makes it current only while the deployment has no current version (a first deploy works with
+ * Applies TEMPORAL_WORKER_SET_CURRENT once the worker's version exists on the server and polls `taskQueue` for
+ * workflows and activities (so a `set-current-version` would be accepted, by us or by the operator): `if-none` makes it current only while the deployment has no current version (a first deploy works with
  * no manual step), `always` makes it current, `never` leaves it to the operator. Two workers racing for an empty
  * deployment are decided by the conflict token: the loser sees the winner's version and applies its rule again.
  */
 export async function applySetCurrentRule(
   client: Client,
   version: WorkerDeploymentVersion,
+  taskQueue: string,
   rule: SetCurrentRule,
   /** By default it keeps trying for as long as the worker runs (a deployment without a current version starts nothing). */
   options: { timeoutMs?: number; stopped?: () => boolean } = {},
@@ -123,7 +145,9 @@ export async function applySetCurrentRule(
     try {
       const state = await describeDeployment(client, version.deploymentName);
       if (state.currentBuildId === version.buildId) return { outcome: 'current' };
-      const registered = state.versions.some((v) => v.buildId === version.buildId);
+      const registered =
+        state.versions.some((v) => v.buildId === version.buildId) &&
+        (await pollsWorkflowsAndActivities(client, version, taskQueue));
       const wanted = rule === 'always' || (rule === 'if-none' && state.currentBuildId === null);
       if (registered && !wanted) {
         return { outcome: 'not-current', current: state.currentBuildId ?? '(none)', rule };

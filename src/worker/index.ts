@@ -161,7 +161,7 @@ async function promote(
   const logger = Runtime.instance().logger;
   const meta = { deploymentName: version.deploymentName, buildId: version.buildId };
   const stopped = () => ['STOPPING', 'DRAINING', 'DRAINED', 'STOPPED', 'FAILED'].includes(worker.getState());
-  const promotion = await applySetCurrentRule(client, version, rule, { stopped });
+  const promotion = await applySetCurrentRule(client, version, taskQueue, rule, { stopped });
   if (promotion.outcome === 'made-current' || promotion.outcome === 'current') {
     logger.info('New tickets start on this worker version (current version of the deployment)', {
       ...meta,
