@@ -1,6 +1,7 @@
 import { describe, expect, it } from '@jest/globals';
 import { ConfigError, loadConfig } from '../../src/config';
 import { workerTuning } from '../../src/worker';
+import { problemsThrown } from '../support/problems';
 
 const valid = {
   GORGIAS_BASE_URL: 'https://acme.gorgias.com',
@@ -9,15 +10,8 @@ const valid = {
   WEBHOOK_SECRET: 'a-very-long-webhook-secret',
 };
 
-function problemsOf(env: Record<string, string | undefined>): string[] {
-  try {
-    loadConfig(env, ['temporal', 'webhook', 'gorgias', 'policy', 'logging']);
-  } catch (err) {
-    if (err instanceof ConfigError) return err.problems;
-    throw err;
-  }
-  return [];
-}
+const problemsOf = (env: Record<string, string | undefined>) =>
+  problemsThrown(() => loadConfig(env, ['temporal', 'webhook', 'gorgias', 'policy', 'logging']), ConfigError);
 
 describe('configuration', () => {
   it('applies the documented defaults', () => {

@@ -15,6 +15,7 @@ import {
 import { previewTicket } from '../../src/cli/policy-preview';
 import { startSandbox, type RunningSandbox } from '../../src/sandbox';
 import { policyWith } from '../support/policy';
+import { problemsThrown } from '../support/problems';
 
 const dir = mkdtempSync(join(tmpdir(), 'policy-'));
 function policyFile(name: string, text: string): string {
@@ -22,15 +23,7 @@ function policyFile(name: string, text: string): string {
   writeFileSync(file, text);
   return file;
 }
-function problemsOf(file: string): string[] {
-  try {
-    loadPolicy(file);
-  } catch (err) {
-    if (err instanceof PolicyError) return err.problems;
-    throw err;
-  }
-  return [];
-}
+const problemsOf = (file: string) => problemsThrown(() => loadPolicy(file), PolicyError);
 
 describe('the policy file', () => {
   it('ships a safe default: loop guard on, dry run off, cooldown 5 minutes', () => {
@@ -129,15 +122,11 @@ describe('preview', () => {
 });
 
 /** The problems parsePolicy reports for a policy with these keys (and a template). */
-function problemsOfPolicy(policy: Record<string, unknown>): string[] {
-  try {
-    parsePolicy({ templates: { acknowledgement: { subject: 'Re', body: 'Hi' } }, ...policy });
-  } catch (err) {
-    if (err instanceof PolicyError) return err.problems;
-    throw err;
-  }
-  return [];
-}
+const problemsOfPolicy = (policy: Record<string, unknown>) =>
+  problemsThrown(
+    () => parsePolicy({ templates: { acknowledgement: { subject: 'Re', body: 'Hi' } }, ...policy }),
+    PolicyError,
+  );
 
 describe('checks across keys of the policy', () => {
   it('a delay at or past the staleness limit is refused, naming both keys', () => {
