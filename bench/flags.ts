@@ -9,6 +9,12 @@ export interface BenchFlags {
   duration: number;
   /** The service's and ceiling (a)'s seconds are split over this many rounds (one run of each per round). */
   rounds: number;
+  /**
+   * Seconds of load on each intake arm before anything is measured. Node's JIT is still compiling the
+   * webhook server's code over its first 15-20 s under load (its CPU per delivery halves over that time), so
+   * a short warm-up measures a process younger than any that serves for real.
+   */
+  warmup: number;
   /** Requests (or signal-with-start calls) in flight during the intake runs. */
   connections: number;
   collapseTickets: number;
@@ -46,6 +52,7 @@ export type ScenarioName = (typeof SCENARIOS)[number];
 const DEFAULTS: BenchFlags = {
   duration: 16,
   rounds: 8,
+  warmup: 15,
   connections: 10,
   collapseTickets: 500,
   drainTickets: 60,
@@ -67,6 +74,7 @@ const USAGE = `Usage: npm run bench -- [flags]
   --duration <s>           seconds of each intake run (default ${DEFAULTS.duration})
   --rounds <n>             the service's and ceiling (a)'s seconds split into this many rounds, alternating
                            which runs first; the figures are the rounds' medians (default ${DEFAULTS.rounds})
+  --warmup <s>             seconds of load on each intake arm before measuring, while the JIT compiles (default ${DEFAULTS.warmup})
   --connections <n>        intake concurrency (default ${DEFAULTS.connections})
   --collapse-tickets <n>   tickets with 3 concurrent deliveries each (default ${DEFAULTS.collapseTickets})
   --drain-tickets <n>      tickets delivered at once under the rate limit (default ${DEFAULTS.drainTickets})
@@ -106,6 +114,9 @@ export function parseFlags(argv: readonly string[]): BenchFlags {
         break;
       case 'rounds':
         flags.rounds = positive(name, value, true);
+        break;
+      case 'warmup':
+        flags.warmup = positive(name, value, false);
         break;
       case 'service-env': {
         const eq = value?.indexOf('=') ?? -1;

@@ -148,6 +148,8 @@ function scenarioJson(results: ScenarioResults): Record<string, unknown> {
         })),
         cores_used: intake.cores,
         cpu_ms_per_call: intake.cpuMsPerCall,
+        // The webhook server's, window by window through its warm-up (before anything above was measured).
+        warmup_server_cpu_ms_per_call: intake.warmupServerCpuMsPerCall,
       },
       footprint: intake && {
         worker_vmhwm_mb: r1(intake.footprint.workerHwmMb),
@@ -289,6 +291,12 @@ function rowsFor(results: ScenarioResults, sideBySide: boolean): string[][] {
         `${(cpu.intake.server + cpu.intake.bench).toFixed(2)} (server ${cpu.intake.server.toFixed(2)}); ` +
         `(a) ${(cpu.ceilingA.temporal + cpu.ceilingA.worker).toFixed(1)}, ${cpu.ceilingA.bench.toFixed(2)}`,
       '',
+    ]);
+    rows.push([
+      '',
+      'server CPU ms per delivery, warm-up',
+      intake.warmupServerCpuMsPerCall.map((v) => v.toFixed(2)).join(' → '),
+      'not measured: the JIT settling',
     ]);
     if (sideBySide) {
       rows.push(['', 'Temporal cores used (intake)', intake.cores.intake.temporal.toFixed(2), '']);

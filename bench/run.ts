@@ -95,6 +95,7 @@ async function runScenarios(
         connections: flags.connections,
         seconds: flags.duration,
         rounds: flags.rounds,
+        warmupSeconds: flags.warmup,
         profileDir: flags.profileDir,
         serviceEnv: flags.serviceEnv,
         bareRelay: flags.bareRelay,

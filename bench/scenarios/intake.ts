@@ -91,6 +91,8 @@ export interface IntakeResult {
    * share, what the caller's side spends more is CPU Temporal does not get.
    */
   cpuMsPerCall: Record<'intake' | 'ceilingA', Record<ProcessName, number>>;
+  /** The webhook server's CPU milliseconds per delivery in each ~3 s window of its warm-up, in order. */
+  warmupServerCpuMsPerCall: number[];
 }
 
 type ProcessName = 'temporal' | 'worker' | 'server' | 'httpOnly' | 'bench';
@@ -100,10 +102,10 @@ const INTAKE_FIRST_ID = 10_000_000;
 const CEILING_A_FIRST_ID = 20_000_000;
 const CEILING_B_FIRST_ID = 30_000_000;
 const RELAY_FIRST_ID = 35_000_000;
-const WARMUP_SECONDS = 1;
 /** The intake's default WEBHOOK_TEMPORAL_TIMEOUT_MS. */
 const TEMPORAL_TIMEOUT_MS = 5000;
 const AFTER_LOAD_MS = 5000;
+const WARMUP_WINDOW_SECONDS = 3;
 
 /**
  * Scenario 1 (and 5, the footprint): webhook intake at fixed concurrency against its two ceilings. The service
@@ -120,6 +122,8 @@ export async function runIntake(
     /** Seconds of the service (and as many of ceiling (a)), split over the rounds. */
     seconds: number;
     rounds: number;
+    /** Seconds of load on each arm before measuring (the JIT's warm-up; see BenchFlags.warmup). */
+    warmupSeconds: number;
     profileDir: string | null;
     /** Also run the bare relay (bench/bare-relay-server.ts) in every round. */
     bareRelay?: boolean;
@@ -230,11 +234,19 @@ export async function runIntake(
     };
 
     await memory.take('idle, polling (before any load)');
-    log(`  warm-up (${WARMUP_SECONDS} s each)`);
-    await ceilingBRun(WARMUP_SECONDS);
-    await ceilingARun(WARMUP_SECONDS);
-    await intakeRun(WARMUP_SECONDS);
-    if (relay) await relayRun(WARMUP_SECONDS);
+    log(`  warm-up (${options.warmupSeconds} s each, while the JIT compiles)`);
+    await ceilingBRun(options.warmupSeconds);
+    await ceilingARun(options.warmupSeconds);
+    // The service's in windows, to show its CPU per delivery settling as the JIT compiles its code.
+    const windows = Math.max(1, Math.round(options.warmupSeconds / WARMUP_WINDOW_SECONDS));
+    const warmupServerCpuMsPerCall: number[] = [];
+    for (let w = 0; w < windows; w++) {
+      const before = cpuOf(pids.server);
+      const run = await intakeRun(options.warmupSeconds / windows);
+      warmupServerCpuMsPerCall.push(round2(((cpuOf(pids.server) - before) * 1000) / run.calls));
+    }
+    log(`    webhook server CPU ms per delivery, window by window: ${warmupServerCpuMsPerCall.join(', ')}`);
+    if (relay) await relayRun(options.warmupSeconds);
     temporalPids = temporal.topology.serverPids();
 
     log(`  ceiling (b), HTTP only: ${options.seconds} s at ${options.connections} connections`);
@@ -341,6 +353,7 @@ export async function runIntake(
         intake: perCall(used.intake, calls.intake),
         ceilingA: perCall(used.ceilingA, calls.ceilingA),
       },
+      warmupServerCpuMsPerCall,
     };
   } finally {
     samplers.worker.stop();
@@ -375,10 +388,11 @@ const perCall = (cpu: Record<ProcessName, number>, calls: number) => scaled(cpu,
 
 function scaled(cpu: Record<ProcessName, number>, factor: number): Record<ProcessName, number> {
   const out = { ...cpu };
-  for (const name of Object.keys(out) as ProcessName[])
-    out[name] = Math.round(cpu[name] * factor * 100) / 100;
+  for (const name of Object.keys(out) as ProcessName[]) out[name] = round2(cpu[name] * factor);
   return out;
 }
+
+const round2 = (value: number) => Math.round(value * 100) / 100;
 
 async function startHttpOnlyServer(
   taskQueue: string,
