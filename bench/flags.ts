@@ -12,7 +12,8 @@ export interface BenchFlags {
   /**
    * Seconds of load on each intake arm before anything is measured. Node's JIT is still compiling the
    * webhook server's code over its first 15-20 s under load (its CPU per delivery halves over that time), so
-   * a short warm-up measures a process younger than any that serves for real.
+   * a short warm-up measures a process younger than any that serves for real. The service's warm-up goes on
+   * (up to four times as long) until its CPU per delivery has settled.
    */
   warmup: number;
   /** Requests (or signal-with-start calls) in flight during the intake runs. */
@@ -50,8 +51,8 @@ export const SCENARIOS = ['intake', 'collapse', 'drain', 'e2e', 'baseline'] as c
 export type ScenarioName = (typeof SCENARIOS)[number];
 
 const DEFAULTS: BenchFlags = {
-  duration: 16,
-  rounds: 8,
+  duration: 24,
+  rounds: 12,
   warmup: 15,
   connections: 10,
   collapseTickets: 500,
@@ -74,7 +75,8 @@ const USAGE = `Usage: npm run bench -- [flags]
   --duration <s>           seconds of each intake run (default ${DEFAULTS.duration})
   --rounds <n>             the service's and ceiling (a)'s seconds split into this many rounds, alternating
                            which runs first; the figures are the rounds' medians (default ${DEFAULTS.rounds})
-  --warmup <s>             seconds of load on each intake arm before measuring, while the JIT compiles (default ${DEFAULTS.warmup})
+  --warmup <s>             seconds of load on each intake arm before measuring, while the JIT compiles; the service's
+                           goes on until its CPU per delivery settles (default ${DEFAULTS.warmup})
   --connections <n>        intake concurrency (default ${DEFAULTS.connections})
   --collapse-tickets <n>   tickets with 3 concurrent deliveries each (default ${DEFAULTS.collapseTickets})
   --drain-tickets <n>      tickets delivered at once under the rate limit (default ${DEFAULTS.drainTickets})

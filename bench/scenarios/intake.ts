@@ -91,7 +91,7 @@ export interface IntakeResult {
    * share, what the caller's side spends more is CPU Temporal does not get.
    */
   cpuMsPerCall: Record<'intake' | 'ceilingA', Record<ProcessName, number>>;
-  /** The webhook server's CPU milliseconds per delivery in each ~3 s window of its warm-up, in order. */
+  /** The webhook server's CPU milliseconds per delivery in each 3 s window of its warm-up, in order. */
   warmupServerCpuMsPerCall: number[];
 }
 
@@ -105,7 +105,13 @@ const RELAY_FIRST_ID = 35_000_000;
 /** The intake's default WEBHOOK_TEMPORAL_TIMEOUT_MS. */
 const TEMPORAL_TIMEOUT_MS = 5000;
 const AFTER_LOAD_MS = 5000;
+/** The service's warm-up runs in windows this long, at least --warmup seconds and until it has settled: */
 const WARMUP_WINDOW_SECONDS = 3;
+/** its CPU per delivery in the last three windows within 10 % of each other, */
+const WARMUP_SETTLED_WINDOWS = 3;
+const WARMUP_SETTLED = 1.1;
+/** or --warmup times this at most. */
+const WARMUP_MAX_FACTOR = 4;
 
 /**
  * Scenario 1 (and 5, the footprint): webhook intake at fixed concurrency against its two ceilings. The service
@@ -122,7 +128,8 @@ export async function runIntake(
     /** Seconds of the service (and as many of ceiling (a)), split over the rounds. */
     seconds: number;
     rounds: number;
-    /** Seconds of load on each arm before measuring (the JIT's warm-up; see BenchFlags.warmup). */
+    /** Seconds of load on each arm before measuring (the JIT's warm-up; see BenchFlags.warmup); the service's
+     * goes on until its CPU per delivery has settled. */
     warmupSeconds: number;
     profileDir: string | null;
     /** Also run the bare relay (bench/bare-relay-server.ts) in every round. */
@@ -237,12 +244,22 @@ export async function runIntake(
     log(`  warm-up (${options.warmupSeconds} s each, while the JIT compiles)`);
     await ceilingBRun(options.warmupSeconds);
     await ceilingARun(options.warmupSeconds);
-    // The service's in windows, to show its CPU per delivery settling as the JIT compiles its code.
-    const windows = Math.max(1, Math.round(options.warmupSeconds / WARMUP_WINDOW_SECONDS));
+    // The service's in windows, until its CPU per delivery has settled as the JIT compiled its code: the JIT
+    // counts calls, not seconds, so a slower Temporal (the cluster) needs longer.
     const warmupServerCpuMsPerCall: number[] = [];
-    for (let w = 0; w < windows; w++) {
+    const settled = () => {
+      const last = warmupServerCpuMsPerCall.slice(-WARMUP_SETTLED_WINDOWS);
+      return (
+        last.length === WARMUP_SETTLED_WINDOWS && Math.max(...last) <= Math.min(...last) * WARMUP_SETTLED
+      );
+    };
+    for (
+      let seconds = 0;
+      seconds < options.warmupSeconds || (!settled() && seconds < options.warmupSeconds * WARMUP_MAX_FACTOR);
+      seconds += WARMUP_WINDOW_SECONDS
+    ) {
       const before = cpuOf(pids.server);
-      const run = await intakeRun(options.warmupSeconds / windows);
+      const run = await intakeRun(WARMUP_WINDOW_SECONDS);
       warmupServerCpuMsPerCall.push(round2(((cpuOf(pids.server) - before) * 1000) / run.calls));
     }
     log(`    webhook server CPU ms per delivery, window by window: ${warmupServerCpuMsPerCall.join(', ')}`);
