@@ -1,8 +1,9 @@
 import type { TemporalDb } from './stack';
 
 /**
- * `npm run bench -- --duration 10 --connections 10 ...`. The defaults finish the whole run in under five
- * minutes on a 2-core machine (the drain scenario alone takes ~90 s, bounded by the rate limit).
+ * `npm run bench -- --duration 10 --connections 10 ...`. The defaults finish the whole run in about eight
+ * minutes on a 2-core machine (the drain scenario alone takes ~2 minutes, bounded by the rate limit); about
+ * fifteen with --cluster.
  */
 export interface BenchFlags {
   /** Seconds of each intake run: the service, ceiling (a) and ceiling (b) each run this long. */
