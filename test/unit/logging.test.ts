@@ -1,0 +1,86 @@
+import { execFileSync, spawn } from 'node:child_process';
+import { join } from 'node:path';
+import { describe, expect, it } from '@jest/globals';
+
+/**
+ * The service's logger writes to stdout asynchronously and in batches (src/logging.ts). These run it in a
+ * child process, the way the services run, because what matters happens at stdout's file descriptor: whether
+ * every line gets out by exit, and what happens when nothing reads it.
+ */
+const ROOT = join(__dirname, '..', '..');
+
+/** A child script's preamble: `logger` is src/logging.ts's createLogger at `info`, as the services make it. */
+const WITH_LOGGER = `
+  const ts = require('typescript');
+  const source = require('fs').readFileSync('src/logging.ts', 'utf8');
+  const options = { module: ts.ModuleKind.CommonJS, esModuleInterop: true };
+  const m = { exports: {} };
+  new Function('module', 'exports', 'require', ts.transpileModule(source, { compilerOptions: options }).outputText)(
+    m, m.exports, require);
+  const logger = m.exports.createLogger({ LOG_LEVEL: 'info', LOG_PRETTY: false }, 'webhook');`;
+
+const runToEnd = (script: string) =>
+  execFileSync(process.execPath, ['-e', WITH_LOGGER + script], { cwd: ROOT, maxBuffer: 64 * 1024 * 1024 })
+    .toString()
+    .split('\n')
+    .filter(Boolean)
+    .map((line) => JSON.parse(line) as Record<string, unknown>);
+
+describe('the service logger', () => {
+  it('gets every line out, in order, when the process exits right after logging', () => {
+    // process.exit() skips whatever the event loop still had to do: the batch not yet written is flushed anyway.
+    const lines = runToEnd(`
+      for (let i = 0; i < 5000; i++) logger.info({ outcome: 'accepted', ticketId: i }, 'webhook accepted');
+      process.exit(0);`);
+    expect(lines).toHaveLength(5000);
+    expect(lines.map((line) => line.ticketId)).toEqual([...Array(5000).keys()]);
+    expect(lines[0]).toMatchObject({ name: 'webhook', msg: 'webhook accepted', outcome: 'accepted' });
+  });
+
+  it('never writes a secret, wherever the usual field names put it', () => {
+    const [line] = runToEnd(`
+      logger.warn({ authorization: 'Bearer s3cret-token', secret: 's3cret-token', apiKey: 's3cret-token',
+        headers: { authorization: 'Bearer s3cret-token' } }, 'rejected');`);
+    expect(JSON.stringify(line)).not.toContain('s3cret-token');
+    expect(line).toMatchObject({ authorization: '[redacted]', secret: '[redacted]', apiKey: '[redacted]' });
+  });
+
+  it('keeps serving when nothing reads stdout: lines beyond the buffer are dropped, not held', async () => {
+    // 400,000 lines of ~250 bytes (~100 MB) into a pipe nobody reads, whose kernel buffer fills after ~64 KB.
+    const child = spawn(
+      process.execPath,
+      [
+        '--expose-gc',
+        '-e',
+        WITH_LOGGER +
+          `
+          const held = () => { gc(); const u = process.memoryUsage(); return (u.heapUsed + u.external) / 1048576; };
+          const before = held();
+          const padding = 'x'.repeat(150);
+          for (let i = 0; i < 400000; i++) logger.info({ outcome: 'accepted', ticketId: i, padding }, 'webhook accepted');
+          setTimeout(() => process.stderr.write(JSON.stringify({ heldMb: held() - before }) + '\\n'), 50);`,
+      ],
+      { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'] },
+    );
+    const exited = new Promise((resolve) => child.on('exit', resolve));
+    try {
+      const report = await new Promise<{ heldMb: number }>((resolve, reject) => {
+        let err = '';
+        child.stderr.on('data', (chunk: Buffer) => {
+          err += chunk.toString();
+          const line = err.split('\n').find((l) => l.startsWith('{'));
+          if (line) resolve(JSON.parse(line) as { heldMb: number });
+        });
+        void exited.then((code) =>
+          reject(new Error(`the child exited (${String(code)}) before reporting: ${err}`)),
+        );
+      });
+      // Its event loop still turns (the timer fired), and at most the 16 M characters of buffer wait in memory
+      // (~117 MB would, without the limit).
+      expect(report.heldMb).toBeLessThan(40);
+    } finally {
+      child.kill('SIGKILL');
+      await exited;
+    }
+  }, 30_000);
+});
