@@ -12,7 +12,7 @@ export interface BenchFlags {
   rounds: number;
   /**
    * Seconds of load on each intake arm before anything is measured. Node's JIT is still compiling the
-   * webhook server's code over its first 15-20 s under load (its CPU per delivery halves over that time), so
+   * webhook server's code over its first 10-30 s under load (its CPU per delivery halves over that time), so
    * a short warm-up measures a process younger than any that serves for real. The service's warm-up goes on
    * (up to four times as long) until its CPU per delivery has settled.
    */
