@@ -11,6 +11,7 @@ import {
 } from '../load';
 import { readyWhen, startNodeProcess } from '../../test/support/service-processes';
 import { MemoryProbe, type MemoryPhase } from '../memory';
+import { r2 } from '../report';
 import { loadConfig } from '../../src/config';
 import { workerTuning, type WorkerTuning } from '../../src/worker';
 import {
@@ -260,7 +261,7 @@ export async function runIntake(
     ) {
       const before = cpuOf(pids.server);
       const run = await intakeRun(WARMUP_WINDOW_SECONDS);
-      warmupServerCpuMsPerCall.push(round2(((cpuOf(pids.server) - before) * 1000) / run.calls));
+      warmupServerCpuMsPerCall.push(r2(((cpuOf(pids.server) - before) * 1000) / run.calls));
     }
     log(`    webhook server CPU ms per delivery, window by window: ${warmupServerCpuMsPerCall.join(', ')}`);
     if (relay) await relayRun(options.warmupSeconds);
@@ -405,11 +406,9 @@ const perCall = (cpu: Record<ProcessName, number>, calls: number) => scaled(cpu,
 
 function scaled(cpu: Record<ProcessName, number>, factor: number): Record<ProcessName, number> {
   const out = { ...cpu };
-  for (const name of Object.keys(out) as ProcessName[]) out[name] = round2(cpu[name] * factor);
+  for (const name of Object.keys(out) as ProcessName[]) out[name] = r2(cpu[name] * factor);
   return out;
 }
-
-const round2 = (value: number) => Math.round(value * 100) / 100;
 
 async function startHttpOnlyServer(
   taskQueue: string,

@@ -14,6 +14,7 @@ import {
 import { loadPolicy } from '../../src/policy/load';
 import { parseDelivery } from '../../src/server/delivery';
 import { decideAutoReply } from '../../src/workflows/decision';
+import { REPO_ROOT, sourceModuleInChild } from '../support/repo';
 
 /**
  * The service's readers against payloads shaped like the ones Gorgias really sends (see
@@ -321,19 +322,15 @@ describe('Gorgias datetimes', () => {
   it('an offset-less datetime is read as UTC, whatever the machine time zone', () => {
     // Jest gives each file its own copy of process.env, so the reader runs in a child process in New York.
     const script = `
-      const ts = require('typescript');
-      const source = require('fs').readFileSync('src/gorgias/datetime.ts', 'utf8');
-      const js = ts.transpileModule(source, { compilerOptions: { module: ts.ModuleKind.CommonJS } }).outputText;
-      const m = { exports: {} };
-      new Function('module', 'exports', js)(m, m.exports);
+      ${sourceModuleInChild('src/gorgias/datetime.ts', 'datetime')}
       const offset = new Date(2020, 0, 27, 10).getTimezoneOffset();
-      const read = m.exports.parseGorgiasDatetime('2020-01-27T10:42:21.468912');
-      const normalised = m.exports.normalizeGorgiasDatetime('2020-01-27T10:42:21.468912');
-      const withOffset = m.exports.parseGorgiasDatetime('2020-01-27T10:42:21+02:00');
+      const read = datetime.parseGorgiasDatetime('2020-01-27T10:42:21.468912');
+      const normalised = datetime.normalizeGorgiasDatetime('2020-01-27T10:42:21.468912');
+      const withOffset = datetime.parseGorgiasDatetime('2020-01-27T10:42:21+02:00');
       process.stdout.write(JSON.stringify({ offset, read, normalised, withOffset }));`;
     const out = execFileSync(process.execPath, ['-e', script], {
       env: { ...process.env, TZ: 'America/New_York' },
-      cwd: join(__dirname, '..', '..'),
+      cwd: REPO_ROOT,
     });
     expect(JSON.parse(out.toString())).toEqual({
       offset: 300, // the child really runs in New York

@@ -1,26 +1,22 @@
 import { execFileSync, spawn } from 'node:child_process';
-import { join } from 'node:path';
 import { describe, expect, it } from '@jest/globals';
+import { REPO_ROOT, sourceModuleInChild } from '../support/repo';
 
 /**
  * The service's logger writes to stdout asynchronously and in batches (src/logging.ts). These run it in a
  * child process, the way the services run, because what matters happens at stdout's file descriptor: whether
  * every line gets out by exit, and what happens when nothing reads it.
  */
-const ROOT = join(__dirname, '..', '..');
-
 /** A child script's preamble: `logger` is src/logging.ts's createLogger at `info`, as the services make it. */
 const WITH_LOGGER = `
-  const ts = require('typescript');
-  const source = require('fs').readFileSync('src/logging.ts', 'utf8');
-  const options = { module: ts.ModuleKind.CommonJS, esModuleInterop: true };
-  const m = { exports: {} };
-  new Function('module', 'exports', 'require', ts.transpileModule(source, { compilerOptions: options }).outputText)(
-    m, m.exports, require);
-  const logger = m.exports.createLogger({ LOG_LEVEL: 'info', LOG_PRETTY: false }, 'webhook');`;
+  ${sourceModuleInChild('src/logging.ts', 'logging')}
+  const logger = logging.createLogger({ LOG_LEVEL: 'info', LOG_PRETTY: false }, 'webhook');`;
 
 const runToEnd = (script: string) =>
-  execFileSync(process.execPath, ['-e', WITH_LOGGER + script], { cwd: ROOT, maxBuffer: 64 * 1024 * 1024 })
+  execFileSync(process.execPath, ['-e', WITH_LOGGER + script], {
+    cwd: REPO_ROOT,
+    maxBuffer: 64 * 1024 * 1024,
+  })
     .toString()
     .split('\n')
     .filter(Boolean)
@@ -60,7 +56,7 @@ describe('the service logger', () => {
           for (let i = 0; i < 400000; i++) logger.info({ outcome: 'accepted', ticketId: i, padding }, 'webhook accepted');
           setTimeout(() => process.stderr.write(JSON.stringify({ heldMb: held() - before }) + '\\n'), 50);`,
       ],
-      { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'] },
+      { cwd: REPO_ROOT, stdio: ['ignore', 'pipe', 'pipe'] },
     );
     const exited = new Promise((resolve) => child.on('exit', resolve));
     try {
