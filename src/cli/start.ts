@@ -1,10 +1,10 @@
 import { randomBytes } from 'node:crypto';
-import type { Server } from 'node:http';
 import { loadConfig, readEnvironment } from '../config';
 import { createLogger } from '../logging';
 import { startSandbox } from '../sandbox';
 import { WEBHOOK_PATH } from '../server/app';
 import { intakeFromConfig } from '../server/from-config';
+import { listenApp } from '../server/http-server';
 import { describeCli, ensureTemporalCli } from '../dev/temporal-cli';
 import { lazyClientConnection } from '../temporal/connection';
 import { QUICK_TASK_DISPATCH, startDevServer } from '../dev/dev-server';
@@ -117,9 +117,7 @@ async function run(): Promise<void> {
       logger: createLogger(config.logging, 'webhook-server'),
       metrics: new IntakeMetrics({ processMetrics: true }),
     });
-    const server = await new Promise<Server>((resolve, reject) => {
-      const s = app.listen(webhook.PORT, webhook.HOST, () => resolve(s)).once('error', reject);
-    });
+    const server = await listenApp(app, webhook.PORT, webhook.HOST);
     stops.push(() => new Promise<void>((resolve) => server.close(() => resolve())));
 
     const webhookUrl = `http://localhost:${webhook.PORT}${WEBHOOK_PATH}`;

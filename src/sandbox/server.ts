@@ -1,5 +1,5 @@
-import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { listenApp } from '../server/http-server';
 import { createSandboxApp } from './app';
 import type { SandboxControls } from './controls';
 import type { SandboxOptions } from './options';
@@ -22,14 +22,7 @@ export interface StartSandboxOptions extends SandboxOptions {
 export async function startSandbox(options: StartSandboxOptions): Promise<RunningSandbox> {
   const { port: wantedPort = 0, host = '127.0.0.1', ...sandboxOptions } = options;
   const sandbox = createSandboxApp(sandboxOptions);
-  const server = createServer(sandbox.app);
-  await new Promise<void>((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(wantedPort, host, () => {
-      server.off('error', reject);
-      resolve();
-    });
-  });
+  const server = await listenApp(sandbox.app, wantedPort, host);
   const { port } = server.address() as AddressInfo;
   const urlHost = host.includes(':') ? `[${host}]` : host;
 

@@ -5,6 +5,7 @@ import { IntakeMetrics } from '../telemetry/intake-metrics';
 import { lazyClientConnection } from '../temporal/connection';
 import { WEBHOOK_PATH } from './app';
 import { intakeFromConfig } from './from-config';
+import { listenApp } from './http-server';
 
 async function run(): Promise<void> {
   const config = loadConfig(readEnvironment(), ['temporal', 'webhook', 'logging']);
@@ -16,9 +17,9 @@ async function run(): Promise<void> {
     logger,
     metrics: new IntakeMetrics({ processMetrics: true }),
   });
-  const server = app.listen(config.webhook.PORT, config.webhook.HOST, () =>
-    logger.info({ port: config.webhook.PORT, path: WEBHOOK_PATH }, 'webhook server listening'),
-  );
+  // A port in use (or any other failure to listen) ends the process with its message, via run().catch.
+  const server = await listenApp(app, config.webhook.PORT, config.webhook.HOST);
+  logger.info({ port: config.webhook.PORT, path: WEBHOOK_PATH }, 'webhook server listening');
   const stop = () => {
     logger.info('stopping: no new webhooks; finishing requests in flight');
     // close() stops accepting and waits for requests in flight; idle keep-alive connections would hold it open.

@@ -6,6 +6,7 @@ import { Client } from '@temporalio/client';
 import { msToTs } from '@temporalio/common/lib/time';
 import pino from 'pino';
 import { createIntakeApp, WEBHOOK_PATH, type IntakeDependencies } from '../../src/server/app';
+import { listenApp } from '../../src/server/http-server';
 import { ensureSearchAttributes } from '../../src/temporal/search-attributes';
 import { workflowIdForTicket } from '../../src/workflows/definitions';
 import { TEST_SECRET, useTestStack } from '../support/stack';
@@ -242,9 +243,7 @@ async function startIntake(overrides: Partial<IntakeDependencies>): Promise<stri
     logger: pino({ level: process.env.TEST_LOG_LEVEL ?? 'silent' }),
     ...overrides,
   });
-  const server = await new Promise<Server>((resolve) => {
-    const s = app.listen(0, '127.0.0.1', () => resolve(s));
-  });
+  const server = await listenApp(app, 0, '127.0.0.1');
   servers.push(server);
   return `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
 }

@@ -12,6 +12,7 @@ import type { NewTicket } from '../../src/gorgias/schemas';
 import { startSandbox, type RunningSandbox, type SandboxOptions } from '../../src/sandbox';
 import { WEBHOOK_PATH } from '../../src/server/app';
 import { intakeFromConfig } from '../../src/server/from-config';
+import { listenApp } from '../../src/server/http-server';
 import { ticketWorkflowExists } from '../../src/temporal/ticket-start';
 import { createAutoReplyWorker, workerTuning } from '../../src/worker';
 import { workflowIdForTicket, type AutoReplyResult } from '../../src/workflows/definitions';
@@ -90,9 +91,7 @@ export class TestStack {
       client: env.client,
       logger: pino({ level: process.env.TEST_LOG_LEVEL ?? 'silent' }),
     });
-    const server = await new Promise<Server>((resolve) => {
-      const s = app.listen(0, '127.0.0.1', () => resolve(s));
-    });
+    const server = await listenApp(app, 0, '127.0.0.1');
     const intakeUrl = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
     let worker: Worker | null = null;
     let running: Promise<void> | null = null;

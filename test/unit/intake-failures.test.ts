@@ -7,6 +7,7 @@ import pino from 'pino';
 import { loadConfig } from '../../src/config';
 import { lazyClientConnection } from '../../src/temporal/connection';
 import { createIntakeApp } from '../../src/server/app';
+import { listenApp } from '../../src/server/http-server';
 import { classifyStartFailure } from '../../src/server/start-failures';
 
 /**
@@ -64,9 +65,7 @@ describe('webhook intake without Temporal', () => {
       temporalUiUrl: 'http://localhost:8233',
       logger: pino({ level: 'silent' }),
     });
-    server = await new Promise<Server>((resolve) => {
-      const s = app.listen(0, '127.0.0.1', () => resolve(s));
-    });
+    server = await listenApp(app, 0, '127.0.0.1');
     url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
   });
 
