@@ -3,7 +3,6 @@ import type { Client } from '@temporalio/client';
 import { loadConfig, readEnvironment } from '../src/config';
 import { createLogger } from '../src/logging';
 import { intakeFromConfig } from '../src/server/from-config';
-import { createAppServer } from '../src/server/http-server';
 import { runMeasuringServer } from './measuring-server';
 
 /**
@@ -26,8 +25,7 @@ function run(): Server {
   const config = loadConfig(readEnvironment(), ['temporal', 'webhook', 'logging']);
   const logger = createLogger(config.logging, 'http-only-server');
   const app = intakeFromConfig(config, { client: instantClient(config.temporal.TEMPORAL_NAMESPACE), logger });
-  // Served as the webhook server serves it (src/server/main.ts).
-  return createAppServer(app).listen(config.webhook.PORT, config.webhook.HOST);
+  return app.listen(config.webhook.PORT, config.webhook.HOST);
 }
 
 runMeasuringServer(run);
