@@ -44,6 +44,8 @@ export interface BenchFlags {
   serviceEnv: Record<string, string>;
   /** Also run the intake's Temporal call behind a bare Node HTTP server in every intake round. */
   bareRelay: boolean;
+  /** Also run ceiling (a) a second time in every intake round: an A/A check of the rounds' own noise. */
+  aaCheck: boolean;
   /** Where the JSON goes. */
   out: string;
 }
@@ -69,6 +71,7 @@ const DEFAULTS: BenchFlags = {
   cluster: false,
   serviceEnv: {},
   bareRelay: false,
+  aaCheck: false,
   out: 'bench/results/latest.json',
 };
 
@@ -95,6 +98,8 @@ const USAGE = `Usage: npm run bench -- [flags]
                            (e.g. WORKER_MAX_CACHED_WORKFLOWS=2000)
   --bare-relay             also run, in every intake round, the same Temporal call behind a bare Node HTTP
                            server in its own process (prices the extra process hop apart from the intake's code)
+  --aa-check               also run ceiling (a) a second time, in every intake round, and compare it with itself
+                           like the intake (an A/A check: how far identical arms land apart in these rounds)
   --out <file>             JSON output (default ${DEFAULTS.out})`;
 
 function positive(name: string, value: string | undefined, integer: boolean): number {
@@ -176,6 +181,10 @@ export function parseFlags(argv: readonly string[]): BenchFlags {
       case 'bare-relay':
         i--;
         flags.bareRelay = true;
+        break;
+      case 'aa-check':
+        i--;
+        flags.aaCheck = true;
         break;
       case 'cluster':
         // A switch: it takes no value.

@@ -135,6 +135,17 @@ function scenarioJson(results: ScenarioResults): Record<string, unknown> {
             intake_to_relay: r3(r.intakeToRelay),
           })),
         },
+        // --aa-check: ceiling (a) against itself in the same rounds (identical arms; the rounds' own noise).
+        aa_check: intake.aaCheck && {
+          ratio_spread: spreadJson(intake.aaCheck.rpsRatio),
+          p99_ratio_spread: spreadJson(intake.aaCheck.p99Ratio),
+          rounds: intake.aaCheck.rounds.map((r) => ({
+            rps: r1(r.rps),
+            p99_ms: r1(r.p99Ms),
+            ratio: r3(r.rpsRatio),
+            p99_ratio: r3(r.p99Ratio),
+          })),
+        },
         ratio_spread: spreadJson(intake.rpsRatio),
         p99_ratio_spread: spreadJson(intake.p99Ratio),
         rounds: intake.rounds.map((round) => ({
@@ -281,6 +292,12 @@ function rowsFor(results: ScenarioResults, sideBySide: boolean): string[][] {
           `${spreadText(intake.bareRelay.relayP99ToCeilingA)}, ${spreadText(intake.bareRelay.intakeP99ToRelay)}`,
           '',
         ],
+      );
+    }
+    if (intake.aaCheck) {
+      rows.push(
+        ['', 'A/A check: (a) again / (a), median', spreadText(intake.aaCheck.rpsRatio), 'noise only'],
+        ['', 'A/A check: p99 / (a) p99, median', spreadText(intake.aaCheck.p99Ratio), 'noise only'],
       );
     }
     const cpu = intake.cpuMsPerCall;

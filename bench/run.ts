@@ -99,6 +99,7 @@ async function runScenarios(
         profileDir: flags.profileDir,
         serviceEnv: flags.serviceEnv,
         bareRelay: flags.bareRelay,
+        aaCheck: flags.aaCheck,
       },
       say,
     ),

@@ -46,6 +46,15 @@ export interface RelayRound {
   intakeP99ToRelay: number;
 }
 
+/** `--aa-check`: ceiling (a) run a second time in the same round, compared with ceiling (a) like the intake. */
+export interface AaRound {
+  rps: number;
+  p99Ms: number;
+  /** The second run / ceiling (a): requests a second, and p99. Identical arms: any distance from 1 is noise. */
+  rpsRatio: number;
+  p99Ratio: number;
+}
+
 /** The median of per-round values, with their spread. */
 export interface Spread {
   median: number;
@@ -72,6 +81,11 @@ export interface IntakeResult {
     intakeToRelay: Spread;
     relayP99ToCeilingA: Spread;
     intakeP99ToRelay: Spread;
+  };
+  aaCheck?: {
+    rounds: AaRound[];
+    rpsRatio: Spread;
+    p99Ratio: Spread;
   };
   footprint: {
     workerPeakRssMb: number;
@@ -103,6 +117,7 @@ const INTAKE_FIRST_ID = 10_000_000;
 const CEILING_A_FIRST_ID = 20_000_000;
 const CEILING_B_FIRST_ID = 30_000_000;
 const RELAY_FIRST_ID = 35_000_000;
+const AA_FIRST_ID = 40_000_000;
 /** The intake's default WEBHOOK_TEMPORAL_TIMEOUT_MS. */
 const TEMPORAL_TIMEOUT_MS = 5000;
 const AFTER_LOAD_MS = 5000;
@@ -135,6 +150,8 @@ export async function runIntake(
     profileDir: string | null;
     /** Also run the bare relay (bench/bare-relay-server.ts) in every round. */
     bareRelay?: boolean;
+    /** Also run ceiling (a) a second time in every round and compare it with itself (an A/A check). */
+    aaCheck?: boolean;
     /** Extra environment of the worker and webhook server (e.g. WORKER_MAX_CACHED_WORKFLOWS). */
     serviceEnv?: Record<string, string>;
   },
@@ -172,6 +189,7 @@ export async function runIntake(
     let ceilingBId = CEILING_B_FIRST_ID;
     const headers = { Authorization: `Bearer ${WEBHOOK_SECRET}`, 'Content-Type': 'application/json' };
     let relayId = RELAY_FIRST_ID;
+    let aaId = AA_FIRST_ID;
     /** A run of new-ticket deliveries to the webhook at `baseUrl`, the n-th with ticket id `nextId()`. */
     const deliveries = (baseUrl: string, nextId: () => number) => (seconds: number) =>
       httpLoad({
@@ -185,19 +203,22 @@ export async function runIntake(
     const intakeRun = deliveries(stack.intakeUrl, () => intakeId++);
     const ceilingBRun = deliveries(httpOnly.url, () => ceilingBId++);
     const relayRun = deliveries(relay?.url ?? '', () => relayId++);
-    const ceilingARun = (seconds: number) =>
-      // Exactly the call the intake makes for a `{ ticket_id }` delivery, from this process's client.
+    /** A run of signal-with-starts from this process's client, the n-th for ticket id `nextId()`. */
+    const signalWithStarts = (nextId: () => number) => (seconds: number) =>
+      // Exactly the call the intake makes for a `{ ticket_id }` delivery.
       callLoad(options.connections, seconds, () =>
         startTicketWorkflow(
           temporal.client,
           stack.taskQueue,
           {
-            ticketId: ceilingAId++,
+            ticketId: nextId(),
             delivery: { trigger: 'ticket-created', receivedAt: new Date().toISOString() },
           },
           TEMPORAL_TIMEOUT_MS,
         ),
       );
+    const ceilingARun = signalWithStarts(() => ceilingAId++);
+    const aaRun = signalWithStarts(() => aaId++);
 
     const pids: Record<Exclude<ProcessName, 'bench' | 'temporal'>, number | null> = {
       worker: stack.worker?.pid ?? null,
@@ -279,26 +300,39 @@ export async function runIntake(
     const rounds: IntakeRound[] = [];
     const relayRounds: RelayRound[] = [];
     const relayRuns: LoadRun[] = [];
+    const aaRounds: AaRound[] = [];
     for (let round = 0; round < options.rounds; round++) {
       const first = round % 2 === 0 ? 'ceilingA' : 'intake';
       let ra: LoadRun;
       let ri: LoadRun;
-      // With the relay: it goes first, between or last, in turn, so each arm takes each place.
-      const relayAt = round % 3;
-      const maybeRelay = async (at: number) => {
-        if (relay && relayAt === at) relayRuns.push(await relayRun(roundSeconds));
+      // The relay and the A/A check's second ceiling (a): first, between or last, in turn, so each arm takes each place.
+      const extraAt = round % 3;
+      const aaRuns: LoadRun[] = [];
+      const extraArms = async (at: number) => {
+        if (extraAt !== at) return;
+        if (relay) relayRuns.push(await relayRun(roundSeconds));
+        if (options.aaCheck) aaRuns.push(await aaRun(roundSeconds));
       };
-      await maybeRelay(0);
+      await extraArms(0);
       if (first === 'ceilingA') {
         ra = await measured('ceilingA', () => ceilingARun(roundSeconds));
-        await maybeRelay(1);
+        await extraArms(1);
         ri = await measured('intake', () => intakeRun(roundSeconds));
       } else {
         ri = await measured('intake', () => intakeRun(roundSeconds));
-        await maybeRelay(1);
+        await extraArms(1);
         ra = await measured('ceilingA', () => ceilingARun(roundSeconds));
       }
-      await maybeRelay(2);
+      await extraArms(2);
+      for (const again of aaRuns) {
+        const [s2, sa0] = [summarize([again]), summarize([ra])];
+        aaRounds.push({
+          rps: s2.rps,
+          p99Ms: s2.p99_ms,
+          rpsRatio: s2.rps / sa0.rps,
+          p99Ratio: s2.p99_ms / sa0.p99_ms,
+        });
+      }
       if (relay) {
         const sr = summarize([relayRuns[relayRuns.length - 1] as LoadRun]);
         const [sa0, si0] = [summarize([ra]), summarize([ri])];
@@ -351,6 +385,14 @@ export async function runIntake(
               intakeToRelay: spreadOf(relayRounds.map((r) => r.intakeToRelay)),
               relayP99ToCeilingA: spreadOf(relayRounds.map((r) => r.relayP99ToCeilingA)),
               intakeP99ToRelay: spreadOf(relayRounds.map((r) => r.intakeP99ToRelay)),
+            },
+      aaCheck:
+        aaRounds.length === 0
+          ? undefined
+          : {
+              rounds: aaRounds,
+              rpsRatio: spreadOf(aaRounds.map((r) => r.rpsRatio)),
+              p99Ratio: spreadOf(aaRounds.map((r) => r.p99Ratio)),
             },
       footprint: {
         workerPeakRssMb: worker.peakRssMb,
