@@ -324,15 +324,7 @@ export async function runIntake(
         ra = await measured('ceilingA', () => ceilingARun(roundSeconds));
       }
       await extraArms(2);
-      for (const again of aaRuns) {
-        const [s2, sa0] = [summarize([again]), summarize([ra])];
-        aaRounds.push({
-          rps: s2.rps,
-          p99Ms: s2.p99_ms,
-          rpsRatio: s2.rps / sa0.rps,
-          p99Ratio: s2.p99_ms / sa0.p99_ms,
-        });
-      }
+      for (const again of aaRuns) aaRounds.push(compared(again, ra));
       if (relay) {
         const sr = summarize([relayRuns[relayRuns.length - 1] as LoadRun]);
         const [sa0, si0] = [summarize([ra]), summarize([ri])];
@@ -376,24 +368,13 @@ export async function runIntake(
       rounds,
       rpsRatio: spreadOf(rounds.map((r) => r.rpsRatio)),
       p99Ratio: spreadOf(rounds.map((r) => r.p99Ratio)),
-      bareRelay:
-        relayRounds.length === 0
-          ? undefined
-          : {
-              rounds: relayRounds,
-              relayToCeilingA: spreadOf(relayRounds.map((r) => r.relayToCeilingA)),
-              intakeToRelay: spreadOf(relayRounds.map((r) => r.intakeToRelay)),
-              relayP99ToCeilingA: spreadOf(relayRounds.map((r) => r.relayP99ToCeilingA)),
-              intakeP99ToRelay: spreadOf(relayRounds.map((r) => r.intakeP99ToRelay)),
-            },
-      aaCheck:
-        aaRounds.length === 0
-          ? undefined
-          : {
-              rounds: aaRounds,
-              rpsRatio: spreadOf(aaRounds.map((r) => r.rpsRatio)),
-              p99Ratio: spreadOf(aaRounds.map((r) => r.p99Ratio)),
-            },
+      bareRelay: spreadsOf(relayRounds, [
+        'relayToCeilingA',
+        'intakeToRelay',
+        'relayP99ToCeilingA',
+        'intakeP99ToRelay',
+      ]),
+      aaCheck: spreadsOf(aaRounds, ['rpsRatio', 'p99Ratio']),
       footprint: {
         workerPeakRssMb: worker.peakRssMb,
         serverPeakRssMb: server.peakRssMb,
@@ -427,6 +408,22 @@ export async function runIntake(
 /** The entries of `env` whose keys `like` has. */
 function pick(env: Record<string, string> | undefined, like: Record<string, string>): Record<string, string> {
   return Object.fromEntries(Object.entries(env ?? {}).filter(([key]) => key in like));
+}
+
+/** A run against the run it is compared with: its rate and p99, and their ratios to the other's. */
+function compared(run: LoadRun, base: LoadRun): AaRound {
+  const [s, b] = [summarize([run]), summarize([base])];
+  return { rps: s.rps, p99Ms: s.p99_ms, rpsRatio: s.rps / b.rps, p99Ratio: s.p99_ms / b.p99_ms };
+}
+
+/** The rounds of an optional arm with the spread of each of `keys` over them; undefined if the arm did not run. */
+function spreadsOf<R, K extends keyof R>(
+  rounds: R[],
+  keys: readonly K[],
+): ({ rounds: R[] } & Record<K, Spread>) | undefined {
+  if (rounds.length === 0) return undefined;
+  const spreads = Object.fromEntries(keys.map((key) => [key, spreadOf(rounds.map((r) => Number(r[key])))]));
+  return { rounds, ...(spreads as Record<K, Spread>) };
 }
 
 export function spreadOf(values: readonly number[]): Spread {
