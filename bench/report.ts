@@ -309,6 +309,15 @@ function rowsFor(results: ScenarioResults, sideBySide: boolean): string[][] {
         `(a) ${(cpu.ceilingA.temporal + cpu.ceilingA.worker).toFixed(1)}, ${cpu.ceilingA.bench.toFixed(2)}`,
       '',
     ]);
+    if (cpu.relay) {
+      rows.push([
+        '',
+        'CPU ms per call, bare relay: the same',
+        `${(cpu.relay.temporal + cpu.relay.worker).toFixed(1)}, ` +
+          `${(cpu.relay.relay + cpu.relay.bench).toFixed(2)} (relay ${cpu.relay.relay.toFixed(2)})`,
+        '',
+      ]);
+    }
     rows.push([
       '',
       'server CPU ms per delivery, warm-up',

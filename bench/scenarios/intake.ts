@@ -100,17 +100,23 @@ export interface IntakeResult {
     workerRuntimeEnv: Record<string, string>;
   };
   /** Cores used by each process during each kind of run (CPU seconds / wall seconds): what bounds it. */
-  cores: Record<'intake' | 'ceilingA' | 'ceilingB', Record<ProcessName, number>>;
+  cores: Record<'intake' | 'ceilingA' | 'ceilingB', Record<ProcessName, number>> & {
+    relay?: Record<ProcessName, number>;
+  };
   /**
    * CPU milliseconds each process spent per delivery (per call for ceiling (a)). On two cores the processes
    * share, what the caller's side spends more is CPU Temporal does not get.
    */
-  cpuMsPerCall: Record<'intake' | 'ceilingA', Record<ProcessName, number>>;
+  cpuMsPerCall: Record<'intake' | 'ceilingA', Record<ProcessName, number>> & {
+    /** With --bare-relay: the relay's arm, so Temporal's CPU per call can be compared across all three. */
+    relay?: Record<ProcessName, number>;
+  };
   /** The webhook server's CPU milliseconds per delivery in each 3 s window of its warm-up, in order. */
   warmupServerCpuMsPerCall: number[];
 }
 
-type ProcessName = 'temporal' | 'worker' | 'server' | 'httpOnly' | 'bench';
+/** `relay` is the --bare-relay process (NaN without it). */
+type ProcessName = 'temporal' | 'worker' | 'server' | 'httpOnly' | 'relay' | 'bench';
 
 // Ticket ids of the three runs never meet: each has its own range (and the scenario its own task queue).
 const INTAKE_FIRST_ID = 10_000_000;
@@ -224,6 +230,7 @@ export async function runIntake(
       worker: stack.worker?.pid ?? null,
       server: stack.server.pid,
       httpOnly: httpOnly.pid,
+      relay: relay?.pid ?? null,
     };
     // The dev server; on the cluster both nodes and PostgreSQL's processes (taken after the warm-up, once its
     // connection pools are open).
@@ -239,6 +246,7 @@ export async function runIntake(
         worker: cpuOf(pids.worker),
         server: cpuOf(pids.server),
         httpOnly: cpuOf(pids.httpOnly),
+        relay: cpuOf(pids.relay),
         bench: (self.user + self.system) / 1e6,
       };
     };
@@ -247,11 +255,12 @@ export async function runIntake(
       worker: 0,
       server: 0,
       httpOnly: 0,
+      relay: 0,
       bench: 0,
     });
-    const used = { intake: zero(), ceilingA: zero(), ceilingB: zero() };
-    const wall = { intake: 0, ceilingA: 0, ceilingB: 0 };
-    const calls = { intake: 0, ceilingA: 0, ceilingB: 0 };
+    const used = { intake: zero(), ceilingA: zero(), ceilingB: zero(), relay: zero() };
+    const wall = { intake: 0, ceilingA: 0, ceilingB: 0, relay: 0 };
+    const calls = { intake: 0, ceilingA: 0, ceilingB: 0, relay: 0 };
     const measured = async (kind: keyof typeof used, run: () => Promise<LoadRun>) => {
       const before = cpuNow();
       const result = await run();
@@ -310,7 +319,7 @@ export async function runIntake(
       const aaRuns: LoadRun[] = [];
       const extraArms = async (at: number) => {
         if (extraAt !== at) return;
-        if (relay) relayRuns.push(await relayRun(roundSeconds));
+        if (relay) relayRuns.push(await measured('relay', () => relayRun(roundSeconds)));
         if (options.aaCheck) aaRuns.push(await aaRun(roundSeconds));
       };
       await extraArms(0);
@@ -389,10 +398,12 @@ export async function runIntake(
         intake: perWall(used.intake, wall.intake),
         ceilingA: perWall(used.ceilingA, wall.ceilingA),
         ceilingB: perWall(used.ceilingB, wall.ceilingB),
+        ...(relay ? { relay: perWall(used.relay, wall.relay) } : {}),
       },
       cpuMsPerCall: {
         intake: perCall(used.intake, calls.intake),
         ceilingA: perCall(used.ceilingA, calls.ceilingA),
+        ...(relay ? { relay: perCall(used.relay, calls.relay) } : {}),
       },
       warmupServerCpuMsPerCall,
     };
