@@ -118,7 +118,7 @@ export interface IntakeResult {
 /** `relay` is the --bare-relay process (NaN without it). */
 type ProcessName = 'temporal' | 'worker' | 'server' | 'httpOnly' | 'relay' | 'bench';
 
-// Ticket ids of the three runs never meet: each has its own range (and the scenario its own task queue).
+// Ticket ids of the runs never meet: each arm has its own range (and the scenario its own task queue).
 const INTAKE_FIRST_ID = 10_000_000;
 const CEILING_A_FIRST_ID = 20_000_000;
 const CEILING_B_FIRST_ID = 30_000_000;
