@@ -46,14 +46,17 @@ export interface RelayRound {
   intakeP99ToRelay: number;
 }
 
-/** `--aa-check`: ceiling (a) run a second time in the same round, compared with ceiling (a) like the intake. */
-export interface AaRound {
+/** One run against another of the same round: its rate and p99, and their ratios to the other's. */
+export interface Compared {
   rps: number;
   p99Ms: number;
-  /** The second run / ceiling (a): requests a second, and p99. Identical arms: any distance from 1 is noise. */
   rpsRatio: number;
   p99Ratio: number;
 }
+
+/** `--aa-check`: ceiling (a) run a second time in the same round, against ceiling (a). Identical arms: any
+ * distance of the ratios from 1 is noise. */
+export type AaRound = Compared;
 
 /** The median of per-round values, with their spread. */
 export interface Spread {
@@ -335,15 +338,15 @@ export async function runIntake(
       await extraArms(2);
       for (const again of aaRuns) aaRounds.push(compared(again, ra));
       if (relay) {
-        const sr = summarize([relayRuns[relayRuns.length - 1] as LoadRun]);
-        const [sa0, si0] = [summarize([ra]), summarize([ri])];
+        const relayRun1 = relayRuns[relayRuns.length - 1] as LoadRun;
+        const [toA, intakeTo] = [compared(relayRun1, ra), compared(ri, relayRun1)];
         relayRounds.push({
-          relayRps: sr.rps,
-          relayP99Ms: sr.p99_ms,
-          relayToCeilingA: sr.rps / sa0.rps,
-          intakeToRelay: si0.rps / sr.rps,
-          relayP99ToCeilingA: sr.p99_ms / sa0.p99_ms,
-          intakeP99ToRelay: si0.p99_ms / sr.p99_ms,
+          relayRps: toA.rps,
+          relayP99Ms: toA.p99Ms,
+          relayToCeilingA: toA.rpsRatio,
+          intakeToRelay: intakeTo.rpsRatio,
+          relayP99ToCeilingA: toA.p99Ratio,
+          intakeP99ToRelay: intakeTo.p99Ratio,
         });
       }
       a.push(ra);
@@ -422,7 +425,7 @@ function pick(env: Record<string, string> | undefined, like: Record<string, stri
 }
 
 /** A run against the run it is compared with: its rate and p99, and their ratios to the other's. */
-function compared(run: LoadRun, base: LoadRun): AaRound {
+function compared(run: LoadRun, base: LoadRun): Compared {
   const [s, b] = [summarize([run]), summarize([base])];
   return { rps: s.rps, p99Ms: s.p99_ms, rpsRatio: s.rps / b.rps, p99Ratio: s.p99_ms / b.p99_ms };
 }
