@@ -23,6 +23,19 @@ const clippedText = (maxBytes: number) =>
     .nullish()
     .catch(null);
 
+/**
+ * A flag the intake only uses to ignore a delivery. A template renders every variable as a string (`"True"`,
+ * `"false"`; a missing one as `""`), so those spellings are read too; anything else is unknown (null), never a
+ * 400: an unknown flag ignores nothing, and the workflow reads the real ticket from Gorgias anyway.
+ */
+const looseFlag = z
+  .preprocess((value) => {
+    if (typeof value !== 'string') return value;
+    const word = value.trim().toLowerCase();
+    return word === 'true' ? true : word === 'false' ? false : null;
+  }, z.boolean().nullish())
+  .catch(null);
+
 const ticketIdSchema = z
   .union([
     z.number({ message: 'must be a positive integer' }),
@@ -40,7 +53,7 @@ export const deliveryBodySchema = z
         .object(
           {
             id: ticketIdSchema,
-            spam: z.boolean().nullish(),
+            spam: looseFlag,
             // Display only (the Web UI summary); the workflow reads the real values from Gorgias.
             subject: clippedText(DISPLAY_FIELD_MAX_BYTES),
             customer: z
@@ -56,8 +69,8 @@ export const deliveryBodySchema = z
           {
             // Compared with "internal-note" only; a longer value is some other channel either way.
             channel: clippedText(64),
-            from_agent: z.boolean().nullish(),
-            public: z.boolean().nullish(),
+            from_agent: looseFlag,
+            public: looseFlag,
           },
           { message: 'must be an object' },
         )

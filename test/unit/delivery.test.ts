@@ -59,6 +59,46 @@ describe('fuzzing the parser and the token check', () => {
   });
 });
 
+describe('flags as a template renders them', () => {
+  // A template renders each variable as a string: Python's True/False, a missing one as "".
+  const verdict = (body: unknown, query: Record<string, string> = {}) => {
+    const parsed = parseDelivery(body, query);
+    if (!parsed.ok) throw new Error(JSON.stringify(parsed.problems));
+    return parsed.delivery.ignoreReason;
+  };
+
+  it.each([
+    ['"True"', 'True', 'spam'],
+    ['"true"', 'true', 'spam'],
+    ['"False"', 'False', null],
+    ['"" (a missing value)', '', null],
+    ['"None"', 'None', null],
+    ['an object', { yes: 1 }, null],
+  ])('ticket.spam as %s: accepted, and ignored only when it says true', (_, spam, reason) => {
+    expect(verdict({ ticket: { id: '4815162', spam } })).toBe(reason);
+  });
+
+  it.each([
+    [{ from_agent: 'True', public: 'True' }, 'message-from-agent'],
+    [{ from_agent: 'False', public: 'False' }, 'internal-note'],
+    [{ from_agent: '', public: '' }, null],
+    [{ from_agent: 'False', public: 'True', channel: 'email' }, null],
+  ])('message flags %j: accepted, read as the booleans they spell', (message, reason) => {
+    expect(verdict({ ticket_id: '4815162', ticket: { id: '4815162' }, message })).toBe(reason);
+  });
+
+  it('a failed send of our own message still reaches the workflow with from_agent "True"', () => {
+    const body = { ticket: { id: 7 }, message: { from_agent: 'True', public: 'True' } };
+    expect(verdict(body, { event: 'ticket-message-failed' })).toBeNull();
+  });
+
+  it('still answers 400 for a ticket id that is not one', () => {
+    const parsed = parseDelivery({ ticket: { id: 'True', spam: 'True' } }, {});
+    expect(parsed.ok).toBe(false);
+    if (!parsed.ok) expect(parsed.problems.map((p) => p.path)).toEqual(['ticket.id']);
+  });
+});
+
 describe('display fields', () => {
   it('clips a long subject and customer email in the schema, never rejecting the delivery', () => {
     const parsed = parseDelivery(
