@@ -73,7 +73,10 @@ const webhookSchema = z.object({
 });
 
 const gorgiasFields = z.object({
-  GORGIAS_BASE_URL: z.url({ message: 'must be the account URL, e.g. https://acme.gorgias.com' }),
+  /** The account's URL. Gorgias documents its API base as `https://{account}.gorgias.com/api/`: that works too. */
+  GORGIAS_BASE_URL: z
+    .url({ message: 'must be the account URL, e.g. https://acme.gorgias.com' })
+    .transform((url) => url.replace(/\/+$/, '').replace(/\/api$/i, '')),
   GORGIAS_USERNAME: z
     .string({ message: 'is required: the email of the Gorgias user who owns the API key' })
     .min(1),

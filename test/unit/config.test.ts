@@ -31,6 +31,18 @@ describe('configuration', () => {
     });
   });
 
+  it('takes the account URL with or without the /api that Gorgias documents as the API base', () => {
+    for (const given of [
+      'https://acme.gorgias.com',
+      'https://acme.gorgias.com/',
+      'https://acme.gorgias.com/api',
+      'https://acme.gorgias.com/api/',
+    ]) {
+      const config = loadConfig({ ...valid, GORGIAS_BASE_URL: given }, ['gorgias']);
+      expect(config.gorgias.GORGIAS_BASE_URL).toBe('https://acme.gorgias.com');
+    }
+  });
+
   it('names every bad variable at once, with the reason', () => {
     const problems = problemsOf({ PORT: 'eighty', GORGIAS_BASE_URL: 'acme', WEBHOOK_SECRET: 'short' });
     const named = problems.map((p) => p.split(':')[0]);
