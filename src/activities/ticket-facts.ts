@@ -37,7 +37,9 @@ function supportAddressOf(message: Message, customerEmail: string | null): Addre
   );
 }
 
-const isInternalNote = (m: Message) => m.channel === 'internal-note';
+// An internal note has channel `internal-note` and `public: false` (DEV-MESSAGE); either sign is enough, so a
+// Rule's note is never read as the customer's side or the agent's.
+const isInternalNote = (m: Message) => m.channel === 'internal-note' || m.public === false;
 const isFromRule = (m: Message) => (m.rule_id ?? null) !== null || m.via === 'rule';
 
 /** Reads the signs of machine-sent mail in a message's headers (when Gorgias exposes them). */
@@ -65,15 +67,29 @@ export function automatedMailSign(headers: Message['headers'] | undefined): Auto
 const ORDERS_OFF = { enabled: false } as OrderPolicy;
 
 /**
+ * The ticket's messages oldest first: Gorgias does not document the order of the messages `GET /tickets/{id}`
+ * embeds (only the deprecated messages list says "oldest first"). By creation time (normalised to UTC by the
+ * schema; a message without one after the others), then by id.
+ */
+function oldestFirst(messages: readonly Message[]): Message[] {
+  return [...messages].sort((a, b) => {
+    const [at, bt] = [a.created_datetime, b.created_datetime];
+    if (at !== bt) return at === null ? 1 : bt === null ? -1 : at < bt ? -1 : 1;
+    return a.id - b.id;
+  });
+}
+
+/**
  * Reduces Gorgias's ticket to the facts the decision needs: small, and free of message bodies (what the
  * customer wrote is read here for the order question and the order numbers it names, and left here).
  */
 export function ticketFacts(ticket: Ticket, orders: OrderPolicy = ORDERS_OFF): TicketFacts {
-  const messages = ticket.messages;
+  const messages = oldestFirst(ticket.messages);
   const ourReply = externalIds.reply(ticket.id);
   const outgoing = messages.filter((m) => m.from_agent && !isInternalNote(m));
   const fromCustomer = messages.filter((m) => !m.from_agent && !isInternalNote(m));
   const last = fromCustomer.at(-1);
+  const first = messages.find((m) => !isInternalNote(m));
   const customer = ticket.customer;
   const supportAddress = last ? supportAddressOf(last, customer?.email ?? null) : null;
   return {
@@ -86,7 +102,7 @@ export function ticketFacts(ticket: Ticket, orders: OrderPolicy = ORDERS_OFF): T
     language: ticket.language ?? null,
     createdAt: ticket.created_datetime ?? null,
     tags: (ticket.tags ?? []).map((t) => t.name),
-    openedByAgent: ticket.from_agent ?? messages[0]?.from_agent ?? false,
+    openedByAgent: ticket.from_agent ?? first?.from_agent ?? false,
     customer: customer
       ? {
           id: customer.id,
@@ -125,7 +141,7 @@ function orderFactsOf(
 ): Pick<TicketFacts, 'orderQuestion' | 'mentionedOrders' | 'orders'> {
   const none = { orderQuestion: false, mentionedOrders: [], orders: null };
   if (!last || !orders.enabled) return none;
-  const text = last.stripped_text ?? last.body_text;
+  const text = customerText(last);
   const subject = last.subject ?? ticket.subject;
   if (!isOrderQuestion({ subject, text, intents: last.intents }, orders)) return none;
   const shopifyOrders = ticket.customer?.shopifyOrders ?? null;
@@ -134,4 +150,61 @@ function orderFactsOf(
     mentionedOrders: mentionedOrderNumbers(`${subject ?? ''}\n${text ?? ''}`),
     orders: shopifyOrders === null ? null : orderFacts(shopifyOrders),
   };
+}
+
+/**
+ * What the customer wrote, as plain text: the first of `stripped_text`, `body_text`, `stripped_html` and
+ * `body_html` that says something. Real messages carry `"stripped_text": ""` as well as null, and a message
+ * may have its text only in HTML.
+ */
+function customerText(message: Message): string | null {
+  for (const text of [message.stripped_text, message.body_text]) if (text?.trim()) return text;
+  for (const html of [message.stripped_html, message.body_html]) {
+    const text = html ? htmlText(html) : '';
+    if (text.trim()) return text;
+  }
+  return null;
+}
+
+// Tags that end a line of text, and elements whose content is not text the customer wrote.
+const LINE_TAGS = new Set(['br', 'p', 'div', 'li', 'tr', 'td', 'th', 'h1', 'h2', 'h3', 'h4', 'h5', 'h6']);
+const HIDDEN_ELEMENTS = new Set(['head', 'style', 'script', 'title']);
+const ENTITIES = new Map(Object.entries({ amp: '&', lt: '<', gt: '>', quot: '"', apos: "'", nbsp: ' ' }));
+
+/**
+ * The text of an HTML body, for reading (never for showing): tags and comments dropped, line tags as line
+ * breaks, style and script contents skipped, the basic entities decoded. Every search starts where the
+ * last one ended, so a megabyte body or an unclosed tag costs one pass.
+ */
+function htmlText(html: string): string {
+  // Lower-cased for the searches, ASCII only, so that its indexes are the body's.
+  const lower = html.replace(/[A-Z]+/g, (letters) => letters.toLowerCase());
+  let text = '';
+  let at = 0;
+  while (at < html.length) {
+    const open = lower.indexOf('<', at);
+    text += html.slice(at, open === -1 ? html.length : open);
+    if (open === -1) break;
+    const tag = /^<(\/?)([a-z][a-z0-9]*|!--|!|\?)/.exec(lower.slice(open, open + 12));
+    if (!tag) {
+      text += '<'; // not markup ("<3", "a < b")
+      at = open + 1;
+      continue;
+    }
+    const [, closing, name] = tag;
+    const close = name === '!--' ? lower.indexOf('-->', open + 4) : lower.indexOf('>', open);
+    if (close === -1) break; // an unclosed tag or comment: the rest is markup
+    at = close + (name === '!--' ? 3 : 1);
+    if (LINE_TAGS.has(name ?? '')) text += '\n';
+    else if (!closing && HIDDEN_ELEMENTS.has(name ?? '')) {
+      const end = lower.indexOf(`</${name}`, at);
+      at = end === -1 ? html.length : end;
+    }
+  }
+  return text.replace(/&(#x[0-9a-f]{1,6}|#[0-9]{1,7}|[a-z]{2,5});/gi, (entity, code: string) => {
+    const name = code.toLowerCase();
+    if (!name.startsWith('#')) return ENTITIES.get(name) ?? entity;
+    const point = name.startsWith('#x') ? parseInt(name.slice(2), 16) : Number(name.slice(1));
+    return point > 0 && point <= 0x10ffff ? String.fromCodePoint(point) : entity;
+  });
 }

@@ -89,6 +89,9 @@ export const messageSchema = z.object({
   body_text: text,
   /** The customer's text without quoted history (incoming email). */
   stripped_text: text,
+  /** The HTML bodies: some messages have text only here (an empty `body_text` and `stripped_text`). */
+  body_html: text,
+  stripped_html: text,
   headers: z.record(z.string(), z.unknown()).nullable().catch(null),
   /** Gorgias's detected customer intents (`shipping/status`, ...): names, or objects with a `name`. */
   intents: tolerantList(

@@ -180,6 +180,17 @@ describe('tickets as GET /api/tickets/{id} answers them', () => {
       const now = utc('2020-01-27T10:43:21.468912');
       expect(decideAutoReply(facts, policy, now)).toEqual({ reply: true });
     });
+
+    it("is still answered when the Rule's note comes first and the ticket does not say who opened it", () => {
+      const raw = load<RawTicket & { messages: RawMessage[] }>('ticket-untidy.json');
+      const [customerMessage, ruleNote] = raw.messages;
+      // The note stamped a second before the customer's message (a Rule on ticket creation), and listed first.
+      const noteFirst = { ...ruleNote, created_datetime: '2020-01-27T10:42:20.468912' };
+      const ticket = ticketSchema.parse({ ...raw, from_agent: null, messages: [noteFirst, customerMessage] });
+      const facts = ticketFacts(ticket);
+      expect(facts.openedByAgent).toBe(false);
+      expect(decideAutoReply(facts, policy, utc('2020-01-27T10:43:21.468912'))).toEqual({ reply: true });
+    });
   });
 
   it("keeps the integration of the customer's message when they wrote to several addresses", () => {
@@ -197,6 +208,32 @@ describe('tickets as GET /api/tickets/{id} answers them', () => {
       expect({ file, trashed: factsOf(file).trashed }).toEqual({ file, trashed: !!raw.trashed_datetime });
     }
     expect(factsOf('ticket-trashed.json').trashed).toBe(true);
+  });
+
+  // Gorgias does not document the order of the messages a ticket embeds: the facts must not depend on it. The
+  // ticket's own from_agent is left out, so that who opened it is read from the messages too.
+  it.each(files)(
+    '%s: the same facts whether its messages are listed oldest first, newest first or shuffled',
+    (file) => {
+      const raw = load<RawTicket>(file);
+      const messages = raw.messages ?? [];
+      const factsWith = (listed: RawMessage[]) =>
+        ticketFacts(ticketSchema.parse({ ...raw, from_agent: null, messages: listed }), policy.orders);
+      const oldestFirst = factsWith(messages);
+      expect(factsWith([...messages].reverse())).toEqual(oldestFirst);
+      expect(
+        factsWith([...messages.filter((_, i) => i % 2), ...messages.filter((_, i) => i % 2 === 0)]),
+      ).toEqual(oldestFirst);
+    },
+  );
+
+  it('reads the long thread listed newest first as oldest first: our reply found, the last customer message the latest', () => {
+    const raw = load<RawTicket>('ticket-long-thread.json');
+    const facts = ticketFacts(
+      ticketSchema.parse({ ...raw, from_agent: null, messages: [...(raw.messages ?? [])].reverse() }),
+    );
+    expect(facts).toMatchObject({ openedByAgent: false, autoReplyPresent: true, agentReplied: true });
+    expect(facts.lastCustomerMessage?.id).toBe(31337408);
   });
 
   it('finds our earlier auto-reply in a long thread, and counts an agent reply with rule_id "" as an agent\'s', () => {

@@ -73,6 +73,69 @@ describe('reading orders and order questions from tickets', () => {
     expect(factsOf('gorgias/ticket-untidy.json', off)).toMatchObject({ orderQuestion: false, orders: null });
   });
 
+  describe("the text of the customer's message, wherever Gorgias put it", () => {
+    const question = 'where is my order #1042?';
+    /** The new email ticket with its subject saying nothing, and the customer's message bodies replaced. */
+    function factsWithBodies(bodies: Record<string, string | null>) {
+      const raw = load('gorgias/ticket-new-email.json') as { subject: string; messages: object[] };
+      const messages = raw.messages.map((m) => ({ ...m, subject: 'Hello', intents: [], ...bodies }));
+      return ticketFacts(ticketSchema.parse({ ...raw, subject: 'Hello', messages }), policy.orders);
+    }
+
+    it.each<[string, Record<string, string | null>]>([
+      ['stripped_text is ""', { stripped_text: '', body_text: `Hi,\n\n${question}`, stripped_html: null }],
+      [
+        'the text is only in body_html',
+        {
+          stripped_text: null,
+          body_text: null,
+          stripped_html: null,
+          body_html: `<div>Hi,</div><div>${question}</div>`,
+        },
+      ],
+      [
+        'every text field is "" and the HTML has markup and entities',
+        {
+          stripped_text: '',
+          body_text: '',
+          stripped_html: '',
+          body_html: '<div>Hi,</div><div>where is my <b>order</b>&nbsp;&#35;1042&#x3F;</div>',
+        },
+      ],
+    ])('"where is my order #1042?" is an order question when %s', (_where, bodies) => {
+      expect(factsWithBodies(bodies)).toMatchObject({ orderQuestion: true, mentionedOrders: ['1042'] });
+    });
+
+    it("reads an HTML body's words, not its style sheet or comments", () => {
+      const facts = factsWithBodies({
+        stripped_text: null,
+        body_text: null,
+        stripped_html: null,
+        body_html:
+          '<html><head><STYLE>p { color: #1042ff }</STYLE><title>Order 7777</title></head>' +
+          '<body><!-- order 8888 --><p>Where is my order?</p></body></html>',
+      });
+      expect(facts).toMatchObject({ orderQuestion: true, mentionedOrders: [] });
+    });
+
+    it('reads a megabyte of broken HTML in one pass', () => {
+      // Many small tags, the question, then a megabyte of stray "<" and "&" with no ">" after it, and an
+      // unclosed comment: where a pattern like /<[^>]*>/g rescans the rest of the body from every "<".
+      const strays = 'a <3 b &amp c &#x '.repeat(60_000);
+      const broken = `${'<i>x</i>'.repeat(60_000)}<p>${question}</p>${strays}<!-- ${'<b'.repeat(100_000)}`;
+      const started = Date.now();
+      const facts = factsWithBodies({
+        stripped_text: '',
+        body_text: '',
+        stripped_html: null,
+        body_html: broken,
+      });
+      expect(facts).toMatchObject({ orderQuestion: true, mentionedOrders: ['1042'] });
+      // One pass takes milliseconds; rescanning takes tens of seconds on this body.
+      expect(Date.now() - started).toBeLessThan(2000);
+    });
+  });
+
   it.each([
     ['en', 'Where is my order? It has not arrived', true],
     ['fr', 'Bonjour, ou en est ma COMMANDE ?', true],
