@@ -11,6 +11,7 @@ const MEASURED_SECONDS = {
   'worker-killed': 55,
   'late-commits': 46,
   'expired-api-key': 44,
+  'reset-in-flight': 36,
   'reset-storm': 23,
   'worker-stopped': 19,
   'intake-restarted': 14,

@@ -8,7 +8,7 @@ export interface ActivityDependencies {
     GorgiasClient,
     | 'getTicket'
     | 'getMessage'
-    | 'listMessages'
+    | 'findMessage'
     | 'createMessage'
     | 'addTags'
     | 'getIntegration'

@@ -141,13 +141,38 @@ export function confirmAttemptWith(client: Client): ConfirmAttempt {
   };
 }
 
+/**
+ * Throws a retryable failure that comes back once a POST started before `startedBefore` (outcome unknown) has had
+ * `unknownOutcomeWaitMs` to land at Gorgias; returns at once when there is no such POST or it has had the time.
+ * A look-up any sooner could miss a POST Gorgias is still processing, and the caller would post it again (or
+ * report it lost).
+ */
+export function afterEarlierPosts(
+  what: string,
+  startedBefore: number | null,
+  unknownOutcomeWaitMs: number,
+): void {
+  const settleAt = startedBefore === null ? 0 : startedBefore + unknownOutcomeWaitMs;
+  if (settleAt > Date.now()) {
+    throw ApplicationFailure.create({
+      type: FAILURE_TYPES.retryable,
+      message: `${what}: an earlier POST may still be in flight; looking again later`,
+      nextRetryDelay: settleAt - Date.now(),
+    });
+  }
+}
+
 export interface PostOnceOptions<T> {
   what: string;
   /** Finds what an earlier attempt (or run) may already have posted. */
   lookUp: () => Promise<T | null>;
   post: (limits: CallLimits) => Promise<T>;
-  /** Look before posting even on a first attempt: a reset or a new run may repeat an earlier send. */
-  mayRepeat: boolean;
+  /**
+   * Set when this run may repeat what an earlier run posted (a reset, a later run): when the workflow scheduled
+   * this activity. An earlier run's POST started before then, so the first attempt looks for it too, once it
+   * has had time to land. Null on a ticket's first run.
+   */
+  earlierRunsBefore: number | null;
   /** How long a POST whose outcome is unknown (timeout, reset connection) may take to show up at Gorgias. */
   unknownOutcomeWaitMs: number;
   /** Records the POST's start on the server and checks the attempt is still current (see confirmAttemptWith). */
@@ -156,23 +181,20 @@ export interface PostOnceOptions<T> {
 
 /**
  * Posts at most once. Temporal runs activities at least once, so every attempt that may repeat an earlier one
- * (a retry, a reset, a new run) looks for what was posted first. A POST whose outcome is unknown makes the next
- * attempt wait `unknownOutcomeWaitMs` before it looks, so a POST Gorgias is still processing is found, not
- * repeated. The first attempt of the first run skips the look-up: the ticket was just read without our marker.
+ * (a retry, a reset, a new run) looks for what was posted first. It looks only once any earlier POST has had
+ * `unknownOutcomeWaitMs` to land (an earlier attempt's, from its heartbeat; an earlier run's, from
+ * `earlierRunsBefore`), so a POST Gorgias is still processing is found, not repeated. The first attempt of the
+ * first run skips the look-up: the ticket was just read without our marker.
  */
 export async function postOnce<T>(options: PostOnceOptions<T>): Promise<T> {
   const attempt = currentAttempt();
-  if (attempt.attempt > 1 || options.mayRepeat) {
-    const startedAt = lastPostStartedAt();
-    const settleAt = startedAt === null ? 0 : startedAt + options.unknownOutcomeWaitMs;
-    if (settleAt > Date.now()) {
-      // An earlier attempt's POST may still land: look only once it has had time to.
-      throw ApplicationFailure.create({
-        type: FAILURE_TYPES.retryable,
-        message: `${options.what}: an earlier attempt's POST may still be in flight; looking again later`,
-        nextRetryDelay: settleAt - Date.now(),
-      });
-    }
+  if (attempt.attempt > 1 || options.earlierRunsBefore !== null) {
+    const earlier = [lastPostStartedAt(), options.earlierRunsBefore].filter((t): t is number => t !== null);
+    afterEarlierPosts(
+      options.what,
+      earlier.length === 0 ? null : Math.max(...earlier),
+      options.unknownOutcomeWaitMs,
+    );
     const existing = await callGorgias(`find ${options.what}`, options.lookUp);
     if (existing !== null) return existing;
   }

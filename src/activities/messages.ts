@@ -8,7 +8,15 @@ import { hasAddressKeyedStores, resolveStore } from '../policy/stores';
 import { workflowUiUrl } from '../temporal/ui-link';
 import type { TicketFacts } from '../workflows/decision';
 import { workflowIdForTicket } from '../workflows/definitions';
-import { callGorgias, confirmAttemptWith, currentAttempt, FAILURE_TYPES, postOnce } from './gorgias-call';
+import {
+  callGorgias,
+  confirmAttemptWith,
+  currentAttempt,
+  FAILURE_TYPES,
+  afterEarlierPosts,
+  heartbeat,
+  postOnce,
+} from './gorgias-call';
 import { composeReply, renderNote, type ComposedReply, type NoteContent } from './reply-content';
 import { externalIds, notePrefix, ticketFacts } from './ticket-facts';
 import type { ActivityDependencies } from './dependencies';
@@ -59,21 +67,32 @@ export function messageActivities(deps: ActivityDependencies) {
   /**
    * Where the reply comes from: the email integration that received the customer's message, else the
    * configured address, else the support address the customer wrote to (never Gorgias's forwarding address).
+   * Only in the first case does the reply name the integration (`integrationId`): Gorgias sends through the
+   * integration a message names, so naming a deactivated or deleted one, or one whose address is not the
+   * From, is a 400 (docs/gorgias.md, "Writing messages"), and the ticket would go back unanswered.
    */
-  async function replyFrom(ticket: TicketFacts): Promise<{ address: string; name: string | null } | null> {
+  async function replyFrom(
+    ticket: TicketFacts,
+  ): Promise<{ address: string; name: string | null; integrationId: number | null } | null> {
     const received = ticket.lastCustomerMessage;
-    const fromIntegration = received?.integrationId ? await integrationAddress(received.integrationId) : null;
-    if (fromIntegration) return fromIntegration;
-    if (sending.replyFrom)
-      return { address: sending.replyFrom.address, name: sending.replyFrom.name ?? null };
-    return received?.supportAddress ?? null;
+    const integrationId = received?.integrationId ?? null;
+    const fromIntegration = integrationId ? await integrationAddress(integrationId) : null;
+    if (fromIntegration) return { ...fromIntegration, integrationId };
+    const fallback = sending.replyFrom
+      ? { address: sending.replyFrom.address, name: sending.replyFrom.name ?? null }
+      : (received?.supportAddress ?? null);
+    return fallback && { ...fallback, integrationId: null };
   }
 
   /** Our message with this marker (or marker prefix), if the ticket has it. */
   async function findMarked(ticketId: number, marker: { exact: string } | { prefix: string }) {
-    const messages = await gorgias.listMessages(ticketId);
-    const found = messages.find((m: Message) =>
-      'exact' in marker ? m.external_id === marker.exact : m.external_id?.startsWith(marker.prefix),
+    const found = await gorgias.findMessage(
+      ticketId,
+      (m: Message) =>
+        'exact' in marker
+          ? m.external_id === marker.exact
+          : m.external_id?.startsWith(marker.prefix) === true,
+      () => heartbeat(),
     );
     return found ? { id: found.id } : null;
   }
@@ -84,11 +103,11 @@ export function messageActivities(deps: ActivityDependencies) {
     ticketId: number,
     message: NewMessage & { external_id: string },
     lookUp: () => Promise<{ id: number } | null>,
-    mayRepeat: boolean,
+    earlierRunsBefore: number | null,
   ): Promise<{ id: number }> {
     const posted = await postOnce({
       what,
-      mayRepeat,
+      earlierRunsBefore,
       unknownOutcomeWaitMs: sending.unknownOutcomeWaitMs,
       confirmAttempt,
       lookUp,
@@ -175,17 +194,17 @@ export function messageActivities(deps: ActivityDependencies) {
     },
 
     /**
-     * Posts the reply (Gorgias sends it afterwards), unless the kill switch is on. `mayRepeat`: this run may
-     * repeat an earlier one's send (a reset), so it looks for our reply first.
+     * Posts the reply (Gorgias sends it afterwards), unless the kill switch is on. `earlierRunsBefore`: this run
+     * may repeat an earlier one's send (a reset), so it looks for our reply first (see postOnce).
      */
     async sendReply({
       ticket,
       reply,
-      mayRepeat,
+      earlierRunsBefore,
     }: {
       ticket: TicketFacts;
       reply: ComposedReply;
-      mayRepeat: boolean;
+      earlierRunsBefore: number | null;
     }): Promise<SentReply> {
       if (sending.stopped()) return { status: 'held', reason: 'sending is switched off (kill switch)' };
       const customer = ticket.customer;
@@ -197,7 +216,6 @@ export function messageActivities(deps: ActivityDependencies) {
         );
       }
       const marker = externalIds.reply(ticket.ticketId);
-      const integrationId = ticket.lastCustomerMessage?.integrationId;
       const message = await post(
         'reply',
         ticket.ticketId,
@@ -218,10 +236,10 @@ export function messageActivities(deps: ActivityDependencies) {
           body_text: reply.bodyText,
           body_html: reply.bodyHtml,
           external_id: marker,
-          ...(integrationId ? { integration_id: integrationId } : {}),
+          ...(from.integrationId ? { integration_id: from.integrationId } : {}),
         },
         () => findMarked(ticket.ticketId, { exact: marker }),
-        mayRepeat,
+        earlierRunsBefore,
       );
       return { status: 'posted', messageId: message.id, to: customer.email, from: from.address };
     },
@@ -248,8 +266,15 @@ export function messageActivities(deps: ActivityDependencies) {
       return { state: 'pending' };
     },
 
-    /** Our reply on the ticket, if it is there: asked once more before a ticket is handed back. */
-    async findReply(ticketId: number): Promise<{ messageId: number } | null> {
+    /**
+     * Our reply on the ticket, if it is there: asked once more before a ticket is handed back, once a POST
+     * started before `postsBefore` (the send's last attempt, its answer perhaps lost) has had time to land.
+     */
+    async findReply(
+      ticketId: number,
+      postsBefore: number | null = null,
+    ): Promise<{ messageId: number } | null> {
+      afterEarlierPosts('find reply', postsBefore, sending.unknownOutcomeWaitMs);
       const found = await callGorgias('find reply', () =>
         findMarked(ticketId, { exact: externalIds.reply(ticketId) }),
       );
@@ -263,11 +288,11 @@ export function messageActivities(deps: ActivityDependencies) {
     async addInternalNote({
       ticketId,
       note,
-      mayRepeat,
+      earlierRunsBefore,
     }: {
       ticketId: number;
       note: NoteContent;
-      mayRepeat: boolean;
+      earlierRunsBefore: number | null;
     }): Promise<{ messageId: number }> {
       const info = Context.current().info;
       const workflowId = info.workflowExecution?.workflowId ?? workflowIdForTicket(ticketId);
@@ -287,7 +312,7 @@ export function messageActivities(deps: ActivityDependencies) {
           external_id: externalIds.note(ticketId, note.kind, runId),
         },
         () => findMarked(ticketId, { prefix: notePrefix(ticketId, note.kind) }),
-        mayRepeat,
+        earlierRunsBefore,
       );
       return { messageId: posted.id };
     },

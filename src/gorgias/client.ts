@@ -83,18 +83,27 @@ export class GorgiasClient {
     return this.request(ticketSchema, 'GET', `/tickets/${ticketId}`);
   }
 
-  /** Every message of a ticket, oldest first, following cursor pagination. */
-  async listMessages(ticketId: number): Promise<Message[]> {
-    const messages: Message[] = [];
+  /**
+   * The newest message of a ticket that `matches`, or null: pages newest first (what we look for is usually
+   * our own recent message, on the first page) and follows the cursors to the oldest. `onPage` runs after
+   * each page, so a long thread's look-up can tell Temporal it is alive.
+   */
+  async findMessage(
+    ticketId: number,
+    matches: (message: Message) => boolean,
+    onPage: () => void = () => undefined,
+  ): Promise<Message | null> {
     let cursor: string | undefined;
     do {
       const page = await this.request(messageListSchema, 'GET', '/messages', {
-        params: { ticket_id: ticketId, limit: 100, order_by: 'created_datetime:asc', cursor },
+        params: { ticket_id: ticketId, limit: 100, order_by: 'created_datetime:desc', cursor },
       });
-      messages.push(...page.data);
-      cursor = page.meta?.next_cursor ?? undefined;
+      onPage();
+      const found = page.data.find(matches);
+      if (found) return found;
+      cursor = page.meta?.next_cursor || undefined;
     } while (cursor);
-    return messages;
+    return null;
   }
 
   /** One message, e.g. to see whether Gorgias has sent it yet (`sent_datetime`) or failed to. */

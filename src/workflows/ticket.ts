@@ -208,7 +208,7 @@ async function send(run: TicketRun, ticket: TicketFacts, policy: Policy, reply: 
   run.record('sending');
   run.enter('sending-reply');
   // A reset (or any run but the first) may repeat an earlier run's send: it looks for our reply first.
-  const mayRepeat = mayRepeatEarlierRun();
+  const earlierRunsBefore = earlierRunsPostedBefore();
   try {
     return await activities.sendReply.executeWithOptions(
       {
@@ -216,11 +216,15 @@ async function send(run: TicketRun, ticket: TicketFacts, policy: Policy, reply: 
         scheduleToCloseTimeout: window,
         summary: `Email reply to ${ticket.customer?.email ?? 'the customer'}: ${reply.subject}`,
       },
-      [{ ticket, reply, mayRepeat }],
+      [{ ticket, reply, earlierRunsBefore }],
     );
   } catch (err) {
+    // Once the last attempt's POST has had time to land, whatever became of its answer.
     const found = await activities.findReply
-      .executeWithOptions({ ...HAND_BACK_CALL, summary: 'Look once more for our reply' }, [ticket.ticketId])
+      .executeWithOptions({ ...HAND_BACK_CALL, summary: 'Look once more for our reply' }, [
+        ticket.ticketId,
+        Date.now(),
+      ])
       .catch(() => null);
     if (found) return { status: 'posted' as const, messageId: found.messageId };
     throw err instanceof ActivityFailure && err.cause instanceof TimeoutFailure
@@ -360,14 +364,20 @@ function addNote(
   run.enter('adding-note');
   return activities.addInternalNote.executeWithOptions(
     { ...options, summary: `Internal note: ${note.kind}` },
-    [{ ticketId, note: { ...note, store: run.store }, mayRepeat: mayRepeatEarlierRun() }],
+    [{ ticketId, note: { ...note, store: run.store }, earlierRunsBefore: earlierRunsPostedBefore() }],
   );
 }
 
-/** A reset run (or a later run of the same ticket) may repeat what an earlier run already posted. */
-function mayRepeatEarlierRun(): boolean {
+/**
+ * A reset run (or a later run of the same ticket) may repeat what an earlier run posted, whose POST started
+ * before now (the earlier run ended when this one began): now, then, so the activity looks for it once it has
+ * had time to land. Null on a ticket's first run. Not the run's start time: a reset run keeps its first events.
+ */
+function earlierRunsPostedBefore(): number | null {
   const info = workflowInfo();
-  return info.runId !== info.originalExecutionRunId || info.continuedFromExecutionRunId !== undefined;
+  const repeats =
+    info.runId !== info.originalExecutionRunId || info.continuedFromExecutionRunId !== undefined;
+  return repeats ? Date.now() : null;
 }
 
 /** How long the reply may keep retrying: until the acknowledgement would be stale, at most half an hour. */

@@ -31,11 +31,15 @@ function fakeGorgias(existing: { id: number } | null, attemptIsCurrent = true) {
   };
 }
 
-const run = (env: MockActivityEnvironment, gorgias: ReturnType<typeof fakeGorgias>, mayRepeat = false) =>
+const run = (
+  env: MockActivityEnvironment,
+  gorgias: ReturnType<typeof fakeGorgias>,
+  earlierRunsBefore: number | null = null,
+) =>
   env.run(() =>
     postOnce({
       what: 'reply',
-      mayRepeat,
+      earlierRunsBefore,
       unknownOutcomeWaitMs: WAIT_MS,
       confirmAttempt: gorgias.confirmAttempt,
       lookUp: gorgias.lookUp,
@@ -58,8 +62,33 @@ describe('posting at most once', () => {
 
   it('a reset run looks first and does not post what is already there', async () => {
     const gorgias = fakeGorgias({ id: 3 });
-    expect(await run(attempt(1), gorgias, true)).toEqual({ id: 3 });
+    expect(await run(attempt(1), gorgias, Date.now() - WAIT_MS - 1_000)).toEqual({ id: 3 });
     expect(gorgias.calls).toEqual(['look']);
+  });
+
+  it("a reset run just after the reset waits for the earlier run's POST to land before it looks", async () => {
+    // The earlier run's POST may have started just before the reset, its answer never to come: its message
+    // can appear at Gorgias seconds later, so the new run's first attempt must not look (and post) at once.
+    const gorgias = fakeGorgias(null);
+    const error = await run(attempt(1), gorgias, Date.now() - 2_000).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(ApplicationFailure);
+    const delay = Number((error as ApplicationFailure).nextRetryDelay);
+    expect(delay).toBeGreaterThan(WAIT_MS - 3_000);
+    expect(delay).toBeLessThanOrEqual(WAIT_MS - 2_000);
+    expect(gorgias.calls).toEqual([]);
+  });
+
+  it('a retry in a reset run waits for the later of its own POST and the earlier run', async () => {
+    const gorgias = fakeGorgias(null);
+    const error = await run(
+      attempt(2, { postStartedAt: Date.now() - 20_000 }),
+      gorgias,
+      Date.now() - 10_000,
+    ).catch((e: unknown) => e);
+    const delay = Number((error as ApplicationFailure).nextRetryDelay);
+    expect(delay).toBeGreaterThan(WAIT_MS - 11_000);
+    expect(delay).toBeLessThanOrEqual(WAIT_MS - 10_000);
+    expect(gorgias.calls).toEqual([]);
   });
 
   it('a retry looks first, then posts only when nothing was posted', async () => {
@@ -85,7 +114,7 @@ describe('posting at most once', () => {
       .run(() =>
         postOnce({
           what: 'reply',
-          mayRepeat: false,
+          earlierRunsBefore: null,
           unknownOutcomeWaitMs: WAIT_MS,
           confirmAttempt: async () => undefined,
           lookUp: async () => null,

@@ -609,14 +609,26 @@ describe('sandbox API', () => {
     expect((await raw.get(`/api/tickets/999999/messages/${messageId}`)).status).toBe(404);
   });
 
-  it('pages through more than 100 messages with cursors, returning all of them in order', async () => {
+  it('pages through more than 200 messages with cursors, newest first, stopping at the first match', async () => {
     const ticket = await api.createTicket();
     const created = ticket.messages.map((m) => m.id);
-    for (let i = 0; i < 130; i++) {
+    for (let i = 0; i < 230; i++) {
       created.push((await api.createMessage(ticket.id, { ...internalNote, body_text: `note ${i}` })).id);
     }
-    const listed = await clientFor(sandbox).listMessages(ticket.id);
-    expect(listed.map((m) => m.id)).toEqual(created);
+    const client = clientFor(sandbox);
+    const pagesTo = async (id: number | undefined) => {
+      let pages = 0;
+      const found = await client.findMessage(
+        ticket.id,
+        (m) => m.id === id,
+        () => pages++,
+      );
+      return { id: found?.id ?? null, pages };
+    };
+    // The newest is on the first page; the customer's first message on the last of three; a stranger on none.
+    expect(await pagesTo(created[created.length - 1])).toEqual({ id: created[created.length - 1], pages: 1 });
+    expect(await pagesTo(created[0])).toEqual({ id: created[0], pages: 3 });
+    expect(await pagesTo(-1)).toEqual({ id: null, pages: 3 });
 
     // Newest first by default; prev_cursor leads back to the page before.
     const first = await raw.get('/api/messages', { params: { ticket_id: ticket.id, limit: 50 } });
