@@ -30,7 +30,9 @@ describe('a reset storm: every replied ticket reset to each of its workflow task
   it('still one reply per ticket and no note repeated', async () => {
     const ticketIds = await rig.service.seedTickets(TICKETS);
     await rig.service.startServer();
-    await rig.service.startWorker();
+    // A reset run looks for what the run it replaced posted only once that run's POSTs have had the
+    // unknown-outcome wait to land (30 s by default): 3 s here, or 130 resets one after the other would take an hour.
+    await rig.service.startWorker({ GORGIAS_UNKNOWN_OUTCOME_WAIT_MS: '3000' });
     const answers = await rig.service.deliverAll(ticketIds, 10);
     expect(answers.filter((a) => a.status !== 202)).toEqual([]);
     const first = await rig.service.results(ticketIds, 120_000);
