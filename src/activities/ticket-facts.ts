@@ -12,7 +12,8 @@ export const externalIds = {
   reply: (ticketId: number) => `gorgias-autoreply:reply:${ticketId}`,
   note: (ticketId: number, kind: string, runId: string) => `${notePrefix(ticketId, kind)}${runId}`,
 };
-export const notePrefix = (ticketId: number, kind: string) => `gorgias-autoreply:note:${ticketId}:${kind}:`;
+const notesOf = (ticketId: number) => `gorgias-autoreply:note:${ticketId}:`;
+export const notePrefix = (ticketId: number, kind: string) => `${notesOf(ticketId)}${kind}:`;
 
 /** Gorgias's own forwarding addresses (`…@email.gorgias.com`) are never the address a reply is sent from. */
 export function isGorgiasForwardingAddress(address: string): boolean {
@@ -114,7 +115,9 @@ export function ticketFacts(ticket: Ticket, orders: OrderPolicy = ORDERS_OFF): T
     emailAnswerable: isAnswerable(ticket, 'email'),
     agentReplied: outgoing.some((m) => m.external_id !== ourReply && !isFromRule(m)),
     ruleReplied: outgoing.some(isFromRule),
-    autoReplyPresent: outgoing.some((m) => m.external_id === ourReply),
+    // A reply Gorgias failed to send is not an answer: a reset run goes on to find it and report it failed.
+    autoReplyPresent: outgoing.some((m) => m.external_id === ourReply && !m.failed_datetime),
+    notedBefore: messages.some((m) => m.external_id?.startsWith(notesOf(ticket.id)) === true),
     automatedMail: automatedMailSign(last?.headers),
     ...orderFactsOf(ticket, last, orders),
     lastCustomerMessage: last

@@ -30,8 +30,10 @@ export interface TicketFacts {
   agentReplied: boolean;
   /** A Gorgias Rule (e.g. its Autoresponder) has already answered the customer. */
   ruleReplied: boolean;
-  /** Our own auto-reply is already on the ticket (found by its external_id). */
+  /** Our own auto-reply is already on the ticket (found by its external_id), and Gorgias has not failed to send it. */
   autoReplyPresent: boolean;
+  /** An internal note of ours is on the ticket: a workflow of this ticket has run before. */
+  notedBefore?: boolean;
   /** Headers of the customer's latest message say it was sent by a machine. */
   automatedMail: AutomatedMailSign | null;
   /**
@@ -57,6 +59,8 @@ export interface TicketFacts {
 
 export type SkipReason =
   | 'already-auto-replied'
+  /** A later run found an earlier one's notes, that earlier workflow gone (retention): said once, not again. */
+  | 'handled-before'
   | 'spam'
   | 'trashed'
   | 'closed'

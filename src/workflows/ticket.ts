@@ -72,6 +72,11 @@ async function autoReply(run: TicketRun, topLevel: Policy): Promise<AutoReplyRes
   let ticket = await readTicket(run);
   let store = atStore(run, ticket, topLevel);
   let policy = store.policy;
+  // Our notes on the ticket in its first run: a workflow of this ticket ran before and is gone (past the namespace's
+  // retention), and a later delivery (an update, a new message) started this one. The agents were told then.
+  if (ticket.notedBefore && !ticket.autoReplyPresent && earlierRunsPostedBefore() === null) {
+    return skip(run, ticket, policy, 'handled-before');
+  }
   let decision = await decideWithCooldown(ticket, policy);
   if (decision.reply && policy.timing.delay_seconds > 0) {
     run.enter('waiting');
@@ -275,7 +280,10 @@ async function skip(
     ]);
   }
   // A ticket we already answered got its note then; every other skip is explained to the agents.
-  const explain = (policy.notes.on_skip || handOff !== null) && reason !== 'already-auto-replied';
+  const explain =
+    (policy.notes.on_skip || handOff !== null) &&
+    reason !== 'already-auto-replied' &&
+    reason !== 'handled-before';
   const note = explain
     ? await addNote(run, ticket.ticketId, {
         kind: 'skipped',

@@ -1,3 +1,4 @@
+import { execFileSync } from 'node:child_process';
 import { beforeAll, describe, expect, it } from '@jest/globals';
 import { WorkflowFailedError } from '@temporalio/client';
 import { parseGorgiasDatetime } from '../../src/gorgias/datetime';
@@ -206,4 +207,42 @@ describe('a reply Gorgias accepts but cannot send', () => {
       AutoReplyReason: ['send-failed'],
     });
   });
+
+  it('a reset of that ticket ends failed again, nothing posted twice: it stays in the failed list', async () => {
+    const customerEmail = 'mailbox.gone@example.org';
+    ctx.stack.sandbox.setSending({ failAddresses: [customerEmail] });
+    const ticketId = await ctx.stack.seedTicket({ customerEmail });
+    await ctx.stack.deliver({ ticket_id: ticketId }, { event: 'ticket-created' });
+    expect(await ctx.stack.result(ticketId).catch((err: unknown) => err)).toBeInstanceOf(WorkflowFailedError);
+    const handle = ctx.env.client.workflow.getHandle(workflowIdForTicket(ticketId));
+    const firstRun = (await handle.describe()).runId;
+
+    execFileSync(process.env.TEMPORAL_CLI_PATH ?? 'temporal', [
+      'workflow',
+      'reset',
+      '--workflow-id',
+      handle.workflowId,
+      '--type',
+      'FirstWorkflowTask',
+      '--reason',
+      'test: retry a failed send',
+      '--address',
+      ctx.env.address,
+      '--namespace',
+      ctx.env.namespace ?? 'default',
+    ]);
+    await waitUntil(async () => {
+      const run = await handle.describe();
+      return run.runId !== firstRun && run.status.name !== 'RUNNING';
+    }, 60_000);
+    const reset = await handle.describe();
+    expect(reset.status.name).toBe('FAILED');
+    expect(reset.searchAttributes).toMatchObject({
+      AutoReplyOutcome: ['failed'],
+      AutoReplyReason: ['send-failed'],
+    });
+    expect(ctx.stack.posted(ticketId).replies).toHaveLength(1);
+    expect(ctx.stack.posted(ticketId).notes).toHaveLength(1);
+    ctx.stack.sandbox.setSending({ failAddresses: [] });
+  }, 90_000);
 });

@@ -123,3 +123,43 @@ describe('a reset from the Web UI or the CLI', () => {
     expect(ctx.stack.posted(ticketId).notes).toHaveLength(1);
   });
 });
+
+describe("a delivery after the ticket's workflow is gone (past the namespace's retention)", () => {
+  /** Deletes the ticket's workflow, as the namespace's retention does, and waits until it is gone. */
+  async function forget(ticketId: number) {
+    await ctx.env.client.workflowService.deleteWorkflowExecution({
+      namespace: ctx.env.namespace ?? 'default',
+      workflowExecution: { workflowId: workflowIdForTicket(ticketId) },
+    });
+    // The dev server takes about 30 s to delete a closed workflow.
+    await waitUntil(async () => !(await ctx.stack.hasWorkflow(ticketId)), 90_000, 500);
+  }
+
+  it('starts a new run that posts nothing: no second note on a skipped ticket, no second reply', async () => {
+    const skipped = await ctx.stack.seedTicket({ channel: 'sms' });
+    const replied = await ctx.stack.seedTicket();
+    for (const ticketId of [skipped, replied]) {
+      await ctx.stack.deliver({ ticket_id: ticketId }, { event: 'ticket-created' });
+    }
+    expect(await ctx.stack.result(skipped)).toMatchObject({ outcome: 'skipped', reason: 'outside-channel' });
+    expect(await ctx.stack.result(replied)).toMatchObject({ outcome: 'replied' });
+    expect(ctx.stack.posted(skipped).notes).toHaveLength(1);
+
+    // Days later the agents close one ticket and the customer writes again on the other.
+    await Promise.all([forget(skipped), forget(replied)]);
+    expect((await ctx.stack.deliver({ ticket_id: skipped }, { event: 'ticket-updated' })).status).toBe(202);
+    expect(
+      (await ctx.stack.deliver({ ticket_id: replied }, { event: 'ticket-message-created' })).status,
+    ).toBe(202);
+
+    // The skipped ticket's agents were told why then; the new run ends quietly.
+    expect(await ctx.stack.result(skipped)).toMatchObject({ outcome: 'skipped', reason: 'handled-before' });
+    expect(ctx.stack.posted(skipped)).toMatchObject({ replies: [], notes: [expect.anything()] });
+    expect(await ctx.stack.result(replied)).toMatchObject({
+      outcome: 'skipped',
+      reason: 'already-auto-replied',
+    });
+    expect(ctx.stack.posted(replied).replies).toHaveLength(1);
+    expect(ctx.stack.posted(replied).notes).toHaveLength(1);
+  }, 150_000);
+});

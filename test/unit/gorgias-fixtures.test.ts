@@ -49,6 +49,7 @@ interface RawMessage {
   integration_id: number | null;
   sent_datetime: string | null;
   failed_datetime: string | null;
+  external_id?: string | null;
 }
 interface RawTicket {
   id: number;
@@ -244,6 +245,41 @@ describe('tickets as GET /api/tickets/{id} answers them', () => {
     expect(facts.lastCustomerMessage?.id).toBe(31337408);
     const now = Date.parse(facts.createdAt ?? '') + 60_000;
     expect(decideAutoReply(facts, policy, now)).toEqual({ reply: false, reason: 'already-auto-replied' });
+  });
+
+  it('does not count our reply as an answer when Gorgias failed to send it', () => {
+    const raw = load<RawTicket>('ticket-long-thread.json');
+    const failed = (raw.messages ?? []).map((m) =>
+      String(m.external_id ?? '').startsWith('gorgias-autoreply:reply:')
+        ? {
+            ...m,
+            sent_datetime: null,
+            failed_datetime: '2025-03-04T09:13:10.000000',
+            last_sending_error: 'bounced',
+          }
+        : m,
+    );
+    expect(failed).not.toEqual(raw.messages);
+    expect(ticketFacts(ticketSchema.parse({ ...raw, messages: failed })).autoReplyPresent).toBe(false);
+  });
+
+  it('says whether a note of ours is on the ticket (a workflow of it ran before), and only of ours', () => {
+    const raw = load<RawTicket>('ticket-long-thread.json');
+    const note = (externalId: string) => ({
+      ...(raw.messages ?? [])[0],
+      id: 99_000_001,
+      channel: 'internal-note',
+      public: false,
+      from_agent: true,
+      external_id: externalId,
+    });
+    const withNote = (externalId: string | null) =>
+      ticketFacts(
+        ticketSchema.parse({ ...raw, messages: [...(raw.messages ?? []), note(externalId ?? '')] }),
+      );
+    expect(withNote(`gorgias-autoreply:note:${raw.id}:skipped:run-1`).notedBefore).toBe(true);
+    expect(withNote(`gorgias-autoreply:note:${Number(raw.id) + 1}:skipped:run-1`).notedBefore).toBe(false);
+    expect(withNote(null).notedBefore).toBe(false);
   });
 });
 
