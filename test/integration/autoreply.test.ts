@@ -1,4 +1,3 @@
-import { execFileSync } from 'node:child_process';
 import { beforeAll, describe, expect, it } from '@jest/globals';
 import { WorkflowFailedError } from '@temporalio/client';
 import { parseGorgiasDatetime } from '../../src/gorgias/datetime';
@@ -6,6 +5,7 @@ import { agentReply } from '../../src/sandbox/sample-ticket';
 import { stateQuery, workflowIdForTicket, type AutoReplyResult } from '../../src/workflows/definitions';
 import type { TestStack } from '../support/stack';
 import { useTestStack } from '../support/stack';
+import { resetWithCli } from '../support/temporal';
 import { waitUntil } from '../support/waiting';
 
 /**
@@ -215,27 +215,13 @@ describe('a reply Gorgias accepts but cannot send', () => {
     await ctx.stack.deliver({ ticket_id: ticketId }, { event: 'ticket-created' });
     expect(await ctx.stack.result(ticketId).catch((err: unknown) => err)).toBeInstanceOf(WorkflowFailedError);
     const handle = ctx.env.client.workflow.getHandle(workflowIdForTicket(ticketId));
-    const firstRun = (await handle.describe()).runId;
 
-    execFileSync(process.env.TEMPORAL_CLI_PATH ?? 'temporal', [
-      'workflow',
-      'reset',
-      '--workflow-id',
+    const reset = await resetWithCli(
+      ctx.env,
       handle.workflowId,
-      '--type',
       'FirstWorkflowTask',
-      '--reason',
       'test: retry a failed send',
-      '--address',
-      ctx.env.address,
-      '--namespace',
-      ctx.env.namespace ?? 'default',
-    ]);
-    await waitUntil(async () => {
-      const run = await handle.describe();
-      return run.runId !== firstRun && run.status.name !== 'RUNNING';
-    }, 60_000);
-    const reset = await handle.describe();
+    );
     expect(reset.status.name).toBe('FAILED');
     expect(reset.searchAttributes).toMatchObject({
       AutoReplyOutcome: ['failed'],

@@ -1,8 +1,8 @@
 import { afterEach, describe, expect, it } from '@jest/globals';
-import { execFileSync } from 'node:child_process';
 import { ApplicationFailure, WorkflowFailedError } from '@temporalio/client';
 import { workflowIdForTicket } from '../../src/workflows/definitions';
 import { useTestStack } from '../support/stack';
+import { resetWithCli } from '../support/temporal';
 import { waitUntil } from '../support/waiting';
 
 /**
@@ -93,31 +93,18 @@ describe('a reset from the Web UI or the CLI', () => {
 
     // Reset to the workflow task that followed reading the ticket: the new run sends again from there.
     const handle = ctx.env.client.workflow.getHandle(workflowIdForTicket(ticketId));
-    const firstRun = (await handle.describe()).runId;
     const history = await handle.fetchHistory();
     const events = history.events ?? [];
     const readDone = events.findIndex((e) => e.activityTaskCompletedEventAttributes);
     const taskAfterRead = events.slice(readDone).find((e) => e.workflowTaskCompletedEventAttributes);
-    execFileSync(process.env.TEMPORAL_CLI_PATH ?? 'temporal', [
-      'workflow',
-      'reset',
-      '--workflow-id',
-      workflowIdForTicket(ticketId),
-      '--event-id',
-      String(taskAfterRead?.eventId),
-      '--reason',
+    const reset = await resetWithCli(
+      ctx.env,
+      handle.workflowId,
+      { eventId: Number(taskAfterRead?.eventId) },
       'test: reset past the read',
-      '--address',
-      ctx.env.address,
-      '--namespace',
-      ctx.env.namespace ?? 'default',
-    ]);
-    await waitUntil(async () => {
-      const run = await handle.describe();
-      return run.runId !== firstRun && run.status.name === 'COMPLETED';
-    }, 30_000);
-    const resetRun = (await handle.describe()).runId;
-    const result: unknown = await ctx.env.client.workflow.getHandle(handle.workflowId, resetRun).result();
+    );
+    expect(reset.status.name).toBe('COMPLETED');
+    const result: unknown = await ctx.env.client.workflow.getHandle(handle.workflowId, reset.runId).result();
     expect(result).toMatchObject({ outcome: 'replied' });
     expect(ctx.stack.posted(ticketId).replies).toHaveLength(1);
     expect(ctx.stack.posted(ticketId).notes).toHaveLength(1);

@@ -1,8 +1,11 @@
+import { execFileSync } from 'node:child_process';
 import { basename } from 'node:path';
 import { expect } from '@jest/globals';
+import type { WorkflowExecutionDescription } from '@temporalio/client';
 import { TestWorkflowEnvironment } from '@temporalio/testing';
 import { DefaultLogger, Runtime, type WorkerOptions } from '@temporalio/worker';
 import { createNamespace, withConnection } from './temporal-server';
+import { waitUntil } from './waiting';
 
 // Worker state changes are noise in test output; warnings and errors still show.
 Runtime.install({ logger: new DefaultLogger('WARN') });
@@ -36,4 +39,38 @@ export async function createTemporalEnv(existingNamespace?: string): Promise<Tes
 /** The workflow code, bundled once per run by the global setup. */
 export function workflowBundle(): NonNullable<WorkerOptions['workflowBundle']> {
   return { codePath: fromGlobalSetup('TEST_WORKFLOW_BUNDLE') };
+}
+
+/**
+ * Resets a workflow with the CLI, as an operator does (to a `WorkflowTaskCompleted` event, or to the first
+ * workflow task: the Web UI's Reset), and resolves once the new run has closed, with its description.
+ */
+export async function resetWithCli(
+  env: TestWorkflowEnvironment,
+  workflowId: string,
+  to: { eventId: number } | 'FirstWorkflowTask',
+  reason: string,
+): Promise<WorkflowExecutionDescription> {
+  const handle = env.client.workflow.getHandle(workflowId);
+  const before = (await handle.describe()).runId;
+  const point = to === 'FirstWorkflowTask' ? ['--type', to] : ['--event-id', String(to.eventId)];
+  execFileSync(process.env.TEMPORAL_CLI_PATH ?? 'temporal', [
+    'workflow',
+    'reset',
+    '--workflow-id',
+    workflowId,
+    ...point,
+    '--reason',
+    reason,
+    '--address',
+    env.address,
+    '--namespace',
+    env.namespace ?? 'default',
+  ]);
+  let run: WorkflowExecutionDescription | null = null;
+  await waitUntil(async () => {
+    run = await handle.describe();
+    return run.runId !== before && run.status.name !== 'RUNNING';
+  }, 60_000);
+  return run as unknown as WorkflowExecutionDescription;
 }
