@@ -90,6 +90,8 @@ export async function callGorgias<T>(
     try {
       return await call();
     } catch (err) {
+      // Already the activity's failure (a write's start that Temporal did not confirm): not Gorgias's.
+      if (err instanceof ApplicationFailure) throw err;
       const failure = classifyFailure(err, what);
       const wait = failure.retryAfterMs;
       if (failure.kind !== 'rate-limited' || wait === undefined || waited + wait > MAX_RATE_LIMIT_WAIT_MS) {
@@ -162,17 +164,27 @@ export function afterEarlierPosts(
   }
 }
 
-export interface PostOnceOptions<T> {
-  what: string;
-  /** Finds what an earlier attempt (or run) may already have posted. */
-  lookUp: () => Promise<T | null>;
-  post: (limits: CallLimits) => Promise<T>;
+/** Where a posting activity stands among the ticket's runs: set by the workflow when it schedules it. */
+export interface PostRun {
   /**
    * Set when this run may repeat what an earlier run posted (a reset, a later run): when the workflow scheduled
    * this activity. An earlier run's POST started before then, so the first attempt looks for it too, once it
    * has had time to land. Null on a ticket's first run.
    */
   earlierRunsBefore: number | null;
+  /**
+   * The run that scheduled the activity. One pending at a reset point is handed to the reset run as the old
+   * run scheduled it (its `earlierRunsBefore` too), at attempt 1, without its heartbeats; absent in inputs
+   * recorded before this field was added.
+   */
+  scheduledInRun?: string;
+}
+
+export interface PostOnceOptions<T> extends PostRun {
+  what: string;
+  /** Finds what an earlier attempt (or run) may already have posted. */
+  lookUp: () => Promise<T | null>;
+  post: (limits: CallLimits) => Promise<T>;
   /** How long a POST whose outcome is unknown (timeout, reset connection) may take to show up at Gorgias. */
   unknownOutcomeWaitMs: number;
   /** Records the POST's start on the server and checks the attempt is still current (see confirmAttemptWith). */
@@ -183,13 +195,17 @@ export interface PostOnceOptions<T> {
  * Posts at most once. Temporal runs activities at least once, so every attempt that may repeat an earlier one
  * (a retry, a reset, a new run) looks for what was posted first. It looks only once any earlier POST has had
  * `unknownOutcomeWaitMs` to land (an earlier attempt's, from its heartbeat; an earlier run's, from
- * `earlierRunsBefore`), so a POST Gorgias is still processing is found, not repeated. The first attempt of the
+ * `earlierRunsBefore`, or from now for an activity a reset run inherited), so a POST Gorgias is still processing is found, not repeated. The first attempt of the
  * first run skips the look-up: the ticket was just read without our marker.
  */
 export async function postOnce<T>(options: PostOnceOptions<T>): Promise<T> {
   const attempt = currentAttempt();
-  if (attempt.attempt > 1 || options.earlierRunsBefore !== null) {
-    const earlier = [lastPostStartedAt(), options.earlierRunsBefore].filter((t): t is number => t !== null);
+  // Inherited by a reset run: the replaced run may have posted until the reset, which was before this attempt.
+  const inherited = options.scheduledInRun !== Context.current().info.workflowExecution?.runId;
+  const earlierRunsBefore =
+    options.earlierRunsBefore ?? (inherited && attempt.attempt === 1 ? Date.now() : null);
+  if (attempt.attempt > 1 || earlierRunsBefore !== null) {
+    const earlier = [lastPostStartedAt(), earlierRunsBefore].filter((t) => typeof t === 'number');
     afterEarlierPosts(
       options.what,
       earlier.length === 0 ? null : Math.max(...earlier),
@@ -198,8 +214,9 @@ export async function postOnce<T>(options: PostOnceOptions<T>): Promise<T> {
     const existing = await callGorgias(`find ${options.what}`, options.lookUp);
     if (existing !== null) return existing;
   }
-  await options.confirmAttempt({ postStartedAt: Date.now() } satisfies PostHeartbeat);
-  return callGorgias(options.what, () => options.post(attempt), {
+  // Recorded and confirmed once the POST has its rate-limit slot, right before it goes out (again after a 429).
+  const beforeSend = () => options.confirmAttempt({ postStartedAt: Date.now() } satisfies PostHeartbeat);
+  return callGorgias(options.what, () => options.post({ ...attempt, beforeSend }), {
     unknownOutcomeWaitMs: options.unknownOutcomeWaitMs,
   });
 }

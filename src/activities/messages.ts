@@ -16,6 +16,7 @@ import {
   afterEarlierPosts,
   heartbeat,
   postOnce,
+  type PostRun,
 } from './gorgias-call';
 import { composeReply, renderNote, type ComposedReply, type NoteContent } from './reply-content';
 import { externalIds, notePrefix, ticketFacts } from './ticket-facts';
@@ -103,11 +104,11 @@ export function messageActivities(deps: ActivityDependencies) {
     ticketId: number,
     message: NewMessage & { external_id: string },
     lookUp: () => Promise<{ id: number } | null>,
-    earlierRunsBefore: number | null,
+    run: PostRun,
   ): Promise<{ id: number }> {
     const posted = await postOnce({
       what,
-      earlierRunsBefore,
+      ...run,
       unknownOutcomeWaitMs: sending.unknownOutcomeWaitMs,
       confirmAttempt,
       lookUp,
@@ -194,18 +195,14 @@ export function messageActivities(deps: ActivityDependencies) {
     },
 
     /**
-     * Posts the reply (Gorgias sends it afterwards), unless the kill switch is on. `earlierRunsBefore`: this run
-     * may repeat an earlier one's send (a reset), so it looks for our reply first (see postOnce).
+     * Posts the reply (Gorgias sends it afterwards), unless the kill switch is on. A reset run may repeat an
+     * earlier run's send: it looks for our reply first (see postOnce).
      */
     async sendReply({
       ticket,
       reply,
-      earlierRunsBefore,
-    }: {
-      ticket: TicketFacts;
-      reply: ComposedReply;
-      earlierRunsBefore: number | null;
-    }): Promise<SentReply> {
+      ...run
+    }: { ticket: TicketFacts; reply: ComposedReply } & PostRun): Promise<SentReply> {
       if (sending.stopped()) return { status: 'held', reason: 'sending is switched off (kill switch)' };
       const customer = ticket.customer;
       const from = await replyFrom(ticket);
@@ -239,7 +236,7 @@ export function messageActivities(deps: ActivityDependencies) {
           ...(from.integrationId ? { integration_id: from.integrationId } : {}),
         },
         () => findMarked(ticket.ticketId, { exact: marker }),
-        earlierRunsBefore,
+        run,
       );
       return { status: 'posted', messageId: message.id, to: customer.email, from: from.address };
     },
@@ -288,12 +285,8 @@ export function messageActivities(deps: ActivityDependencies) {
     async addInternalNote({
       ticketId,
       note,
-      earlierRunsBefore,
-    }: {
-      ticketId: number;
-      note: NoteContent;
-      earlierRunsBefore: number | null;
-    }): Promise<{ messageId: number }> {
+      ...run
+    }: { ticketId: number; note: NoteContent } & PostRun): Promise<{ messageId: number }> {
       const info = Context.current().info;
       const workflowId = info.workflowExecution?.workflowId ?? workflowIdForTicket(ticketId);
       const runId = info.workflowExecution?.runId ?? 'unknown-run';
@@ -312,7 +305,7 @@ export function messageActivities(deps: ActivityDependencies) {
           external_id: externalIds.note(ticketId, note.kind, runId),
         },
         () => findMarked(ticketId, { prefix: notePrefix(ticketId, note.kind) }),
-        earlierRunsBefore,
+        run,
       );
       return { messageId: posted.id };
     },

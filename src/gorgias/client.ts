@@ -50,6 +50,11 @@ export interface GorgiasCall {
 export interface CallLimits {
   deadline?: number;
   signal?: AbortSignal;
+  /**
+   * Runs once the call has its rate-limit slot and time enough, just before the request goes out; a failure
+   * stops the call (it is thrown as is). Writes use it to record, and have Temporal confirm, when they start.
+   */
+  beforeSend?: () => Promise<void>;
 }
 
 /** Room left after a write's HTTP timeout before the deadline: for the answer to reach the activity. */
@@ -204,6 +209,7 @@ export class GorgiasClient {
       const route = path.replace(/\/\d+/g, '/:id');
       this.onCall?.({ method, route, status, durationMs: Date.now() - started });
     };
+    let timeout = this.timeoutMs;
     try {
       // The wait for the budget leaves room for the call itself before the deadline, and ends on cancellation.
       const roomMs =
@@ -213,7 +219,6 @@ export class GorgiasClient {
         maxWaitMs: roomMs === undefined ? undefined : Math.max(0, roomMs),
       });
       started = Date.now();
-      let timeout = this.timeoutMs;
       if (limits.deadline !== undefined) {
         const left = limits.deadline - started;
         if (method !== 'GET' && left < this.timeoutMs + WRITE_MARGIN_MS) {
@@ -221,6 +226,11 @@ export class GorgiasClient {
         }
         timeout = Math.max(1, Math.min(timeout, left));
       }
+    } catch (err) {
+      throw classifyFailure(err, what);
+    }
+    await limits.beforeSend?.();
+    try {
       const response = await this.http.request({
         method,
         url: path,

@@ -13,6 +13,7 @@ import {
 } from '@temporalio/workflow';
 // Type-only: no activity code is bundled into the workflow.
 import type { ComposedReply, createActivities, NoteContent, ReplyDelivery } from '../activities';
+import type { PostRun } from '../activities/gorgias-call';
 import { orderAnswer, type OrderAnswer } from '../orders/branch';
 import type { Policy } from '../policy/schema';
 import { resolveStore, type StoreResolution } from '../policy/stores';
@@ -74,7 +75,7 @@ async function autoReply(run: TicketRun, topLevel: Policy): Promise<AutoReplyRes
   let policy = store.policy;
   // Our notes on the ticket in its first run: a workflow of this ticket ran before and is gone (past the namespace's
   // retention), and a later delivery (an update, a new message) started this one. The agents were told then.
-  if (ticket.notedBefore && !ticket.autoReplyPresent && earlierRunsPostedBefore() === null) {
+  if (ticket.notedBefore && !ticket.autoReplyPresent && isFirstRun()) {
     return skip(run, ticket, policy, 'handled-before');
   }
   let decision = await decideWithCooldown(ticket, policy);
@@ -212,8 +213,6 @@ async function send(run: TicketRun, ticket: TicketFacts, policy: Policy, reply: 
   if (window < ATTEMPT_MS) throw HandBack.stale(policy);
   run.record('sending');
   run.enter('sending-reply');
-  // A reset (or any run but the first) may repeat an earlier run's send: it looks for our reply first.
-  const earlierRunsBefore = earlierRunsPostedBefore();
   try {
     return await activities.sendReply.executeWithOptions(
       {
@@ -221,7 +220,7 @@ async function send(run: TicketRun, ticket: TicketFacts, policy: Policy, reply: 
         scheduleToCloseTimeout: window,
         summary: `Email reply to ${ticket.customer?.email ?? 'the customer'}: ${reply.subject}`,
       },
-      [{ ticket, reply, earlierRunsBefore }],
+      [{ ticket, reply, ...postRun() }],
     );
   } catch (err) {
     // Once the last attempt's POST has had time to land, whatever became of its answer.
@@ -372,20 +371,23 @@ function addNote(
   run.enter('adding-note');
   return activities.addInternalNote.executeWithOptions(
     { ...options, summary: `Internal note: ${note.kind}` },
-    [{ ticketId, note: { ...note, store: run.store }, earlierRunsBefore: earlierRunsPostedBefore() }],
+    [{ ticketId, note: { ...note, store: run.store }, ...postRun() }],
   );
 }
 
-/**
- * A reset run (or a later run of the same ticket) may repeat what an earlier run posted, whose POST started
- * before now (the earlier run ended when this one began): now, then, so the activity looks for it once it has
- * had time to land. Null on a ticket's first run. Not the run's start time: a reset run keeps its first events.
- */
-function earlierRunsPostedBefore(): number | null {
+/** The ticket's first run: not a reset run, nor one continued from another. */
+function isFirstRun(): boolean {
   const info = workflowInfo();
-  const repeats =
-    info.runId !== info.originalExecutionRunId || info.continuedFromExecutionRunId !== undefined;
-  return repeats ? Date.now() : null;
+  return info.runId === info.originalExecutionRunId && info.continuedFromExecutionRunId === undefined;
+}
+
+/**
+ * For a posting activity (see PostRun): a reset run (or a later run) may repeat what an earlier run posted, whose
+ * POST started before now (the earlier run ended when this one began): now, then, so the activity looks for it
+ * once it has had time to land. Not the run's start time: a reset run keeps its first events.
+ */
+function postRun(): PostRun {
+  return { earlierRunsBefore: isFirstRun() ? null : Date.now(), scheduledInRun: workflowInfo().runId };
 }
 
 /** How long the reply may keep retrying: until the acknowledgement would be stale, at most half an hour. */

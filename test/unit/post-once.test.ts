@@ -2,11 +2,14 @@ import { describe, expect, it } from '@jest/globals';
 import { ApplicationFailure } from '@temporalio/common';
 import { MockActivityEnvironment } from '@temporalio/testing';
 import { postOnce } from '../../src/activities/gorgias-call';
+import type { CallLimits } from '../../src/gorgias/client';
 import { GorgiasRequestError } from '../../src/gorgias/failures';
 
 /** postOnce on its own, in a mocked activity context: which attempts look first, and when. */
 
 const WAIT_MS = 30_000;
+/** The run MockActivityEnvironment's activities belong to. */
+const RUN = '00000000-0000-0000-0000-000000000000';
 
 function attempt(attempt: number, heartbeatDetails?: unknown) {
   return new MockActivityEnvironment({ attempt, heartbeatDetails, startToCloseTimeoutMs: 30_000 });
@@ -18,13 +21,16 @@ function fakeGorgias(existing: { id: number } | null, attemptIsCurrent = true) {
     calls,
     confirmAttempt: async () => {
       calls.push('confirm');
-      if (!attemptIsCurrent) throw new Error('attempt timed out');
+      // As confirmAttemptWith fails: the activity's own (retryable) failure, never a Gorgias error.
+      if (!attemptIsCurrent) throw ApplicationFailure.retryable('attempt timed out', 'GorgiasUnavailable');
     },
     lookUp: async () => {
       calls.push('look');
       return existing;
     },
-    post: async () => {
+    // As GorgiasClient does: the call's beforeSend once it has its rate-limit slot, then the request.
+    post: async (limits: CallLimits) => {
+      await limits.beforeSend?.();
       calls.push('post');
       return { id: 7 };
     },
@@ -35,11 +41,14 @@ const run = (
   env: MockActivityEnvironment,
   gorgias: ReturnType<typeof fakeGorgias>,
   earlierRunsBefore: number | null = null,
+  /** null: an input recorded before inputs named their run. */
+  scheduledInRun: string | null = RUN,
 ) =>
   env.run(() =>
     postOnce({
       what: 'reply',
       earlierRunsBefore,
+      scheduledInRun: scheduledInRun ?? undefined,
       unknownOutcomeWaitMs: WAIT_MS,
       confirmAttempt: gorgias.confirmAttempt,
       lookUp: gorgias.lookUp,
@@ -56,7 +65,9 @@ describe('posting at most once', () => {
 
   it('an attempt Temporal no longer counts as running (a worker that was frozen) posts nothing', async () => {
     const gorgias = fakeGorgias(null, false);
-    await expect(run(attempt(1), gorgias)).rejects.toThrow('attempt timed out');
+    const error = await run(attempt(1), gorgias).catch((e: unknown) => e);
+    // Failed as itself, retryable: not turned into a permanent Gorgias error that would hand the ticket back.
+    expect(error).toMatchObject({ message: 'attempt timed out', nonRetryable: false });
     expect(gorgias.calls).toEqual(['confirm']);
   });
 
@@ -77,6 +88,23 @@ describe('posting at most once', () => {
     expect(delay).toBeLessThanOrEqual(WAIT_MS - 2_000);
     expect(gorgias.calls).toEqual([]);
   });
+
+  it.each([
+    ['scheduled by the run it replaced', 'the-replaced-run'],
+    ['recorded before inputs named their run', null],
+  ])(
+    'a send a reset run inherits pending (%s) waits, then looks, although it comes as attempt 1',
+    async (_, scheduledInRun) => {
+      const gorgias = fakeGorgias({ id: 3 });
+      const error = await run(attempt(1), gorgias, null, scheduledInRun).catch((e: unknown) => e);
+      expect(error).toBeInstanceOf(ApplicationFailure);
+      expect(Number((error as ApplicationFailure).nextRetryDelay)).toBeGreaterThan(WAIT_MS - 1_000);
+      expect(gorgias.calls).toEqual([]);
+      // Its retry looks, and finds what the replaced run posted.
+      expect(await run(attempt(2), gorgias, null, scheduledInRun)).toEqual({ id: 3 });
+      expect(gorgias.calls).toEqual(['look']);
+    },
+  );
 
   it('a retry in a reset run waits for the later of its own POST and the earlier run', async () => {
     const gorgias = fakeGorgias(null);
@@ -115,6 +143,7 @@ describe('posting at most once', () => {
         postOnce({
           what: 'reply',
           earlierRunsBefore: null,
+          scheduledInRun: RUN,
           unknownOutcomeWaitMs: WAIT_MS,
           confirmAttempt: async () => undefined,
           lookUp: async () => null,

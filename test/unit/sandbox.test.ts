@@ -609,6 +609,31 @@ describe('sandbox API', () => {
     expect((await raw.get(`/api/tickets/999999/messages/${messageId}`)).status).toBe(404);
   });
 
+  it("runs a write's beforeSend just before the request, and sends nothing when it fails", async () => {
+    const ticket = await api.createTicket();
+    const client = clientFor(sandbox);
+    const count = async () => (await client.getTicket(ticket.id)).messages.length;
+    const before = await count();
+    const confirmed: number[] = [];
+    await client.createMessage(ticket.id, internalNote, {
+      beforeSend: async () => {
+        confirmed.push(await count());
+      },
+    });
+    // Called once, before the message existed.
+    expect(confirmed).toEqual([before]);
+    expect(await count()).toBe(before + 1);
+
+    const refused = new Error('Temporal does not confirm this attempt');
+    const sent = client.createMessage(ticket.id, internalNote, {
+      beforeSend: async () => {
+        throw refused;
+      },
+    });
+    await expect(sent).rejects.toBe(refused);
+    expect(await count()).toBe(before + 1);
+  });
+
   it('pages through more than 200 messages with cursors, newest first, stopping at the first match', async () => {
     const ticket = await api.createTicket();
     const created = ticket.messages.map((m) => m.id);

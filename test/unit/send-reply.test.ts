@@ -18,6 +18,8 @@ import { policyWith } from '../support/policy';
  */
 
 const SUPPORT = 'support@shop.example.com';
+/** The run MockActivityEnvironment's activities belong to. */
+const RUN = '00000000-0000-0000-0000-000000000000';
 const CONFIGURED = 'help@shop.example.com';
 const credentials = { username: 'autoreply@shop.example.com', apiKey: 'unit-test-api-key' };
 const reply: ComposedReply = {
@@ -73,7 +75,12 @@ async function replyWhenIntegration(
     scheduleToCloseTimeoutMs: 60_000,
     startToCloseTimeoutMs: 30_000,
   });
-  const sent: SentReply = await attempt.run(activities.sendReply, { ticket, reply, earlierRunsBefore: null });
+  const sent: SentReply = await attempt.run(activities.sendReply, {
+    ticket,
+    reply,
+    earlierRunsBefore: null,
+    scheduledInRun: RUN,
+  });
   const received = ticket.lastCustomerMessage?.integrationId ?? null;
   const posted = sent.status === 'posted' ? await client.getMessage(ticket.ticketId, sent.messageId) : null;
   return { sent, received, posted, activities, ticket };
