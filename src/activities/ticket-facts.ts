@@ -40,8 +40,8 @@ function supportAddressOf(message: Message, customerEmail: string | null): Addre
 
 // An internal note has channel `internal-note` and `public: false` (DEV-MESSAGE); either sign is enough, so a
 // Rule's note is never read as the customer's side or the agent's.
-const isInternalNote = (m: Message) => m.channel === 'internal-note' || m.public === false;
-const isFromRule = (m: Message) => (m.rule_id ?? null) !== null || m.via === 'rule';
+export const isInternalNote = (m: Message) => m.channel === 'internal-note' || m.public === false;
+export const isFromRule = (m: Message) => (m.rule_id ?? null) !== null || m.via === 'rule';
 
 /** Reads the signs of machine-sent mail in a message's headers (when Gorgias exposes them). */
 export function automatedMailSign(headers: Message['headers'] | undefined): AutomatedMailSign | null {

@@ -1,6 +1,6 @@
 import { composeReply } from '../activities/reply-content';
-import { externalIds, ticketFacts } from '../activities/ticket-facts';
-import type { Message, ShopifyOrder, Ticket } from '../gorgias/schemas';
+import { externalIds, isFromRule, isInternalNote, ticketFacts } from '../activities/ticket-facts';
+import type { ShopifyOrder, Ticket } from '../gorgias/schemas';
 import { orderAnswer, type OrderBranch } from '../orders/branch';
 import { orderFacts } from '../orders/facts';
 import type { Policy } from '../policy/schema';
@@ -50,7 +50,6 @@ export interface TicketVerdict {
 /** The customer's orders read from Gorgias, by customer id, for order questions on tickets that lacked them. */
 export type CustomerOrders = (customerId: number) => ShopifyOrder[] | undefined;
 
-const isNote = (m: Message) => m.channel === 'internal-note';
 const time = (iso: string | null | undefined) => (iso ? Date.parse(iso) : NaN);
 
 /** The first message from our side after the customer's first: an agent's or a Rule's, never ours or a note. */
@@ -60,11 +59,14 @@ export function firstResponseOf(ticket: Ticket): TicketVerdict['firstResponse'] 
   const first = ticket.messages
     .filter(
       (m) =>
-        m.from_agent && !isNote(m) && m.external_id !== ours && Number.isFinite(time(m.created_datetime)),
+        m.from_agent &&
+        !isInternalNote(m) &&
+        m.external_id !== ours &&
+        Number.isFinite(time(m.created_datetime)),
     )
     .sort((a, b) => time(a.created_datetime) - time(b.created_datetime))[0];
   if (!first || !first.created_datetime) return null;
-  const by = first.via === 'rule' || first.rule_id !== null ? 'rule' : 'agent';
+  const by = isFromRule(first) ? 'rule' : 'agent';
   return { by, at: first.created_datetime, afterSeconds: (time(first.created_datetime) - created) / 1000 };
 }
 
