@@ -69,8 +69,9 @@ export function messageActivities(deps: ActivityDependencies) {
    * Where the reply comes from: the email integration that received the customer's message, else the
    * configured address, else the support address the customer wrote to (never Gorgias's forwarding address).
    * Only in the first case does the reply name the integration (`integrationId`): Gorgias sends through the
-   * integration a message names, so naming a deactivated or deleted one, or one whose address is not the
-   * From, is a 400 (docs/gorgias.md, "Writing messages"), and the ticket would go back unanswered.
+   * integration a message names (docs/gorgias.md, "Writing messages"), so naming a deactivated or deleted one,
+   * or one whose address is not the From, would at best fail to send (the sandbox answers 400, as we infer
+   * Gorgias does), and the ticket would go back unanswered.
    */
   async function replyFrom(
     ticket: TicketFacts,
