@@ -195,15 +195,16 @@ export interface PostOnceOptions<T> extends PostRun {
  * Posts at most once. Temporal runs activities at least once, so every attempt that may repeat an earlier one
  * (a retry, a reset, a new run) looks for what was posted first. It looks only once any earlier POST has had
  * `unknownOutcomeWaitMs` to land (an earlier attempt's, from its heartbeat; an earlier run's, from
- * `earlierRunsBefore`, or from now for an activity a reset run inherited), so a POST Gorgias is still processing is found, not repeated. The first attempt of the
- * first run skips the look-up: the ticket was just read without our marker.
+ * `earlierRunsBefore`, or from now for an activity a reset run inherited), so a POST Gorgias is still
+ * processing is found, not repeated. The first attempt of the first run skips the look-up: the ticket was
+ * just read without our marker.
  */
 export async function postOnce<T>(options: PostOnceOptions<T>): Promise<T> {
   const attempt = currentAttempt();
   // Inherited by a reset run: the replaced run may have posted until the reset, which was before this attempt.
-  const inherited = options.scheduledInRun !== Context.current().info.workflowExecution?.runId;
-  const earlierRunsBefore =
-    options.earlierRunsBefore ?? (inherited && attempt.attempt === 1 ? Date.now() : null);
+  const inherited =
+    attempt.attempt === 1 && options.scheduledInRun !== Context.current().info.workflowExecution?.runId;
+  const earlierRunsBefore = inherited ? Date.now() : options.earlierRunsBefore;
   if (attempt.attempt > 1 || earlierRunsBefore !== null) {
     const earlier = [lastPostStartedAt(), earlierRunsBefore].filter((t) => typeof t === 'number');
     afterEarlierPosts(

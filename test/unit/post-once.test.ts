@@ -89,19 +89,22 @@ describe('posting at most once', () => {
     expect(gorgias.calls).toEqual([]);
   });
 
-  it.each([
-    ['scheduled by the run it replaced', 'the-replaced-run'],
-    ['recorded before inputs named their run', null],
+  it.each<[string, string | null, number | null]>([
+    ['scheduled by the run it replaced', 'the-replaced-run', null],
+    ['scheduled by a reset run it replaced, a minute ago', 'the-replaced-run', Date.now() - 60_000],
+    ['recorded before inputs named their run', null, null],
   ])(
     'a send a reset run inherits pending (%s) waits, then looks, although it comes as attempt 1',
-    async (_, scheduledInRun) => {
+    async (_, scheduledInRun, earlierRunsBefore) => {
       const gorgias = fakeGorgias({ id: 3 });
-      const error = await run(attempt(1), gorgias, null, scheduledInRun).catch((e: unknown) => e);
+      const error = await run(attempt(1), gorgias, earlierRunsBefore, scheduledInRun).catch(
+        (e: unknown) => e,
+      );
       expect(error).toBeInstanceOf(ApplicationFailure);
       expect(Number((error as ApplicationFailure).nextRetryDelay)).toBeGreaterThan(WAIT_MS - 1_000);
       expect(gorgias.calls).toEqual([]);
       // Its retry looks, and finds what the replaced run posted.
-      expect(await run(attempt(2), gorgias, null, scheduledInRun)).toEqual({ id: 3 });
+      expect(await run(attempt(2), gorgias, earlierRunsBefore, scheduledInRun)).toEqual({ id: 3 });
       expect(gorgias.calls).toEqual(['look']);
     },
   );
