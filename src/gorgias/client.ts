@@ -57,6 +57,27 @@ export interface CallLimits {
   beforeSend?: () => Promise<void>;
 }
 
+/**
+ * The request went out on a kept-alive connection that the server had closed (its idle timeout ran out as the
+ * request was written): a reset or a broken pipe with no answer at all, on a reused socket (Node's own advice
+ * for retrying such requests).
+ */
+function closedIdleConnection(err: unknown): boolean {
+  if (!isAxiosError(err) || err.response) return false;
+  // axios's request is follow-redirects' wrapper around Node's ClientRequest (`_currentRequest`), which says.
+  type Sent = { reusedSocket?: boolean; _currentRequest?: { reusedSocket?: boolean } } | undefined;
+  const request = err.request as Sent;
+  const reused = (request?._currentRequest ?? request)?.reusedSocket === true;
+  return reused && (err.code === 'ECONNRESET' || err.code === 'EPIPE');
+}
+
+/**
+ * How long an idle kept-alive connection is kept: under the idle timeouts servers and load balancers commonly
+ * use (60 s and more), and a server's shorter `Keep-Alive: timeout=N` hint wins (Node's agent honours it only
+ * when this is set).
+ */
+const IDLE_CONNECTION_MS = 15_000;
+
 /** Room left after a write's HTTP timeout before the deadline: for the answer to reach the activity. */
 const WRITE_MARGIN_MS = 2_000;
 
@@ -78,9 +99,10 @@ export class GorgiasClient {
       auth: { username: options.username, password: options.apiKey },
       timeout: options.timeoutMs,
       headers: { Accept: 'application/json', 'Content-Type': 'application/json' },
-      // Keep connections to Gorgias open between calls.
-      httpAgent: new HttpAgent({ keepAlive: true }),
-      httpsAgent: new HttpsAgent({ keepAlive: true }),
+      // Keep connections to Gorgias open between calls, but close an idle one before a server would: Node's agent
+      // otherwise keeps it until the server closes it, and a call made just then fails with a reset.
+      httpAgent: new HttpAgent({ keepAlive: true, timeout: IDLE_CONNECTION_MS }),
+      httpsAgent: new HttpsAgent({ keepAlive: true, timeout: IDLE_CONNECTION_MS }),
     });
   }
 
@@ -230,8 +252,8 @@ export class GorgiasClient {
       throw classifyFailure(err, what);
     }
     await limits.beforeSend?.();
-    try {
-      const response = await this.http.request({
+    const send = () =>
+      this.http.request({
         method,
         url: path,
         ...request,
@@ -239,6 +261,13 @@ export class GorgiasClient {
         signal: limits.signal,
         // A write must reach the socket within its own timeout, or not at all (see write-guard.ts).
         ...(method !== 'GET' ? { transport: transportWritingBy(started + this.timeoutMs, this.secure) } : {}),
+      });
+    try {
+      const response = await send().catch((err: unknown) => {
+        // A kept-alive connection the server closed just as this read went out: Gorgias never saw it. Reads are
+        // made again once, on a new connection; a write's outcome stays the caller's to find out.
+        if (method !== 'GET' || !closedIdleConnection(err)) throw err;
+        return send();
       });
       report(response.status, response.headers);
       return (schema === null ? undefined : schema.parse(response.data)) as z.infer<T>;

@@ -4,6 +4,8 @@ import { createSandboxApp } from './app';
 import type { SandboxControls } from './controls';
 import type { SandboxOptions } from './options';
 
+const SANDBOX_KEEP_ALIVE_MS = 65_000;
+
 /** A sandbox serving the API over HTTP, with the controls a test or a local stack uses on it. */
 export interface RunningSandbox extends Omit<SandboxControls, 'dispose'> {
   /** e.g. `http://127.0.0.1:4010` (no `/api`): what the service uses as its Gorgias base URL. */
@@ -23,6 +25,11 @@ export async function startSandbox(options: StartSandboxOptions): Promise<Runnin
   const { port: wantedPort = 0, host = '127.0.0.1', ...sandboxOptions } = options;
   const sandbox = createSandboxApp(sandboxOptions);
   const server = await listenApp(sandbox.app, wantedPort, host);
+  // Node's default 5 s keep-alive timeout closes a client's idle connection just as a caller that waited about
+  // that long (the demo, waiting for a ticket's workflow) reuses it: the call then fails with ECONNRESET.
+  // Clients here hold idle connections for less than this; the headers timeout must exceed it.
+  server.keepAliveTimeout = SANDBOX_KEEP_ALIVE_MS;
+  server.headersTimeout = SANDBOX_KEEP_ALIVE_MS + 1_000;
   const { port } = server.address() as AddressInfo;
   const urlHost = host.includes(':') ? `[${host}]` : host;
 

@@ -246,7 +246,9 @@ describe('Worker Versioning: a workflow change deployed while tickets wait', () 
 
   it("docs/production.md's reset-with-move, with the CLI: a ticket reset and pinned to the version named", async () => {
     const cli = process.env.TEMPORAL_CLI_PATH;
-    if (!cli) return; // The global setup sets it unless TEST_TEMPORAL_ADDRESS names a server.
+    // The global setup finds the CLI (and sets this) in every run, TEST_TEMPORAL_ADDRESS or not.
+    if (!cli)
+      throw new Error('This test runs the Temporal CLI: set TEMPORAL_CLI_PATH to a `temporal` binary');
     const id = oldTickets[0]!;
     const before = (await handle(id).describe()).runId;
     await promisify(execFile)(cli, [

@@ -9,6 +9,7 @@ import {
   TestTemporalServer,
   type TestServerOptions,
 } from './temporal-server';
+import { resolveChromium } from './chromium';
 import { freePort } from './waiting';
 
 /**
@@ -58,6 +59,10 @@ async function startServer(options: TestServerOptions): Promise<TestTemporalServ
 
 /** The integration tests: workers in process (the bundle), and the Web UI for web-ui.test.ts. */
 export default async function globalSetup(): Promise<void> {
+  // The page checks' Chromium, found (or unpacked) once for the run: the test files get it as CHROMIUM_PATH.
+  const browser = await resolveChromium();
+  process.env.CHROMIUM_PATH = browser.path;
+  process.stderr.write(`[chromium] For the page checks: ${browser.path} (${browser.source})\n`);
   await setUpRun({
     bundle: true,
     server: {
