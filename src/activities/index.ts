@@ -4,7 +4,7 @@ import { messageActivities } from './messages';
 
 // The types the workflows name in their activity calls (imported there as types only).
 export type { ActivityDependencies } from './dependencies';
-export type { SentReply, ReplyDelivery } from './messages';
+export type { SentReply, ReplyDelivery, TicketReading } from './messages';
 export type { ComposedReply, NoteContent } from './reply-content';
 
 /** Every activity the worker registers, built from its injected dependencies. */

@@ -4,7 +4,6 @@ import type { Integration, Message, NewMessage } from '../gorgias/schemas';
 import type { OrderAnswer, OrderFacts } from '../orders/branch';
 import { orderFacts } from '../orders/facts';
 import type { Policy } from '../policy/schema';
-import { hasAddressKeyedStores, resolveStore } from '../policy/stores';
 import { workflowUiUrl } from '../temporal/ui-link';
 import type { TicketFacts } from '../workflows/decision';
 import { workflowIdForTicket } from '../workflows/definitions';
@@ -21,6 +20,13 @@ import {
 import { composeReply, renderNote, type ComposedReply, type NoteContent } from './reply-content';
 import { externalIds, notePrefix, ticketFacts } from './ticket-facts';
 import type { ActivityDependencies } from './dependencies';
+
+/** What reading a ticket needs of the run's policy. */
+export interface TicketReading {
+  orders: Policy['orders'];
+  /** Store sections keyed by address: the integration's own address is read too. */
+  addressKeyedStores: boolean;
+}
 
 /** What the reply activity did: posted the reply (Gorgias sends it later), or held it (kill switch). */
 export type SentReply =
@@ -127,7 +133,17 @@ export function messageActivities(deps: ActivityDependencies) {
       return policy;
     },
 
-    async fetchTicket(ticketId: number): Promise<TicketFacts> {
+    /**
+     * The ticket, read as the run's recorded policy says (its order keywords; whether store sections need the
+     * integration's address), never the worker's current one: a run decides and writes under one policy.
+     */
+    async fetchTicket({
+      ticketId,
+      policy,
+    }: {
+      ticketId: number;
+      policy: TicketReading;
+    }): Promise<TicketFacts> {
       const ticket = await callGorgias('fetch ticket', () => gorgias.getTicket(ticketId));
       if (ticket.unreadableMessages > 0) {
         log.warn('Skipped messages the reader could not use', {
@@ -139,7 +155,7 @@ export function messageActivities(deps: ActivityDependencies) {
       // Store sections keyed by address need the integration's own address (read once per worker; the reply
       // reads it anyway for its From).
       const received = facts.lastCustomerMessage;
-      if (received?.integrationId && hasAddressKeyedStores(policy)) {
+      if (received?.integrationId && policy.addressKeyedStores) {
         received.integrationAddress = (await integrationAddress(received.integrationId))?.address ?? null;
       }
       return facts;
@@ -161,17 +177,18 @@ export function messageActivities(deps: ActivityDependencies) {
     },
 
     /**
-     * Renders the reply for the ticket's store, channel (or order branch), language and business hours.
-     * (Local activity.)
+     * Renders the reply with the run's store policy (as the workflow recorded and resolved it) for the ticket's
+     * channel (or order branch), language and business hours. (Local activity.)
      */
     async composeReply({
       ticket,
       answer,
+      store,
     }: {
       ticket: TicketFacts;
       answer?: OrderAnswer;
+      store: { policy: Policy; language: string | null };
     }): Promise<ComposedReply> {
-      const store = resolveStore(ticket.lastCustomerMessage, policy);
       return composeReply(ticket, store.policy, now(), { answer, language: store.language });
     },
 

@@ -16,7 +16,7 @@ import type { ComposedReply, createActivities, NoteContent, ReplyDelivery } from
 import type { PostRun } from '../activities/gorgias-call';
 import { orderAnswer, type OrderAnswer } from '../orders/branch';
 import type { Policy } from '../policy/schema';
-import { resolveStore, type StoreResolution } from '../policy/stores';
+import { hasAddressKeyedStores, resolveStore, type StoreResolution } from '../policy/stores';
 import {
   decideAutoReply,
   isDryRun,
@@ -70,7 +70,7 @@ export async function ticketWorkflow({ ticketId }: TicketWorkflowInput): Promise
 }
 
 async function autoReply(run: TicketRun, topLevel: Policy): Promise<AutoReplyResult> {
-  let ticket = await readTicket(run);
+  let ticket = await readTicket(run, topLevel);
   let store = atStore(run, ticket, topLevel);
   let policy = store.policy;
   // Our notes on the ticket in its first run: a workflow of this ticket ran before and is gone (past the namespace's
@@ -83,7 +83,7 @@ async function autoReply(run: TicketRun, topLevel: Policy): Promise<AutoReplyRes
     run.enter('waiting');
     await sleep(policy.timing.delay_seconds * 1000);
     // Reply only if nobody has answered (or closed the ticket) while we waited.
-    ticket = await readTicket(run);
+    ticket = await readTicket(run, topLevel);
     store = atStore(run, ticket, topLevel);
     policy = store.policy;
     decision = await decideWithCooldown(ticket, policy);
@@ -99,7 +99,7 @@ async function autoReply(run: TicketRun, topLevel: Policy): Promise<AutoReplyRes
       tag: policy.orders.delayed.tag,
     });
   }
-  const reply = await compose(ticket, answer);
+  const reply = await compose(ticket, answer, store);
   const to = ticket.customer?.email ?? '';
   if (isDryRun(ticket, policy)) {
     const note = await addNote(run, ticket.ticketId, { kind: 'dry-run', to, reply });
@@ -147,11 +147,17 @@ async function noteAfterReply(run: TicketRun, note: NoteContent): Promise<number
   }
 }
 
-async function readTicket(run: TicketRun): Promise<TicketFacts> {
+/** The ticket, read under the run's recorded policy (never the worker's current one). */
+async function readTicket(run: TicketRun, policy: Policy): Promise<TicketFacts> {
   run.enter('reading-ticket');
   const ticket = await activities.fetchTicket.executeWithOptions(
     { ...GORGIAS_CALL, summary: `Read ticket #${run.ticketId} from Gorgias` },
-    [run.ticketId],
+    [
+      {
+        ticketId: run.ticketId,
+        policy: { orders: policy.orders, addressKeyedStores: hasAddressKeyedStores(policy) },
+      },
+    ],
   );
   run.read(ticket);
   return ticket;
@@ -195,9 +201,17 @@ async function decideWithCooldown(ticket: TicketFacts, policy: Policy): Promise<
   }
 }
 
-async function compose(ticket: TicketFacts, answer: OrderAnswer): Promise<ComposedReply> {
+async function compose(
+  ticket: TicketFacts,
+  answer: OrderAnswer,
+  store: StoreResolution,
+): Promise<ComposedReply> {
   try {
-    return await localActivities.composeReply({ ticket, answer });
+    return await localActivities.composeReply({
+      ticket,
+      answer,
+      store: { policy: store.policy, language: store.language },
+    });
   } catch (err) {
     throw new HandBack('template-error', describeError(err));
   }

@@ -2,6 +2,8 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
+import { DEFAULT_POLICY_FILE, loadPolicy } from '../../src/policy/load';
+import { shopifyOrder } from '../../src/sandbox/month';
 import { agentReply } from '../../src/sandbox/sample-ticket';
 import { CATCH_UP_SCHEDULE_ID, syncCatchUpSchedule } from '../../src/temporal/catch-up-schedule';
 import { stateQuery, workflowIdForTicket, type CatchUpWorkflow } from '../../src/workflows/definitions';
@@ -15,6 +17,9 @@ import { waitUntil } from '../support/waiting';
  */
 
 const ctx = useTestStack();
+
+const phaseOf = async (ticketId: number) =>
+  (await ctx.env.client.workflow.getHandle(workflowIdForTicket(ticketId)).query(stateQuery)).phase;
 
 async function runTicket(stack: TestStack, ticketId: number) {
   expect((await stack.deliver({ ticket_id: ticketId }, { event: 'ticket-created' })).status).toBe(202);
@@ -51,9 +56,6 @@ describe('a delay before the reply, and the kill switch', () => {
   });
   afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
-  const phaseOf = async (ticketId: number) =>
-    (await ctx.env.client.workflow.getHandle(workflowIdForTicket(ticketId)).query(stateQuery)).phase;
-
   it('waits the configured delay, absorbing deliveries, and does not reply when an agent answered meanwhile', async () => {
     const answered = await delayed.seedTicket();
     const untouched = await delayed.seedTicket();
@@ -85,6 +87,41 @@ describe('a delay before the reply, and the kill switch', () => {
     } finally {
       rmSync(killSwitch, { force: true });
     }
+  });
+});
+
+describe('one policy per run', () => {
+  it('a ticket waiting out its delay across a policy change is decided and written under the policy it started with', async () => {
+    const shipped = loadPolicy(DEFAULT_POLICY_FILE).templates;
+    const first = {
+      templates: {
+        ...shipped,
+        order_shipped: { subject: 'First: {{subject}}', body: 'First policy: your order {{order.name}}.' },
+      },
+      timing: { delay_seconds: 3 },
+      orders: { enabled: true },
+    };
+    const second = {
+      templates: { ...shipped, acknowledgement: { subject: 'Second: {{subject}}', body: 'Second policy.' } },
+      orders: { enabled: false },
+    };
+    const stack = await ctx.start({ policy: first });
+    const customerEmail = 'one.policy@example.org';
+    const now = Date.now();
+    stack.sandbox.setCustomerOrders(customerEmail, [
+      shopifyOrder(1042, now - 4 * 86_400_000, now - 2 * 86_400_000, 'in_transit'),
+    ]);
+    const ticketId = await stack.seedTicket({ customerEmail, subject: 'Where is my order #1042?' });
+    await stack.deliver({ ticket_id: ticketId }, { event: 'ticket-created' });
+    await waitUntil(async () => (await phaseOf(ticketId)) === 'waiting', 20_000);
+    // Redeployed mid-delay: another acknowledgement, and order-aware replies off.
+    await stack.restartWorker(second);
+
+    expect(await stack.result(ticketId)).toMatchObject({ outcome: 'replied' });
+    const [reply] = stack.posted(ticketId).replies;
+    // Read again after the delay with the first policy's order keywords, and written with its template.
+    expect(reply?.subject).toBe('First: Where is my order #1042?');
+    expect(reply?.body_text).toBe('First policy: your order #1042.');
   });
 });
 

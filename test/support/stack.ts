@@ -48,12 +48,13 @@ export class TestStack {
     readonly env: TestWorkflowEnvironment,
     readonly sandbox: RunningSandbox,
     readonly gorgias: GorgiasClient,
-    readonly config: Config<'temporal' | 'gorgias' | 'webhook'>,
+    readonly config: Config<'temporal' | 'gorgias' | 'webhook' | 'worker'>,
     readonly policy: Policy,
     readonly intakeUrl: string,
     private readonly server: Server,
-    private readonly worker: Worker | null,
-    private readonly running: Promise<void> | null,
+    private worker: Worker | null,
+    private running: Promise<void> | null,
+    private readonly killSwitchFile: string | undefined,
   ) {}
 
   static async start(env: TestWorkflowEnvironment, options: StackOptions = {}): Promise<TestStack> {
@@ -93,28 +94,43 @@ export class TestStack {
     });
     const server = await listenApp(app, 0, '127.0.0.1');
     const intakeUrl = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
-    let worker: Worker | null = null;
-    let running: Promise<void> | null = null;
-    if (options.worker !== false) {
-      worker = await createAutoReplyWorker({
-        connection: env.nativeConnection,
-        client: env.client,
-        config,
-        policy,
-        workflowBundle: workflowBundle(),
-        killSwitchFile: options.killSwitchFile,
-        // As the worker process sizes itself (WORKER_MAX_CACHED_WORKFLOWS, WORKER_MAX_CONCURRENT_WORKFLOW_TASKS).
-        tuning: workerTuning(config.worker),
-      });
-      running = worker.run();
-    }
+    const worker =
+      options.worker === false ? null : await startWorker(env, config, policy, options.killSwitchFile);
     const gorgias = new GorgiasClient({
       baseUrl: sandbox.url,
       username: USERNAME,
       apiKey: API_KEY,
       timeoutMs: 5000,
     });
-    return new TestStack(env, sandbox, gorgias, config, policy, intakeUrl, server, worker, running);
+    return new TestStack(
+      env,
+      sandbox,
+      gorgias,
+      config,
+      policy,
+      intakeUrl,
+      server,
+      worker?.worker ?? null,
+      worker?.running ?? null,
+      options.killSwitchFile,
+    );
+  }
+
+  /** Stops the worker and starts another on the same task queue with another policy, as a redeploy would. */
+  async restartWorker(policy: Record<string, unknown>): Promise<void> {
+    await this.stopWorker();
+    const next = await startWorker(this.env, this.config, policyWith(policy), this.killSwitchFile);
+    this.worker = next.worker;
+    this.running = next.running;
+  }
+
+  private async stopWorker(): Promise<void> {
+    if (this.worker && this.running) {
+      this.worker.shutdown();
+      await this.running;
+    }
+    this.worker = null;
+    this.running = null;
   }
 
   private seeded = 0;
@@ -160,12 +176,28 @@ export class TestStack {
 
   async close(): Promise<void> {
     await new Promise<void>((resolve) => this.server.close(() => resolve()));
-    if (this.worker && this.running) {
-      this.worker.shutdown();
-      await this.running;
-    }
+    await this.stopWorker();
     await this.sandbox.close();
   }
+}
+
+async function startWorker(
+  env: TestWorkflowEnvironment,
+  config: Config<'temporal' | 'gorgias' | 'webhook' | 'worker'>,
+  policy: Policy,
+  killSwitchFile: string | undefined,
+): Promise<{ worker: Worker; running: Promise<void> }> {
+  const worker = await createAutoReplyWorker({
+    connection: env.nativeConnection,
+    client: env.client,
+    config,
+    policy,
+    workflowBundle: workflowBundle(),
+    killSwitchFile,
+    // As the worker process sizes itself (WORKER_MAX_CACHED_WORKFLOWS, WORKER_MAX_CONCURRENT_WORKFLOW_TASKS).
+    tuning: workerTuning(config.worker),
+  });
+  return { worker, running: worker.run() };
 }
 
 /**
