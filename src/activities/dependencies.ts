@@ -25,10 +25,10 @@ export interface ActivityDependencies {
     /** The From address when the customer's email integration is unknown (else a guess from the recipients). */
     replyFrom?: { address: string; name?: string };
     /**
-     * The kill switch, asked immediately before every send: true stops sending at once, also for workflows
-     * that started (and recorded their policy) before it was turned on.
+     * The kill switch, asked immediately before every send: a reason stops sending at once, also for workflows
+     * that started (and recorded their policy) before it was turned on; null lets the send go.
      */
-    stopped: () => boolean;
+    stopped: () => string | null;
   };
   /** For trace links, the per-customer cooldown (a visibility query) and the catch-up's workflow starts. */
   temporal: { client: Client; taskQueue: string; uiUrl: string };

@@ -10,6 +10,8 @@ export const FAILURE_TYPES = {
   retryable: 'GorgiasUnavailable',
   permanent: 'GorgiasRejected',
   auth: 'GorgiasAuth',
+  /** 404: the ticket (or whatever the call named) no longer exists, e.g. deleted or merged into another. */
+  notFound: 'GorgiasNotFound',
   unreadable: 'GorgiasUnreadable',
 } as const;
 export type FailureType = (typeof FAILURE_TYPES)[keyof typeof FAILURE_TYPES];
@@ -19,9 +21,11 @@ export function toActivityFailure(error: GorgiasRequestError, nextRetryDelayMs?:
   const type =
     error.status === 401 || error.status === 403
       ? FAILURE_TYPES.auth
-      : error.unreadable
-        ? FAILURE_TYPES.unreadable
-        : FAILURE_TYPES[error.kind];
+      : error.status === 404
+        ? FAILURE_TYPES.notFound
+        : error.unreadable
+          ? FAILURE_TYPES.unreadable
+          : FAILURE_TYPES[error.kind];
   return ApplicationFailure.create({
     type,
     message: error.message,
@@ -189,6 +193,11 @@ export interface PostOnceOptions<T> extends PostRun {
   unknownOutcomeWaitMs: number;
   /** Records the POST's start on the server and checks the attempt is still current (see confirmAttemptWith). */
   confirmAttempt: ConfirmAttempt;
+  /**
+   * Asked once what may already be posted has been looked for, right before posting: a reason not to post now
+   * (the kill switch), or null. So a retry or a later run reports what an earlier one posted, never "held".
+   */
+  hold?: () => string | null;
 }
 
 /**
@@ -199,7 +208,7 @@ export interface PostOnceOptions<T> extends PostRun {
  * processing is found, not repeated. The first attempt of the first run skips the look-up: the ticket was
  * just read without our marker.
  */
-export async function postOnce<T>(options: PostOnceOptions<T>): Promise<T> {
+export async function postOnce<T>(options: PostOnceOptions<T>): Promise<T | { held: string }> {
   const attempt = currentAttempt();
   // Inherited by a reset run: the replaced run may have posted until the reset, which was before this attempt.
   const inherited =
@@ -215,6 +224,8 @@ export async function postOnce<T>(options: PostOnceOptions<T>): Promise<T> {
     const existing = await callGorgias(`find ${options.what}`, options.lookUp);
     if (existing !== null) return existing;
   }
+  const held = options.hold?.() ?? null;
+  if (held !== null) return { held };
   // Recorded and confirmed once the POST has its rate-limit slot, right before it goes out (again after a 429).
   const beforeSend = () => options.confirmAttempt({ postStartedAt: Date.now() } satisfies PostHeartbeat);
   return callGorgias(options.what, () => options.post({ ...attempt, beforeSend }), {

@@ -105,22 +105,43 @@ export function messageActivities(deps: ActivityDependencies) {
     return found ? { id: found.id } : null;
   }
 
-  /** Posts a message once; when Gorgias's answer lacks the new id, the message is found by its marker. */
+  /**
+   * Posts a message once; when Gorgias's answer lacks the new id, the message is found by its marker. `hold` is
+   * asked once an earlier post has been looked for (see postOnce).
+   */
+  function post(
+    what: string,
+    ticketId: number,
+    message: NewMessage & { external_id: string },
+    lookUp: () => Promise<{ id: number } | null>,
+    run: PostRun,
+  ): Promise<{ id: number }>;
+  function post(
+    what: string,
+    ticketId: number,
+    message: NewMessage & { external_id: string },
+    lookUp: () => Promise<{ id: number } | null>,
+    run: PostRun,
+    hold: () => string | null,
+  ): Promise<{ id: number } | { held: string }>;
   async function post(
     what: string,
     ticketId: number,
     message: NewMessage & { external_id: string },
     lookUp: () => Promise<{ id: number } | null>,
     run: PostRun,
-  ): Promise<{ id: number }> {
+    hold?: () => string | null,
+  ): Promise<{ id: number } | { held: string }> {
     const posted = await postOnce({
       what,
       ...run,
       unknownOutcomeWaitMs: sending.unknownOutcomeWaitMs,
       confirmAttempt,
       lookUp,
+      hold,
       post: (limits) => gorgias.createMessage(ticketId, message, limits),
     });
+    if ('held' in posted) return posted;
     if (posted.id !== null) return { id: posted.id };
     const found = await callGorgias(`find ${what}`, lookUp);
     if (found) return found;
@@ -221,7 +242,6 @@ export function messageActivities(deps: ActivityDependencies) {
       reply,
       ...run
     }: { ticket: TicketFacts; reply: ComposedReply } & PostRun): Promise<SentReply> {
-      if (sending.stopped()) return { status: 'held', reason: 'sending is switched off (kill switch)' };
       const customer = ticket.customer;
       const from = await replyFrom(ticket);
       if (!customer?.email || !from) {
@@ -255,7 +275,10 @@ export function messageActivities(deps: ActivityDependencies) {
         },
         () => findMarked(ticket.ticketId, { exact: marker }),
         run,
+        // The kill switch, asked only once a retry (or a later run) has looked for the reply it may have posted.
+        sending.stopped,
       );
+      if ('held' in message) return { status: 'held', reason: message.held };
       return { status: 'posted', messageId: message.id, to: customer.email, from: from.address };
     },
 

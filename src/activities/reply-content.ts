@@ -219,7 +219,15 @@ export function checkTemplates(policy: Policy): void {
 /** What an internal note reports: at most one note of each kind per ticket. */
 export type NoteContent = (
   | { kind: 'replied'; to: string; sentAt: string; replyMessageId: number; reply: ComposedReply }
-  | { kind: 'unconfirmed'; to: string; replyMessageId: number; reply: ComposedReply; minutes: number }
+  | {
+      kind: 'unconfirmed';
+      to: string;
+      replyMessageId: number;
+      reply: ComposedReply;
+      minutes: number;
+      /** Why Gorgias could not be asked whether it sent the reply (else: it had not said within `minutes`). */
+      unreadable?: string | null;
+    }
   | { kind: 'dry-run'; to: string; reply: ComposedReply }
   | { kind: 'held'; to: string; reply: ComposedReply; reason: string }
   | { kind: 'skipped'; reason: string; detail?: string | null; tag?: string | null }
@@ -246,6 +254,8 @@ const SKIP_EXPLANATIONS: Record<string, string> = {
   'blocked-sender': 'the sender is on the block list',
   'not-answerable-by-email': 'Gorgias cannot answer this ticket by email',
   cooldown: 'this customer got an auto-reply a few minutes ago',
+  stale: 'the ticket was older than the staleness limit when it was looked at',
+  gone: 'the ticket no longer exists (deleted or merged)',
   'order-delayed': 'the order the customer asks about is late: please look at it',
 };
 
@@ -270,8 +280,11 @@ function noteLines(note: NoteContent): string[] {
       ];
     case 'unconfirmed':
       return [
-        `Auto-reply to ${note.to} accepted by Gorgias (message ${note.replyMessageId}), but not reported as sent ` +
-          `within ${note.minutes} minutes: check the message in the ticket before answering.`,
+        note.unreadable
+          ? `Auto-reply to ${note.to} accepted by Gorgias (message ${note.replyMessageId}); whether it was sent ` +
+            `could not be read back (${note.unreadable}): check the message in the ticket before answering.`
+          : `Auto-reply to ${note.to} accepted by Gorgias (message ${note.replyMessageId}), but not reported as ` +
+            `sent within ${note.minutes} minutes: check the message in the ticket before answering.`,
         `Subject: ${note.reply.subject} (template ${note.reply.template})`,
       ];
     case 'held':

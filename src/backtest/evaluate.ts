@@ -156,7 +156,6 @@ function evaluateTicket(
     stale: false,
   };
   const decision = decideAutoReply(facts, policy, at);
-  if ('stale' in decision) return { ...base, outcome: 'failed', reason: 'stale' };
   if (!decision.reply) return { ...base, reason: decision.reason };
   const email = facts.customer?.email?.trim().toLowerCase() ?? '';
   const cooldownMs = policy.loop_guard.cooldown_minutes * 60_000;

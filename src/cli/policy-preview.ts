@@ -3,7 +3,13 @@ import { ticketFacts } from '../activities/ticket-facts';
 import type { GorgiasClient } from '../gorgias/client';
 import { orderAnswer, type OrderAnswer } from '../orders/branch';
 import { orderFacts } from '../orders/facts';
-import { decideAutoReply, isDryRun, type Decision, type TicketFacts } from '../workflows/decision';
+import {
+  decideAutoReply,
+  isDryRun,
+  isSkipNoted,
+  type Decision,
+  type TicketFacts,
+} from '../workflows/decision';
 import type { Policy } from '../policy/schema';
 import { resolveStore, type StoreResolution } from '../policy/stores';
 
@@ -14,7 +20,8 @@ export interface Preview {
   /** The order branch, once the policy decided to answer. */
   answer: OrderAnswer | null;
   reply: ComposedReply | null;
-  note: string;
+  /** The internal note the service would write; null when it writes none. */
+  note: string | null;
 }
 
 /**
@@ -27,15 +34,8 @@ export function previewFacts(ticket: TicketFacts, policy: Policy, now: Date, tra
   const effective = store.policy;
   const decision = decideAutoReply(ticket, effective, now.getTime());
   const base = { ticket, store, decision, answer: null, reply: null };
-  if ('stale' in decision) {
-    const error = `not sent within ${effective.timing.stale_after_minutes} minutes of the ticket's creation`;
-    const note = renderNote(
-      { kind: 'failed', reason: 'stale', error, tag: effective.failure.tag, store: storeNote },
-      traceUrl,
-    ).bodyText;
-    return { ...base, note };
-  }
   if (!decision.reply) {
+    if (!isSkipNoted(decision.reason, effective)) return { ...base, note: null };
     const note = renderNote({ kind: 'skipped', reason: decision.reason, store: storeNote }, traceUrl);
     return { ...base, note: note.bodyText };
   }
@@ -89,9 +89,11 @@ export function describeDecision(
   ticket: TicketFacts,
   answer: OrderAnswer | null = null,
 ): string {
-  if ('stale' in decision)
-    return `no reply: too late (stale after ${policy.timing.stale_after_minutes} min); tag and note`;
-  if (!decision.reply) return `skip (${decision.reason})`;
+  if (!decision.reply) {
+    const written = isSkipNoted(decision.reason, policy) ? '; note' : '; nothing written';
+    const stale = decision.reason === 'stale' ? `, older than ${policy.timing.stale_after_minutes} min` : '';
+    return `skip (${decision.reason}${stale})${written}`;
+  }
   if (answer?.branch === 'delayed')
     return `no reply: order late (order-delayed); tag "${policy.orders.delayed.tag}" and note`;
   const branch = answer?.branch ? ` [order: ${answer.branch}]` : '';

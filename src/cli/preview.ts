@@ -57,8 +57,12 @@ async function run(): Promise<void> {
     say(preview.reply.bodyText.replace(/^/gm, '  | '));
   }
   say();
-  say('Internal note:');
-  say(preview.note.replace(/^/gm, '  | '));
+  if (preview.note === null) {
+    say('Internal note: none (nothing is written on this ticket)');
+  } else {
+    say('Internal note:');
+    say(preview.note.replace(/^/gm, '  | '));
+  }
 }
 
 run().catch((err) => {

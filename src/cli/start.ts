@@ -102,6 +102,7 @@ async function run(): Promise<void> {
       policy,
       logger,
       killSwitchFile: config.policy.KILL_SWITCH_FILE,
+      dryRunForced: config.policy.DRY_RUN,
       tuning: workerTuning(workerSettings),
     });
     stops.push(() => workerConnection.close());

@@ -31,14 +31,23 @@ export function parsePolicy(data: unknown, file = '(inline policy)'): Policy {
   );
 }
 
-/** The policy a process runs: the file (or the default), with DRY_RUN forcing a dry run on every channel. */
+/** The policy a process runs: the file (or the default), with DRY_RUN forcing a dry run everywhere. */
 export function policyFromConfig(config: PolicyConfig): Policy {
   const policy = loadPolicy(config.POLICY_FILE);
-  if (!config.DRY_RUN) return policy;
-  const channels = Object.fromEntries(
-    Object.entries(policy.channels).map(([name, c]) => [name, { ...c, dry_run: true }]),
+  return config.DRY_RUN ? forcedDryRun(policy) : policy;
+}
+
+/** Every channel of the top level and of every store section runs dry, whatever the file says. */
+export function forcedDryRun(policy: Policy): Policy {
+  const dry = <C extends { dry_run?: boolean }>(channels: Record<string, C>) =>
+    Object.fromEntries(Object.entries(channels).map(([name, c]) => [name, { ...c, dry_run: true }]));
+  const stores = Object.fromEntries(
+    Object.entries(policy.stores).map(([key, store]) => [
+      key,
+      { ...store, dry_run: true, ...(store.channels ? { channels: dry(store.channels) } : {}) },
+    ]),
   );
-  return { ...policy, dry_run: true, channels };
+  return { ...policy, dry_run: true, channels: dry(policy.channels), stores };
 }
 
 /** Reads and validates a policy file (YAML, or JSON by its .json extension). */

@@ -283,8 +283,12 @@ export const policySchema = z
     business_hours: businessHoursSchema.optional(),
     notes: z
       .strictObject({
-        /** Also leave a note when the policy decides not to answer (never for tickets we already answered). */
-        on_skip: z.boolean().default(true),
+        /**
+         * Also leave a note when the policy decides not to answer, for the reasons an agent would wonder about
+         * (isSkipNoted: automatic senders, blocked, no address, not answerable by email, cooldown). Off: the
+         * agents see only what they must act on (a late order's note and tag are always written).
+         */
+        on_skip: z.boolean().default(false),
       })
       .prefault({}),
     failure: z

@@ -51,6 +51,8 @@ export function createSandboxApp(options: SandboxOptions): SandboxApp {
     sending: () => outbox.current(),
     setSending: (patch) => outbox.configure(patch),
     trashTicket: (ticketId) => store.trashTicket(ticketId),
+    deleteTicket: (ticketId) => store.deleteTicket(ticketId),
+    mergeTicket: (fromId, intoId) => store.mergeTicket(fromId, intoId),
     reset: () => {
       answers.cancelHeld();
       outbox.reset();

@@ -50,6 +50,21 @@ export function controlRoutes(controls: SandboxControls, answers: Answers): Rout
     answers.send(res, 200, ticket);
   });
 
+  router.delete('/tickets/:ticketId', (req, res) => {
+    const ticketId = z.coerce.number().int().positive().safeParse(req.params.ticketId);
+    if (!ticketId.success || !controls.deleteTicket(ticketId.data))
+      throw new ApiError(404, 'Ticket not found.');
+    answers.send(res, 200, { deleted: ticketId.data });
+  });
+
+  router.post('/tickets/:ticketId/merge', (req, res) => {
+    const ticketId = z.coerce.number().int().positive().safeParse(req.params.ticketId);
+    const { into } = parseRequest(z.strictObject({ into: z.number().int().positive() }), req.body, 'merge');
+    const ticket = ticketId.success ? controls.mergeTicket(ticketId.data, into) : undefined;
+    if (!ticket) throw new ApiError(404, 'Ticket not found.');
+    answers.send(res, 200, ticket);
+  });
+
   // A month of past tickets for the backtest (`npm run backtest` against `npm start`'s sandbox).
   router.post('/seed-month', (req, res) => {
     const options = parseRequest(seedMonthSchema, req.body, 'seed');

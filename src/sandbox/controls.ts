@@ -17,6 +17,10 @@ export interface SandboxControls {
   setSending(patch: SendingPatch): void;
   /** Moves a ticket to the trash (sets `trashed_datetime`); undefined for an unknown ticket. */
   trashTicket(ticketId: number): Ticket | undefined;
+  /** Deletes a ticket: it answers 404 from then on; false for an unknown ticket. */
+  deleteTicket(ticketId: number): boolean;
+  /** Merges a ticket into another (its id then answers 404); undefined when either is unknown. */
+  mergeTicket(fromId: number, intoId: number): Ticket | undefined;
   /**
    * Clears tickets, messages, customers, auto-created integrations, stats and the bucket, cancels pending
    * sends and held requests, and restores the faults and sending settings of the options.

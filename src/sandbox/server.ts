@@ -53,6 +53,8 @@ export async function startSandbox(options: StartSandboxOptions): Promise<Runnin
     sending: () => sandbox.sending(),
     setSending: (patch) => sandbox.setSending(patch),
     trashTicket: (ticketId) => sandbox.trashTicket(ticketId),
+    deleteTicket: (ticketId) => sandbox.deleteTicket(ticketId),
+    mergeTicket: (fromId, intoId) => sandbox.mergeTicket(fromId, intoId),
     reset: () => sandbox.reset(),
     messagesOf: (ticketId) => sandbox.messagesOf(ticketId),
     setCustomerOrders: (email, orders, opts) => sandbox.setCustomerOrders(email, orders, opts),

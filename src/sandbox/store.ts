@@ -181,6 +181,32 @@ export class SandboxStore {
     });
   }
 
+  /** Deletes a ticket and its messages: it then answers 404 and is no longer listed. */
+  deleteTicket(ticketId: number): boolean {
+    const stored = this.tickets.get(ticketId);
+    if (!stored) return false;
+    for (const id of stored.messageIds) this.messages.delete(id);
+    return this.tickets.delete(ticketId);
+  }
+
+  /**
+   * Merges a ticket into another, as Gorgias does a customer's open tickets: its messages move to `intoId`, and
+   * the merged-away id answers 404 (inferred: Gorgias does not document it). Returns the ticket merged into.
+   */
+  mergeTicket(fromId: number, intoId: number): Ticket | undefined {
+    const from = this.tickets.get(fromId);
+    const into = this.tickets.get(intoId);
+    if (!from || !into || fromId === intoId) return undefined;
+    for (const id of from.messageIds) {
+      const stored = this.messages.get(id);
+      if (stored) stored.message.ticket_id = intoId;
+      into.messageIds.push(id);
+    }
+    from.messageIds = [];
+    this.tickets.delete(fromId);
+    return this.changeTicket(intoId, () => undefined);
+  }
+
   /** The ids in `ids` that name no tag. */
   unknownTagIds(ids: readonly number[]): number[] {
     const known = new Set([...this.tags.values()].map((tag) => tag.id));

@@ -38,6 +38,8 @@ export interface AutoReplyWorkerOptions {
   now?: () => Date;
   /** While this file exists, nothing is sent (see KILL_SWITCH_FILE). */
   killSwitchFile?: string;
+  /** DRY_RUN: nothing is sent, also by workflows that recorded an earlier policy (new ones run dry). */
+  dryRunForced?: boolean;
   /** How much the worker holds at once; the SDK's defaults without (its cache is sized from the heap limit). */
   tuning?: WorkerTuning;
 }
@@ -53,11 +55,17 @@ export function workerTuning(config: WorkerConfig): WorkerTuning {
 }
 
 /**
- * The kill switch, read at send time: a worker restarted with DRY_RUN (or a policy with `dry_run: true`) stops
- * the sends of workflows that started before, and the file stops every worker that sees it at once.
+ * The kill switch, read at send time: the file stops every worker that sees it at once, and a worker restarted
+ * with DRY_RUN stops the sends of workflows that recorded a policy from before. A policy's own `dry_run` is not a
+ * kill switch: it is the policy's (per store and channel), recorded by each workflow.
  */
-function killSwitch(policy: Policy, file: string | undefined): () => boolean {
-  return () => policy.dry_run || (file !== undefined && existsSync(file));
+function killSwitch(file: string | undefined, dryRunForced: boolean): () => string | null {
+  return () =>
+    dryRunForced
+      ? 'sending is switched off on this worker (DRY_RUN)'
+      : file !== undefined && existsSync(file)
+        ? 'sending is switched off (kill switch)'
+        : null;
 }
 
 type WorkflowBundle = NonNullable<WorkerOptions['workflowBundle']>;
@@ -117,7 +125,7 @@ export async function createVersionedWorker(options: AutoReplyWorkerOptions): Pr
         replyFrom: gorgiasConfig.GORGIAS_REPLY_FROM
           ? { address: gorgiasConfig.GORGIAS_REPLY_FROM, name: gorgiasConfig.GORGIAS_REPLY_FROM_NAME }
           : undefined,
-        stopped: killSwitch(options.policy, options.killSwitchFile),
+        stopped: killSwitch(options.killSwitchFile, options.dryRunForced === true),
       },
       temporal: {
         client: options.client,
@@ -200,6 +208,7 @@ export async function launchWorker(options: {
   policy: Policy;
   logger: Logger;
   killSwitchFile?: string;
+  dryRunForced?: boolean;
   tuning?: WorkerTuning;
 }): Promise<{
   worker: Worker;
@@ -229,6 +238,7 @@ export async function launchWorker(options: {
     policy,
     workflowBundle,
     killSwitchFile: options.killSwitchFile,
+    dryRunForced: options.dryRunForced,
     tuning: options.tuning,
   });
   logger.info(

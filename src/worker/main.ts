@@ -27,6 +27,7 @@ async function run(): Promise<void> {
     policy,
     logger,
     killSwitchFile: config.policy.KILL_SWITCH_FILE,
+    dryRunForced: config.policy.DRY_RUN,
     tuning: workerTuning(config.worker),
   });
   memory.mark('worker created (workflow bundle loaded)');

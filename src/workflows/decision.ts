@@ -58,6 +58,10 @@ export interface TicketFacts {
 }
 
 export type SkipReason =
+  /** Older than the staleness window when looked at (or the send could not go out before it): not owed any more. */
+  | 'stale'
+  /** The ticket answers 404: deleted, or merged into another ticket. */
+  | 'gone'
   | 'already-auto-replied'
   /** A later run found an earlier one's notes, that earlier workflow gone (retention): said once, not again. */
   | 'handled-before'
@@ -78,7 +82,28 @@ export type SkipReason =
   /** The order the customer asks about is late (not shipped past `orders.preparing.within_days`): for a human. */
   | 'order-delayed';
 
-export type Decision = { reply: true } | { reply: false; reason: SkipReason } | { reply: false; stale: true };
+export type Decision = { reply: true } | { reply: false; reason: SkipReason };
+
+/**
+ * Skip reasons that get a note when `notes.on_skip` is on: where an agent would otherwise wonder why the customer
+ * got no acknowledgement. Tickets the agents already see as handled, not due, or gone (spam, closed, another
+ * channel, answered, stale…) get nothing; a late order (order-delayed) always gets its note and tag.
+ */
+const NOTED_SKIPS: ReadonlySet<SkipReason> = new Set<SkipReason>([
+  'no-customer-email',
+  'no-reply-sender',
+  'auto-submitted',
+  'mailing-list',
+  'bounce',
+  'blocked-sender',
+  'not-answerable-by-email',
+  'cooldown',
+]);
+
+/** Whether a skip is explained to the agents in an internal note. */
+export function isSkipNoted(reason: SkipReason, policy: Policy): boolean {
+  return reason === 'order-delayed' || (policy.notes.on_skip && NOTED_SKIPS.has(reason));
+}
 
 export function isAutomatedAddress(email: string, automatedSenders: readonly string[]): boolean {
   const localPart = (email.trim().split('@')[0] ?? '').toLowerCase();
@@ -136,6 +161,6 @@ export function decideAutoReply(ticket: TicketFacts, policy: Policy, now: number
   if (!ticket.emailAnswerable || (!received?.integrationId && !received?.supportAddress))
     return skip('not-answerable-by-email');
   const deadline = staleAt(ticket, policy);
-  if (deadline !== null && now >= deadline) return { reply: false, stale: true };
+  if (deadline !== null && now >= deadline) return skip('stale');
   return { reply: true };
 }

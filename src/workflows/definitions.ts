@@ -54,8 +54,6 @@ export interface CatchUpResult {
 
 /** Why a ticket did not get its reply; it is then tagged and handed back to humans, and the workflow fails. */
 export type FailureReason =
-  /** Not sent within the policy's staleness limit. */
-  | 'stale'
   /** Gorgias accepted the reply but failed to deliver it (`failed_datetime`, `last_sending_error`). */
   | 'send-failed'
   /** Gorgias refused our credentials (401/403): an expired or revoked API key. */

@@ -12,7 +12,7 @@ import {
   type ActivityOptions,
 } from '@temporalio/workflow';
 // Type-only: no activity code is bundled into the workflow.
-import type { ComposedReply, createActivities, NoteContent, ReplyDelivery } from '../activities';
+import type { ComposedReply, createActivities, NoteContent, ReplyDelivery, SentReply } from '../activities';
 import type { PostRun } from '../activities/gorgias-call';
 import { orderAnswer, type OrderAnswer } from '../orders/branch';
 import type { Policy } from '../policy/schema';
@@ -20,6 +20,7 @@ import { hasAddressKeyedStores, resolveStore, type StoreResolution } from '../po
 import {
   decideAutoReply,
   isDryRun,
+  isSkipNoted,
   staleAt,
   type Decision,
   type SkipReason,
@@ -65,6 +66,8 @@ export async function ticketWorkflow({ ticketId }: TicketWorkflowInput): Promise
   try {
     return await autoReply(run, policy);
   } catch (err) {
+    // Deleted, or merged into another ticket (Gorgias merges a customer's open tickets): nothing is owed here.
+    if (isTicketGone(err)) return finishSkipped(run, 'gone', null);
     return handBack(run, policy, err instanceof HandBack ? err : HandBack.from(err));
   }
 }
@@ -88,7 +91,6 @@ async function autoReply(run: TicketRun, topLevel: Policy): Promise<AutoReplyRes
     policy = store.policy;
     decision = await decideWithCooldown(ticket, policy);
   }
-  if ('stale' in decision) throw HandBack.stale(policy);
   if (!decision.reply) return skip(run, ticket, policy, decision.reason);
 
   ticket = await withOrders(run, ticket);
@@ -107,6 +109,7 @@ async function autoReply(run: TicketRun, topLevel: Policy): Promise<AutoReplyRes
   }
 
   const sent = await send(run, ticket, policy, reply);
+  if (sent.status === 'stale') return skip(run, ticket, policy, 'stale');
   if (sent.status === 'held') {
     const note = await addNote(run, ticket.ticketId, { kind: 'held', to, reply, reason: sent.reason });
     return run.finish({ outcome: 'dry-run', ticketId: ticket.ticketId, noteMessageId: note.messageId });
@@ -116,7 +119,7 @@ async function autoReply(run: TicketRun, topLevel: Policy): Promise<AutoReplyRes
     throw new HandBack('send-failed', `Gorgias could not send the reply: ${delivery.error}`, sent.messageId);
   }
   const replyMessageId = sent.messageId;
-  if (delivery.state === 'pending') {
+  if (delivery.state !== 'sent') {
     const minutes = policy.timing.confirm_within_minutes;
     const noteMessageId = await noteAfterReply(run, {
       kind: 'unconfirmed',
@@ -124,6 +127,7 @@ async function autoReply(run: TicketRun, topLevel: Policy): Promise<AutoReplyRes
       replyMessageId,
       reply,
       minutes,
+      unreadable: delivery.state === 'unreadable' ? delivery.error : null,
     });
     return run.finish({ outcome: 'unconfirmed', ticketId: ticket.ticketId, replyMessageId, noteMessageId });
   }
@@ -222,9 +226,16 @@ async function compose(
  * with at least one attempt left before the reply goes stale, and a failed send looks once more for our reply
  * before the ticket is handed back (the POST may have landed although its answer was lost).
  */
-async function send(run: TicketRun, ticket: TicketFacts, policy: Policy, reply: ComposedReply) {
+async function send(
+  run: TicketRun,
+  ticket: TicketFacts,
+  policy: Policy,
+  reply: ComposedReply,
+): Promise<
+  { status: 'posted'; messageId: number } | Extract<SentReply, { status: 'held' }> | { status: 'stale' }
+> {
   const window = untilStale(ticket, policy);
-  if (window < ATTEMPT_MS) throw HandBack.stale(policy);
+  if (window < ATTEMPT_MS) return { status: 'stale' };
   run.record('sending');
   run.enter('sending-reply');
   try {
@@ -244,23 +255,24 @@ async function send(run: TicketRun, ticket: TicketFacts, policy: Policy, reply: 
         Date.now(),
       ])
       .catch(() => null);
-    if (found) return { status: 'posted' as const, messageId: found.messageId };
-    throw err instanceof ActivityFailure && err.cause instanceof TimeoutFailure
-      ? HandBack.stale(policy)
-      : HandBack.from(err);
+    if (found) return { status: 'posted', messageId: found.messageId };
+    if (err instanceof ActivityFailure && err.cause instanceof TimeoutFailure) return { status: 'stale' };
+    throw isTicketGone(err) ? err : HandBack.from(err);
   }
 }
 
 /**
  * Gorgias sends a posted reply asynchronously: look (after a short timer, then backing off) until it reports
  * the reply sent or failed, or the confirmation window ends. A `ticket-message-failed` delivery looks at once.
+ * The reply is posted: a look that keeps failing (the ticket merged away, a revoked key, an unreadable answer,
+ * Gorgias down until the window ends) leaves its outcome unknown, never failed, for the customer may have it.
  */
 async function confirmDelivery(
   run: TicketRun,
   ticketId: number,
   messageId: number,
   policy: Policy,
-): Promise<ReplyDelivery> {
+): Promise<ReplyDelivery | { state: 'unreadable'; error: string }> {
   run.enter('confirming-delivery');
   const until = Date.now() + policy.timing.confirm_within_minutes * 60_000;
   let wait = policy.timing.confirm_first_check_seconds * 1000;
@@ -268,10 +280,13 @@ async function confirmDelivery(
     const notices = run.messageFailedNotices;
     const left = until - Date.now();
     if (left > 0) await condition(() => run.messageFailedNotices > notices, Math.min(wait, left));
-    const delivery = await activities.checkReplyDelivery.executeWithOptions(
-      { ...GORGIAS_CALL, summary: 'Has Gorgias sent the reply?' },
-      [{ ticketId, messageId }],
-    );
+    const retryFor = Math.max(until - Date.now(), ATTEMPT_MS);
+    const delivery = await activities.checkReplyDelivery
+      .executeWithOptions(
+        { ...GORGIAS_CALL, scheduleToCloseTimeout: retryFor, summary: 'Has Gorgias sent the reply?' },
+        [{ ticketId, messageId }],
+      )
+      .catch((err: unknown) => ({ state: 'unreadable' as const, error: describeError(err) }));
     if (delivery.state !== 'pending' || Date.now() >= until) return delivery;
     wait *= 2;
   }
@@ -292,11 +307,7 @@ async function skip(
       { ticketId: ticket.ticketId, tag },
     ]);
   }
-  // A ticket we already answered got its note then; every other skip is explained to the agents.
-  const explain =
-    (policy.notes.on_skip || handOff !== null) &&
-    reason !== 'already-auto-replied' &&
-    reason !== 'handled-before';
+  const explain = handOff !== null || isSkipNoted(reason, policy);
   const note = explain
     ? await addNote(run, ticket.ticketId, {
         kind: 'skipped',
@@ -305,12 +316,17 @@ async function skip(
         tag: handOff?.tag ?? null,
       })
     : null;
-  return run.finish({
-    outcome: 'skipped',
-    ticketId: ticket.ticketId,
-    reason,
-    noteMessageId: note?.messageId ?? null,
-  });
+  return finishSkipped(run, reason, note?.messageId ?? null);
+}
+
+function finishSkipped(run: TicketRun, reason: SkipReason, noteMessageId: number | null): AutoReplyResult {
+  return run.finish({ outcome: 'skipped', ticketId: run.ticketId, reason, noteMessageId });
+}
+
+/** The ticket no longer exists at Gorgias: a call about it answered 404 (see FAILURE_TYPES.notFound). */
+function isTicketGone(err: unknown): boolean {
+  const cause = err instanceof ActivityFailure ? err.cause : err;
+  return cause instanceof ApplicationFailure && cause.type === 'GorgiasNotFound';
 }
 
 /** Why the ticket did not get its reply, on its way to the hand-back. */
@@ -321,13 +337,6 @@ class HandBack extends Error {
     readonly replyMessageId: number | null = null,
   ) {
     super(message);
-  }
-
-  static stale(policy: Policy): HandBack {
-    return new HandBack(
-      'stale',
-      `not sent within ${policy.timing.stale_after_minutes} minutes of the ticket's creation`,
-    );
   }
 
   /** A failed activity, classified by the failure type the activity gave it. */

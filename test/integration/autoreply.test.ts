@@ -136,22 +136,62 @@ describe('a replied ticket', () => {
 });
 
 describe('a skipped ticket', () => {
-  it('a ticket an agent already answered gets no reply, and one note telling the agents why', async () => {
+  it('a ticket an agent already answered gets no reply and nothing written on it: the agents see the answer', async () => {
     const ticketId = await ctx.stack.seedTicket();
     await ctx.stack.gorgias.createMessage(ticketId, agentReply('Hi Dana, it ships today.'));
     const result = await runTicket(ctx.stack, ticketId);
-    expect(result).toMatchObject({ outcome: 'skipped', reason: 'agent-replied-first' });
-    const { replies, notes } = ctx.stack.posted(ticketId);
-    expect(replies).toEqual([]);
-    expect(notes).toHaveLength(1);
-    expect(notes[0]?.body_text).toContain(
-      'No auto-reply: an agent had already replied (agent-replied-first).',
-    );
+    expect(result).toMatchObject({ outcome: 'skipped', reason: 'agent-replied-first', noteMessageId: null });
+    expect(ctx.stack.posted(ticketId)).toEqual({ replies: [], notes: [] });
     expect(await searchAttributesOf(ticketId)).toMatchObject({
       AutoReplyOutcome: ['skipped'],
       AutoReplyReason: ['agent-replied-first'],
     });
   });
+
+  it('with notes.on_skip, a skip an agent would wonder about gets one note; one the agents see for themselves none', async () => {
+    const noted = await ctx.start({ policy: { notes: { on_skip: true } } });
+    const automatic = await noted.seedTicket({ customerEmail: 'noreply@notifications.example.com' });
+    const answered = await noted.seedTicket();
+    await noted.gorgias.createMessage(answered, agentReply('Hi Dana, it ships today.'));
+    expect(await runTicket(noted, automatic)).toMatchObject({
+      outcome: 'skipped',
+      reason: 'no-reply-sender',
+    });
+    expect(await runTicket(noted, answered)).toMatchObject({
+      outcome: 'skipped',
+      reason: 'agent-replied-first',
+    });
+    expect(noted.posted(automatic).notes).toHaveLength(1);
+    expect(noted.posted(automatic).notes[0]?.body_text).toContain('(no-reply-sender)');
+    expect(noted.posted(answered)).toEqual({ replies: [], notes: [] });
+  });
+
+  it('a ticket older than the staleness window when first looked at ends skipped/stale: no tag, no note, not failed', async () => {
+    const created = new Date(Date.now() - 3 * 86_400_000).toISOString();
+    const ticketId = await ctx.stack.seedTicket({}, { created_datetime: created });
+    expect(await runTicket(ctx.stack, ticketId)).toMatchObject({ outcome: 'skipped', reason: 'stale' });
+    expect(ctx.stack.posted(ticketId)).toEqual({ replies: [], notes: [] });
+    expect((await ctx.stack.gorgias.getTicket(ticketId)).tags).toEqual([]);
+    expect(await searchAttributesOf(ticketId)).toMatchObject({
+      AutoReplyOutcome: ['skipped'],
+      AutoReplyReason: ['stale'],
+    });
+  });
+
+  it.each([
+    ['deleted', (id: number) => ctx.stack.sandbox.deleteTicket(id)],
+    ['merged into another', (id: number, other: number) => ctx.stack.sandbox.mergeTicket(id, other)],
+  ])(
+    'a ticket %s before its workflow reads it ends skipped/gone, quietly, not failed',
+    async (_how, remove) => {
+      const ticketId = await ctx.stack.seedTicket();
+      const other = await ctx.stack.seedTicket();
+      remove(ticketId, other);
+      expect(await runTicket(ctx.stack, ticketId)).toMatchObject({ outcome: 'skipped', reason: 'gone' });
+      expect(ctx.stack.posted(other)).toEqual({ replies: [], notes: [] });
+      expect(await searchAttributesOf(ticketId)).toMatchObject({ AutoReplyReason: ['gone'] });
+    },
+  );
 });
 
 describe('a dry run', () => {

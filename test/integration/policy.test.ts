@@ -2,11 +2,12 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
-import { DEFAULT_POLICY_FILE, loadPolicy } from '../../src/policy/load';
+import { DEFAULT_POLICY_FILE, forcedDryRun, loadPolicy } from '../../src/policy/load';
 import { shopifyOrder } from '../../src/sandbox/month';
 import { agentReply } from '../../src/sandbox/sample-ticket';
 import { CATCH_UP_SCHEDULE_ID, syncCatchUpSchedule } from '../../src/temporal/catch-up-schedule';
 import { stateQuery, workflowIdForTicket, type CatchUpWorkflow } from '../../src/workflows/definitions';
+import { policyWith } from '../support/policy';
 import { useTestStack, type TestStack } from '../support/stack';
 import { waitUntil } from '../support/waiting';
 
@@ -87,6 +88,36 @@ describe('a delay before the reply, and the kill switch', () => {
     } finally {
       rmSync(killSwitch, { force: true });
     }
+  });
+});
+
+describe('dry run and the kill switch are apart', () => {
+  // A store with channels of its own: their dry_run (unset) and the store's (false) would make it send.
+  const STORE = {
+    'support@shop.example.com': {
+      name: 'Shop',
+      dry_run: false,
+      channels: { email: { template: 'acknowledgement' } },
+    },
+  };
+
+  it("the policy's dry run is the policy's: a store section set not to run dry sends its replies", async () => {
+    const stack = await ctx.start({ policy: { dry_run: true, stores: STORE } });
+    const ticketId = await stack.seedTicket();
+    expect(await runTicket(stack, ticketId)).toMatchObject({ outcome: 'replied' });
+    expect(stack.posted(ticketId).replies).toHaveLength(1);
+  });
+
+  it('DRY_RUN runs every store dry: a dry-run note, never a "held" one', async () => {
+    const policy = forcedDryRun(policyWith({ stores: STORE }));
+    const stack = await ctx.start({
+      policy: policy as unknown as Record<string, unknown>,
+      dryRunForced: true,
+    });
+    const ticketId = await stack.seedTicket();
+    expect(await runTicket(stack, ticketId)).toMatchObject({ outcome: 'dry-run' });
+    expect(stack.posted(ticketId).replies).toEqual([]);
+    expect(stack.posted(ticketId).notes[0]?.body_text).toMatch(/^Dry run: would have replied to /);
   });
 });
 

@@ -1,7 +1,10 @@
 import { afterEach, describe, expect, it } from '@jest/globals';
 import { ApplicationFailure, WorkflowFailedError } from '@temporalio/client';
-import { workflowIdForTicket } from '../../src/workflows/definitions';
-import { useTestStack } from '../support/stack';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { stateQuery, workflowIdForTicket } from '../../src/workflows/definitions';
+import { useTestStack, type TestStack } from '../support/stack';
 import { resetWithCli } from '../support/temporal';
 import { waitUntil } from '../support/waiting';
 
@@ -85,6 +88,65 @@ describe('talking to Gorgias when it fails', () => {
   }, 60_000);
 });
 
+describe('after the reply was posted', () => {
+  const phaseOf = async (stack: TestStack, ticketId: number) =>
+    (await stack.env.client.workflow.getHandle(workflowIdForTicket(ticketId)).query(stateQuery)).phase;
+
+  /** A stack whose replies stay unsent for a minute, so the workflow is still asking Gorgias about its reply. */
+  async function postedAndAsking() {
+    const stack = await ctx.start({});
+    stack.sandbox.setSending({ delayMs: 60_000 });
+    const ticketId = await stack.seedTicket();
+    await stack.deliver({ ticket_id: ticketId });
+    await waitUntil(async () => (await phaseOf(stack, ticketId)) === 'confirming-delivery', 20_000);
+    return { stack, ticketId };
+  }
+
+  it.each<[string, (stack: TestStack, ticketId: number) => Promise<unknown>]>([
+    [
+      'the ticket was merged away (404)',
+      async (stack, id) => stack.sandbox.mergeTicket(id, await stack.seedTicket()),
+    ],
+    [
+      'the API key was revoked (401)',
+      async (stack) => stack.sandbox.setFaults({ errorRate: 1, errorStatuses: [401], methods: ['GET'] }),
+    ],
+  ])(
+    'a reply that cannot be read back because %s is unconfirmed, never "answer by hand"',
+    async (_, breakIt) => {
+      const { stack, ticketId } = await postedAndAsking();
+      await breakIt(stack, ticketId);
+      expect(await stack.result(ticketId)).toMatchObject({ outcome: 'unconfirmed' });
+      const notes = stack.sandbox.messagesOf(ticketId) as { body_text?: string }[];
+      expect(notes.some((m) => /answer this ticket by hand/.test(m.body_text ?? ''))).toBe(false);
+    },
+    60_000,
+  );
+
+  it('the kill switch pulled while a retried POST had committed: the retry reports the reply, not "held"', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'autoreply-kill-'));
+    const killSwitch = join(dir, 'stop-sending');
+    try {
+      const stack = await ctx.start({ killSwitchFile: killSwitch });
+      const ticketId = await stack.seedTicket();
+      const created = stack.sandbox.stats().messagesCreated;
+      // The reply's POST is committed, then answered after the client's 2 s timeout: its attempt looks lost.
+      stack.sandbox.setFaults({ lateResponseRate: 1, lateResponseMs: 3000, methods: ['POST'] });
+      await stack.deliver({ ticket_id: ticketId });
+      await waitUntil(async () => stack.sandbox.stats().messagesCreated > created, 20_000, 50);
+      writeFileSync(killSwitch, '');
+
+      expect(await stack.result(ticketId)).toMatchObject({ outcome: 'replied' });
+      expect(stack.posted(ticketId).replies).toHaveLength(1);
+      expect(stack.posted(ticketId).notes.map((n) => n.body_text)).toEqual([
+        expect.stringMatching(/^Auto-reply sent to /),
+      ]);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  }, 60_000);
+});
+
 describe('a reset from the Web UI or the CLI', () => {
   it('a reset past the read looks for the reply and the note first: still one of each', async () => {
     const ticketId = await ctx.stack.seedTicket();
@@ -163,30 +225,32 @@ describe("a delivery after the ticket's workflow is gone (past the namespace's r
   }
 
   it('starts a new run that posts nothing: no second note on a skipped ticket, no second reply', async () => {
-    const skipped = await ctx.stack.seedTicket({ channel: 'sms' });
-    const replied = await ctx.stack.seedTicket();
+    // Skip notes on, and a skip that gets one (an automatic sender).
+    const stack = await ctx.start({ policy: { notes: { on_skip: true } } });
+    const skipped = await stack.seedTicket({ customerEmail: 'noreply@notifications.example.com' });
+    const replied = await stack.seedTicket();
     for (const ticketId of [skipped, replied]) {
-      await ctx.stack.deliver({ ticket_id: ticketId }, { event: 'ticket-created' });
+      await stack.deliver({ ticket_id: ticketId }, { event: 'ticket-created' });
     }
-    expect(await ctx.stack.result(skipped)).toMatchObject({ outcome: 'skipped', reason: 'outside-channel' });
-    expect(await ctx.stack.result(replied)).toMatchObject({ outcome: 'replied' });
-    expect(ctx.stack.posted(skipped).notes).toHaveLength(1);
+    expect(await stack.result(skipped)).toMatchObject({ outcome: 'skipped', reason: 'no-reply-sender' });
+    expect(await stack.result(replied)).toMatchObject({ outcome: 'replied' });
+    expect(stack.posted(skipped).notes).toHaveLength(1);
 
     // Days later the agents close one ticket and the customer writes again on the other.
     await Promise.all([forget(skipped), forget(replied)]);
-    expect((await ctx.stack.deliver({ ticket_id: skipped }, { event: 'ticket-updated' })).status).toBe(202);
-    expect(
-      (await ctx.stack.deliver({ ticket_id: replied }, { event: 'ticket-message-created' })).status,
-    ).toBe(202);
+    expect((await stack.deliver({ ticket_id: skipped }, { event: 'ticket-updated' })).status).toBe(202);
+    expect((await stack.deliver({ ticket_id: replied }, { event: 'ticket-message-created' })).status).toBe(
+      202,
+    );
 
     // The skipped ticket's agents were told why then; the new run ends quietly.
-    expect(await ctx.stack.result(skipped)).toMatchObject({ outcome: 'skipped', reason: 'handled-before' });
-    expect(ctx.stack.posted(skipped)).toMatchObject({ replies: [], notes: [expect.anything()] });
-    expect(await ctx.stack.result(replied)).toMatchObject({
+    expect(await stack.result(skipped)).toMatchObject({ outcome: 'skipped', reason: 'handled-before' });
+    expect(stack.posted(skipped)).toMatchObject({ replies: [], notes: [expect.anything()] });
+    expect(await stack.result(replied)).toMatchObject({
       outcome: 'skipped',
       reason: 'already-auto-replied',
     });
-    expect(ctx.stack.posted(replied).replies).toHaveLength(1);
-    expect(ctx.stack.posted(replied).notes).toHaveLength(1);
+    expect(stack.posted(replied).replies).toHaveLength(1);
+    expect(stack.posted(replied).notes).toHaveLength(1);
   }, 150_000);
 });

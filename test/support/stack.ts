@@ -35,6 +35,8 @@ export interface StackOptions {
   policy?: Record<string, unknown>;
   /** The worker's kill-switch file (KILL_SWITCH_FILE). */
   killSwitchFile?: string;
+  /** The worker runs with DRY_RUN=true (give it the policy as policyFromConfig then makes it: forcedDryRun). */
+  dryRunForced?: boolean;
 }
 
 export interface TestStackOptions extends StackOptions {
@@ -54,7 +56,7 @@ export class TestStack {
     private readonly server: Server,
     private worker: Worker | null,
     private running: Promise<void> | null,
-    private readonly killSwitchFile: string | undefined,
+    private readonly killSwitch: Pick<StackOptions, 'killSwitchFile' | 'dryRunForced'>,
   ) {}
 
   static async start(env: TestWorkflowEnvironment, options: StackOptions = {}): Promise<TestStack> {
@@ -94,8 +96,7 @@ export class TestStack {
     });
     const server = await listenApp(app, 0, '127.0.0.1');
     const intakeUrl = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
-    const worker =
-      options.worker === false ? null : await startWorker(env, config, policy, options.killSwitchFile);
+    const worker = options.worker === false ? null : await startWorker(env, config, policy, options);
     const gorgias = new GorgiasClient({
       baseUrl: sandbox.url,
       username: USERNAME,
@@ -112,14 +113,14 @@ export class TestStack {
       server,
       worker?.worker ?? null,
       worker?.running ?? null,
-      options.killSwitchFile,
+      { killSwitchFile: options.killSwitchFile, dryRunForced: options.dryRunForced },
     );
   }
 
   /** Stops the worker and starts another on the same task queue with another policy, as a redeploy would. */
   async restartWorker(policy: Record<string, unknown>): Promise<void> {
     await this.stopWorker();
-    const next = await startWorker(this.env, this.config, policyWith(policy), this.killSwitchFile);
+    const next = await startWorker(this.env, this.config, policyWith(policy), this.killSwitch);
     this.worker = next.worker;
     this.running = next.running;
   }
@@ -185,7 +186,7 @@ async function startWorker(
   env: TestWorkflowEnvironment,
   config: Config<'temporal' | 'gorgias' | 'webhook' | 'worker'>,
   policy: Policy,
-  killSwitchFile: string | undefined,
+  killSwitch: Pick<StackOptions, 'killSwitchFile' | 'dryRunForced'>,
 ): Promise<{ worker: Worker; running: Promise<void> }> {
   const worker = await createAutoReplyWorker({
     connection: env.nativeConnection,
@@ -193,7 +194,8 @@ async function startWorker(
     config,
     policy,
     workflowBundle: workflowBundle(),
-    killSwitchFile,
+    killSwitchFile: killSwitch.killSwitchFile,
+    dryRunForced: killSwitch.dryRunForced,
     // As the worker process sizes itself (WORKER_MAX_CACHED_WORKFLOWS, WORKER_MAX_CONCURRENT_WORKFLOW_TASKS).
     tuning: workerTuning(config.worker),
   });

@@ -76,7 +76,7 @@ describe('the auto-reply decision', () => {
 
   it('does not send an acknowledgement after the staleness cutoff', () => {
     const old = { ...newTicket, createdAt: '2026-11-26T09:29:59Z' };
-    expect(decideAutoReply(old, policy, NOW)).toEqual({ reply: false, stale: true });
+    expect(decideAutoReply(old, policy, NOW)).toEqual({ reply: false, reason: 'stale' });
     const lenient = policyWith({ timing: { stale_after_minutes: 60 } });
     expect(decideAutoReply(old, lenient, NOW)).toEqual({ reply: true });
   });
@@ -211,7 +211,7 @@ describe('the decision on tickets as Gorgias serves them', () => {
     [
       'a ticket created 45 minutes ago, past the staleness cutoff',
       (a) => a.seedTicket({}, { created_datetime: new Date(Date.now() - 45 * 60_000).toISOString() }),
-      { reply: false, stale: true },
+      { reply: false, reason: 'stale' },
     ],
   ])('%s', async (_what, seed, decision) => {
     expect(await decisionFor(seed)).toEqual(decision);

@@ -41,7 +41,7 @@ describe('classifying Gorgias failures', () => {
     [400, 'GorgiasRejected', true],
     [401, 'GorgiasAuth', true],
     [403, 'GorgiasAuth', true],
-    [404, 'GorgiasRejected', true],
+    [404, 'GorgiasNotFound', true],
   ])('HTTP %i becomes %s (non-retryable: %s)', (status, type, nonRetryable) => {
     const failure = toActivityFailure(
       new GorgiasRequestError(status >= 500 || status === 408 ? 'retryable' : 'permanent', 'x', status),

@@ -90,8 +90,10 @@ describe('the policy file', () => {
       /new email from a customer\s+reply with template acknowledgement: "Re: Where is my order #1042\?"/,
     );
     expect(report).toMatch(/contact form, in French\s+reply with template acknowledgement\/fr/);
-    expect(report).toMatch(/from noreply@shop-notifications.com\s+skip \(no-reply-sender\)/);
-    expect(report).toMatch(/created 2 hours ago \(webhook lost\)\s+no reply: too late/);
+    expect(report).toMatch(/from noreply@shop-notifications.com\s+skip \(no-reply-sender\); nothing written/);
+    expect(report).toMatch(
+      /created 2 hours ago \(webhook lost\)\s+skip \(stale, older than 30 min\); nothing written/,
+    );
   });
 });
 

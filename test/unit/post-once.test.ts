@@ -43,6 +43,8 @@ const run = (
   earlierRunsBefore: number | null = null,
   /** null: an input recorded before inputs named their run. */
   scheduledInRun: string | null = RUN,
+  /** The kill switch's answer. */
+  hold: string | null = null,
 ) =>
   env.run(() =>
     postOnce({
@@ -53,6 +55,7 @@ const run = (
       confirmAttempt: gorgias.confirmAttempt,
       lookUp: gorgias.lookUp,
       post: gorgias.post,
+      hold: () => hold,
     }),
   );
 
@@ -160,5 +163,34 @@ describe('posting at most once', () => {
       .catch((e: unknown) => e);
     expect(error).toMatchObject({ type: 'GorgiasUnavailable', nonRetryable: false });
     expect(Number((error as ApplicationFailure).nextRetryDelay)).toBe(WAIT_MS);
+  });
+});
+
+describe('the kill switch', () => {
+  const KILL = 'sending is switched off (kill switch)';
+
+  it("holds a first run's first attempt before it posts anything", async () => {
+    const gorgias = fakeGorgias(null);
+    expect(await run(attempt(1), gorgias, null, RUN, KILL)).toEqual({ held: KILL });
+    expect(gorgias.calls).toEqual([]);
+  });
+
+  it('a retry whose earlier POST Gorgias had committed reports that reply, not "held"', async () => {
+    const gorgias = fakeGorgias({ id: 3 });
+    const retry = attempt(2, { postStartedAt: Date.now() - WAIT_MS - 1_000 });
+    expect(await run(retry, gorgias, null, RUN, KILL)).toEqual({ id: 3 });
+    expect(gorgias.calls).toEqual(['look']);
+  });
+
+  it('a send a reset run inherited looks for what the replaced run posted before it holds', async () => {
+    const posted = fakeGorgias({ id: 3 });
+    expect(await run(attempt(2), posted, Date.now() - WAIT_MS - 1_000, 'the-replaced-run', KILL)).toEqual({
+      id: 3,
+    });
+    const nothing = fakeGorgias(null);
+    expect(await run(attempt(2), nothing, Date.now() - WAIT_MS - 1_000, 'the-replaced-run', KILL)).toEqual({
+      held: KILL,
+    });
+    expect(nothing.calls).toEqual(['look']);
   });
 });

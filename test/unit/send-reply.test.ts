@@ -65,7 +65,7 @@ async function replyWhenIntegration(
     gorgias,
     policy: policyWith(),
     sender: { email: credentials.username },
-    sending: { unknownOutcomeWaitMs: 1000, replyFrom: { address: CONFIGURED }, stopped: () => false },
+    sending: { unknownOutcomeWaitMs: 1000, replyFrom: { address: CONFIGURED }, stopped: () => null },
     temporal,
   });
   const ticket = ticketFacts(await client.getTicket((await client.createTicket(sampleTicket())).id));

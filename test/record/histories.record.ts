@@ -1,0 +1,106 @@
+import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { expect, it } from '@jest/globals';
+import { historyToJSON } from '@temporalio/common/lib/proto-utils';
+import { shopifyOrder } from '../../src/sandbox/month';
+import { agentReply } from '../../src/sandbox/sample-ticket';
+import { workflowIdForTicket } from '../../src/workflows/definitions';
+import type { TestStack } from '../support/stack';
+import { useTestStack } from '../support/stack';
+
+/**
+ * Records one ticket workflow history per outcome into test/fixtures/histories/ (replaced): what replay.test.ts
+ * replays through today's workflow code. Each scenario seeds a ticket, delivers it as Gorgias does, waits for the
+ * workflow to close, and writes its history as `temporal workflow show --output json` does.
+ */
+
+const DIR = join(__dirname, '..', 'fixtures', 'histories');
+const DAY = 86_400_000;
+const ctx = useTestStack({ policy: { notes: { on_skip: true } } });
+
+interface Scenario {
+  name: string;
+  /** Seeds the ticket (and whatever it needs) on `stack`; returns its id. */
+  seed: (stack: TestStack) => Promise<number>;
+  policy?: Record<string, unknown>;
+  /** Runs once the delivery was made (e.g. what happens while the workflow waits). */
+  meanwhile?: (stack: TestStack, ticketId: number) => Promise<void>;
+}
+
+const SCENARIOS: Scenario[] = [
+  { name: 'replied', seed: (s) => s.seedTicket() },
+  {
+    name: 'replied-order-customer-read',
+    policy: { orders: { enabled: true } },
+    seed: async (s) => {
+      const customerEmail = 'orders.elsewhere@example.org';
+      const now = Date.now();
+      s.sandbox.setCustomerOrders(
+        customerEmail,
+        [shopifyOrder(1042, now - 4 * DAY, now - 2 * DAY, 'in_transit')],
+        {
+          onTicket: false,
+        },
+      );
+      return s.seedTicket({ customerEmail });
+    },
+  },
+  {
+    name: 'skipped-order-delayed',
+    policy: { orders: { enabled: true } },
+    seed: async (s) => {
+      const customerEmail = 'late.order@example.org';
+      s.sandbox.setCustomerOrders(customerEmail, [shopifyOrder(1077, Date.now() - 9 * DAY, null, null)]);
+      return s.seedTicket({ customerEmail });
+    },
+  },
+  {
+    name: 'skipped-no-reply-sender',
+    seed: (s) => s.seedTicket({ customerEmail: 'noreply@notifications.example.com' }),
+  },
+  {
+    name: 'skipped-stale',
+    seed: (s) => s.seedTicket({}, { created_datetime: new Date(Date.now() - 3 * DAY).toISOString() }),
+  },
+  {
+    name: 'skipped-gone',
+    seed: async (s) => {
+      const id = await s.seedTicket();
+      s.sandbox.deleteTicket(id);
+      return id;
+    },
+  },
+  {
+    name: 'skipped-agent-replied-after-delay',
+    policy: { timing: { delay_seconds: 2 } },
+    seed: (s) => s.seedTicket(),
+    meanwhile: async (s, id) => {
+      await s.gorgias.createMessage(id, agentReply('Hi, an agent here.'));
+    },
+  },
+  {
+    name: 'failed-send-failed',
+    seed: async (s) => {
+      s.sandbox.setSending({ failAddresses: ['bounces.here@example.org'] });
+      return s.seedTicket({ customerEmail: 'bounces.here@example.org' });
+    },
+  },
+];
+
+it('records a history per ticket outcome', async () => {
+  rmSync(DIR, { recursive: true, force: true });
+  mkdirSync(DIR, { recursive: true });
+  for (const scenario of SCENARIOS) {
+    const stack = scenario.policy
+      ? await ctx.start({ policy: { notes: { on_skip: true }, ...scenario.policy } })
+      : ctx.stack;
+    const ticketId = await scenario.seed(stack);
+    expect((await stack.deliver({ ticket_id: ticketId }, { event: 'ticket-created' })).status).toBe(202);
+    await scenario.meanwhile?.(stack, ticketId);
+    const handle = ctx.env.client.workflow.getHandle(workflowIdForTicket(ticketId));
+    await handle.result().catch(() => undefined);
+    const history = await handle.fetchHistory();
+    writeFileSync(join(DIR, `${scenario.name}.json`), `${historyToJSON(history)}\n`);
+    process.stderr.write(`recorded ${scenario.name} (${history.events?.length ?? 0} events)\n`);
+  }
+}, 300_000);
