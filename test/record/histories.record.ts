@@ -4,9 +4,10 @@ import { expect, it } from '@jest/globals';
 import { historyToJSON } from '@temporalio/common/lib/proto-utils';
 import { shopifyOrder } from '../../src/sandbox/month';
 import { agentReply } from '../../src/sandbox/sample-ticket';
-import { workflowIdForTicket } from '../../src/workflows/definitions';
+import { stateQuery, workflowIdForTicket } from '../../src/workflows/definitions';
 import type { TestStack } from '../support/stack';
 import { useTestStack } from '../support/stack';
+import { waitUntil } from '../support/waiting';
 
 /**
  * Records one ticket workflow history per outcome into test/fixtures/histories/ (replaced): what replay.test.ts
@@ -75,14 +76,16 @@ const SCENARIOS: Scenario[] = [
     policy: { timing: { delay_seconds: 2 } },
     seed: (s) => s.seedTicket(),
     meanwhile: async (s, id) => {
+      const handle = s.env.client.workflow.getHandle(workflowIdForTicket(id));
+      await waitUntil(async () => (await handle.query(stateQuery)).phase === 'waiting', 20_000);
       await s.gorgias.createMessage(id, agentReply('Hi, an agent here.'));
     },
   },
   {
     name: 'failed-send-failed',
     seed: async (s) => {
-      s.sandbox.setSending({ failAddresses: ['bounces.here@example.org'] });
-      return s.seedTicket({ customerEmail: 'bounces.here@example.org' });
+      s.sandbox.setSending({ failAddresses: ['mailbox.full@example.org'] });
+      return s.seedTicket({ customerEmail: 'mailbox.full@example.org' });
     },
   },
 ];
@@ -98,9 +101,12 @@ it('records a history per ticket outcome', async () => {
     expect((await stack.deliver({ ticket_id: ticketId }, { event: 'ticket-created' })).status).toBe(202);
     await scenario.meanwhile?.(stack, ticketId);
     const handle = ctx.env.client.workflow.getHandle(workflowIdForTicket(ticketId));
-    await handle.result().catch(() => undefined);
+    const outcome = await handle.result().then(
+      (result) => `${result.outcome}${'reason' in result ? `/${result.reason}` : ''}`,
+      (err: unknown) => `failed (${err instanceof Error ? err.message : String(err)})`,
+    );
     const history = await handle.fetchHistory();
     writeFileSync(join(DIR, `${scenario.name}.json`), `${historyToJSON(history)}\n`);
-    process.stderr.write(`recorded ${scenario.name} (${history.events?.length ?? 0} events)\n`);
+    process.stderr.write(`recorded ${scenario.name}: ${outcome} (${history.events?.length ?? 0} events)\n`);
   }
 }, 300_000);
