@@ -51,6 +51,7 @@ export function createSandboxApp(options: SandboxOptions): SandboxApp {
     sending: () => outbox.current(),
     setSending: (patch) => outbox.configure(patch),
     trashTicket: (ticketId) => store.trashTicket(ticketId),
+    setListed: (ticketId, listed) => store.setListed(ticketId, listed),
     reset: () => {
       answers.cancelHeld();
       outbox.reset();

@@ -50,6 +50,16 @@ export function controlRoutes(controls: SandboxControls, answers: Answers): Rout
     answers.send(res, 200, ticket);
   });
 
+  // Gorgias listing a ticket late: out of `GET /api/tickets` until listed again.
+  router.put('/tickets/:ticketId/listed', (req, res) => {
+    const ticketId = z.coerce.number().int().positive().safeParse(req.params.ticketId);
+    const { listed } = parseRequest(z.strictObject({ listed: z.boolean() }), req.body, 'listing');
+    if (!ticketId.success || !controls.setListed(ticketId.data, listed)) {
+      throw new ApiError(404, 'Ticket not found.');
+    }
+    answers.send(res, 200, { ticketId: ticketId.data, listed });
+  });
+
   // A month of past tickets for the backtest (`npm run backtest` against `npm start`'s sandbox).
   router.post('/seed-month', (req, res) => {
     const options = parseRequest(seedMonthSchema, req.body, 'seed');

@@ -18,6 +18,11 @@ export interface SandboxControls {
   /** Moves a ticket to the trash (sets `trashed_datetime`); undefined for an unknown ticket. */
   trashTicket(ticketId: number): Ticket | undefined;
   /**
+   * Leaves a ticket out of `GET /api/tickets` (`listed: false`) until it is listed again, as Gorgias may list a
+   * ticket late; it stays readable. False for an unknown ticket.
+   */
+  setListed(ticketId: number, listed: boolean): boolean;
+  /**
    * Clears tickets, messages, customers, auto-created integrations, stats and the bucket, cancels pending
    * sends and held requests, and restores the faults and sending settings of the options.
    */

@@ -53,6 +53,7 @@ export async function startSandbox(options: StartSandboxOptions): Promise<Runnin
     sending: () => sandbox.sending(),
     setSending: (patch) => sandbox.setSending(patch),
     trashTicket: (ticketId) => sandbox.trashTicket(ticketId),
+    setListed: (ticketId, listed) => sandbox.setListed(ticketId, listed),
     reset: () => sandbox.reset(),
     messagesOf: (ticketId) => sandbox.messagesOf(ticketId),
     setCustomerOrders: (email, orders, opts) => sandbox.setCustomerOrders(email, orders, opts),
