@@ -1,11 +1,13 @@
-import { readFileSync } from 'node:fs';
-import { join } from 'node:path';
 import { describe, expect, it } from '@jest/globals';
-import { parse as parseYaml } from 'yaml';
 import { METRICS } from '../../src/telemetry/coverage';
 import { IntakeMetrics } from '../../src/telemetry/intake-metrics';
-import { evaluate, metricNames, parsePromQL, seriesFrom, type Series } from '../support/promql';
-import { REPO_ROOT } from '../support/repo';
+import {
+  exposedMetricNames,
+  metricsReadByRules,
+  shippedAlertRules,
+  type AlertRule,
+} from '../support/alert-rules';
+import { evaluate, parsePromQL, seriesFrom, type Series } from '../support/promql';
 
 /**
  * deploy/prometheus/alerts.yml, evaluated against recorded series: each alert fires on a bad history and stays
@@ -13,16 +15,7 @@ import { REPO_ROOT } from '../support/repo';
  * worker and webhook server and checks the names there too.)
  */
 
-interface Rule {
-  alert: string;
-  expr: string;
-  for?: string;
-}
-const rules = (
-  parseYaml(readFileSync(join(REPO_ROOT, 'deploy', 'prometheus', 'alerts.yml'), 'utf8')) as {
-    groups: { rules: Rule[] }[];
-  }
-).groups.flatMap((g) => g.rules);
+const rules = shippedAlertRules();
 
 /** What the worker's exporter shows for our metrics: names as given, a histogram as its three series. */
 const WORKER_METRICS = Object.values(METRICS).flatMap((name) =>
@@ -30,15 +23,14 @@ const WORKER_METRICS = Object.values(METRICS).flatMap((name) =>
 );
 
 async function intakeMetricNames(): Promise<string[]> {
-  const text = await new IntakeMetrics().registry.metrics();
-  return [...text.matchAll(/^([a-zA-Z_:][\w:]*)[{ ]/gm)].map((m) => m[1] as string);
+  return [...exposedMetricNames(await new IntakeMetrics().registry.metrics())];
 }
 
 const START = Date.parse('2026-11-26T08:00:00Z');
 /** Three hours of history, one sample a minute; alerts are judged at its end. */
 const END = START + 180 * 60_000;
 
-function firesAtEnd(rule: Rule, series: Series[]): boolean {
+function firesAtEnd(rule: AlertRule, series: Series[]): boolean {
   const expr = parsePromQL(rule.expr);
   const holdMs = rule.for ? Number(/^(\d+)m$/.exec(rule.for)?.[1]) * 60_000 : 0;
   for (let t = END - holdMs; t <= END; t += 60_000) {
@@ -122,7 +114,7 @@ describe('the alerting rules in deploy/prometheus', () => {
 
   it('read only metrics the service exports', async () => {
     const exported = new Set([...WORKER_METRICS, ...(await intakeMetricNames())]);
-    const unknown = rules.flatMap((r) => metricNames(parsePromQL(r.expr))).filter((n) => !exported.has(n));
+    const unknown = metricsReadByRules(rules).filter((n) => !exported.has(n));
     expect(unknown).toEqual([]);
   });
 
