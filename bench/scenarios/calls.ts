@@ -2,7 +2,7 @@ import type { NewTicket } from '../../src/gorgias/schemas';
 import { shopifyOrder } from '../../src/sandbox/month';
 import { agentReply, sampleTicket } from '../../src/sandbox/sample-ticket';
 import type { CatchUpResult, CatchUpWorkflow } from '../../src/workflows/definitions';
-import { GORGIAS_API_KEY, GORGIAS_USERNAME, RecordedSandbox } from '../../test/support/recorded-sandbox';
+import { RecordedSandbox } from '../../test/support/recorded-sandbox';
 import { ServiceProcesses } from '../../test/support/service-processes';
 import { BENCH_POLICY, WEBHOOK_SECRET, type TemporalForBench } from '../stack';
 
@@ -39,12 +39,7 @@ export async function runCalls(
   const service = await ServiceProcesses.create({
     name: 'bench-calls',
     temporal: { address: temporal.address, workerAddress: temporal.workerAddress, client: temporal.client },
-    gorgias: {
-      url: sandbox.url,
-      username: GORGIAS_USERNAME,
-      apiKey: GORGIAS_API_KEY,
-      messagesOf: (ticketId) => sandbox.sandbox.messagesOf(ticketId),
-    },
+    gorgias: sandbox.account(),
     webhookSecret: WEBHOOK_SECRET,
     policy: BENCH_POLICY,
     env: { LOG_LEVEL: 'warn' },

@@ -1,4 +1,4 @@
-import { heartbeat, log } from '@temporalio/activity';
+import { log } from '@temporalio/activity';
 import { WorkflowExecutionAlreadyStartedError } from '@temporalio/client';
 import { describeTicketWorkflow, startTicketWorkflow } from '../temporal/ticket-start';
 import {
@@ -50,7 +50,6 @@ export function catchUpActivities({
     async startMissedTicketWorkflows(candidates: CatchUpCandidate[]): Promise<ExaminedTicket[]> {
       const examined: ExaminedTicket[] = [];
       for (const candidate of candidates) {
-        heartbeat();
         const { ticketId, createdAt, channel } = candidate;
         const ticket = { ticketId, createdAt, channel, store: null, outcome: null, reason: null };
         const existing = await describeTicketWorkflow(temporal.client, ticketId);

@@ -9,7 +9,6 @@ type Activities = ReturnType<typeof createActivities>;
 
 const { listRecentTickets, startMissedTicketWorkflows } = proxyActivities<Activities>({
   startToCloseTimeout: '2m',
-  heartbeatTimeout: '30s',
   scheduleToCloseTimeout: '10m',
   retry: { initialInterval: '1s', backoffCoefficient: 2, maximumInterval: '1m' },
 });

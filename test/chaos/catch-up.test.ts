@@ -1,6 +1,7 @@
 import axios from 'axios';
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { CATCH_UP_SCHEDULE_ID } from '../../src/temporal/catch-up-schedule';
+import type { NewTicket } from '../../src/gorgias/schemas';
 import { workflowIdForTicket, type CatchUpResult } from '../../src/workflows/definitions';
 import { printFigures, tally, ticketsNotRepliedExactlyOnce } from '../support/figures';
 import { exposedMetricNames, metricsReadByRules, shippedAlertRules } from '../support/alert-rules';
@@ -56,11 +57,16 @@ async function scrape(url: string): Promise<string> {
 
 describe('the catch-up with a failed start and a late-listed ticket', () => {
   it('every lost ticket is replied to exactly once by a later run; nothing is read for a ticket that cannot be due', async () => {
-    // Lost webhooks, older than the minute a webhook is given. The late one was created before the newer one.
-    const created = minutesAgo(12);
-    const [failing, late, newer, lost] = await service.seedTickets(4, 1000, { created_datetime: created });
-    const [spam] = await service.seedTickets(1, 1000, { created_datetime: created, spam: true });
-    const [chat] = await service.seedTickets(1, 1000, { created_datetime: created, channel: 'chat' });
+    // Lost webhooks, older than the minute a webhook is given; the failing and the late ones were created before
+    // the others, so a run that moves on to the newest ticket it saw leaves them behind.
+    const seedOne = async (minutes: number, overrides: Partial<NewTicket> = {}) =>
+      (await service.seedTickets(1, 1000, { created_datetime: minutesAgo(minutes), ...overrides }))[0];
+    const failing = await seedOne(13);
+    const late = await seedOne(12.5);
+    const newer = await seedOne(12);
+    const lost = await seedOne(12);
+    const spam = await seedOne(12, { spam: true });
+    const chat = await seedOne(12, { channel: 'chat' });
     const ids = { failing, late, newer, lost, spam, chat } as Record<string, number>;
     proxy.refusing.add(workflowIdForTicket(ids.failing as number));
     sandbox.sandbox.setListed(ids.late as number, false);

@@ -40,12 +40,7 @@ export function chaosService(
     temporal: workerAddress
       ? { address: temporal.address, client: temporal.client, workerAddress }
       : temporal,
-    gorgias: {
-      url: sandbox.url,
-      username: GORGIAS_USERNAME,
-      apiKey: GORGIAS_API_KEY,
-      messagesOf: (ticketId) => sandbox.sandbox.messagesOf(ticketId),
-    },
+    gorgias: sandbox.account(),
     webhookSecret: WEBHOOK_SECRET,
     policy: testPolicyWith(),
     env: { LOG_LEVEL: 'info' },
