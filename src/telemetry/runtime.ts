@@ -48,7 +48,9 @@ export function installTemporalRuntime(
               prometheus: {
                 bindAddress: metricsAddress,
                 // The SDK's default buckets are for milliseconds (50 to 10000).
-                histogramBucketOverrides: { [METRICS.acknowledgementSeconds]: ACKNOWLEDGEMENT_BUCKETS_SECONDS },
+                histogramBucketOverrides: {
+                  [METRICS.acknowledgementSeconds]: ACKNOWLEDGEMENT_BUCKETS_SECONDS,
+                },
               },
             },
           },

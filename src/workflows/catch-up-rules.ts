@@ -139,7 +139,11 @@ export function updateWebhookSilence(
   return silenceOf(last, (previous?.catchUpOnly ?? 0) + added.length, since.sort()[0] ?? null);
 }
 
-function silenceOf(lastWebhookTicket: string | null, catchUpOnly: number, since: string | null): WebhookSilence {
+function silenceOf(
+  lastWebhookTicket: string | null,
+  catchUpOnly: number,
+  since: string | null,
+): WebhookSilence {
   return { lastWebhookTicket, catchUpOnly, catchUpOnlySince: catchUpOnly > 0 ? since : null };
 }
 
@@ -203,7 +207,9 @@ export function coverageRows(examined: readonly ExaminedTicket[]): CoverageRow[]
     else if (ticket.workflow === 'closed' && ticket.outcome === 'skipped') row.skipped += 1;
     else row.pending += 1;
   }
-  return [...rows.values()].sort((a, b) => a.store.localeCompare(b.store) || a.channel.localeCompare(b.channel));
+  return [...rows.values()].sort(
+    (a, b) => a.store.localeCompare(b.store) || a.channel.localeCompare(b.channel),
+  );
 }
 
 /** Everything a run found, summed up as its result (the next run's carry). */
@@ -266,7 +272,9 @@ export function newlyCounted(run: {
     watermark === null || t.createdAt === null || t.createdAt > watermark;
   const counted = [
     ...run.listing.tickets
-      .filter((t) => (t.class === 'spam' || t.class === 'closed' || t.class === 'outside-channel') && isNew(t))
+      .filter(
+        (t) => (t.class === 'spam' || t.class === 'closed' || t.class === 'outside-channel') && isNew(t),
+      )
       .map((t) => ({ class: t.class as FilteredClass, channel: t.channel })),
     ...run.examined
       .filter((t) => t.workflow === 'none' && isNew(t))
@@ -275,7 +283,10 @@ export function newlyCounted(run: {
       .filter((t) => t.workflow === 'started' || t.workflow === 'start-failed')
       .map((t) => ({ class: t.workflow as 'started' | 'start-failed', channel: t.channel })),
   ];
-  const totals = new Map<string, { class: FilteredClass | 'started' | 'start-failed'; channel: string; count: number }>();
+  const totals = new Map<
+    string,
+    { class: FilteredClass | 'started' | 'start-failed'; channel: string; count: number }
+  >();
   for (const entry of counted) {
     const channel = channelLabel(entry.channel);
     const key = `${entry.class}\u0000${channel}`;

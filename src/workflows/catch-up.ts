@@ -32,7 +32,12 @@ export async function catchUpWorkflow(input: CatchUpInput): Promise<CatchUpResul
   const listing = await listRecentTickets(plan);
   const candidates = listing.tickets
     .filter((t) => t.class === 'due' || t.class === 'stale')
-    .map(({ ticketId, createdAt, channel, class: c }) => ({ ticketId, createdAt, channel, stale: c === 'stale' }));
+    .map(({ ticketId, createdAt, channel, class: c }) => ({
+      ticketId,
+      createdAt,
+      channel,
+      stale: c === 'stale',
+    }));
   const examined = candidates.length > 0 ? await startMissedTicketWorkflows(candidates) : [];
   const result = summarizeRun({ previous, plan, listing, examined, now: Date.now() });
   report(result, newlyCounted({ previous, listing, examined }));
@@ -50,7 +55,11 @@ function report(result: CatchUpResult, counted: ReturnType<typeof newlyCounted>)
   const { webhooks } = result;
   if (webhooks?.silent) {
     metricMeter
-      .createCounter(METRICS.webhookSilentRuns, 'runs', 'Catch-up runs that found tickets but no webhook delivery')
+      .createCounter(
+        METRICS.webhookSilentRuns,
+        'runs',
+        'Catch-up runs that found tickets but no webhook delivery',
+      )
       .add(1);
     log.error(
       `${webhooks.catchUpOnly} tickets since ${webhooks.catchUpOnlySince} were found only by the catch-up: no ` +
@@ -60,7 +69,9 @@ function report(result: CatchUpResult, counted: ReturnType<typeof newlyCounted>)
     );
   }
   if (result.truncated) {
-    log.warn('Catch-up listing cut at its cap: older tickets were not looked at', { since: result.listedSince });
+    log.warn('Catch-up listing cut at its cap: older tickets were not looked at', {
+      since: result.listedSince,
+    });
   }
   log.info('Catch-up run', {
     seen: result.seen,

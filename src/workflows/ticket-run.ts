@@ -96,7 +96,11 @@ export class TicketRun {
   }
 
   /** The decision, where the Web UI, the CLI (search attributes) and the metrics see it. */
-  record(outcome: Outcome, reason: SkipReason | FailureReason | null = null, sentAt: string | null = null): void {
+  record(
+    outcome: Outcome,
+    reason: SkipReason | FailureReason | null = null,
+    sentAt: string | null = null,
+  ): void {
     if (this.state.outcome === outcome && this.state.reason === reason) return;
     this.state.outcome = outcome;
     this.state.reason = reason;

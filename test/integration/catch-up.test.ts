@@ -109,7 +109,9 @@ describe('catching up on lost webhooks', () => {
     // The listing, then the due ticket's own calls (read, reply, read back, note); none for the others.
     const calls = stack.sandbox.stats().requests - before;
     expect(calls).toBeLessThanOrEqual(1 + 5);
-    expect(result.coverage).toEqual([expect.objectContaining({ store: 'unknown', channel: 'email', missed: 1 })]);
+    expect(result.coverage).toEqual([
+      expect.objectContaining({ store: 'unknown', channel: 'email', missed: 1 }),
+    ]);
   });
 
   it('leaves a ticket younger than the grace period to its webhook; a later run starts it', async () => {
@@ -170,7 +172,11 @@ describe('catching up on lost webhooks', () => {
     }
     const result = await runOnce(stack, { lookbackMinutes: 30, graceSeconds: 0 });
     expect(result.started.sort()).toEqual(missed.sort());
-    expect(result.webhooks).toMatchObject({ catchUpOnly: 3, catchUpOnlySince: expect.any(String), silent: true });
+    expect(result.webhooks).toMatchObject({
+      catchUpOnly: 3,
+      catchUpOnlySince: expect.any(String),
+      silent: true,
+    });
     // A webhook starts a ticket again: no longer silent.
     const delivered = await stack.seedTicket({}, { created_datetime: minutesAgo(5) });
     await runTicket(stack, delivered);

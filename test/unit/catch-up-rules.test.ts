@@ -99,7 +99,6 @@ describe('what the listing alone says', () => {
     ['older than the staleness window', { createdAt: at(31) }, 'stale'],
     ['younger than the grace its webhook gets', { createdAt: at(0.5) }, 'waiting'],
     ['no creation time: it could be due', { createdAt: null }, 'due'],
-
   ])('%s', (_name, change, expected) => {
     expect(classifyListed({ ...ticket, ...change }, channels, plan)).toBe(expected);
   });
