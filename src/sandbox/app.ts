@@ -51,7 +51,6 @@ export function createSandboxApp(options: SandboxOptions): SandboxApp {
     sending: () => outbox.current(),
     setSending: (patch) => outbox.configure(patch),
     trashTicket: (ticketId) => store.trashTicket(ticketId),
-    setListed: (ticketId, listed) => store.setListed(ticketId, listed),
     reset: () => {
       answers.cancelHeld();
       outbox.reset();
@@ -64,6 +63,7 @@ export function createSandboxApp(options: SandboxOptions): SandboxApp {
     setCustomerOrders: (email, orders, opts = {}) =>
       store.setCustomerOrders(email, orders, opts.onTicket ?? true),
     seedMonth: (monthOptions) => seedMonth(store, monthOptions),
+    setListed: (ticketId, listed) => store.setListed(ticketId, listed),
     dispose: () => {
       answers.cancelPending();
       outbox.cancelPending();

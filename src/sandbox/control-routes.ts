@@ -50,16 +50,6 @@ export function controlRoutes(controls: SandboxControls, answers: Answers): Rout
     answers.send(res, 200, ticket);
   });
 
-  // Gorgias listing a ticket late: out of `GET /api/tickets` until listed again.
-  router.put('/tickets/:ticketId/listed', (req, res) => {
-    const ticketId = z.coerce.number().int().positive().safeParse(req.params.ticketId);
-    const { listed } = parseRequest(z.strictObject({ listed: z.boolean() }), req.body, 'listing');
-    if (!ticketId.success || !controls.setListed(ticketId.data, listed)) {
-      throw new ApiError(404, 'Ticket not found.');
-    }
-    answers.send(res, 200, { ticketId: ticketId.data, listed });
-  });
-
   // A month of past tickets for the backtest (`npm run backtest` against `npm start`'s sandbox).
   router.post('/seed-month', (req, res) => {
     const options = parseRequest(seedMonthSchema, req.body, 'seed');
@@ -71,6 +61,16 @@ export function controlRoutes(controls: SandboxControls, answers: Answers): Rout
   router.put('/customers/orders', (req, res) => {
     const { email, orders, onTicket } = parseRequest(customerOrdersSchema, req.body, 'orders');
     answers.send(res, 200, controls.setCustomerOrders(email, orders as ShopifyOrder[] | null, { onTicket }));
+  });
+
+  // Gorgias listing a ticket late: out of `GET /api/tickets` until listed again.
+  router.put('/tickets/:ticketId/listed', (req, res) => {
+    const ticketId = z.coerce.number().int().positive().safeParse(req.params.ticketId);
+    const { listed } = parseRequest(z.strictObject({ listed: z.boolean() }), req.body, 'listing');
+    if (!ticketId.success || !controls.setListed(ticketId.data, listed)) {
+      throw new ApiError(404, 'Ticket not found.');
+    }
+    answers.send(res, 200, { ticketId: ticketId.data, listed });
   });
 
   router.post('/reset', (_req, res) => {

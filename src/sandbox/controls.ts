@@ -18,11 +18,6 @@ export interface SandboxControls {
   /** Moves a ticket to the trash (sets `trashed_datetime`); undefined for an unknown ticket. */
   trashTicket(ticketId: number): Ticket | undefined;
   /**
-   * Leaves a ticket out of `GET /api/tickets` (`listed: false`) until it is listed again, as Gorgias may list a
-   * ticket late; it stays readable. False for an unknown ticket.
-   */
-  setListed(ticketId: number, listed: boolean): boolean;
-  /**
    * Clears tickets, messages, customers, auto-created integrations, stats and the bucket, cancels pending
    * sends and held requests, and restores the faults and sending settings of the options.
    */
@@ -36,6 +31,11 @@ export interface SandboxControls {
   setCustomerOrders(email: string, orders: ShopifyOrder[] | null, options?: { onTicket?: boolean }): Customer;
   /** Seeds a month of past tickets (month.ts); returns what it seeded. */
   seedMonth(options: MonthOptions): SeededTicket[];
+  /**
+   * Leaves a ticket out of `GET /api/tickets` (`listed: false`) until it is listed again, as Gorgias may list a
+   * ticket late; it stays readable. False for an unknown ticket.
+   */
+  setListed(ticketId: number, listed: boolean): boolean;
   /** Drops held requests, answers still being delayed and pending sends; call when the server closes. */
   dispose(): void;
 }

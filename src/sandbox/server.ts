@@ -53,11 +53,11 @@ export async function startSandbox(options: StartSandboxOptions): Promise<Runnin
     sending: () => sandbox.sending(),
     setSending: (patch) => sandbox.setSending(patch),
     trashTicket: (ticketId) => sandbox.trashTicket(ticketId),
-    setListed: (ticketId, listed) => sandbox.setListed(ticketId, listed),
     reset: () => sandbox.reset(),
     messagesOf: (ticketId) => sandbox.messagesOf(ticketId),
     setCustomerOrders: (email, orders, opts) => sandbox.setCustomerOrders(email, orders, opts),
     seedMonth: (monthOptions) => sandbox.seedMonth(monthOptions),
+    setListed: (ticketId, listed) => sandbox.setListed(ticketId, listed),
     close,
   };
 }

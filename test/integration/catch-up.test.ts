@@ -1,19 +1,14 @@
 import { describe, expect, it } from '@jest/globals';
 import type { ScheduleHandle } from '@temporalio/client';
-import { CATCH_UP_SCHEDULE_ID, syncCatchUpSchedule } from '../../src/temporal/catch-up-schedule';
-import {
-  workflowIdForTicket,
-  type CatchUpInput,
-  type CatchUpResult,
-  type CatchUpWorkflow,
-} from '../../src/workflows/definitions';
+import type { CatchUpInput, CatchUpResult, CatchUpWorkflow } from '../../src/workflows/definitions';
 import { useTestStack, type TestStack } from '../support/stack';
 import { waitUntil } from '../support/waiting';
 
 /**
  * The catch-up on a real Temporal and the sandbox: what it starts, what the listing alone rules out, where a
  * run continues from the previous one (runs chained by a Schedule, which hands each run the last one's result),
- * and what its result says. The checkpoint arithmetic itself is test/unit/catch-up-rules.test.ts.
+ * and what its result says. The checkpoint arithmetic itself is test/unit/catch-up-rules.test.ts; what it starts
+ * and the Schedule that runs it, policy.test.ts.
  */
 
 const ctx = useTestStack();
@@ -72,27 +67,6 @@ async function scheduledRuns(stack: TestStack, input: CatchUpInput, everySeconds
 }
 
 describe('catching up on lost webhooks', () => {
-  it('starts the workflow of every recent ticket that has none, once; never a trashed one; lists failed ones', async () => {
-    const stack = await ctx.start({});
-    const answered = await stack.seedTicket();
-    await runTicket(stack, answered);
-    const unreachable = 'unreachable.reader@example.org';
-    stack.sandbox.setSending({ failAddresses: [unreachable] });
-    const handedBack = await stack.seedTicket({ customerEmail: unreachable });
-    await runTicket(stack, handedBack).catch(() => undefined);
-    const trashed = await stack.seedTicket();
-    stack.sandbox.trashTicket(trashed);
-    const lost = [await stack.seedTicket(), await stack.seedTicket()];
-
-    const first = await runOnce(stack, { lookbackMinutes: 30, graceSeconds: 0 });
-    expect(first.started.sort()).toEqual([...lost].sort());
-    expect(first.handedBack).toEqual([handedBack]);
-    expect(await stack.hasWorkflow(trashed)).toBe(false);
-    for (const ticketId of lost) expect(await stack.result(ticketId)).toMatchObject({ outcome: 'replied' });
-    expect((await runOnce(stack, { lookbackMinutes: 30, graceSeconds: 0 })).started).toEqual([]);
-    expect(stack.posted(answered).replies).toHaveLength(1);
-  });
-
   it('leaves out, with no workflow and so no read, every ticket the listing shows cannot be due, and counts each', async () => {
     const stack = await ctx.start({});
     const spam = await stack.seedTicket({}, { spam: true });
@@ -183,30 +157,5 @@ describe('catching up on lost webhooks', () => {
     expect((await runOnce(stack, { lookbackMinutes: 30, graceSeconds: 0 })).webhooks).toMatchObject({
       silent: false,
     });
-  });
-
-  it('runs from a Temporal Schedule that follows the policy', async () => {
-    const stack = await ctx.start({});
-    const taskQueue = stack.config.temporal.TEMPORAL_TASK_QUEUE;
-    expect(await syncCatchUpSchedule(ctx.env.client, taskQueue, stack.policy)).toBe('created');
-    const slower = { ...stack.policy, catch_up: { enabled: true, every_minutes: 15 } };
-    expect(await syncCatchUpSchedule(ctx.env.client, taskQueue, slower)).toBe('updated');
-    const described = await ctx.env.client.schedule.getHandle(CATCH_UP_SCHEDULE_ID).describe();
-    expect(described.spec.intervals?.[0]?.every).toBe(15 * 60_000);
-
-    // Older than the grace a webhook gets.
-    const lost = await stack.seedTicket({}, { created_datetime: minutesAgo(2) });
-    await ctx.env.client.schedule.getHandle(CATCH_UP_SCHEDULE_ID).trigger();
-    await waitUntil(async () => {
-      try {
-        await ctx.env.client.workflow.getHandle(workflowIdForTicket(lost)).describe();
-        return true;
-      } catch {
-        return false;
-      }
-    }, 20_000);
-    expect(await stack.result(lost)).toMatchObject({ outcome: 'replied' });
-    const off = { ...stack.policy, catch_up: { enabled: false, every_minutes: 5 } };
-    expect(await syncCatchUpSchedule(ctx.env.client, taskQueue, off)).toBe('removed');
   });
 });

@@ -5,13 +5,14 @@ import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { DEFAULT_POLICY_FILE, loadPolicy } from '../../src/policy/load';
 import { shopifyOrder } from '../../src/sandbox/month';
 import { agentReply } from '../../src/sandbox/sample-ticket';
-import { stateQuery, workflowIdForTicket } from '../../src/workflows/definitions';
+import { CATCH_UP_SCHEDULE_ID, syncCatchUpSchedule } from '../../src/temporal/catch-up-schedule';
+import { stateQuery, workflowIdForTicket, type CatchUpWorkflow } from '../../src/workflows/definitions';
 import { useTestStack, type TestStack } from '../support/stack';
 import { waitUntil } from '../support/waiting';
 
 /**
  * What the policy does that needs Temporal: the per-customer cooldown (it reads Temporal's visibility), the
- * delay before a reply (a durable timer) with the kill switch that stops it (the catch-up: catch-up.test.ts). What the
+ * delay before a reply (a durable timer) with the kill switch that stops it, and the catch-up Schedule. What the
  * policy decides and renders for one ticket is test/unit (decide, reply-content, business-hours, policy-tools).
  */
 
@@ -121,5 +122,62 @@ describe('one policy per run', () => {
     // Read again after the delay with the first policy's order keywords, and written with its template.
     expect(reply?.subject).toBe('First: Where is my order #1042?');
     expect(reply?.body_text).toBe('First policy: your order #1042.');
+  });
+});
+
+describe('catching up on lost webhooks', () => {
+  it('starts the workflow of every recent ticket that has none, once; never a trashed one; lists failed ones', async () => {
+    const stack = await ctx.start({});
+    const answered = await stack.seedTicket();
+    await runTicket(stack, answered);
+    const unreachable = 'unreachable.reader@example.org';
+    stack.sandbox.setSending({ failAddresses: [unreachable] });
+    const handedBack = await stack.seedTicket({ customerEmail: unreachable });
+    await runTicket(stack, handedBack).catch(() => undefined);
+    const trashed = await stack.seedTicket();
+    stack.sandbox.trashTicket(trashed);
+    const lost = [await stack.seedTicket(), await stack.seedTicket()];
+
+    const run = () =>
+      ctx.env.client.workflow.execute<CatchUpWorkflow>('catchUpWorkflow', {
+        taskQueue: stack.config.temporal.TEMPORAL_TASK_QUEUE,
+        workflowId: `catch-up-test-${Math.random()}`,
+        args: [{ lookbackMinutes: 30, graceSeconds: 0 }],
+      });
+    const first = await run();
+    expect(first.started.sort()).toEqual([...lost].sort());
+    expect(first.handedBack).toEqual([handedBack]);
+    expect(await stack.hasWorkflow(trashed)).toBe(false);
+    for (const ticketId of lost) expect(await stack.result(ticketId)).toMatchObject({ outcome: 'replied' });
+    expect((await run()).started).toEqual([]);
+    expect(stack.posted(answered).replies).toHaveLength(1);
+  });
+
+  it('runs from a Temporal Schedule that follows the policy', async () => {
+    const stack = await ctx.start({});
+    const taskQueue = stack.config.temporal.TEMPORAL_TASK_QUEUE;
+    expect(await syncCatchUpSchedule(ctx.env.client, taskQueue, stack.policy)).toBe('created');
+    const slower = { ...stack.policy, catch_up: { enabled: true, every_minutes: 15 } };
+    expect(await syncCatchUpSchedule(ctx.env.client, taskQueue, slower)).toBe('updated');
+    const described = await ctx.env.client.schedule.getHandle(CATCH_UP_SCHEDULE_ID).describe();
+    expect(described.spec.intervals?.[0]?.every).toBe(15 * 60_000);
+
+    // Older than the minute a webhook is given before the catch-up starts a ticket.
+    const lost = await stack.seedTicket(
+      {},
+      { created_datetime: new Date(Date.now() - 120_000).toISOString() },
+    );
+    await ctx.env.client.schedule.getHandle(CATCH_UP_SCHEDULE_ID).trigger();
+    await waitUntil(async () => {
+      try {
+        await ctx.env.client.workflow.getHandle(workflowIdForTicket(lost)).describe();
+        return true;
+      } catch {
+        return false;
+      }
+    }, 20_000);
+    expect(await stack.result(lost)).toMatchObject({ outcome: 'replied' });
+    const off = { ...stack.policy, catch_up: { enabled: false, every_minutes: 5 } };
+    expect(await syncCatchUpSchedule(ctx.env.client, taskQueue, off)).toBe('removed');
   });
 });
