@@ -25,6 +25,8 @@ export interface BenchFlags {
   drainWorkerRate: number;
   e2eTickets: number;
   baselineTickets: number;
+  /** Tickets of each kind in the calls-per-ticket scenario. */
+  callsPerKind: number;
   /** Share of Gorgias calls answered with a 5xx in the baseline scenario (the chaos suite's setting). */
   faultRate: number;
   /** Only these scenarios (comma-separated names); all by default. */
@@ -50,7 +52,7 @@ export interface BenchFlags {
   out: string;
 }
 
-export const SCENARIOS = ['intake', 'collapse', 'drain', 'e2e', 'baseline'] as const;
+export const SCENARIOS = ['intake', 'collapse', 'drain', 'e2e', 'baseline', 'calls'] as const;
 export type ScenarioName = (typeof SCENARIOS)[number];
 
 const DEFAULTS: BenchFlags = {
@@ -63,6 +65,7 @@ const DEFAULTS: BenchFlags = {
   drainWorkerRate: 2,
   e2eTickets: 100,
   baselineTickets: 100,
+  callsPerKind: 10,
   faultRate: 0.3,
   only: null,
   profileDir: null,
@@ -87,6 +90,7 @@ const USAGE = `Usage: npm run bench -- [flags]
   --drain-worker-rate <n>  the worker's calls a second there, i.e. GORGIAS_RATE_LIMIT_WINDOW_SECONDS = 40 / n (default ${DEFAULTS.drainWorkerRate})
   --e2e-tickets <n>        tickets delivered one after another (default ${DEFAULTS.e2eTickets})
   --baseline-tickets <n>   tickets for the inline-handler comparison (default ${DEFAULTS.baselineTickets})
+  --calls-per-kind <n>     tickets of each kind in the calls-per-ticket scenario (default ${DEFAULTS.callsPerKind})
   --fault-rate <0..1>      share of Gorgias calls failing with 5xx in the baseline (default ${DEFAULTS.faultRate})
   --only <a,b>             run only these scenarios: ${SCENARIOS.join(', ')}
   --profile <dir>          write CPU profiles of the intake scenario's worker and server to <dir>
@@ -149,6 +153,9 @@ export function parseFlags(argv: readonly string[]): BenchFlags {
         break;
       case 'baseline-tickets':
         flags.baselineTickets = positive(name, value, true);
+        break;
+      case 'calls-per-kind':
+        flags.callsPerKind = positive(name, value, true);
         break;
       case 'fault-rate': {
         const rate = Number(value);

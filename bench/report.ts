@@ -1,4 +1,5 @@
 import type { BaselineResult } from './scenarios/baseline';
+import type { CallsResult } from './scenarios/calls';
 import type { CollapseResult } from './scenarios/collapse';
 import type { DrainResult } from './scenarios/drain';
 import type { E2eMode, E2eResult } from './scenarios/e2e';
@@ -11,6 +12,7 @@ export interface ScenarioResults {
   drain?: DrainResult;
   e2e?: E2eResult;
   baseline?: BaselineResult;
+  calls?: CallsResult;
 }
 
 export interface BenchResults extends ScenarioResults {
@@ -46,7 +48,7 @@ export function toJson(results: BenchResults): Record<string, unknown> {
 }
 
 function scenarioJson(results: ScenarioResults): Record<string, unknown> {
-  const { intake, collapse, drain, e2e, baseline } = results;
+  const { intake, collapse, drain, e2e, baseline, calls } = results;
   return {
     intake: intake && {
       rps: r1(intake.intake.rps),
@@ -89,6 +91,9 @@ function scenarioJson(results: ScenarioResults): Record<string, unknown> {
       worker_tuning: intake.footprint.workerTuning,
       worker_runtime_env: intake.footprint.workerRuntimeEnv,
     },
+    // Gorgias calls per ticket, by kind of ticket and what became of it (targets: docs/benchmarks.md).
+    calls_per_ticket:
+      calls && Object.fromEntries(calls.rows.map((row) => [row.kind, r2(row.callsPerTicket)])),
     baseline: baseline && {
       tickets: baseline.tickets,
       lost: baseline.lost,
@@ -169,6 +174,11 @@ function scenarioJson(results: ScenarioResults): Record<string, unknown> {
         worker_phases: intake.footprint.workerPhases,
       },
       collapse: collapse && { failed_deliveries: collapse.failedDeliveries },
+      calls: calls && {
+        rows: calls.rows.map((row) => ({ ...row, callsPerTicket: r2(row.callsPerTicket) })),
+        shared_calls: calls.shared,
+        catch_up: calls.catchUp,
+      },
       drain: drain && { api_calls: drain.apiCalls, tickets_complete: drain.complete },
       e2e: e2e && {
         tickets: e2e.tickets,
@@ -260,7 +270,7 @@ function keyed(rows: string[][]): [string, string[]][] {
  * latencies) goes into the value, so the target column holds only what both runs share.
  */
 function rowsFor(results: ScenarioResults, sideBySide: boolean): string[][] {
-  const { intake, collapse, drain, e2e, baseline } = results;
+  const { intake, collapse, drain, e2e, baseline, calls } = results;
   const rows: string[][] = [];
   if (intake) {
     const { intake: i, ceilingA: a, ceilingB: b } = intake;
@@ -406,6 +416,22 @@ function rowsFor(results: ScenarioResults, sideBySide: boolean): string[][] {
       ],
       ['', 'the service: lost / duplicated', `${baseline.ours_lost} / ${baseline.ours_duplicated}`, '0 / 0'],
     );
+  }
+  if (calls) {
+    // The issue's targets: a replied ticket ≤ 4 calls (confirmation included), a skipped one ≤ 1, one the
+    // catch-up leaves out 0.
+    const target = (kind: string) =>
+      kind.startsWith('replied') ? '≤ 4' : kind.startsWith('skipped') ? '≤ 1' : '0';
+    calls.rows.forEach((row, index) => {
+      rows.push([
+        index === 0 ? '7 Calls per ticket' : '',
+        `${row.kind} (${row.outcomes.join(', ')})`,
+        `${row.callsPerTicket.toFixed(2)} (max ${row.maxCalls})`,
+        target(row.kind),
+      ]);
+    });
+    const { listing, integrations } = calls.shared;
+    rows.push(['', 'shared: catch-up listing, integration reads', `${listing}, ${integrations}`, '']);
   }
   return rows;
 }

@@ -5,6 +5,7 @@ import { format, resolveConfig } from 'prettier';
 import { parseFlags, SCENARIOS, type BenchFlags, type ScenarioName } from './flags';
 import { printTable, toJson, type BenchResults, type ScenarioResults } from './report';
 import { runBaseline } from './scenarios/baseline';
+import { runCalls } from './scenarios/calls';
 import { runCollapse } from './scenarios/collapse';
 import { runDrain } from './scenarios/drain';
 import { FASTER_TRANSFER_READS, runEndToEnd, type E2eResult } from './scenarios/e2e';
@@ -129,6 +130,9 @@ async function runScenarios(
   });
   results.baseline = await scenario('baseline', 'the old inline handler vs the service, under faults', () =>
     runBaseline(temporal, { tickets: flags.baselineTickets, faultRate: flags.faultRate }, say),
+  );
+  results.calls = await scenario('calls', 'Gorgias calls per ticket, by outcome', () =>
+    runCalls(temporal, { perKind: flags.callsPerKind }, say),
   );
   return results;
 }

@@ -43,7 +43,7 @@ export type TemporalDb = 'memory' | 'file';
  * of the worker that started last and fires on the wall clock every few minutes, so it would land, with its
  * own Gorgias calls, in whichever scenario happens to be running.
  */
-const BENCH_POLICY = shippedPolicyWith({ catch_up: { enabled: false } });
+export const BENCH_POLICY = shippedPolicyWith({ catch_up: { enabled: false } });
 
 /** What the scenarios run against: the dev server, or the local production stack (`--cluster`). */
 export interface TemporalTopology {

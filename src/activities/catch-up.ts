@@ -1,66 +1,92 @@
 import { log } from '@temporalio/activity';
 import { WorkflowExecutionAlreadyStartedError } from '@temporalio/client';
-import { startTicketWorkflow, ticketWorkflowStatus } from '../temporal/ticket-start';
+import { describeTicketWorkflow, startTicketWorkflow } from '../temporal/ticket-start';
+import {
+  answeredChannels,
+  classifyListed,
+  MAX_LISTED,
+  type ExaminedTicket,
+  type ListedTicket,
+  type ListingPlan,
+} from '../workflows/catch-up-rules';
 import { callGorgias } from './gorgias-call';
 import type { ActivityDependencies } from './dependencies';
 
+/** A ticket the listing says could be due: its workflow is looked for, and started if it has none (and is not stale). */
+export type CatchUpCandidate = Pick<ListedTicket, 'ticketId' | 'createdAt' | 'channel'> & { stale: boolean };
+
 /** The catch-up's activities: list recent tickets, start the workflows that webhooks did not. */
-export function catchUpActivities({ gorgias, temporal, now = () => new Date() }: ActivityDependencies) {
+export function catchUpActivities({
+  gorgias,
+  policy,
+  temporal,
+  now = () => new Date(),
+}: ActivityDependencies) {
   return {
-    /** Ids of the (untrashed) tickets created since `since`, and the newest creation time seen (the next checkpoint). */
-    async listTicketsCreatedSince(since: string): Promise<{ ticketIds: number[]; newest: string | null }> {
-      const tickets = await callGorgias('list tickets', () =>
-        gorgias.listTicketsCreatedSince(new Date(since)),
+    /**
+     * The (untrashed) tickets created since `plan.since`, newest first, at most MAX_LISTED, each classified on
+     * what the listing carries (spam, status, channel, creation time): one call per 100 tickets, nothing else.
+     */
+    async listRecentTickets(plan: ListingPlan): Promise<{ tickets: ListedTicket[]; truncated: boolean }> {
+      const listed = await callGorgias('list tickets', () =>
+        gorgias.listTicketsCreatedSince(new Date(plan.since), MAX_LISTED),
       );
-      const newest =
-        tickets
-          .map((t) => t.created_datetime)
-          .filter((d): d is string => !!d)
-          .sort()
-          .at(-1) ?? null;
-      return { ticketIds: tickets.map((t) => t.id), newest };
+      const channels = answeredChannels(policy);
+      const tickets = listed.map((t) => ({
+        ticketId: t.id,
+        createdAt: t.created_datetime,
+        channel: t.channel ?? '',
+        class: classifyListed({ ...t, createdAt: t.created_datetime }, channels, plan),
+      }));
+      return { tickets, truncated: listed.length >= MAX_LISTED };
     },
 
     /**
-     * Starts the ticket workflow for each ticket that has none; the workflow ID makes repeats harmless. A ticket
-     * that cannot be started is reported and left for the next run; it never holds up the others. Tickets
-     * whose workflow failed (handed back to humans) are listed, so each run shows what awaits a retry.
+     * Looks for each candidate's workflow and starts one for a ticket that has none (not for a stale one: it is
+     * only counted); the workflow ID makes repeats harmless. A ticket that cannot be started is reported (and
+     * counted in `autoreply_catch_up_tickets{class="start-failed"}`), and the next run lists it again (the
+     * checkpoint stays at it); it never holds up the others, nor the next run.
      */
-    async startMissedTicketWorkflows(
-      ticketIds: number[],
-    ): Promise<{ started: number[]; known: number; failed: number[]; handedBack: number[] }> {
-      const started: number[] = [];
-      const failed: number[] = [];
-      const handedBack: number[] = [];
-      let known = 0;
-      for (const ticketId of ticketIds) {
+    async startMissedTicketWorkflows(candidates: CatchUpCandidate[]): Promise<ExaminedTicket[]> {
+      const examined: ExaminedTicket[] = [];
+      for (const candidate of candidates) {
+        const { ticketId, createdAt, channel } = candidate;
+        const ticket = { ticketId, createdAt, channel, store: null, outcome: null, reason: null };
+        const existing = await describeTicketWorkflow(temporal.client, ticketId);
+        if (existing) {
+          examined.push({ ...ticket, ...existing, workflow: workflowState(existing.status) });
+          continue;
+        }
+        if (candidate.stale) {
+          examined.push({ ...ticket, workflow: 'none', startedBy: null });
+          continue;
+        }
         try {
-          const status = await ticketWorkflowStatus(temporal.client, ticketId);
-          if (status !== null) {
-            known += 1;
-            if (status === 'FAILED') handedBack.push(ticketId);
-            continue;
-          }
           await startTicketWorkflow(
             temporal.client,
             temporal.taskQueue,
             { ticketId, delivery: { trigger: 'catch-up', receivedAt: now().toISOString() } },
             10_000,
           );
-          started.push(ticketId);
+          examined.push({ ...ticket, workflow: 'started', startedBy: 'catch-up' });
         } catch (err) {
           if (err instanceof WorkflowExecutionAlreadyStartedError) {
-            known += 1;
+            // Started (by a webhook) between the look and the start: known.
+            examined.push({ ...ticket, workflow: 'running', startedBy: 'webhook' });
           } else {
             log.warn('Catch-up could not start a ticket workflow', { ticketId, error: String(err) });
-            failed.push(ticketId);
+            examined.push({ ...ticket, workflow: 'start-failed', startedBy: null });
           }
         }
       }
-      if (failed.length === ticketIds.length && failed.length > 0) {
-        throw new Error(`Catch-up could not start any of ${failed.length} ticket workflows`);
-      }
-      return { started, known, failed, handedBack };
+      return examined;
     },
   };
+}
+
+function workflowState(status: string): ExaminedTicket['workflow'] {
+  if (status === 'RUNNING') return 'running';
+  if (status === 'FAILED') return 'failed';
+  if (status === 'COMPLETED' || status === 'CONTINUED_AS_NEW') return 'closed';
+  return 'stopped';
 }

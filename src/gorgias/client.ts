@@ -191,10 +191,10 @@ export class GorgiasClient {
   }
 
   /**
-   * Tickets created at or after `since`, newest first, following cursor pagination until older ones. Trashed
-   * tickets are left out (Gorgias lists them unless `trashed=false`).
+   * Tickets created at or after `since`, newest first, following cursor pagination until older ones (or `max`
+   * tickets). Trashed tickets are left out (Gorgias lists them unless `trashed=false`).
    */
-  async listTicketsCreatedSince(since: Date): Promise<Ticket[]> {
+  async listTicketsCreatedSince(since: Date, max = Infinity): Promise<Ticket[]> {
     const tickets: Ticket[] = [];
     let cursor: string | undefined;
     do {
@@ -205,6 +205,7 @@ export class GorgiasClient {
         const created = parseGorgiasDatetime(ticket.created_datetime);
         if (created !== null && created < since.getTime()) return tickets;
         if (ticket.trashed_datetime === null) tickets.push(ticket);
+        if (tickets.length >= max) return tickets;
       }
       cursor = page.meta?.next_cursor ?? undefined;
     } while (cursor);

@@ -65,6 +65,7 @@ export function createSandboxApp(options: SandboxOptions): SandboxApp {
     setCustomerOrders: (email, orders, opts = {}) =>
       store.setCustomerOrders(email, orders, opts.onTicket ?? true),
     seedMonth: (monthOptions) => seedMonth(store, monthOptions),
+    setListed: (ticketId, listed) => store.setListed(ticketId, listed),
     dispose: () => {
       answers.cancelPending();
       outbox.cancelPending();

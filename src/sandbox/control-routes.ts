@@ -78,6 +78,16 @@ export function controlRoutes(controls: SandboxControls, answers: Answers): Rout
     answers.send(res, 200, controls.setCustomerOrders(email, orders as ShopifyOrder[] | null, { onTicket }));
   });
 
+  // Gorgias listing a ticket late: out of `GET /api/tickets` until listed again.
+  router.put('/tickets/:ticketId/listed', (req, res) => {
+    const ticketId = z.coerce.number().int().positive().safeParse(req.params.ticketId);
+    const { listed } = parseRequest(z.strictObject({ listed: z.boolean() }), req.body, 'listing');
+    if (!ticketId.success || !controls.setListed(ticketId.data, listed)) {
+      throw new ApiError(404, 'Ticket not found.');
+    }
+    answers.send(res, 200, { ticketId: ticketId.data, listed });
+  });
+
   router.post('/reset', (_req, res) => {
     controls.reset();
     answers.send(res, 200, { ok: true });

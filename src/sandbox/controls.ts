@@ -35,6 +35,11 @@ export interface SandboxControls {
   setCustomerOrders(email: string, orders: ShopifyOrder[] | null, options?: { onTicket?: boolean }): Customer;
   /** Seeds a month of past tickets (month.ts); returns what it seeded. */
   seedMonth(options: MonthOptions): SeededTicket[];
+  /**
+   * Leaves a ticket out of `GET /api/tickets` (`listed: false`) until it is listed again, as Gorgias may list a
+   * ticket late; it stays readable. False for an unknown ticket.
+   */
+  setListed(ticketId: number, listed: boolean): boolean;
   /** Drops held requests, answers still being delayed and pending sends; call when the server closes. */
   dispose(): void;
 }

@@ -80,6 +80,8 @@ export class SandboxStore {
   private tags = new Map<string, Tag>();
   /** Customers whose Shopify orders the sandbox leaves out of their tickets (only their customer read has them). */
   private ordersOffTicket = new Set<number>();
+  /** Tickets left out of `GET /api/tickets` for now: Gorgias listing a ticket late. */
+  private unlisted = new Set<number>();
   private nextIds: typeof FIRST_IDS;
   private readonly now: () => number;
   private readonly integrations: AccountIntegrations;
@@ -99,6 +101,7 @@ export class SandboxStore {
     this.messages.clear();
     this.tags.clear();
     this.ordersOffTicket.clear();
+    this.unlisted.clear();
     this.integrations.reset();
     // Ids are never reused, as in a real account: a ticket id seen before reset may still name a workflow.
   }
@@ -250,9 +253,18 @@ export class SandboxStore {
     return stored?.message.ticket_id === ticketId ? structuredClone(stored.message) : undefined;
   }
 
+  /** Leaves a ticket out of the listing (`listed: false`) until it is listed again; false for an unknown ticket. */
+  setListed(ticketId: number, listed: boolean): boolean {
+    if (!this.tickets.has(ticketId)) return false;
+    if (listed) this.unlisted.delete(ticketId);
+    else this.unlisted.add(ticketId);
+    return true;
+  }
+
   /** Tickets, trashed ones included unless `trashed` says otherwise. */
   listTickets(filter: { trashed?: boolean } = {}): Listed<TicketSummary>[] {
     return [...this.tickets.values()]
+      .filter(({ ticket }) => !this.unlisted.has(ticket.id))
       .filter(
         ({ ticket }) => filter.trashed === undefined || (ticket.trashed_datetime !== null) === filter.trashed,
       )

@@ -1,6 +1,7 @@
 import type { LogLevel, LogMetadata, Logger as TemporalLogger } from '@temporalio/common';
 import { Runtime } from '@temporalio/worker';
 import type { Logger } from '../logging';
+import { ACKNOWLEDGEMENT_BUCKETS_SECONDS, METRICS } from './coverage';
 
 const TICKET_WORKFLOW_ID = /^gorgias-ticket-(\d+)$/;
 
@@ -41,7 +42,19 @@ export function installTemporalRuntime(
     // memory report (see MemoryPhases) and must not stop it.
     ...(options.sigusr2ReportsMemory ? { shutdownSignals: ['SIGINT', 'SIGTERM', 'SIGQUIT'] } : {}),
     ...(metricsAddress
-      ? { telemetryOptions: { metrics: { prometheus: { bindAddress: metricsAddress } } } }
+      ? {
+          telemetryOptions: {
+            metrics: {
+              prometheus: {
+                bindAddress: metricsAddress,
+                // The SDK's default buckets are for milliseconds (50 to 10000).
+                histogramBucketOverrides: {
+                  [METRICS.acknowledgementSeconds]: ACKNOWLEDGEMENT_BUCKETS_SECONDS,
+                },
+              },
+            },
+          },
+        }
       : {}),
   });
 }

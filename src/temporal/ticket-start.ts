@@ -1,6 +1,10 @@
 import type { Client } from '@temporalio/client';
+import type { FoundBy } from '../telemetry/coverage';
 import {
   deliverySignal,
+  OutcomeAttribute,
+  ReasonAttribute,
+  StoreAttribute,
   TicketIdAttribute,
   workflowIdForTicket,
   type TicketDelivery,
@@ -71,6 +75,8 @@ export async function startTicketWorkflow(
       workflowIdReusePolicy: 'REJECT_DUPLICATE',
       typedSearchAttributes: [{ key: TicketIdAttribute, value: start.ticketId }],
       staticSummary: ticketSummary(start),
+      // Read back by later catch-up runs: a ticket it had to start is one whose webhook never came.
+      ...(start.delivery.trigger === 'catch-up' ? { memo: { startedBy: 'catch-up' } } : {}),
     }),
   );
   return workflowId;
@@ -78,13 +84,34 @@ export async function startTicketWorkflow(
 
 /** Whether the ticket has a workflow (running, or closed and still within the namespace's retention). */
 export async function ticketWorkflowExists(client: Client, ticketId: number): Promise<boolean> {
-  return (await ticketWorkflowStatus(client, ticketId)) !== null;
+  return (await describeTicketWorkflow(client, ticketId)) !== null;
 }
 
-/** The status of the ticket's workflow (`RUNNING`, `COMPLETED`, `FAILED`, ...), or null when it has none. */
-export async function ticketWorkflowStatus(client: Client, ticketId: number): Promise<string | null> {
+/** What the catch-up reads of a ticket's workflow: its status, who started it, and what it recorded. */
+export interface TicketWorkflowSummary {
+  /** `RUNNING`, `COMPLETED`, `FAILED`, `TERMINATED`, ... */
+  status: string;
+  startedBy: FoundBy;
+  store: string | null;
+  outcome: string | null;
+  reason: string | null;
+}
+
+/** The ticket's workflow as Temporal describes it, or null when it has none (or Temporal cannot say). */
+export async function describeTicketWorkflow(
+  client: Client,
+  ticketId: number,
+): Promise<TicketWorkflowSummary | null> {
   try {
-    return (await client.workflow.getHandle(workflowIdForTicket(ticketId)).describe()).status.name;
+    const described = await client.workflow.getHandle(workflowIdForTicket(ticketId)).describe();
+    const attributes = described.typedSearchAttributes;
+    return {
+      status: described.status.name,
+      startedBy: described.memo?.startedBy === 'catch-up' ? 'catch-up' : 'webhook',
+      store: attributes.get(StoreAttribute) ?? null,
+      outcome: attributes.get(OutcomeAttribute) ?? null,
+      reason: attributes.get(ReasonAttribute) ?? null,
+    };
   } catch {
     return null;
   }

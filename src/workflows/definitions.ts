@@ -1,5 +1,6 @@
 import { defineSearchAttributeKey, SearchAttributeType } from '@temporalio/common';
 import { defineQuery, defineSignal } from '@temporalio/workflow';
+import type { CoverageRow, WebhookSilence } from './catch-up-rules';
 import type { SkipReason } from './decision';
 
 /**
@@ -37,19 +38,45 @@ export interface TicketWorkflowInput {
 }
 
 export interface CatchUpInput {
-  /** How far back the first run looks (later runs continue from the previous run's checkpoint). */
+  /** The staleness window: the first run looks back this far; older tickets are counted, never started. */
   lookbackMinutes: number;
+  /** A ticket younger than this is left for the next run: its webhook may be on its way (default 60). */
+  graceSeconds?: number;
 }
 
+/** What one catch-up run saw and did; the next run continues from `checkpoint` (docs/production.md). */
 export interface CatchUpResult {
-  /** Creation time of the newest ticket seen: where the next run starts. */
+  /** Where the next run lists from: the oldest ticket not started yet, or the newest seen less an overlap. */
   checkpoint: string;
+  /** Where this run listed from. */
+  listedSince?: string;
+  /** Tickets listed. */
   seen: number;
+  /** The listing stopped at its cap (MAX_LISTED): older tickets were not looked at, not even counted. */
+  truncated?: boolean;
+  /** Creation time of the newest ticket listed (what later runs count metrics from). */
+  newest?: string | null;
+  /** Tickets whose workflow this run started: their webhook never came (missed). */
   started: number[];
   /** Tickets seen whose workflow failed (tagged and handed back): retry them once the cause is fixed (README). */
   handedBack?: number[];
-  /** Tickets whose workflow could not be started this run. */
+  /** Tickets whose workflow was terminated, cancelled or timed out without an outcome. */
+  stopped?: number[];
+  /** Tickets whose workflow could not be started this run: the next run tries again. */
   notStarted?: number[];
+  /** Tickets that had a workflow already. */
+  known?: number;
+  /** Tickets younger than the grace period, left for the next run (their webhook may be on its way). */
+  waiting?: number;
+  /**
+   * What the listing showed cannot be due, by reason, with no GET and no workflow. `stale`: older than the
+   * staleness window and without a workflow: missed for good (after a gap, what fell beyond the window).
+   */
+  filtered?: Record<'spam' | 'closed' | 'outside-channel' | 'stale', number>;
+  /** Per store and channel, what became of the tickets this run looked at. */
+  coverage?: CoverageRow[];
+  /** Tickets found only by the catch-up since the last one a webhook started; `silent`: the webhook looks dead. */
+  webhooks?: WebhookSilence & { silent: boolean };
 }
 
 /** Why a ticket did not get its reply; it is then tagged and handed back to humans, and the workflow fails. */

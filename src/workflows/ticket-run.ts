@@ -6,6 +6,7 @@ import {
   upsertSearchAttributes,
   workflowInfo,
 } from '@temporalio/workflow';
+import { channelLabel, dueResult, METRICS, type FoundBy } from '../telemetry/coverage';
 import type { SkipReason, TicketFacts } from './decision';
 import {
   CustomerEmailAttribute,
@@ -32,6 +33,9 @@ export class TicketRun {
   readonly state: TicketWorkflowState;
   private ticket: TicketFacts | null = null;
   private failedDeliveries = 0;
+  /** Who started this workflow (its first delivery), and whether its coverage was counted yet. */
+  private foundBy: FoundBy | null = null;
+  private covered = false;
 
   constructor(readonly ticketId: number) {
     this.state = {
@@ -47,6 +51,7 @@ export class TicketRun {
     // only the latest are kept, so a flood of deliveries cannot grow the state without bound.
     setHandler(deliverySignal, (delivery: TicketDelivery) => {
       this.state.deliveryCount += 1;
+      this.foundBy ??= delivery.trigger === 'catch-up' ? 'catch-up' : 'webhook';
       this.state.deliveries.push(delivery);
       if (this.state.deliveries.length > KEPT_DELIVERIES) this.state.deliveries.shift();
       if (delivery.trigger === 'ticket-message-failed') this.failedDeliveries += 1;
@@ -91,7 +96,11 @@ export class TicketRun {
   }
 
   /** The decision, where the Web UI, the CLI (search attributes) and the metrics see it. */
-  record(outcome: Outcome, reason: SkipReason | FailureReason | null = null): void {
+  record(
+    outcome: Outcome,
+    reason: SkipReason | FailureReason | null = null,
+    sentAt: string | null = null,
+  ): void {
     if (this.state.outcome === outcome && this.state.reason === reason) return;
     this.state.outcome = outcome;
     this.state.reason = reason;
@@ -100,15 +109,53 @@ export class TicketRun {
       ...(reason ? [{ key: ReasonAttribute, value: reason }] : []),
     ]);
     if (outcome !== 'sending') {
+      const labels = this.coverageLabels();
       metricMeter
-        .createCounter('autoreply_ticket_outcomes', 'tickets', 'Ticket workflows by outcome and reason')
-        .add(1, { outcome, reason: reason ?? 'none' });
+        .createCounter(METRICS.ticketOutcomes, 'tickets', 'Ticket workflows by outcome and reason')
+        .add(1, { outcome, reason: reason ?? 'none', store: labels.store, channel: labels.channel });
+      this.recordCoverage(outcome, reason, sentAt);
     }
     log.info('Auto-reply decision', { ticketId: this.ticketId, outcome, reason });
   }
 
+  /**
+   * Once per ticket, at its first outcome: whether an acknowledgement was due and what became of it, by store,
+   * channel and who found the ticket (`catch-up`: its webhook never came), and how long the acknowledgement took
+   * from the ticket's creation to Gorgias's sending it.
+   */
+  private recordCoverage(outcome: Outcome, reason: string | null, sentAt: string | null): void {
+    const result = dueResult(outcome, reason);
+    if (this.covered || result === null) return;
+    this.covered = true;
+    const labels = this.coverageLabels();
+    metricMeter
+      .createCounter(METRICS.ticketsDue, 'tickets', 'Tickets owed an acknowledgement, by what became of it')
+      .add(1, { ...labels, found_by: this.foundBy ?? 'webhook', result });
+    const created = this.ticket?.createdAt ? Date.parse(this.ticket.createdAt) : NaN;
+    const seconds = sentAt ? (Date.parse(sentAt) - created) / 1000 : NaN;
+    if (Number.isFinite(seconds)) {
+      metricMeter
+        .createHistogram(
+          METRICS.acknowledgementSeconds,
+          'float',
+          's',
+          "Time from a ticket's creation to Gorgias sending its acknowledgement",
+        )
+        .record(Math.max(0, seconds), labels);
+    }
+  }
+
+  /** Store names come from the policy, channels from a fixed set: bounded label values. */
+  private coverageLabels(): { store: string; channel: string } {
+    return { store: this.store?.name ?? 'unknown', channel: channelLabel(this.ticket?.channel) };
+  }
+
   finish(result: AutoReplyResult): AutoReplyResult {
-    this.record(result.outcome, result.outcome === 'skipped' ? result.reason : null);
+    this.record(
+      result.outcome,
+      result.outcome === 'skipped' ? result.reason : null,
+      result.outcome === 'replied' ? result.sentAt : null,
+    );
     this.state.result = result;
     this.enter('done');
     return result;

@@ -173,7 +173,7 @@ describe('catching up on lost webhooks', () => {
       ctx.env.client.workflow.execute<CatchUpWorkflow>('catchUpWorkflow', {
         taskQueue: stack.config.temporal.TEMPORAL_TASK_QUEUE,
         workflowId: `catch-up-test-${Math.random()}`,
-        args: [{ lookbackMinutes: 30 }],
+        args: [{ lookbackMinutes: 30, graceSeconds: 0 }],
       });
     const first = await run();
     expect(first.started.sort()).toEqual([...lost].sort());
@@ -193,7 +193,11 @@ describe('catching up on lost webhooks', () => {
     const described = await ctx.env.client.schedule.getHandle(CATCH_UP_SCHEDULE_ID).describe();
     expect(described.spec.intervals?.[0]?.every).toBe(15 * 60_000);
 
-    const lost = await stack.seedTicket();
+    // Older than the minute a webhook is given before the catch-up starts a ticket.
+    const lost = await stack.seedTicket(
+      {},
+      { created_datetime: new Date(Date.now() - 120_000).toISOString() },
+    );
     await ctx.env.client.schedule.getHandle(CATCH_UP_SCHEDULE_ID).trigger();
     await waitUntil(async () => {
       try {

@@ -60,6 +60,16 @@ export class RecordedSandbox {
     return new RecordedSandbox(requests, sandbox, server, `http://127.0.0.1:${port}`);
   }
 
+  /** The account as the service harness (ServiceProcesses) takes it: where to call, and what was posted. */
+  account() {
+    return {
+      url: this.url,
+      username: GORGIAS_USERNAME,
+      apiKey: GORGIAS_API_KEY,
+      messagesOf: (ticketId: number) => this.sandbox.messagesOf(ticketId),
+    };
+  }
+
   /** Requests that arrived and have not been answered yet. */
   inFlight(): RecordedRequest[] {
     return this.requests.filter((r) => r.status === undefined);

@@ -27,18 +27,20 @@ const scenarioName = () => basename(expect.getState().testPath ?? 'chaos', '.tes
 /**
  * The service as processes (the built worker and webhook server) on a task queue of their own, working on a
  * recorded sandbox. The policy is the shipped one, except that Gorgias is asked whether it sent a reply after
- * 1 s instead of 5 s: the sandbox sends at once, and no scenario is about that wait.
+ * 1 s instead of 5 s: the sandbox sends at once, and no scenario is about that wait. Workers reach Temporal at
+ * `workerAddress` when given (a proxy in front of it, say).
  */
-export function chaosService(temporal: ChaosTemporal, sandbox: RecordedSandbox): Promise<ServiceProcesses> {
+export function chaosService(
+  temporal: ChaosTemporal,
+  sandbox: RecordedSandbox,
+  workerAddress?: string,
+): Promise<ServiceProcesses> {
   return ServiceProcesses.create({
     name: `chaos-${scenarioName()}`,
-    temporal,
-    gorgias: {
-      url: sandbox.url,
-      username: GORGIAS_USERNAME,
-      apiKey: GORGIAS_API_KEY,
-      messagesOf: (ticketId) => sandbox.sandbox.messagesOf(ticketId),
-    },
+    temporal: workerAddress
+      ? { address: temporal.address, client: temporal.client, workerAddress }
+      : temporal,
+    gorgias: sandbox.account(),
     webhookSecret: WEBHOOK_SECRET,
     policy: testPolicyWith(),
     env: { LOG_LEVEL: 'info' },

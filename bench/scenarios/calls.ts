@@ -1,0 +1,176 @@
+import type { NewTicket } from '../../src/gorgias/schemas';
+import { shopifyOrder } from '../../src/sandbox/month';
+import { agentReply, sampleTicket } from '../../src/sandbox/sample-ticket';
+import type { CatchUpResult, CatchUpWorkflow } from '../../src/workflows/definitions';
+import { RecordedSandbox } from '../../test/support/recorded-sandbox';
+import { ServiceProcesses } from '../../test/support/service-processes';
+import { BENCH_POLICY, WEBHOOK_SECRET, type TemporalForBench } from '../stack';
+
+/** One kind of ticket, and what its Gorgias calls came to. */
+export interface CallsRow {
+  kind: string;
+  /** The outcomes its tickets ended with (`skipped: <reason>`), or `no workflow`. */
+  outcomes: string[];
+  tickets: number;
+  callsPerTicket: number;
+  maxCalls: number;
+}
+
+export interface CallsResult {
+  rows: CallsRow[];
+  /** Calls no ticket owns: the catch-up's listing, the workers' read of the email integration. */
+  shared: { listing: number; integrations: number; other: number };
+  catchUp: Pick<CatchUpResult, 'seen' | 'started' | 'filtered'>;
+}
+
+const PLAIN = { subject: 'Question about sizes', body: 'Hi, do you have the blue jacket in size M?' };
+
+/**
+ * Scenario 6: Gorgias calls per ticket, by what became of it. Tickets of each kind (webhook delivered, or lost
+ * and found by the catch-up) on a worker process with the shipped policy; every API request the sandbox
+ * answered is attributed to its ticket (by path, query or the ticket's customer). No rate limit: calls only.
+ */
+export async function runCalls(
+  temporal: TemporalForBench,
+  options: { perKind: number },
+  log: (line: string) => void,
+): Promise<CallsResult> {
+  const sandbox = await RecordedSandbox.start({ firstTicketId: 60_000_000 });
+  const service = await ServiceProcesses.create({
+    name: 'bench-calls',
+    temporal: { address: temporal.address, workerAddress: temporal.workerAddress, client: temporal.client },
+    gorgias: sandbox.account(),
+    webhookSecret: WEBHOOK_SECRET,
+    policy: BENCH_POLICY,
+    env: { LOG_LEVEL: 'warn' },
+  });
+  try {
+    const n = options.perKind;
+    const now = Date.now();
+    const customerOf = new Map<number, number>();
+    const kinds = new Map<string, number[]>();
+    let seeded = 0;
+    const seed = async (
+      kind: string,
+      ticket: (email: string) => NewTicket,
+      before?: (email: string) => void,
+    ) => {
+      const ids: number[] = [];
+      for (let i = 0; i < n; i++) {
+        const email = `calls-${seeded++}-${service.taskQueue}@example.org`;
+        before?.(email);
+        const created = await service.gorgias.createTicket(ticket(email));
+        if (created.customer?.id) customerOf.set(created.customer.id, created.id);
+        ids.push(created.id);
+      }
+      kinds.set(kind, ids);
+      return ids;
+    };
+    const shipped = (email: string) =>
+      sandbox.sandbox.setCustomerOrders(
+        email,
+        [shopifyOrder(1042, now - 4 * 86_400_000, now - 2 * 86_400_000, 'in_transit')],
+        {
+          onTicket: false,
+        },
+      );
+    const webhook = [
+      ...(await seed('replied: plain question', (email) => sampleTicket({ customerEmail: email, ...PLAIN }))),
+      ...(await seed('replied: order question, orders on the ticket', (email) =>
+        sampleTicket({ customerEmail: email }),
+      )),
+      ...(await seed(
+        'replied: order question, orders read from the customer',
+        (email) => sampleTicket({ customerEmail: email }),
+        shipped,
+      )),
+      ...(await seed('skipped: an automated sender', (email) =>
+        sampleTicket({ customerEmail: `noreply+${email}`, ...PLAIN }),
+      )),
+    ];
+    const answered = await seed('skipped: an agent answered first', (email) =>
+      sampleTicket({ customerEmail: email, ...PLAIN }),
+    );
+    for (const ticketId of answered) {
+      await service.gorgias.createMessage(ticketId, agentReply('Hi, an agent here.'));
+    }
+    webhook.push(...answered);
+    // Lost webhooks, found by the catch-up (created two minutes ago: past the grace a webhook gets).
+    const past = new Date(now - 2 * 60_000).toISOString();
+    const lost = await seed('replied: found by the catch-up', (email) => ({
+      ...sampleTicket({ customerEmail: email, ...PLAIN }),
+      created_datetime: past,
+    }));
+    const filtered = [
+      ...(await seed('left out by the catch-up: spam', (email) => ({
+        ...sampleTicket({ customerEmail: email }),
+        spam: true,
+        created_datetime: past,
+      }))),
+      ...(await seed('left out by the catch-up: chat', (email) => ({
+        ...sampleTicket({ customerEmail: email, channel: 'chat' }),
+        created_datetime: past,
+      }))),
+      ...(await seed('left out by the catch-up: closed', (email) => ({
+        ...sampleTicket({ customerEmail: email }),
+        status: 'closed' as const,
+        created_datetime: past,
+      }))),
+    ];
+    const from = sandbox.requests.length;
+
+    await Promise.all([service.startWorker(), service.startServer()]);
+    log(
+      `  ${webhook.length} tickets delivered by webhook, ${lost.length + filtered.length} left to the catch-up`,
+    );
+    await service.deliverAll(webhook, 10);
+    const catchUp = await temporal.client.workflow.execute<CatchUpWorkflow>('catchUpWorkflow', {
+      taskQueue: service.taskQueue,
+      workflowId: `bench-calls-catch-up-${Date.now()}`,
+      args: [{ lookbackMinutes: 30 }],
+    });
+    const results = await service.results([...webhook, ...lost], 180_000);
+    // Let the last confirmations and notes land (a workflow ends after its note).
+    const requests = sandbox.requests.slice(from);
+
+    const calls = new Map<number, number>();
+    const shared = { listing: 0, integrations: 0, other: 0 };
+    for (const r of requests) {
+      const customer = /\/api\/customers\/(\d+)/.exec(r.url)?.[1];
+      const ticketId = r.ticketId ?? (customer ? customerOf.get(Number(customer)) : undefined);
+      if (ticketId !== undefined) calls.set(ticketId, (calls.get(ticketId) ?? 0) + 1);
+      else if (r.url.startsWith('/api/tickets')) shared.listing += 1;
+      else if (r.url.startsWith('/api/integrations')) shared.integrations += 1;
+      else shared.other += 1;
+    }
+    const outcomeOf = (ticketId: number) => {
+      const result = results.get(ticketId);
+      if (!result) return 'no workflow';
+      if (result instanceof Error) return result.name === 'WorkflowNotFoundError' ? 'no workflow' : 'failed';
+      return result.outcome === 'skipped' ? `skipped: ${result.reason}` : result.outcome;
+    };
+    const rows = [...kinds].map(([kind, ids]): CallsRow => {
+      const counts = ids.map((id) => calls.get(id) ?? 0);
+      return {
+        kind,
+        outcomes: [...new Set(ids.map(outcomeOf))],
+        tickets: ids.length,
+        callsPerTicket: counts.reduce((a, b) => a + b, 0) / ids.length,
+        maxCalls: Math.max(...counts),
+      };
+    });
+    for (const row of rows) {
+      log(
+        `  ${row.kind}: ${row.callsPerTicket.toFixed(2)} calls per ticket (max ${row.maxCalls}) → ${row.outcomes.join(', ')}`,
+      );
+    }
+    return {
+      rows,
+      shared,
+      catchUp: { seen: catchUp.seen, started: catchUp.started, filtered: catchUp.filtered },
+    };
+  } finally {
+    await service.stopAll();
+    await sandbox.close();
+  }
+}
