@@ -27,6 +27,7 @@ import {
 } from './decision';
 import type { AutoReplyResult, FailureReason, TicketWorkflowInput } from './definitions';
 import { TicketRun } from './ticket-run';
+import { whenVersioned } from './versioning';
 
 type Activities = ReturnType<typeof createActivities>;
 
@@ -54,9 +55,10 @@ const localActivities = proxyLocalActivities<Activities>({
 
 /**
  * Pinned (Worker Versioning): a ticket runs to its end on the worker version it started on, however long it waits
- * (`delay_seconds`, the delivery check), so a workflow change never meets a half-run ticket.
+ * (`delay_seconds`, the delivery check), so a workflow change never meets a half-run ticket. Unversioned workers
+ * declare nothing (see versioning.ts).
  */
-setWorkflowOptions({ versioningBehavior: 'PINNED' }, ticketWorkflow);
+setWorkflowOptions(whenVersioned('PINNED'), ticketWorkflow);
 
 /** One workflow per Gorgias ticket: read it, decide, (wait, read again,) reply, confirm it was sent, note. */
 export async function ticketWorkflow({ ticketId }: TicketWorkflowInput): Promise<AutoReplyResult> {
