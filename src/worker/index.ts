@@ -24,6 +24,7 @@ import {
   type Promotion,
   type SetCurrentRule as SetCurrentRuleName,
 } from '../temporal/worker-deployment';
+import { killSwitchFileProblem } from './kill-switch-file';
 import { builtWorkflowBundle, QUIET_BUNDLER } from './workflow-bundle';
 
 export interface AutoReplyWorkerOptions {
@@ -209,8 +210,12 @@ export async function launchWorker(options: {
 }> {
   const { config, policy, logger } = options;
   const { temporal } = config;
-  // Before anything is written to Temporal: a worker with a broken template does not start at all.
+  // Before anything is written to Temporal: a worker with a broken template does not start at all, nor one whose
+  // kill switch could never be pulled.
   checkTemplates(policy);
+  const killSwitchProblem = options.killSwitchFile ? killSwitchFileProblem(options.killSwitchFile) : null;
+  if (killSwitchProblem && 'refuse' in killSwitchProblem) throw new Error(killSwitchProblem.refuse);
+  if (killSwitchProblem) logger.warn(killSwitchProblem.warn);
   const client = new Client({ connection: options.clientConnection, namespace: temporal.TEMPORAL_NAMESPACE });
   await prepareNamespace({
     client,

@@ -1,6 +1,6 @@
 import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { basename, join } from 'node:path';
+import { basename, dirname, join } from 'node:path';
 import { SearchAttributeType } from '@temporalio/common';
 import { loadConfig, type SectionName } from '../../src/config';
 import { loadPolicy } from '../../src/policy/load';
@@ -8,6 +8,7 @@ import { SEARCH_ATTRIBUTES } from '../../src/workflows/definitions';
 import {
   composeConfig,
   containerEnv,
+  dockerfileRuntime,
   ensureComposeCheck,
   EXAMPLE_USER_ENV,
   REPO_ROOT,
@@ -352,6 +353,47 @@ describe('docker-compose.yml', () => {
     const setup = service(loadProject(), 'temporal-setup');
     const registered = (setup.environment?.SEARCH_ATTRIBUTES ?? '').split(/\s+/).filter(Boolean).sort();
     expect(registered).toEqual(SEARCH_ATTRIBUTES.map((key) => `${key.name}=${cliTypeName(key.type)}`).sort());
+  });
+});
+
+describe('the kill switch under compose', () => {
+  const runtime = () => dockerfileRuntime(readFileSync(join(REPO_ROOT, 'Dockerfile'), 'utf8'));
+
+  test('every named volume on our image is mounted on a folder the image creates for the user it runs as', () => {
+    const { user, ownedFolders } = runtime();
+    expect(user).toBe('node');
+    const project = loadProject(USER_ENV, ['sandbox']);
+    const mounts = Object.entries(project.services)
+      .filter(([, s]) => s.build)
+      .flatMap(([name, s]) =>
+        (s.volumes ?? []).filter((v) => v.type === 'volume').map((v) => ({ name, ...v })),
+      );
+    expect(mounts.map((m) => m.source)).toContain('worker-control');
+    // Docker fills an empty named volume from the image's folder, owner included; a folder the image lacks is
+    // created owned by root, and the worker (and `docker compose exec`) cannot write there.
+    for (const mount of mounts) {
+      expect({ volume: mount.source, at: mount.target, owner: ownedFolders.get(mount.target) }).toEqual({
+        volume: mount.source,
+        at: mount.target,
+        owner: user,
+      });
+    }
+  });
+
+  test('KILL_SWITCH_FILE is in the worker-control volume, and the documented commands name it', () => {
+    const project = loadProject();
+    const worker = service(project, 'worker');
+    const file = containerEnv(worker).KILL_SWITCH_FILE ?? '';
+    const mount = worker.volumes?.find((v) => v.target === dirname(file));
+    expect(mount).toMatchObject({ type: 'volume', source: 'worker-control' });
+    expect(Object.keys(project.volumes ?? {})).toContain('worker-control');
+    for (const doc of ['docker-compose.yml', join('docs', 'production.md')]) {
+      const text = readFileSync(join(REPO_ROOT, doc), 'utf8');
+      expect({ doc, touch: text.includes(`docker compose exec worker touch ${file}`) }).toEqual({
+        doc,
+        touch: true,
+      });
+    }
   });
 });
 
