@@ -2,6 +2,7 @@ import { Agent as HttpAgent } from 'node:http';
 import { Agent as HttpsAgent } from 'node:https';
 import axios, { isAxiosError, type AxiosInstance } from 'axios';
 import type { z } from 'zod';
+import { WRITE_MARGIN_MS } from './attempt';
 import type { CallBudget } from './call-budget';
 import { classifyFailure, GorgiasRequestError, parseRetryAfter } from './failures';
 import { parseGorgiasDatetime } from './datetime';
@@ -77,9 +78,6 @@ function closedIdleConnection(err: unknown): boolean {
  * when this is set).
  */
 const IDLE_CONNECTION_MS = 15_000;
-
-/** Room left after a write's HTTP timeout before the deadline: for the answer to reach the activity. */
-const WRITE_MARGIN_MS = 2_000;
 
 /** A typed client for the few Gorgias REST endpoints the service uses. Failures are GorgiasRequestErrors. */
 export class GorgiasClient {

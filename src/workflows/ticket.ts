@@ -14,6 +14,7 @@ import {
 // Type-only: no activity code is bundled into the workflow.
 import type { ComposedReply, createActivities, NoteContent, ReplyDelivery } from '../activities';
 import type { PostRun } from '../activities/gorgias-call';
+import { GORGIAS_ATTEMPT_MS } from '../gorgias/attempt';
 import { orderAnswer, type OrderAnswer } from '../orders/branch';
 import type { Policy } from '../policy/schema';
 import { hasAddressKeyedStores, resolveStore, type StoreResolution } from '../policy/stores';
@@ -33,15 +34,14 @@ type Activities = ReturnType<typeof createActivities>;
 
 /** Gorgias calls: retried with backoff; an acknowledgement not sent within half an hour is not worth sending. */
 const GORGIAS_CALL: ActivityOptions = {
-  // Per attempt, a little above the HTTP client's timeout (GORGIAS_HTTP_TIMEOUT_MS, 10 s by default), leaving
-  // room for the look-up a retried send makes first. A write is not started with less than its timeout left.
-  startToCloseTimeout: '30s',
+  // Per attempt: room for a read and a write of the HTTP client's timeout (GORGIAS_HTTP_TIMEOUT_MS, 10 s by
+  // default, checked against it at start). A write is not started with less than its timeout + 2 s left.
+  startToCloseTimeout: GORGIAS_ATTEMPT_MS,
   // A worker that stops (crash, SIGSTOP) is noticed within this, not only at the end of the attempt.
   heartbeatTimeout: '20s',
   scheduleToCloseTimeout: '30m',
   retry: { initialInterval: '1s', backoffCoefficient: 2, maximumInterval: '1m' },
 };
-const ATTEMPT_MS = 30_000;
 const MAX_SEND_MS = 30 * 60_000;
 /** Tag and note of a hand-back: tried for a while, but a ticket whose hand-back cannot be written still ends. */
 const HAND_BACK_CALL: ActivityOptions = { ...GORGIAS_CALL, scheduleToCloseTimeout: '10m' };
@@ -226,7 +226,7 @@ async function compose(
  */
 async function send(run: TicketRun, ticket: TicketFacts, policy: Policy, reply: ComposedReply) {
   const window = untilStale(ticket, policy);
-  if (window < ATTEMPT_MS) throw HandBack.stale(policy);
+  if (window < GORGIAS_ATTEMPT_MS) throw HandBack.stale(policy);
   run.record('sending');
   run.enter('sending-reply');
   try {
