@@ -7,6 +7,7 @@ import { workflowUiUrl } from '../temporal/ui-link';
 import { startTicketWorkflow } from '../temporal/ticket-start';
 import { workflowIdForTicket } from '../workflows/definitions';
 import { bearerCheck } from './auth';
+import { cachedAnswer } from './cached-answer';
 import { parseDelivery } from './delivery';
 import { classifyStartFailure, type Misconfiguration } from './start-failures';
 
@@ -21,7 +22,12 @@ export interface IntakeDependencies {
   temporalUiUrl: string;
   logger: Logger;
   metrics?: IntakeMetrics;
+  /** The monotonic clock of /readyz's cached answers (tests pass their own). */
+  now?: () => number;
 }
+
+/** How long /readyz keeps Temporal's answer: a burst of requests (anyone can send them) makes one call. */
+export const READINESS_KEPT_MS = 1_500;
 
 export const WEBHOOK_PATH = '/webhooks/gorgias';
 
@@ -68,16 +74,24 @@ export function createIntakeApp(deps: IntakeDependencies): express.Express {
 
   app.get('/healthz', (_req, res) => answer(res, 200, { status: 'ok' }));
 
+  const temporalReachable = cachedAnswer(
+    () =>
+      client
+        .withDeadline(Date.now() + 2000, () => client.workflowService.getSystemInfo({}))
+        .then(
+          () => true,
+          () => false,
+        ),
+    () => READINESS_KEPT_MS,
+    deps.now,
+  );
+
   app.get('/readyz', async (_req, res) => {
     if (misconfiguration) {
       return answer(res, 503, { status: 'misconfigured', ...misconfiguration });
     }
-    try {
-      await client.withDeadline(Date.now() + 2000, () => client.workflowService.getSystemInfo({}));
-      answer(res, 200, { status: 'ready', temporal: 'reachable' });
-    } catch {
-      answer(res, 503, { status: 'unavailable', temporal: 'unreachable' });
-    }
+    if (await temporalReachable()) answer(res, 200, { status: 'ready', temporal: 'reachable' });
+    else answer(res, 503, { status: 'unavailable', temporal: 'unreachable' });
   });
 
   app.get('/metrics', async (_req, res) => {
