@@ -287,6 +287,13 @@ function temporalTlsProblems(t: TemporalConfig): string[] {
   ];
 }
 
+/** The variables that name a Gorgias account: a process for which it is optional loads `gorgias` when one is set. */
+export const GORGIAS_ACCOUNT_VARIABLES = ['GORGIAS_BASE_URL', 'GORGIAS_USERNAME', 'GORGIAS_API_KEY'] as const;
+
+export function namesGorgiasAccount(env: Record<string, string | undefined>): boolean {
+  return GORGIAS_ACCOUNT_VARIABLES.some((name) => (env[name] ?? '').trim() !== '');
+}
+
 /** The process environment, with a `.env` file in the working directory filled in underneath it. */
 export function readEnvironment(): Record<string, string | undefined> {
   loadDotenv({ quiet: true });

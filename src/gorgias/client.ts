@@ -8,8 +8,10 @@ import { classifyFailure, GorgiasRequestError, parseRetryAfter } from './failure
 import { parseGorgiasDatetime } from './datetime';
 import { transportWritingBy } from './write-guard';
 import {
+  accountSchema,
   createdMessageSchema,
   customerSchema,
+  integrationListSchema,
   integrationSchema,
   messageListSchema,
   messageSchema,
@@ -21,6 +23,9 @@ import {
   type NewTicket,
   type Ticket,
   ticketListSchema,
+  ruleListSchema,
+  type Account,
+  type Rule,
 } from './schemas';
 
 export interface GorgiasClientOptions {
@@ -186,6 +191,40 @@ export class GorgiasClient {
 
   getIntegration(integrationId: number): Promise<Integration> {
     return this.request(integrationSchema, 'GET', `/integrations/${integrationId}`);
+  }
+
+  /** The account's integrations of one type (`email`: the support mailboxes), every page. */
+  listIntegrations(type: string): Promise<Integration[]> {
+    return this.everyPage(integrationListSchema, '/integrations', { type });
+  }
+
+  /**
+   * The account (`GET /api/account`): one cheap call that tells whether GORGIAS_BASE_URL is a Gorgias account
+   * and the API key its user's (401, 403 and 404 say which is wrong).
+   */
+  getAccount(): Promise<Account> {
+    return this.request(accountSchema, 'GET', '/account');
+  }
+
+  /** The account's Rules, every page. */
+  listRules(): Promise<Rule[]> {
+    return this.everyPage(ruleListSchema, '/rules', {});
+  }
+
+  /** Every item of a cursor-paginated list, 100 a page. */
+  private async everyPage<T>(
+    schema: z.ZodType<{ data: T[]; meta: { next_cursor: string | null } | null }>,
+    path: string,
+    params: Record<string, unknown>,
+  ): Promise<T[]> {
+    const items: T[] = [];
+    let cursor: string | undefined;
+    do {
+      const page = await this.request(schema, 'GET', path, { params: { ...params, limit: 100, cursor } });
+      items.push(...page.data);
+      cursor = page.meta?.next_cursor || undefined;
+    } while (cursor);
+    return items;
   }
 
   /**

@@ -1,5 +1,6 @@
 import express, { type ErrorRequestHandler, type Request, type Response } from 'express';
 import type { Client } from '@temporalio/client';
+import { ACCOUNT_NOT_CHECKED, type AccountCheck } from '../account-check';
 import { DEFAULT_WEBHOOK_MAX_BODY_BYTES } from '../config';
 import type { Logger } from '../logging';
 import { IntakeMetrics, type DeliveryOutcome } from '../telemetry/intake-metrics';
@@ -24,6 +25,8 @@ export interface IntakeDependencies {
   metrics?: IntakeMetrics;
   /** The monotonic clock of /readyz's cached answers (tests pass their own). */
   now?: () => number;
+  /** The Gorgias account check /readyz shows (cached by its maker); without it, the account is not checked. */
+  account?: () => Promise<AccountCheck>;
 }
 
 /** How long /readyz keeps Temporal's answer: a burst of requests (anyone can send them) makes one call. */
@@ -54,6 +57,18 @@ const bodyErrors = (maxBodyBytes: number): Record<string, [number, string]> => (
   'request.aborted': [400, 'The request was aborted'],
   'request.size.invalid': [400, 'The body is shorter or longer than its Content-Length'],
 });
+
+/** The account check's answer, or "not checked yet" while its first Gorgias calls take longer than `ms`. */
+function answeredWithin(check: Promise<AccountCheck>, ms: number): Promise<AccountCheck> {
+  let timer: NodeJS.Timeout | undefined;
+  const pending = new Promise<AccountCheck>((resolve) => {
+    timer = setTimeout(
+      () => resolve({ ...ACCOUNT_NOT_CHECKED, reason: 'the account check has not answered yet' }),
+      ms,
+    );
+  });
+  return Promise.race([check, pending]).finally(() => clearTimeout(timer));
+}
 
 export function createIntakeApp(deps: IntakeDependencies): express.Express {
   const { client, logger } = deps;
@@ -86,12 +101,30 @@ export function createIntakeApp(deps: IntakeDependencies): express.Express {
     deps.now,
   );
 
+  const accountCheck = deps.account ?? (async () => ACCOUNT_NOT_CHECKED);
+
   app.get('/readyz', async (_req, res) => {
     if (misconfiguration) {
       return answer(res, 503, { status: 'misconfigured', ...misconfiguration });
     }
-    if (await temporalReachable()) answer(res, 200, { status: 'ready', temporal: 'reachable' });
-    else answer(res, 503, { status: 'unavailable', temporal: 'unreachable' });
+    const [reachable, checked] = await Promise.all([
+      temporalReachable(),
+      answeredWithin(accountCheck(), 2000),
+    ]);
+    // The account's domain goes to the log only: this answer needs no token.
+    const account = { status: checked.status, reason: checked.reason, warnings: checked.warnings };
+    if (!reachable) return answer(res, 503, { status: 'unavailable', temporal: 'unreachable', account });
+    if (checked.status === 'misconfigured') {
+      // Tickets would fail (401/403) or end quietly as gone (404): as much an operator's fix as Temporal's.
+      return answer(res, 503, {
+        status: 'misconfigured',
+        problem: 'gorgias-account',
+        message: checked.reason,
+        temporal: 'reachable',
+        account,
+      });
+    }
+    answer(res, 200, { status: 'ready', temporal: 'reachable', account });
   });
 
   app.get('/metrics', async (_req, res) => {
