@@ -20,7 +20,11 @@ COPY --from=build /app/node_modules ./node_modules
 COPY --from=build /app/dist ./dist
 # The documented default reply policy (dist/policy/load.js reads ../../policy/default.yaml).
 COPY policy ./policy
-# The image's unprivileged user; nothing in /app is writable by it.
+# The kill switch's folder (compose mounts the worker-control volume here; KILL_SWITCH_FILE is in it), owned by the
+# image's user so that `touch` works: an empty named volume takes the owner of the folder it is mounted on, and
+# Docker would create a missing one as root.
+RUN mkdir -p /app/control && chown node:node /app/control
+# The image's unprivileged user; nothing else in /app is writable by it.
 USER node
 # Webhook server (PORT) and the worker's Prometheus metrics (METRICS_PORT).
 EXPOSE 3000 9464

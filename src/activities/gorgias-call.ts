@@ -45,6 +45,7 @@ const heartbeatDetails = new WeakMap<Context, unknown>();
 /** Tells Temporal the attempt is alive (a stopped worker is noticed within the heartbeat timeout). */
 export function heartbeat(details?: unknown): void {
   const context = Context.current();
+  attemptStartedAt(context);
   if (details !== undefined) heartbeatDetails.set(context, details);
   // Only activities with a heartbeat timeout heartbeat (the catch-up's have none).
   if (context.info.heartbeatTimeoutMs === undefined) return;
@@ -53,16 +54,29 @@ export function heartbeat(details?: unknown): void {
   );
 }
 
+// When each attempt began. The SDK's activity info has no start time (only when the attempt was scheduled, which
+// precedes its start by its wait in the task queue, minutes under a backlog), so it is the first moment the attempt
+// reached this module: every activity begins with a Gorgias call (callGorgias heartbeats first) or currentAttempt.
+const attemptStarts = new WeakMap<Context, number>();
+
+function attemptStartedAt(context: Context): number {
+  const known = attemptStarts.get(context);
+  if (known !== undefined) return known;
+  const now = Date.now();
+  attemptStarts.set(context, now);
+  return now;
+}
+
 /**
  * The running activity attempt, as the Gorgias calls see it: its deadline (start-to-close from when the attempt
- * began, and the schedule-to-close), its cancellation signal, and a heartbeat. A call that cannot finish
- * before the deadline is not started: Temporal may already have handed the retry to another worker.
+ * began, not from this call, which may come after a read; and the schedule-to-close), its cancellation signal,
+ * and a heartbeat. A call that cannot finish before the deadline is not started: Temporal may already have
+ * handed the retry to another worker.
  */
 export function currentAttempt(): CallLimits & { attempt: number } {
   const context = Context.current();
   const { info } = context;
-  const startedAt = Date.now();
-  const deadlines = [startedAt + info.startToCloseTimeoutMs];
+  const deadlines = [attemptStartedAt(context) + info.startToCloseTimeoutMs];
   const scheduleToClose = (info as { scheduleToCloseTimeoutMs?: number }).scheduleToCloseTimeoutMs;
   if (scheduleToClose) deadlines.push(info.scheduledTimestampMs + scheduleToClose);
   return {

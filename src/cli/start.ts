@@ -1,9 +1,10 @@
 import { randomBytes } from 'node:crypto';
+import { answeredChannels, bannerLines } from '../account-check';
 import { loadConfig, readEnvironment } from '../config';
 import { createLogger } from '../logging';
 import { startSandbox } from '../sandbox';
 import { WEBHOOK_PATH } from '../server/app';
-import { intakeFromConfig } from '../server/from-config';
+import { accountCheckFrom, intakeFromConfig } from '../server/from-config';
 import { listenApp } from '../server/http-server';
 import { describeCli, ensureTemporalCli } from '../dev/temporal-cli';
 import { lazyClientConnection } from '../temporal/connection';
@@ -96,7 +97,7 @@ async function run(): Promise<void> {
     // A lazy client connection: the intake keeps answering (503) if Temporal goes away, and recovers.
     const clientConnection = lazyClientConnection(temporal);
     stops.push(() => clientConnection.close());
-    const { worker, client, workerConnection, version } = await launchWorker({
+    const { worker, client, workerConnection, version, account } = await launchWorker({
       clientConnection,
       config,
       policy,
@@ -117,6 +118,7 @@ async function run(): Promise<void> {
       client,
       logger: createLogger(config.logging, 'webhook-server'),
       metrics: new IntakeMetrics({ processMetrics: true }),
+      account: accountCheckFrom(config, answeredChannels(policy)),
     });
     const server = await listenApp(app, webhook.PORT, webhook.HOST);
     stops.push(() => new Promise<void>((resolve) => server.close(() => resolve())));
@@ -158,6 +160,7 @@ async function run(): Promise<void> {
     } else {
       say(`  Gorgias          ${config.gorgias.GORGIAS_BASE_URL}`);
     }
+    for (const line of bannerLines(account)) say(line);
     say('  Try it           npm run demo   (in another terminal)');
     say('  Stop             Ctrl-C');
     say();

@@ -1,5 +1,6 @@
 import { config as loadDotenv } from 'dotenv';
 import { z } from 'zod';
+import { GORGIAS_ATTEMPT_MS, WRITE_MARGIN_MS } from '../gorgias/attempt';
 
 /**
  * Configuration is read once, at start-up, from the environment (and an optional `.env` loaded by the entry
@@ -72,10 +73,32 @@ const webhookSchema = z.object({
   WEBHOOK_MAX_BODY_BYTES: positiveInt(DEFAULT_WEBHOOK_MAX_BODY_BYTES),
 });
 
+/**
+ * Hosts the API key may be sent to over plain http: this machine (a sandbox next to the service, tests) and a host
+ * name without dots (a compose service such as `gorgias-sandbox`, reachable on the compose network only).
+ * Anything else would carry the key in clear across networks; a Gorgias account is always https.
+ */
+function mayUsePlainHttp(hostname: string): boolean {
+  const host = hostname.replace(/^\[|\]$/g, '').toLowerCase();
+  return (
+    host === 'localhost' || host === '::1' || /^127(\.\d{1,3}){3}$/.test(host) || /^[a-z0-9-]+$/.test(host)
+  );
+}
+
 const gorgiasFields = z.object({
   /** The account's URL. Gorgias documents its API base as `https://{account}.gorgias.com/api/`: that works too. */
   GORGIAS_BASE_URL: z
     .url({ message: 'must be the account URL, e.g. https://acme.gorgias.com' })
+    .refine(
+      (url) =>
+        !URL.canParse(url) || new URL(url).protocol === 'https:' || mayUsePlainHttp(new URL(url).hostname),
+      {
+        message:
+          'must start with https:// (over http:// the API key travels in clear); http:// is accepted only for a ' +
+          'sandbox on this machine (localhost, 127.x.x.x, [::1]) or a host name without dots, such as the compose ' +
+          'service http://gorgias-sandbox:4010',
+      },
+    )
     .transform((url) => url.replace(/\/+$/, '').replace(/\/api$/i, '')),
   GORGIAS_USERNAME: z
     .string({ message: 'is required: the email of the Gorgias user who owns the API key' })
@@ -107,12 +130,43 @@ const gorgiasFields = z.object({
   GORGIAS_MAX_CONCURRENT_CALLS: z.coerce.number().int().positive().default(10),
 });
 
+/**
+ * GORGIAS_HTTP_TIMEOUT_MS against the time an activity attempt has (src/gorgias/attempt.ts) and against the wait
+ * before a retry looks for a POST whose answer was lost. Each problem names the variables, never their values.
+ */
+function timingProblems(g: z.infer<typeof gorgiasFields>, ctx: z.RefinementCtx): void {
+  // A send reads (its integration; on a retry, the look-up for its earlier POST) and then writes, and a write
+  // starts only with its timeout + 2 s left: both in one attempt, or every POST is refused until the ticket is stale.
+  const maxTimeout = Math.floor((GORGIAS_ATTEMPT_MS - WRITE_MARGIN_MS) / 2);
+  if (g.GORGIAS_HTTP_TIMEOUT_MS > maxTimeout) {
+    ctx.addIssue({
+      code: 'custom',
+      path: ['GORGIAS_HTTP_TIMEOUT_MS'],
+      message:
+        `must be at most ${maxTimeout}: an attempt of a Gorgias activity lasts ${GORGIAS_ATTEMPT_MS / 1000} s, and a ` +
+        `send's read and its POST (which starts only with its timeout + ${WRITE_MARGIN_MS / 1000} s left) must fit in it`,
+    });
+  }
+  // A POST may be committed until its own timeout; a retry that looks for it sooner does not find it and posts again.
+  if (g.GORGIAS_UNKNOWN_OUTCOME_WAIT_MS <= g.GORGIAS_HTTP_TIMEOUT_MS) {
+    ctx.addIssue({
+      code: 'custom',
+      path: ['GORGIAS_UNKNOWN_OUTCOME_WAIT_MS'],
+      message:
+        'must be longer than GORGIAS_HTTP_TIMEOUT_MS: a POST can still be committed by Gorgias until its timeout, ' +
+        'and a retry that looks for it sooner posts it again',
+    });
+  }
+}
+
 // The window defaults to 20 s, or comes from the old GORGIAS_RATE_LIMIT_PER_SECOND when only that is set.
-const gorgiasSchema = gorgiasFields.transform(({ GORGIAS_RATE_LIMIT_PER_SECOND: perSecond, ...g }) => ({
-  ...g,
-  GORGIAS_RATE_LIMIT_WINDOW_SECONDS:
-    g.GORGIAS_RATE_LIMIT_WINDOW_SECONDS ?? (perSecond ? g.GORGIAS_RATE_LIMIT_BURST / perSecond : 20),
-}));
+const gorgiasSchema = gorgiasFields
+  .superRefine(timingProblems)
+  .transform(({ GORGIAS_RATE_LIMIT_PER_SECOND: perSecond, ...g }) => ({
+    ...g,
+    GORGIAS_RATE_LIMIT_WINDOW_SECONDS:
+      g.GORGIAS_RATE_LIMIT_WINDOW_SECONDS ?? (perSecond ? g.GORGIAS_RATE_LIMIT_BURST / perSecond : 20),
+  }));
 
 const policySchema = z.object({
   /** The reply policy (YAML or JSON); the documented policy/default.yaml when unset. */
@@ -231,6 +285,13 @@ function temporalTlsProblems(t: TemporalConfig): string[] {
       ? 'TEMPORAL_TLS_CLIENT_KEY_PATH: is required when TEMPORAL_TLS_CLIENT_CERT_PATH is set (mTLS needs both)'
       : 'TEMPORAL_TLS_CLIENT_CERT_PATH: is required when TEMPORAL_TLS_CLIENT_KEY_PATH is set (mTLS needs both)',
   ];
+}
+
+/** The variables that name a Gorgias account: a process for which it is optional loads `gorgias` when one is set. */
+export const GORGIAS_ACCOUNT_VARIABLES = ['GORGIAS_BASE_URL', 'GORGIAS_USERNAME', 'GORGIAS_API_KEY'] as const;
+
+export function namesGorgiasAccount(env: Record<string, string | undefined>): boolean {
+  return GORGIAS_ACCOUNT_VARIABLES.some((name) => (env[name] ?? '').trim() !== '');
 }
 
 /** The process environment, with a `.env` file in the working directory filled in underneath it. */

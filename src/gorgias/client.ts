@@ -2,13 +2,16 @@ import { Agent as HttpAgent } from 'node:http';
 import { Agent as HttpsAgent } from 'node:https';
 import axios, { isAxiosError, type AxiosInstance } from 'axios';
 import type { z } from 'zod';
+import { WRITE_MARGIN_MS } from './attempt';
 import type { CallBudget } from './call-budget';
 import { classifyFailure, GorgiasRequestError, parseRetryAfter } from './failures';
 import { parseGorgiasDatetime } from './datetime';
 import { transportWritingBy } from './write-guard';
 import {
+  accountSchema,
   createdMessageSchema,
   customerSchema,
+  integrationListSchema,
   integrationSchema,
   messageListSchema,
   messageSchema,
@@ -20,6 +23,9 @@ import {
   type NewTicket,
   type Ticket,
   ticketListSchema,
+  ruleListSchema,
+  type Account,
+  type Rule,
 } from './schemas';
 
 export interface GorgiasClientOptions {
@@ -77,9 +83,6 @@ function closedIdleConnection(err: unknown): boolean {
  * when this is set).
  */
 const IDLE_CONNECTION_MS = 15_000;
-
-/** Room left after a write's HTTP timeout before the deadline: for the answer to reach the activity. */
-const WRITE_MARGIN_MS = 2_000;
 
 /** A typed client for the few Gorgias REST endpoints the service uses. Failures are GorgiasRequestErrors. */
 export class GorgiasClient {
@@ -188,6 +191,40 @@ export class GorgiasClient {
 
   getIntegration(integrationId: number): Promise<Integration> {
     return this.request(integrationSchema, 'GET', `/integrations/${integrationId}`);
+  }
+
+  /** The account's integrations of one type (`email`: the support mailboxes), every page. */
+  listIntegrations(type: string): Promise<Integration[]> {
+    return this.everyPage(integrationListSchema, '/integrations', { type });
+  }
+
+  /**
+   * The account (`GET /api/account`): one cheap call that tells whether GORGIAS_BASE_URL is a Gorgias account
+   * and the API key its user's (401, 403 and 404 say which is wrong).
+   */
+  getAccount(): Promise<Account> {
+    return this.request(accountSchema, 'GET', '/account');
+  }
+
+  /** The account's Rules, every page. */
+  listRules(): Promise<Rule[]> {
+    return this.everyPage(ruleListSchema, '/rules', {});
+  }
+
+  /** Every item of a cursor-paginated list, 100 a page. */
+  private async everyPage<T>(
+    schema: z.ZodType<{ data: T[]; meta: { next_cursor: string | null } | null }>,
+    path: string,
+    params: Record<string, unknown>,
+  ): Promise<T[]> {
+    const items: T[] = [];
+    let cursor: string | undefined;
+    do {
+      const page = await this.request(schema, 'GET', path, { params: { ...params, limit: 100, cursor } });
+      items.push(...page.data);
+      cursor = page.meta?.next_cursor || undefined;
+    } while (cursor);
+    return items;
   }
 
   /**

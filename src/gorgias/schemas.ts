@@ -233,6 +233,32 @@ export const integrationSchema = z.object({
 });
 export type Integration = z.infer<typeof integrationSchema>;
 
+export const integrationListSchema = z.object({
+  data: tolerantList(integrationSchema).transform((list) => list.kept),
+  meta: pageMetaSchema,
+});
+
+/**
+ * `GET /api/account`: the start-up check reads only that the answer is a JSON object (a URL that is not a Gorgias
+ * account answers otherwise), and its `domain` to show.
+ */
+export const accountSchema = z.object({ domain: text });
+export type Account = z.infer<typeof accountSchema>;
+
+/** A Rule (`GET /api/rules`): its `code` holds its conditions and actions as JavaScript-like text. */
+export const ruleSchema = z.object({
+  id: optionalId,
+  name: text,
+  code: text,
+  deactivated_datetime: datetime,
+});
+export type Rule = z.infer<typeof ruleSchema>;
+
+export const ruleListSchema = z.object({
+  data: tolerantList(ruleSchema).transform((list) => list.kept),
+  meta: pageMetaSchema,
+});
+
 // ---- Request bodies (strict: unknown fields are a 400 at Gorgias) ----
 
 const outgoingAddressSchema = z.strictObject({ address: z.string().min(1), name: z.string().optional() });

@@ -4,8 +4,10 @@ import { newMessageSchema, newTicketSchema, ticketUpdateSchema, type NewMessage 
 import { ApiError, addFieldError, invalid, parseRequest, type FieldErrors } from './api-error';
 import type { Answers } from './answers';
 import { messageRuleViolations } from './message-rules';
-import { orderBySchema, paginate, pageQueryShape, type PageQuery } from './pagination';
+import { orderBySchema, paginate, pageQuerySchema, pageQueryShape, type PageQuery } from './pagination';
+import { accountObject } from './account';
 import type { AccountIntegrations } from './integrations';
+import type { AccountRules } from './rules';
 import type { Tag } from './objects';
 import type { Listed, SandboxStore, TagSelection } from './store';
 import type { StatsRecorder } from './stats';
@@ -34,6 +36,7 @@ const ticketTagsSchema = z
     message: 'names or ids is required.',
   });
 const listMessagesQuerySchema = z.strictObject({ ...pageQueryShape, ticket_id: idSchema.optional() });
+const listIntegrationsQuerySchema = z.strictObject({ ...pageQueryShape, type: z.string().min(1).optional() });
 const ticketMessagesQuerySchema = z.strictObject({
   ...pageQueryShape,
   // The deprecated endpoint lists oldest first (docs/gorgias.md, "Reading answers").
@@ -43,11 +46,27 @@ const ticketMessagesQuerySchema = z.strictObject({
 export function apiRoutes(deps: {
   store: SandboxStore;
   integrations: AccountIntegrations;
+  rules: AccountRules;
+  accountDomain: string;
   stats: StatsRecorder;
   answers: Answers;
 }): Router {
-  const { store, integrations, stats, answers } = deps;
+  const { store, integrations, rules, stats, answers } = deps;
   const router = Router();
+
+  router.get('/account', (_req, res) => {
+    answers.send(res, 200, accountObject(deps.accountDomain));
+  });
+
+  router.get('/rules', (req, res) => {
+    const query = parseRequest(pageQuerySchema, req.query, 'query');
+    answers.send(res, 200, listPage(rules.listed(), query, req));
+  });
+
+  router.get('/integrations', (req, res) => {
+    const query = parseRequest(listIntegrationsQuerySchema, req.query, 'query');
+    answers.send(res, 200, listPage(integrations.listed(query.type), query, req));
+  });
 
   router.post('/tickets', (req, res) => {
     const input = parseRequest(newTicketSchema, req.body, 'ticket');

@@ -11,7 +11,9 @@ import { AccountIntegrations, DEFAULT_EMAIL_INTEGRATIONS } from './integrations'
 import { LeakyBucket } from './leaky-bucket';
 import { DEFAULT_RATE_LIMIT, type SandboxOptions } from './options';
 import { admitRequest, showBucket } from './rate-limit';
+import { AccountRules, SAMPLE_RULES } from './rules';
 import { DEFAULT_SENDING, Outbox, sendingSchema } from './sending';
+import { SANDBOX_ACCOUNT_DOMAIN } from './account';
 import { StatsRecorder } from './stats';
 import { seedMonth } from './month';
 import { SandboxStore } from './store';
@@ -35,6 +37,9 @@ export function createSandboxApp(options: SandboxOptions): SandboxApp {
     integrations,
     outbox,
   });
+  const rules = new AccountRules(
+    options.rules ?? ((options.ruleNote ?? true) ? [SAMPLE_RULES.triageNote] : []),
+  );
   const stats = new StatsRecorder();
   const answers = new Answers();
   const bucket =
@@ -57,6 +62,7 @@ export function createSandboxApp(options: SandboxOptions): SandboxApp {
       answers.cancelHeld();
       outbox.reset();
       store.reset();
+      rules.reset();
       stats.reset();
       bucket?.reset();
       faults = initialFaults;
@@ -64,6 +70,7 @@ export function createSandboxApp(options: SandboxOptions): SandboxApp {
     messagesOf: (ticketId) => store.messagesOf(ticketId),
     setCustomerOrders: (email, orders, opts = {}) =>
       store.setCustomerOrders(email, orders, opts.onTicket ?? true),
+    setRules: (settings) => rules.set(settings),
     seedMonth: (monthOptions) => seedMonth(store, monthOptions),
     setListed: (ticketId, listed) => store.setListed(ticketId, listed),
     dispose: () => {
@@ -124,7 +131,14 @@ export function createSandboxApp(options: SandboxOptions): SandboxApp {
     admitRequest(bucket, answers, stats),
     json,
     injectFaults,
-    apiRoutes({ store, integrations, stats, answers }),
+    apiRoutes({
+      store,
+      integrations,
+      rules,
+      accountDomain: options.accountDomain ?? SANDBOX_ACCOUNT_DOMAIN,
+      stats,
+      answers,
+    }),
   );
 
   app.use((req, res) => {

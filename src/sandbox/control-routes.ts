@@ -4,6 +4,7 @@ import type { Answers } from './answers';
 import { faultsPatchSchema } from './faults';
 import { ApiError, parseRequest } from './api-error';
 import type { SandboxControls } from './controls';
+import { ruleSettingSchema } from './rules';
 import { sendingPatchSchema } from './sending';
 import type { ShopifyOrder } from './shopify';
 
@@ -86,6 +87,13 @@ export function controlRoutes(controls: SandboxControls, answers: Answers): Rout
       throw new ApiError(404, 'Ticket not found.');
     }
     answers.send(res, 200, { ticketId: ticketId.data, listed });
+  });
+
+  // The account's Rules, replaced as a whole (the start-up check's cases: see SAMPLE_RULES).
+  router.put('/rules', (req, res) => {
+    const { rules } = parseRequest(z.strictObject({ rules: z.array(ruleSettingSchema) }), req.body, 'rules');
+    controls.setRules(rules);
+    answers.send(res, 200, { rules: rules.length });
   });
 
   router.post('/reset', (_req, res) => {

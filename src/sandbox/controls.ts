@@ -1,6 +1,7 @@
 import type { SandboxFaults, SandboxFaultsPatch } from './faults';
 import type { Customer, Ticket } from './objects';
 import type { MonthOptions, SeededTicket } from './month';
+import type { RuleSetting } from './rules';
 import type { ShopifyOrder } from './shopify';
 import type { SendingPatch, SendingSettings } from './sending';
 import type { SandboxStats } from './stats';
@@ -33,6 +34,8 @@ export interface SandboxControls {
    * customer's tickets, so only `GET /api/customers/{id}` has them.
    */
   setCustomerOrders(email: string, orders: ShopifyOrder[] | null, options?: { onTicket?: boolean }): Customer;
+  /** Replaces the account's Rules (e.g. `SAMPLE_RULES`); throws a ZodError for an invalid one. */
+  setRules(rules: RuleSetting[]): void;
   /** Seeds a month of past tickets (month.ts); returns what it seeded. */
   seedMonth(options: MonthOptions): SeededTicket[];
   /**

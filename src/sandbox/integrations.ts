@@ -50,6 +50,13 @@ export class AccountIntegrations {
     return integration && structuredClone(integration);
   }
 
+  /** The integrations of a type (all without one), each with the key it pages by (creation time, id). */
+  listed(type?: string): { key: [number, number]; value: Integration }[] {
+    return [...this.byId.values()]
+      .filter((i) => type === undefined || i.type === type)
+      .map((i) => ({ key: [Date.parse(i.created_datetime), i.id], value: structuredClone(i) }));
+  }
+
   isEmail(integrationId: number): boolean {
     return this.byId.get(integrationId)?.type === 'email';
   }

@@ -1,6 +1,7 @@
 import type { LeakyBucketOptions } from './leaky-bucket';
 import type { SandboxFaults } from './faults';
 import type { EmailIntegrationSetting } from './integrations';
+import type { RuleSetting } from './rules';
 
 export interface SandboxOptions {
   /** The credentials clients must send as HTTP Basic auth. */
@@ -24,6 +25,10 @@ export interface SandboxOptions {
   sendDelayMs?: number;
   /** Recipients (`source.to`, case-insensitive) whose messages fail to send; again after a reset. */
   failSendsTo?: string[];
+  /** The account's Rules (`GET /api/rules`; default: the triage Rule behind `ruleNote`); again after a reset. */
+  rules?: RuleSetting[];
+  /** The account's `domain` (`GET /api/account`; default `shop-example`). */
+  accountDomain?: string;
 }
 
 /**

@@ -58,6 +58,7 @@ export async function startSandbox(options: StartSandboxOptions): Promise<Runnin
     reset: () => sandbox.reset(),
     messagesOf: (ticketId) => sandbox.messagesOf(ticketId),
     setCustomerOrders: (email, orders, opts) => sandbox.setCustomerOrders(email, orders, opts),
+    setRules: (rules) => sandbox.setRules(rules),
     seedMonth: (monthOptions) => sandbox.seedMonth(monthOptions),
     setListed: (ticketId, listed) => sandbox.setListed(ticketId, listed),
     close,

@@ -1,5 +1,6 @@
 import express, { type ErrorRequestHandler, type Request, type Response } from 'express';
 import type { Client } from '@temporalio/client';
+import { ACCOUNT_NOT_CHECKED, type AccountCheck } from '../account-check';
 import { DEFAULT_WEBHOOK_MAX_BODY_BYTES } from '../config';
 import type { Logger } from '../logging';
 import { IntakeMetrics, type DeliveryOutcome } from '../telemetry/intake-metrics';
@@ -7,6 +8,7 @@ import { workflowUiUrl } from '../temporal/ui-link';
 import { startTicketWorkflow } from '../temporal/ticket-start';
 import { workflowIdForTicket } from '../workflows/definitions';
 import { bearerCheck } from './auth';
+import { cachedAnswer } from './cached-answer';
 import { parseDelivery } from './delivery';
 import { classifyStartFailure, type Misconfiguration } from './start-failures';
 
@@ -21,7 +23,14 @@ export interface IntakeDependencies {
   temporalUiUrl: string;
   logger: Logger;
   metrics?: IntakeMetrics;
+  /** The monotonic clock of /readyz's cached answers (tests pass their own). */
+  now?: () => number;
+  /** The Gorgias account check /readyz shows (cached by its maker); without it, the account is not checked. */
+  account?: () => Promise<AccountCheck>;
 }
+
+/** How long /readyz keeps Temporal's answer: a burst of requests (anyone can send them) makes one call. */
+export const READINESS_KEPT_MS = 1_500;
 
 export const WEBHOOK_PATH = '/webhooks/gorgias';
 
@@ -49,6 +58,18 @@ const bodyErrors = (maxBodyBytes: number): Record<string, [number, string]> => (
   'request.size.invalid': [400, 'The body is shorter or longer than its Content-Length'],
 });
 
+/** The account check's answer, or "not checked yet" while its first Gorgias calls take longer than `ms`. */
+function answeredWithin(check: Promise<AccountCheck>, ms: number): Promise<AccountCheck> {
+  let timer: NodeJS.Timeout | undefined;
+  const pending = new Promise<AccountCheck>((resolve) => {
+    timer = setTimeout(
+      () => resolve({ ...ACCOUNT_NOT_CHECKED, reason: 'the account check has not answered yet' }),
+      ms,
+    );
+  });
+  return Promise.race([check, pending]).finally(() => clearTimeout(timer));
+}
+
 export function createIntakeApp(deps: IntakeDependencies): express.Express {
   const { client, logger } = deps;
   const metrics = deps.metrics ?? new IntakeMetrics();
@@ -68,16 +89,42 @@ export function createIntakeApp(deps: IntakeDependencies): express.Express {
 
   app.get('/healthz', (_req, res) => answer(res, 200, { status: 'ok' }));
 
+  const temporalReachable = cachedAnswer(
+    () =>
+      client
+        .withDeadline(Date.now() + 2000, () => client.workflowService.getSystemInfo({}))
+        .then(
+          () => true,
+          () => false,
+        ),
+    () => READINESS_KEPT_MS,
+    deps.now,
+  );
+
+  const accountCheck = deps.account ?? (async () => ACCOUNT_NOT_CHECKED);
+
   app.get('/readyz', async (_req, res) => {
     if (misconfiguration) {
       return answer(res, 503, { status: 'misconfigured', ...misconfiguration });
     }
-    try {
-      await client.withDeadline(Date.now() + 2000, () => client.workflowService.getSystemInfo({}));
-      answer(res, 200, { status: 'ready', temporal: 'reachable' });
-    } catch {
-      answer(res, 503, { status: 'unavailable', temporal: 'unreachable' });
+    const [reachable, checked] = await Promise.all([
+      temporalReachable(),
+      answeredWithin(accountCheck(), 2000),
+    ]);
+    // The account's domain goes to the log only: this answer needs no token.
+    const account = { status: checked.status, reason: checked.reason, warnings: checked.warnings };
+    if (!reachable) return answer(res, 503, { status: 'unavailable', temporal: 'unreachable', account });
+    if (checked.status === 'misconfigured') {
+      // Tickets would fail (401/403) or end quietly as gone (404): as much an operator's fix as Temporal's.
+      return answer(res, 503, {
+        status: 'misconfigured',
+        problem: 'gorgias-account',
+        message: checked.reason,
+        temporal: 'reachable',
+        account,
+      });
     }
+    answer(res, 200, { status: 'ready', temporal: 'reachable', account });
   });
 
   app.get('/metrics', async (_req, res) => {

@@ -8,9 +8,11 @@ import {
   type NativeConnection,
   type WorkerOptions,
 } from '@temporalio/worker';
+import { answeredChannels, type AccountCheck } from '../account-check';
 import { createActivities } from '../activities';
 import { checkTemplates } from '../activities/reply-content';
 import type { Config, WorkerConfig } from '../config';
+import type { GorgiasClient } from '../gorgias/client';
 import { gorgiasClientFrom } from '../gorgias/from-config';
 import type { Logger } from '../logging';
 import type { Policy } from '../policy/schema';
@@ -24,6 +26,8 @@ import {
   type Promotion,
   type SetCurrentRule as SetCurrentRuleName,
 } from '../temporal/worker-deployment';
+import { accountAtStart } from './account-at-start';
+import { killSwitchFileProblem } from './kill-switch-file';
 import { builtWorkflowBundle, QUIET_BUNDLER } from './workflow-bundle';
 
 export interface AutoReplyWorkerOptions {
@@ -42,6 +46,8 @@ export interface AutoReplyWorkerOptions {
   dryRunForced?: boolean;
   /** How much the worker holds at once; the SDK's defaults without (its cache is sized from the heap limit). */
   tuning?: WorkerTuning;
+  /** The Gorgias client of the activities (one from the configuration without). */
+  gorgias?: GorgiasClient;
 }
 
 /** WORKER_MAX_CACHED_WORKFLOWS and WORKER_MAX_CONCURRENT_WORKFLOW_TASKS, as the SDK's worker options. */
@@ -117,7 +123,9 @@ export async function createVersionedWorker(options: AutoReplyWorkerOptions): Pr
         }
       : {}),
     activities: createActivities({
-      gorgias: gorgiasClientFrom(options.config, gorgiasCallRecorder(Runtime.instance().metricMeter)),
+      gorgias:
+        options.gorgias ??
+        gorgiasClientFrom(options.config, gorgiasCallRecorder(Runtime.instance().metricMeter)),
       policy: options.policy,
       sender: { id: gorgiasConfig.GORGIAS_SENDER_USER_ID, email: gorgiasConfig.GORGIAS_USERNAME },
       sending: {
@@ -215,11 +223,24 @@ export async function launchWorker(options: {
   client: Client;
   workerConnection: NativeConnection;
   version: WorkerDeploymentVersion | null;
+  /** What the start-up check found of the Gorgias account (for a banner): never `misconfigured` here. */
+  account: AccountCheck;
 }> {
   const { config, policy, logger } = options;
   const { temporal } = config;
-  // Before anything is written to Temporal: a worker with a broken template does not start at all.
+  // Before anything is written to Temporal: a worker with a broken template does not start at all, nor one whose
+  // kill switch could never be pulled.
   checkTemplates(policy);
+  const killSwitchProblem = options.killSwitchFile ? killSwitchFileProblem(options.killSwitchFile) : null;
+  if (killSwitchProblem && 'refuse' in killSwitchProblem) throw new Error(killSwitchProblem.refuse);
+  if (killSwitchProblem) logger.warn(killSwitchProblem.warn);
+  // One client for the start-up check and the activities: the check's calls count in the same call budget.
+  const gorgias = gorgiasClientFrom(config, gorgiasCallRecorder(Runtime.instance().metricMeter));
+  const account = await accountAtStart(
+    { gorgias, channels: answeredChannels(policy), replyFrom: config.gorgias.GORGIAS_REPLY_FROM ?? null },
+    logger,
+  );
+  if (account.status === 'misconfigured') throw new Error(`Gorgias account misconfigured: ${account.reason}`);
   const client = new Client({ connection: options.clientConnection, namespace: temporal.TEMPORAL_NAMESPACE });
   await prepareNamespace({
     client,
@@ -240,6 +261,7 @@ export async function launchWorker(options: {
     killSwitchFile: options.killSwitchFile,
     dryRunForced: options.dryRunForced,
     tuning: options.tuning,
+    gorgias,
   });
   logger.info(
     {
@@ -252,5 +274,5 @@ export async function launchWorker(options: {
     },
     'worker started',
   );
-  return { worker, client, workerConnection, version };
+  return { worker, client, workerConnection, version, account };
 }

@@ -4,6 +4,7 @@ import type { createActivities } from '../activities';
 import { METRICS } from '../telemetry/coverage';
 import { newlyCounted, planListing, summarizeRun, type CatchUpCarry } from './catch-up-rules';
 import type { CatchUpInput, CatchUpResult } from './definitions';
+import { whenVersioned } from './versioning';
 
 type Activities = ReturnType<typeof createActivities>;
 
@@ -18,7 +19,7 @@ const { listRecentTickets, startMissedTicketWorkflows } = proxyActivities<Activi
  * skips a run while the previous one is open. Pinned, one run left on a version whose workers are gone would block
  * every later run; auto-upgrading, it moves to the current version. Its changes still follow the replay rules.
  */
-setWorkflowOptions({ versioningBehavior: 'AUTO_UPGRADE' }, catchUpWorkflow);
+setWorkflowOptions(whenVersioned('AUTO_UPGRADE'), catchUpWorkflow);
 
 /**
  * Run by a Temporal Schedule every few minutes: lists the tickets created since the last run's checkpoint, leaves

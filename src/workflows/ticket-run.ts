@@ -4,7 +4,6 @@ import {
   setCurrentDetails,
   setHandler,
   upsertSearchAttributes,
-  workflowInfo,
 } from '@temporalio/workflow';
 import { channelLabel, dueResult, METRICS, type FoundBy } from '../telemetry/coverage';
 import type { SkipReason, TicketFacts } from './decision';
@@ -23,6 +22,7 @@ import {
   type TicketDelivery,
   type TicketWorkflowState,
 } from './definitions';
+import { workerDeployment } from './versioning';
 
 /**
  * The bookkeeping of one ticket's workflow, kept out of the business process in ticket.ts: its state (the
@@ -164,6 +164,6 @@ export class TicketRun {
 
 /** The Worker Deployment version running the ticket (it is pinned to it); none for an unversioned worker. */
 function workerVersionLine(): string | null {
-  const version = workflowInfo().currentDeploymentVersion;
+  const version = workerDeployment();
   return version ? `**Worker version:** ${version.deploymentName} · ${version.buildId}` : null;
 }

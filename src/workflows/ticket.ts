@@ -14,6 +14,7 @@ import {
 // Type-only: no activity code is bundled into the workflow.
 import type { ComposedReply, createActivities, NoteContent, ReplyDelivery, SentReply } from '../activities';
 import type { PostRun } from '../activities/gorgias-call';
+import { GORGIAS_ATTEMPT_MS } from '../gorgias/attempt';
 import { orderAnswer, type OrderAnswer } from '../orders/branch';
 import type { Policy } from '../policy/schema';
 import { hasAddressKeyedStores, resolveStore, type StoreResolution } from '../policy/stores';
@@ -28,20 +29,20 @@ import {
 } from './decision';
 import type { AutoReplyResult, FailureReason, TicketWorkflowInput } from './definitions';
 import { TicketRun } from './ticket-run';
+import { whenVersioned } from './versioning';
 
 type Activities = ReturnType<typeof createActivities>;
 
 /** Gorgias calls: retried with backoff; an acknowledgement not sent within half an hour is not worth sending. */
 const GORGIAS_CALL: ActivityOptions = {
-  // Per attempt, a little above the HTTP client's timeout (GORGIAS_HTTP_TIMEOUT_MS, 10 s by default), leaving
-  // room for the look-up a retried send makes first. A write is not started with less than its timeout left.
-  startToCloseTimeout: '30s',
+  // Per attempt: room for a read and a write of the HTTP client's timeout (GORGIAS_HTTP_TIMEOUT_MS, 10 s by
+  // default, checked against it at start). A write is not started with less than its timeout + 2 s left.
+  startToCloseTimeout: GORGIAS_ATTEMPT_MS,
   // A worker that stops (crash, SIGSTOP) is noticed within this, not only at the end of the attempt.
   heartbeatTimeout: '20s',
   scheduleToCloseTimeout: '30m',
   retry: { initialInterval: '1s', backoffCoefficient: 2, maximumInterval: '1m' },
 };
-const ATTEMPT_MS = 30_000;
 const MAX_SEND_MS = 30 * 60_000;
 /** Tag and note of a hand-back: tried for a while, but a ticket whose hand-back cannot be written still ends. */
 const HAND_BACK_CALL: ActivityOptions = { ...GORGIAS_CALL, scheduleToCloseTimeout: '10m' };
@@ -55,9 +56,10 @@ const localActivities = proxyLocalActivities<Activities>({
 
 /**
  * Pinned (Worker Versioning): a ticket runs to its end on the worker version it started on, however long it waits
- * (`delay_seconds`, the delivery check), so a workflow change never meets a half-run ticket.
+ * (`delay_seconds`, the delivery check), so a workflow change never meets a half-run ticket. Unversioned workers
+ * declare nothing (see versioning.ts).
  */
-setWorkflowOptions({ versioningBehavior: 'PINNED' }, ticketWorkflow);
+setWorkflowOptions(whenVersioned('PINNED'), ticketWorkflow);
 
 /** One workflow per Gorgias ticket: read it, decide, (wait, read again,) reply, confirm it was sent, note. */
 export async function ticketWorkflow({ ticketId }: TicketWorkflowInput): Promise<AutoReplyResult> {
@@ -235,7 +237,7 @@ async function send(
   { status: 'posted'; messageId: number } | Extract<SentReply, { status: 'held' }> | { status: 'stale' }
 > {
   const window = untilStale(ticket, policy);
-  if (window < ATTEMPT_MS) return { status: 'stale' };
+  if (window < GORGIAS_ATTEMPT_MS) return { status: 'stale' };
   run.record('sending');
   run.enter('sending-reply');
   try {
@@ -280,7 +282,7 @@ async function confirmDelivery(
     const notices = run.messageFailedNotices;
     const left = until - Date.now();
     if (left > 0) await condition(() => run.messageFailedNotices > notices, Math.min(wait, left));
-    const retryFor = Math.max(until - Date.now(), ATTEMPT_MS);
+    const retryFor = Math.max(until - Date.now(), GORGIAS_ATTEMPT_MS);
     const delivery = await activities.checkReplyDelivery
       .executeWithOptions(
         { ...GORGIAS_CALL, scheduleToCloseTimeout: retryFor, summary: 'Has Gorgias sent the reply?' },

@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { accessSync, constants, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { basename, dirname, join } from 'node:path';
 import { ComposeFile, interpolate, REPO_ROOT } from '../../src/dev/cluster/compose';
 import { ProductionStack } from '../../src/dev/cluster/stack';
 import { composeServerVersion } from '../../src/dev/cluster/temporal-server';
@@ -109,11 +109,30 @@ describe('the processes of the stack get what compose gives the containers', () 
         const env = stack.serviceEnvironment(name, node.index, USER_ENV);
         const changed = Object.keys(env).filter((key) => env[key] !== compose[key]);
         expect(changed.sort()).toEqual(
-          name === 'worker' ? ['TEMPORAL_ADDRESS'] : ['HOST', 'TEMPORAL_ADDRESS'],
+          name === 'worker' ? ['KILL_SWITCH_FILE', 'TEMPORAL_ADDRESS'] : ['HOST', 'TEMPORAL_ADDRESS'],
         );
         expect(env.TEMPORAL_ADDRESS).toBe(node.address);
       }
     }
+  });
+
+  it("the workers' kill switch: compose's file in the worker-control volume, here one folder both workers share", () => {
+    const compose = ComposeFile.load().service('worker', USER_ENV);
+    const inContainer = compose.environment.KILL_SWITCH_FILE ?? '';
+    expect(compose.volumes.find((v) => v.target === dirname(inContainer))).toMatchObject({
+      source: 'worker-control',
+      bind: false,
+    });
+    const files = stack.nodes.map(
+      (node) => stack.serviceEnvironment('worker', node.index, USER_ENV).KILL_SWITCH_FILE,
+    );
+    expect(new Set(files).size).toBe(1);
+    const file = files[0] ?? '';
+    expect(file).toBe(join(stack.volumeFolder('worker-control'), basename(inContainer)));
+    // The operator's `touch` works: the folder exists and the workers' user (this one) may write in it.
+    expect(() => accessSync(dirname(file), constants.W_OK)).not.toThrow();
+    writeFileSync(file, '');
+    rmSync(file);
   });
 
   it('the server version is the one the compose file pins', () => {

@@ -1,11 +1,16 @@
 import type { AddressInfo } from 'node:net';
 import type { Server } from 'node:http';
-import { afterAll, describe, expect, it } from '@jest/globals';
+import { afterAll, describe, expect, it, jest } from '@jest/globals';
 import axios from 'axios';
 import { Client } from '@temporalio/client';
 import { msToTs } from '@temporalio/common/lib/time';
 import pino from 'pino';
-import { createIntakeApp, WEBHOOK_PATH, type IntakeDependencies } from '../../src/server/app';
+import {
+  createIntakeApp,
+  READINESS_KEPT_MS,
+  WEBHOOK_PATH,
+  type IntakeDependencies,
+} from '../../src/server/app';
 import { listenApp } from '../../src/server/http-server';
 import { ensureSearchAttributes } from '../../src/temporal/search-attributes';
 import { workflowIdForTicket } from '../../src/workflows/definitions';
@@ -338,5 +343,28 @@ describe('an intake whose Temporal configuration is wrong', () => {
     const ready = await readiness(url);
     expect(ready.status).toBe(200);
     expect(ready.data).toMatchObject({ status: 'ready' });
+  });
+});
+
+describe('/readyz, unauthenticated and reachable by anyone', () => {
+  it('asks Temporal at most once per window, however many requests come, and again after it', async () => {
+    // A client of its own, so only this intake's calls are counted; the window's clock is the test's.
+    const client = new Client({ connection: ctx.env.connection, namespace: ctx.env.namespace });
+    const asked = jest.spyOn(client.workflowService, 'getSystemInfo');
+    let clock = 0;
+    const url = await startIntake({ client, now: () => clock });
+
+    const burst = await Promise.all(Array.from({ length: 25 }, () => readiness(url)));
+    for (let i = 0; i < 25; i += 1) burst.push(await readiness(url));
+    expect(burst.map((r) => r.status)).toEqual(Array(50).fill(200));
+    expect(burst.every((r) => r.data.status === 'ready')).toBe(true);
+    expect(asked).toHaveBeenCalledTimes(1);
+
+    clock += READINESS_KEPT_MS - 1;
+    await readiness(url);
+    expect(asked).toHaveBeenCalledTimes(1);
+    clock += 1;
+    expect((await readiness(url)).data).toMatchObject({ status: 'ready', temporal: 'reachable' });
+    expect(asked).toHaveBeenCalledTimes(2);
   });
 });

@@ -118,3 +118,36 @@ export function containerEnv(service: ComposeService): Record<string, string> {
     Object.entries(service.environment ?? {}).filter((entry): entry is [string, string] => entry[1] !== null),
   );
 }
+
+/**
+ * What the image's last stage leaves for run time, read from the Dockerfile (no Docker engine here): the user the
+ * container runs as, and the folders that stage's RUN steps create and give to a user (`mkdir -p <folder>` and
+ * `chown <user>[:<group>] <folder>`, run as root), folder → owner. An empty named volume mounted on a folder of
+ * the image takes that folder's owner; on a folder the image lacks, Docker creates it owned by root.
+ */
+export function dockerfileRuntime(dockerfile: string): { user: string; ownedFolders: Map<string, string> } {
+  const instructions = dockerfile
+    .replace(/\\\n/g, ' ')
+    .split('\n')
+    .map((line) => line.trim())
+    .filter((line) => line && !line.startsWith('#'));
+  const lastStage = instructions.map((line) => /^FROM\s/i.test(line)).lastIndexOf(true);
+  let user = 'root';
+  const created = new Set<string>();
+  const ownedFolders = new Map<string, string>();
+  for (const line of instructions.slice(lastStage + 1)) {
+    const [, keyword = '', rest = ''] = /^(\w+)\s+(.*)$/.exec(line) ?? [];
+    if (keyword.toUpperCase() === 'USER') user = rest.split(':')[0] ?? rest;
+    if (keyword.toUpperCase() !== 'RUN' || user !== 'root') continue;
+    for (const command of rest.split(/&&|;/).map((c) => c.trim().split(/\s+/))) {
+      const [program, ...args] = command;
+      const operands = args.filter((a) => !a.startsWith('-'));
+      if (program === 'mkdir') operands.forEach((folder) => created.add(folder));
+      if (program === 'chown' && operands.length > 1) {
+        const owner = (operands[0] ?? '').split(':')[0] ?? '';
+        for (const folder of operands.slice(1)) if (created.has(folder)) ownedFolders.set(folder, owner);
+      }
+    }
+  }
+  return { user, ownedFolders };
+}

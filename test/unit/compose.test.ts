@@ -1,13 +1,14 @@
 import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { basename, join } from 'node:path';
+import { basename, dirname, join } from 'node:path';
 import { SearchAttributeType } from '@temporalio/common';
-import { loadConfig, type SectionName } from '../../src/config';
+import { loadConfig, namesGorgiasAccount, type SectionName } from '../../src/config';
 import { loadPolicy } from '../../src/policy/load';
 import { SEARCH_ATTRIBUTES } from '../../src/workflows/definitions';
 import {
   composeConfig,
   containerEnv,
+  dockerfileRuntime,
   ensureComposeCheck,
   EXAMPLE_USER_ENV,
   REPO_ROOT,
@@ -35,14 +36,15 @@ const STACK_SERVICES = [
 
 /**
  * The config sections an entry point validates at start-up, read from its source, so this test follows the
- * entry points as they change (e.g. `loadConfig(readEnvironment(), ['temporal', 'webhook', 'logging'])`).
+ * entry points as they change (e.g. `loadConfig(readEnvironment(), ['temporal', 'webhook', 'logging'])`): every
+ * `loadConfig(…, [...])` call, optional sections included (compose gives the webhook server the Gorgias account).
  */
 function sectionsLoadedBy(entry: 'server' | 'worker'): SectionName[] {
   const source = readFileSync(join(REPO_ROOT, 'src', entry, 'main.ts'), 'utf8');
-  const match = /loadConfig\(\s*readEnvironment\(\)\s*,\s*\[([^\]]*)\]/.exec(source);
-  if (!match?.[1])
-    throw new Error(`src/${entry}/main.ts: cannot find its loadConfig(readEnvironment(), [...]) call`);
-  return [...match[1].matchAll(/'(\w+)'/g)].map((m) => m[1] as SectionName);
+  const calls = [...source.matchAll(/loadConfig\(\s*[\w()]+\s*,\s*\[([^\]]*)\]/g)];
+  if (calls.length === 0)
+    throw new Error(`src/${entry}/main.ts: cannot find its loadConfig(env, [...]) call`);
+  return calls.flatMap((call) => [...(call[1] ?? '').matchAll(/'(\w+)'/g)].map((m) => m[1] as SectionName));
 }
 
 let binary: string;
@@ -124,7 +126,7 @@ describe('docker-compose.yml', () => {
 
   test('the webhook service’s environment passes the validation its entry point runs', () => {
     const sections = sectionsLoadedBy('server');
-    expect(sections).toEqual(expect.arrayContaining(['temporal', 'webhook', 'logging']));
+    expect(sections).toEqual(expect.arrayContaining(['temporal', 'webhook', 'logging', 'gorgias', 'policy']));
     const project = loadProject();
     const env = containerEnv(service(project, 'webhook'));
     const config = loadConfig(env, ['temporal', 'webhook', 'logging']);
@@ -133,6 +135,15 @@ describe('docker-compose.yml', () => {
     expect(config.webhook.WEBHOOK_SECRET).toBe(USER_ENV.WEBHOOK_SECRET);
     expect(config.webhook.HOST).toBe('0.0.0.0');
     expect(config.logging.LOG_PRETTY).toBe(false);
+    // The Gorgias account, for /readyz's account check; the same as the worker's.
+    expect(namesGorgiasAccount(env)).toBe(true);
+    const worker = containerEnv(service(project, 'worker'));
+    for (const variable of ['GORGIAS_BASE_URL', 'GORGIAS_USERNAME', 'GORGIAS_API_KEY']) {
+      expect(env[variable]).toBe(worker[variable]);
+    }
+    expect(service(project, 'webhook').volumes).toEqual(
+      service(project, 'worker').volumes?.filter((v) => v.target === '/app/policy'),
+    );
     // The port the app listens on is the one published, and the one the healthcheck asks.
     const webhook = service(project, 'webhook');
     expect(webhook.ports?.map((p) => p.target)).toEqual([config.webhook.PORT]);
@@ -352,6 +363,47 @@ describe('docker-compose.yml', () => {
     const setup = service(loadProject(), 'temporal-setup');
     const registered = (setup.environment?.SEARCH_ATTRIBUTES ?? '').split(/\s+/).filter(Boolean).sort();
     expect(registered).toEqual(SEARCH_ATTRIBUTES.map((key) => `${key.name}=${cliTypeName(key.type)}`).sort());
+  });
+});
+
+describe('the kill switch under compose', () => {
+  const runtime = () => dockerfileRuntime(readFileSync(join(REPO_ROOT, 'Dockerfile'), 'utf8'));
+
+  test('every named volume on our image is mounted on a folder the image creates for the user it runs as', () => {
+    const { user, ownedFolders } = runtime();
+    expect(user).toBe('node');
+    const project = loadProject(USER_ENV, ['sandbox']);
+    const mounts = Object.entries(project.services)
+      .filter(([, s]) => s.build)
+      .flatMap(([name, s]) =>
+        (s.volumes ?? []).filter((v) => v.type === 'volume').map((v) => ({ name, ...v })),
+      );
+    expect(mounts.map((m) => m.source)).toContain('worker-control');
+    // Docker fills an empty named volume from the image's folder, owner included; a folder the image lacks is
+    // created owned by root, and the worker (and `docker compose exec`) cannot write there.
+    for (const mount of mounts) {
+      expect({ volume: mount.source, at: mount.target, owner: ownedFolders.get(mount.target) }).toEqual({
+        volume: mount.source,
+        at: mount.target,
+        owner: user,
+      });
+    }
+  });
+
+  test('KILL_SWITCH_FILE is in the worker-control volume, and the documented commands name it', () => {
+    const project = loadProject();
+    const worker = service(project, 'worker');
+    const file = containerEnv(worker).KILL_SWITCH_FILE ?? '';
+    const mount = worker.volumes?.find((v) => v.target === dirname(file));
+    expect(mount).toMatchObject({ type: 'volume', source: 'worker-control' });
+    expect(Object.keys(project.volumes ?? {})).toContain('worker-control');
+    for (const doc of ['docker-compose.yml', join('docs', 'production.md')]) {
+      const text = readFileSync(join(REPO_ROOT, doc), 'utf8');
+      expect({ doc, touch: text.includes(`docker compose exec worker touch ${file}`) }).toEqual({
+        doc,
+        touch: true,
+      });
+    }
   });
 });
 

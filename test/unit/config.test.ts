@@ -114,3 +114,60 @@ describe('configuration', () => {
     ]);
   });
 });
+
+describe('Gorgias settings that would break at run time are refused at start', () => {
+  const gorgiasProblems = (env: Record<string, string>) =>
+    problemsThrown(() => loadConfig({ ...valid, ...env }, ['gorgias']), ConfigError);
+
+  it.each([
+    'http://acme.gorgias.com',
+    'http://acme.gorgias.com/api/',
+    'http://10.0.0.5:4010',
+    'http://sandbox.internal.example:4010',
+  ])('refuses %s: the API key would travel in clear', (url) => {
+    const problems = gorgiasProblems({ GORGIAS_BASE_URL: url });
+    expect(problems).toHaveLength(1);
+    expect(problems[0]).toMatch(
+      /^GORGIAS_BASE_URL: must start with https:\/\/ .* http:\/\/ is accepted only for/,
+    );
+    expect(problems[0]).not.toContain(new URL(url).hostname);
+  });
+
+  it.each([
+    'https://acme.gorgias.com',
+    'http://127.0.0.1:4010',
+    'http://localhost:4010',
+    'http://[::1]:4010',
+    'http://gorgias-sandbox:4010',
+  ])('accepts %s (https, or a sandbox on this machine or the compose network)', (url) => {
+    expect(gorgiasProblems({ GORGIAS_BASE_URL: url })).toEqual([]);
+  });
+
+  it('refuses an HTTP timeout with which a send’s read and POST cannot fit in one activity attempt', () => {
+    expect(gorgiasProblems({ GORGIAS_HTTP_TIMEOUT_MS: '14000' })).toEqual([]);
+    expect(gorgiasProblems({ GORGIAS_HTTP_TIMEOUT_MS: '14001' })).toEqual([
+      expect.stringMatching(/^GORGIAS_HTTP_TIMEOUT_MS: must be at most 14000: .*30 s/),
+    ]);
+    // At the attempt's own length every POST was refused and every ticket went stale; it is also the default wait.
+    expect(gorgiasProblems({ GORGIAS_HTTP_TIMEOUT_MS: '30000' })).toEqual([
+      expect.stringMatching(/^GORGIAS_HTTP_TIMEOUT_MS: must be at most 14000/),
+      expect.stringMatching(/^GORGIAS_UNKNOWN_OUTCOME_WAIT_MS: must be longer than GORGIAS_HTTP_TIMEOUT_MS/),
+    ]);
+  });
+
+  it('refuses an unknown-outcome wait no longer than the HTTP timeout, naming both variables, never a value', () => {
+    expect(
+      gorgiasProblems({ GORGIAS_HTTP_TIMEOUT_MS: '2000', GORGIAS_UNKNOWN_OUTCOME_WAIT_MS: '3000' }),
+    ).toEqual([]);
+    const problems = gorgiasProblems({
+      GORGIAS_HTTP_TIMEOUT_MS: '12345',
+      GORGIAS_UNKNOWN_OUTCOME_WAIT_MS: '12345',
+    });
+    expect(problems).toEqual([
+      expect.stringMatching(
+        /^GORGIAS_UNKNOWN_OUTCOME_WAIT_MS: must be longer than GORGIAS_HTTP_TIMEOUT_MS: /,
+      ),
+    ]);
+    expect(problems.join('\n')).not.toContain('12345');
+  });
+});

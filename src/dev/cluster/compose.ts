@@ -165,13 +165,23 @@ export function interpolate(
   );
 }
 
-/** A path inside a container, as the same file on this machine (through the service's bind mounts). */
-export function hostPath(containerPath: string, volumes: readonly ComposeVolume[]): string {
+/**
+ * A path inside a container, as the same file on this machine: through the service's bind mounts, and through its
+ * named volumes when `volumeFolder` gives each one a folder here (shared, as the volume is, by every process of
+ * the service).
+ */
+export function hostPath(
+  containerPath: string,
+  volumes: readonly ComposeVolume[],
+  volumeFolder?: (volume: string) => string,
+): string {
   const mount = volumes
-    .filter((v) => v.bind && (containerPath === v.target || containerPath.startsWith(`${v.target}/`)))
+    .filter((v) => v.bind || volumeFolder)
+    .filter((v) => containerPath === v.target || containerPath.startsWith(`${v.target}/`))
     .sort((a, b) => b.target.length - a.target.length)[0];
-  if (!mount) throw new Error(`${containerPath} is not inside a bind mount of the service`);
-  return join(mount.source, containerPath.slice(mount.target.length));
+  if (!mount) throw new Error(`${containerPath} is not inside a mount of the service`);
+  const source = mount.bind ? mount.source : (volumeFolder as (volume: string) => string)(mount.source);
+  return join(source, containerPath.slice(mount.target.length));
 }
 
 /** The variables of our compose file that hold a host name or a bind address (host, or host:port). */
@@ -187,12 +197,13 @@ export const ADDRESS_VARIABLES = [
  * The environment of a compose service with its network names replaced by addresses on this machine, and
  * nothing else changed: in the ADDRESS_VARIABLES, `hosts` maps a compose host name (e.g. `postgres`) to an IP
  * and `bindIp` replaces a wildcard bind (0.0.0.0); paths inside the container's bind mounts become the
- * mounted files on this machine.
+ * mounted files on this machine, and paths inside its named volumes files in `volumeFolder`'s folders.
  */
 export function localEnvironment(
   service: ComposeServiceValues,
   hosts: Record<string, string>,
   bindIp?: string,
+  volumeFolder?: (volume: string) => string,
 ): Record<string, string> {
   const out: Record<string, string> = {};
   for (const [key, value] of Object.entries(service.environment)) {
@@ -205,9 +216,9 @@ export function localEnvironment(
         throw new Error(`service ${service.name}: no local address for ${key}=${value}`);
     } else if (value.startsWith('/')) {
       try {
-        local = hostPath(value, service.volumes);
+        local = hostPath(value, service.volumes, volumeFolder);
       } catch {
-        // Not a mounted file (e.g. /app/control/stop-sending in a named volume): left as it is.
+        // Not in a mount (e.g. a path the image itself holds): left as it is.
       }
     }
     out[key] = local;

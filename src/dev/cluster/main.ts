@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import { mkdirSync, readFileSync, rmSync } from 'node:fs';
+import { readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { startSandbox, type RunningSandbox } from '../../sandbox';
@@ -68,8 +68,6 @@ async function run(): Promise<void> {
       });
     }
 
-    const control = join(dir, 'control');
-    mkdirSync(control, { recursive: true });
     const processes: EntryProcess[] = [];
     const webhookUrls: string[] = [];
     for (const node of stack.nodes) {
@@ -79,8 +77,6 @@ async function run(): Promise<void> {
         `worker-${n}`,
         {
           ...stack.serviceEnvironment('worker', node.index, vars),
-          // The compose file's named volume, shared by the replicas: here a folder.
-          KILL_SWITCH_FILE: join(control, 'stop-sending'),
           METRICS_PORT: String(9464 + node.index),
           METRICS_HOST: '127.0.0.1',
         },
@@ -135,6 +131,8 @@ async function run(): Promise<void> {
     say(
       `  CLI              ${join(stack.binDir, 'temporal')} workflow list --address ${stack.nodes[0]?.address}`,
     );
+    const killSwitch = stack.serviceEnvironment('worker', 0, vars).KILL_SWITCH_FILE;
+    if (killSwitch) say(`  Kill switch      touch ${killSwitch}   (rm it to resume)`);
     say(`  Logs             ${dir}`);
     say('  Stop             Ctrl-C');
   } catch (err) {

@@ -146,7 +146,19 @@ export class ProductionStack {
     const target = this.nodes[node];
     if (!target) throw new Error(`no node ${node}`);
     const service = this.compose.service(name, { ...this.vars, ...vars });
-    return localEnvironment(service, { temporal: target.ip }, '127.0.0.1');
+    return localEnvironment(service, { temporal: target.ip }, '127.0.0.1', (volume) =>
+      this.volumeFolder(volume),
+    );
+  }
+
+  /**
+   * A compose named volume as a folder of the stack's, shared by every process that mounts it, as the volume is by
+   * the service's replicas (the kill switch's `worker-control`: KILL_SWITCH_FILE is in it).
+   */
+  volumeFolder(volume: string): string {
+    const folder = join(this.options.dir, 'volumes', volume);
+    mkdirSync(folder, { recursive: true });
+    return folder;
   }
 
   get namespace(): string {

@@ -1,4 +1,4 @@
-import { mkdirSync, mkdtempSync } from 'node:fs';
+import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Client, Connection } from '@temporalio/client';
@@ -113,14 +113,11 @@ export class ClusterRig {
 
   private async startService(extraVars: Record<string, string>): Promise<void> {
     const vars = { ...TEST_VARS, ...extraVars, GORGIAS_BASE_URL: this.sandbox.url };
-    const control = join(this.dir, 'control');
-    mkdirSync(control, { recursive: true });
     for (const node of this.stack.nodes) {
       const workerEnv = {
         ...this.stack.serviceEnvironment('worker', node.index, vars),
         // Compose gives each container its own network namespace: here two workers share one host.
         METRICS_PORT: '0',
-        KILL_SWITCH_FILE: join(control, 'stop-sending'),
       };
       const port = await freePort();
       const serverEnv = this.stack.serviceEnvironment('webhook', node.index, vars);
