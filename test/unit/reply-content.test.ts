@@ -120,6 +120,29 @@ describe('the template for the ticket', () => {
   });
 });
 
+describe('the subject of the reply', () => {
+  it.each<[string, string, string]>([
+    ['Re: Delivery', 'en', 'Re: Delivery'],
+    ['RE: RE: re:Delivery', 'en', 'Re: Delivery'],
+    ['Re : Livraison', 'fr', 'Re : Livraison'],
+    ['Re: Re : RE :Livraison', 'fr', 'Re : Livraison'],
+    ['AW: WG: Lieferung', 'de', 'Re: Lieferung'],
+    ['SV: Leverans', 'en', 'Re: Leverans'],
+    ['Fwd: Re: Fw: Delivery', 'en', 'Re: Delivery'],
+    ['Re[2]: Re(3): Delivery', 'en', 'Re: Delivery'],
+    ['回复：配送', 'en', 'Re: 配送'],
+    ['Delivery: Re: late', 'en', 'Re: Delivery: Re: late'],
+  ])('"%s" (language %s) gets one reply prefix: "%s"', async (subject, language, expected) => {
+    const { reply } = await render({ subject }, { language });
+    expect(reply.subject).toBe(expected);
+  });
+
+  it("a subject that is only prefixes falls back to the policy's subject", async () => {
+    const { reply } = await render({ subject: 'Re: RE: Fwd:' }, { subject: 'Re: RE: Fwd:' });
+    expect(reply.subject).toBe('Re: your message');
+  });
+});
+
 describe('the note when a ticket goes back to humans', () => {
   it('an acknowledgement past the staleness cutoff is not sent: the note says so and names the tag', () => {
     const note = renderNote(
