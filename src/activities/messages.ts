@@ -1,8 +1,8 @@
 import { ApplicationFailure, Context, log } from '@temporalio/activity';
 import { GorgiasRequestError } from '../gorgias/failures';
 import type { Integration, Message, NewMessage } from '../gorgias/schemas';
-import type { OrderAnswer, OrderFacts } from '../orders/branch';
-import { orderFacts } from '../orders/facts';
+import type { OrderAnswer, OrderMatch, OrderMention } from '../orders/branch';
+import { customerOrderMatch } from '../orders/facts';
 import type { Policy } from '../policy/schema';
 import { workflowUiUrl } from '../temporal/ui-link';
 import type { TicketFacts } from '../workflows/decision';
@@ -26,6 +26,8 @@ export interface TicketReading {
   orders: Policy['orders'];
   /** Store sections keyed by address: the integration's own address is read too. */
   addressKeyedStores: boolean;
+  /** A template may show an order's status page link: the chosen order keeps it (see showsStatusLink). */
+  statusLinks: boolean;
 }
 
 /** What the reply activity did: posted the reply (Gorgias sends it later), or held it (kill switch). */
@@ -151,7 +153,7 @@ export function messageActivities(deps: ActivityDependencies) {
           skipped: ticket.unreadableMessages,
         });
       }
-      const facts = ticketFacts(ticket, policy.orders);
+      const facts = ticketFacts(ticket, policy.orders, { keepStatusLink: policy.statusLinks });
       // Store sections keyed by address need the integration's own address (read once per worker; the reply
       // reads it anyway for its From).
       const received = facts.lastCustomerMessage;
@@ -162,16 +164,25 @@ export function messageActivities(deps: ActivityDependencies) {
     },
 
     /**
-     * The customer's Shopify orders, read from Gorgias once, for an order question on a ticket that did not
-     * carry them. A customer Gorgias no longer has (404) has none.
+     * The order a question is about among the customer's Shopify orders, read from Gorgias once for a ticket
+     * that did not carry them: that one order only (or why none). A customer Gorgias no longer has (404) has
+     * no Shopify data.
      */
-    async readCustomerOrders(customerId: number): Promise<OrderFacts[]> {
+    async readCustomerOrders({
+      customerId,
+      lookFor,
+      statusLinks,
+    }: {
+      customerId: number;
+      lookFor: OrderMention;
+      statusLinks: boolean;
+    }): Promise<OrderMatch> {
       try {
         const customer = await callGorgias('read customer', () => gorgias.getCustomer(customerId));
-        return orderFacts(customer.shopifyOrders ?? []);
+        return customerOrderMatch(customer.shopifyOrders, lookFor, statusLinks);
       } catch (err) {
         if (err instanceof ApplicationFailure && err.nonRetryable && err.type !== FAILURE_TYPES.auth)
-          return [];
+          return customerOrderMatch(null, lookFor, false);
         throw err;
       }
     },

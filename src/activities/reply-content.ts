@@ -14,8 +14,8 @@ export interface ComposedReply {
   template: string;
   /** Sent outside the policy's business hours (whatever template that chose). */
   outsideHours?: boolean;
-  /** The order the reply speaks of, and the branch of the order rules it took. */
-  order?: { name: string | null; branch: OrderBranch } | null;
+  /** The order the reply speaks of, and the branch of the order rules it took (and why, when it names none). */
+  order?: { name: string | null; branch: OrderBranch; detail?: string | null } | null;
   /** Links of the order left out because they were not safe to send (the note says so). */
   droppedLinks?: string[];
 }
@@ -178,7 +178,9 @@ export function composeReply(
       .filter(Boolean)
       .join('/'),
     outsideHours: !opening.open,
-    order: answer?.branch ? { name: answer.order?.name ?? null, branch: answer.branch } : null,
+    order: answer?.branch
+      ? { name: answer.order?.name ?? null, branch: answer.branch, detail: answer.detail }
+      : null,
     droppedLinks: order?.dropped ?? [],
   };
 }
@@ -330,7 +332,12 @@ function orderLines(note: NoteContent): string[] {
   if (!('reply' in note)) return [];
   const { order, droppedLinks = [] } = note.reply;
   return [
-    ...(order ? [`Order: ${order.name ?? 'none found'} (branch ${order.branch}).`] : []),
+    ...(order
+      ? [
+          `Order: ${order.name ?? 'none'} (branch ${order.branch}` +
+            `${order.name === null && order.detail ? `: ${order.detail}` : ''}).`,
+        ]
+      : []),
     ...droppedLinks.map((link) => `Left out an unsafe link: the ${link}.`),
   ];
 }

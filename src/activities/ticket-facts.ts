@@ -1,5 +1,6 @@
 import { isAnswerable, type Address, type Message, type Ticket } from '../gorgias/schemas';
-import { isOrderQuestion, mentionedOrderNumbers, orderFacts } from '../orders/facts';
+import type { OrderQuestion } from '../orders/branch';
+import { customerOrderMatch, readOrderQuestion, SCANNED_TEXT_CHARS } from '../orders/facts';
 import type { OrderPolicy } from '../policy/schema';
 import type { AutomatedMailSign, TicketFacts } from '../workflows/decision';
 
@@ -84,7 +85,11 @@ function oldestFirst(messages: readonly Message[]): Message[] {
  * Reduces Gorgias's ticket to the facts the decision needs: small, and free of message bodies (what the
  * customer wrote is read here for the order question and the order numbers it names, and left here).
  */
-export function ticketFacts(ticket: Ticket, orders: OrderPolicy = ORDERS_OFF): TicketFacts {
+export function ticketFacts(
+  ticket: Ticket,
+  orders: OrderPolicy = ORDERS_OFF,
+  reading: { keepStatusLink: boolean } = { keepStatusLink: false },
+): TicketFacts {
   const messages = oldestFirst(ticket.messages);
   const ourReply = externalIds.reply(ticket.id);
   const outgoing = messages.filter((m) => m.from_agent && !isInternalNote(m));
@@ -119,7 +124,7 @@ export function ticketFacts(ticket: Ticket, orders: OrderPolicy = ORDERS_OFF): T
     autoReplyPresent: outgoing.some((m) => m.external_id === ourReply && !m.failed_datetime),
     notedBefore: messages.some((m) => m.external_id?.startsWith(notesOf(ticket.id)) === true),
     automatedMail: automatedMailSign(last?.headers),
-    ...orderFactsOf(ticket, last, orders),
+    orderQuestion: orderQuestionOf(ticket, last, orders, reading.keepStatusLink),
     lastCustomerMessage: last
       ? {
           id: last.id,
@@ -134,25 +139,27 @@ export function ticketFacts(ticket: Ticket, orders: OrderPolicy = ORDERS_OFF): T
 }
 
 /**
- * What the customer's latest message says about orders, and, for an order question, the orders the ticket
- * carries (null when it carries none: the workflow then reads the customer once).
+ * Whether the customer's latest message asks about an order, and if so which of their orders it is about, as
+ * far as the ticket tells: the one order (or why none), or, when the ticket does not carry the customer's
+ * orders, what to look for among them once the workflow has read the customer.
  */
-function orderFactsOf(
+function orderQuestionOf(
   ticket: Ticket,
   last: Message | undefined,
   orders: OrderPolicy,
-): Pick<TicketFacts, 'orderQuestion' | 'mentionedOrders' | 'orders'> {
-  const none = { orderQuestion: false, mentionedOrders: [], orders: null };
-  if (!last || !orders.enabled) return none;
-  const text = customerText(last);
+  keepStatusLink: boolean,
+): OrderQuestion | null {
+  if (!last || !orders.enabled) return null;
   const subject = last.subject ?? ticket.subject;
-  if (!isOrderQuestion({ subject, text, intents: last.intents }, orders)) return none;
-  const shopifyOrders = ticket.customer?.shopifyOrders ?? null;
-  return {
-    orderQuestion: true,
-    mentionedOrders: mentionedOrderNumbers(`${subject ?? ''}\n${text ?? ''}`),
-    orders: shopifyOrders === null ? null : orderFacts(shopifyOrders),
-  };
+  const question = readOrderQuestion({ subject, text: customerText(last), intents: last.intents }, orders);
+  if (!question.asks) return null;
+  const customer = ticket.customer;
+  if (customer?.shopifyOrders) {
+    return { match: customerOrderMatch(customer.shopifyOrders, question.mention, keepStatusLink) };
+  }
+  // The ticket shows the customer's integrations, and none is Shopify's: reading the customer adds nothing.
+  if (customer?.hasShopify === false) return { match: customerOrderMatch(null, question.mention, false) };
+  return { lookFor: question.mention };
 }
 
 /**
@@ -161,13 +168,19 @@ function orderFactsOf(
  * may have its text only in HTML.
  */
 function customerText(message: Message): string | null {
-  for (const text of [message.stripped_text, message.body_text]) if (text?.trim()) return text;
+  for (const text of [message.stripped_text, message.body_text]) {
+    const read = text?.slice(0, SCANNED_TEXT_CHARS);
+    if (read?.trim()) return read;
+  }
   for (const html of [message.stripped_html, message.body_html]) {
-    const text = html ? htmlText(html) : '';
+    const text = html ? htmlText(html.slice(0, SCANNED_HTML_CHARS), SCANNED_TEXT_CHARS) : '';
     if (text.trim()) return text;
   }
   return null;
 }
+
+/** How much of an HTML body is turned into text: enough markup around the first SCANNED_TEXT_CHARS of text. */
+const SCANNED_HTML_CHARS = 8 * SCANNED_TEXT_CHARS;
 
 // Tags that end a line of text, and elements whose content is not text the customer wrote.
 const LINE_TAGS = new Set(['br', 'p', 'div', 'li', 'tr', 'td', 'th', 'h1', 'h2', 'h3', 'h4', 'h5', 'h6']);
@@ -176,15 +189,15 @@ const ENTITIES = new Map(Object.entries({ amp: '&', lt: '<', gt: '>', quot: '"',
 
 /**
  * The text of an HTML body, for reading (never for showing): tags and comments dropped, line tags as line
- * breaks, style and script contents skipped, the basic entities decoded. Every search starts where the
- * last one ended, so a megabyte body or an unclosed tag costs one pass.
+ * breaks, style and script contents skipped, the basic entities decoded; at most about `maxChars` of it.
+ * Every search starts where the last one ended, so a megabyte body or an unclosed tag costs one pass.
  */
-function htmlText(html: string): string {
+function htmlText(html: string, maxChars: number): string {
   // Lower-cased for the searches, ASCII only, so that its indexes are the body's.
   const lower = html.replace(/[A-Z]+/g, (letters) => letters.toLowerCase());
   let text = '';
   let at = 0;
-  while (at < html.length) {
+  while (at < html.length && text.length < maxChars) {
     const open = lower.indexOf('<', at);
     text += html.slice(at, open === -1 ? html.length : open);
     if (open === -1) break;

@@ -1,8 +1,8 @@
 import { composeReply, renderNote, type ComposedReply } from '../activities/reply-content';
 import { ticketFacts } from '../activities/ticket-facts';
 import type { GorgiasClient } from '../gorgias/client';
-import { orderAnswer, type OrderAnswer } from '../orders/branch';
-import { orderFacts } from '../orders/facts';
+import { orderAnswer, showsStatusLink, type OrderAnswer } from '../orders/branch';
+import { customerOrderMatch } from '../orders/facts';
 import { decideAutoReply, isDryRun, type Decision, type TicketFacts } from '../workflows/decision';
 import type { Policy } from '../policy/schema';
 import { resolveStore, type StoreResolution } from '../policy/stores';
@@ -70,15 +70,18 @@ export async function previewTicket(
   now: Date,
   traceUrl: string,
 ): Promise<Preview> {
-  const facts = ticketFacts(await gorgias.getTicket(ticketId), policy.orders);
+  const keepStatusLink = showsStatusLink(policy);
+  const facts = ticketFacts(await gorgias.getTicket(ticketId), policy.orders, { keepStatusLink });
   const received = facts.lastCustomerMessage;
   if (received?.integrationId && Object.keys(policy.stores).some((key) => key.includes('@'))) {
     const integration = await gorgias.getIntegration(received.integrationId).catch(() => null);
     received.integrationAddress = integration?.meta?.address ?? null;
   }
-  if (facts.orderQuestion && facts.orders === null && facts.customer?.id) {
+  const question = facts.orderQuestion;
+  if (question && 'lookFor' in question && facts.customer?.id) {
     const customer = await gorgias.getCustomer(facts.customer.id).catch(() => null);
-    facts.orders = orderFacts(customer?.shopifyOrders ?? []);
+    const match = customerOrderMatch(customer?.shopifyOrders ?? null, question.lookFor, keepStatusLink);
+    facts.orderQuestion = { match };
   }
   return previewFacts(facts, policy, now, traceUrl);
 }

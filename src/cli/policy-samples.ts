@@ -1,4 +1,4 @@
-import type { OrderFacts } from '../orders/branch';
+import type { OrderFacts, OrderMatch } from '../orders/branch';
 import type { Policy } from '../policy/schema';
 import { storeKeyKindOf } from '../policy/store-keys';
 import type { TicketFacts } from '../workflows/decision';
@@ -30,9 +30,7 @@ export function newEmailTicket(now: Date): TicketFacts {
       supportAddress: { address: 'support@shop.example.com', name: 'Shop Support' },
       subject: 'Where is my order #1042?',
     },
-    orderQuestion: false,
-    mentionedOrders: [],
-    orders: null,
+    orderQuestion: null,
   };
 }
 
@@ -91,20 +89,20 @@ export function sampleOrder(
 
 /** Order questions, one per branch of the policy's order rules (`npm run policy:check`). */
 export function orderSampleTickets(now: Date): { label: string; ticket: TicketFacts }[] {
-  const base = { ...newEmailTicket(now), orderQuestion: true, mentionedOrders: ['1042'] };
+  const asking = (match: OrderMatch): TicketFacts => ({ ...newEmailTicket(now), orderQuestion: { match } });
+  const about = (order: OrderFacts) => asking({ found: 'order', order });
   const unsafe = { ...sampleOrder(now, 4, 2), trackingUrl: 'javascript:alert(1)' };
   return [
-    { label: 'order shipped 2 days ago, tracked', ticket: { ...base, orders: [sampleOrder(now, 4, 2)] } },
+    { label: 'order shipped 2 days ago, tracked', ticket: about(sampleOrder(now, 4, 2)) },
+    { label: 'order placed yesterday, not shipped', ticket: about(sampleOrder(now, 1, null)) },
+    { label: 'order placed 10 days ago, not shipped', ticket: about(sampleOrder(now, 10, null)) },
+    { label: 'order question, no order found', ticket: asking({ found: 'no-orders' }) },
     {
-      label: 'order placed yesterday, not shipped',
-      ticket: { ...base, orders: [sampleOrder(now, 1, null)] },
+      label: 'order question naming an order the customer does not have',
+      ticket: asking({ found: 'not-theirs', named: ['1042'] }),
     },
-    {
-      label: 'order placed 10 days ago, not shipped',
-      ticket: { ...base, orders: [sampleOrder(now, 10, null)] },
-    },
-    { label: 'order question, no order found', ticket: { ...base, mentionedOrders: [], orders: [] } },
-    { label: 'tracking link is not https', ticket: { ...base, orders: [unsafe] } },
+    { label: 'order question, no Shopify data on the customer', ticket: asking({ found: 'no-data' }) },
+    { label: 'tracking link is not https', ticket: about(unsafe) },
   ];
 }
 

@@ -1,4 +1,4 @@
-import type { OrderFacts } from '../orders/branch';
+import type { OrderQuestion } from '../orders/branch';
 import type { Policy } from '../policy/schema';
 
 /**
@@ -49,12 +49,12 @@ export interface TicketFacts {
     supportAddress: { address: string; name: string | null } | null;
     subject: string | null;
   } | null;
-  /** The customer's latest message asks about an order (the policy's keywords, or Gorgias's intents). */
-  orderQuestion: boolean;
-  /** Numbers in that message that may name an order ("#1042"). */
-  mentionedOrders: string[];
-  /** The customer's Shopify orders, most recent first; null when the ticket carried none (read the customer). */
-  orders: OrderFacts[] | null;
+  /**
+   * The customer's latest message asks about an order (the policy's keywords, or Gorgias's intents): the one
+   * order of theirs it is about (or why none), or what to look for once their orders are read. Null: it does
+   * not (or order replies are off).
+   */
+  orderQuestion: OrderQuestion | null;
 }
 
 export type SkipReason =

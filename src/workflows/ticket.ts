@@ -14,7 +14,7 @@ import {
 // Type-only: no activity code is bundled into the workflow.
 import type { ComposedReply, createActivities, NoteContent, ReplyDelivery } from '../activities';
 import type { PostRun } from '../activities/gorgias-call';
-import { orderAnswer, type OrderAnswer } from '../orders/branch';
+import { orderAnswer, showsStatusLink, type OrderAnswer } from '../orders/branch';
 import type { Policy } from '../policy/schema';
 import { hasAddressKeyedStores, resolveStore, type StoreResolution } from '../policy/stores';
 import {
@@ -91,7 +91,7 @@ async function autoReply(run: TicketRun, topLevel: Policy): Promise<AutoReplyRes
   if ('stale' in decision) throw HandBack.stale(policy);
   if (!decision.reply) return skip(run, ticket, policy, decision.reason);
 
-  ticket = await withOrders(run, ticket);
+  ticket = await withOrders(run, ticket, topLevel);
   const answer = orderAnswer(ticket, policy.orders, Date.now());
   if (answer.branch === 'delayed') {
     return skip(run, ticket, policy, 'order-delayed', {
@@ -155,7 +155,11 @@ async function readTicket(run: TicketRun, policy: Policy): Promise<TicketFacts> 
     [
       {
         ticketId: run.ticketId,
-        policy: { orders: policy.orders, addressKeyedStores: hasAddressKeyedStores(policy) },
+        policy: {
+          orders: policy.orders,
+          addressKeyedStores: hasAddressKeyedStores(policy),
+          statusLinks: showsStatusLink(policy),
+        },
       },
     ],
   );
@@ -171,15 +175,16 @@ function atStore(run: TicketRun, ticket: TicketFacts, policy: Policy): StoreReso
 }
 
 /** An order question on a ticket that carried no orders: the customer is read from Gorgias, once. */
-async function withOrders(run: TicketRun, ticket: TicketFacts): Promise<TicketFacts> {
+async function withOrders(run: TicketRun, ticket: TicketFacts, policy: Policy): Promise<TicketFacts> {
   const customerId = ticket.customer?.id;
-  if (!ticket.orderQuestion || ticket.orders !== null || !customerId) return ticket;
+  const question = ticket.orderQuestion;
+  if (!question || !('lookFor' in question) || !customerId) return ticket;
   run.enter('reading-orders');
-  const orders = await activities.readCustomerOrders.executeWithOptions(
+  const match = await activities.readCustomerOrders.executeWithOptions(
     { ...GORGIAS_CALL, summary: `Read the customer's orders (customer ${customerId})` },
-    [customerId],
+    [{ customerId, lookFor: question.lookFor, statusLinks: showsStatusLink(policy) }],
   );
-  return { ...ticket, orders };
+  return { ...ticket, orderQuestion: { match } };
 }
 
 /** The policy's decision, then the per-customer cooldown, which looks at other tickets' workflows. */

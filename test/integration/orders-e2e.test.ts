@@ -34,6 +34,8 @@ const ctx = useTestStack({
 });
 
 const DAY = 86_400_000;
+/** An order question that names no order number (the sample ticket's subject names #1042). */
+const ASKING = { subject: 'My order', body: 'Hi, where is my order?' };
 
 async function answer(ticketId: number) {
   expect((await ctx.stack.deliver({ ticket_id: ticketId }, { event: 'ticket-created' })).status).toBe(202);
@@ -46,6 +48,14 @@ async function customerReads(ticketId: number): Promise<number> {
   return (history.events ?? []).filter(
     (e) => e.activityTaskScheduledEventAttributes?.activityType?.name === 'readCustomerOrders',
   ).length;
+}
+
+/** The ticket's workflow history as text, every payload decoded (what Temporal keeps about the customer). */
+async function historyText(ticketId: number): Promise<string> {
+  const history = await ctx.env.client.workflow.getHandle(workflowIdForTicket(ticketId)).fetchHistory();
+  return JSON.stringify(history, (key, value: unknown) =>
+    key === 'data' && typeof value === 'string' ? Buffer.from(value, 'base64').toString('utf8') : value,
+  );
 }
 
 async function searchAttributes(ticketId: number) {
@@ -84,6 +94,29 @@ describe('order-aware acknowledgements', () => {
     expect(await customerReads(ticketId)).toBe(1);
   });
 
+  it("the workflow's history keeps only the order the reply speaks of, without its status page link", async () => {
+    const customerEmail = 'three.orders@example.org';
+    const now = Date.now();
+    ctx.stack.sandbox.setCustomerOrders(customerEmail, [
+      shopifyOrder(2301, now - 3 * DAY, now - 2 * DAY, 'in_transit'),
+      shopifyOrder(2302, now - 9 * DAY, now - 8 * DAY, 'in_transit'),
+      shopifyOrder(2303, now - 60 * DAY, now - 58 * DAY, 'delivered'),
+    ]);
+    const ticketId = await ctx.stack.seedTicket({
+      customerEmail,
+      subject: 'Order 2302',
+      body: 'Hi, where is my order #2302?',
+    });
+    expect(await answer(ticketId)).toMatchObject({ outcome: 'replied' });
+    expect(ctx.stack.posted(ticketId).replies[0]?.body_text).toContain('your order #2302');
+    const history = await historyText(ticketId);
+    const kept = (text: string) => [text, history.includes(text)];
+    expect(kept('1Z999AA10000002302')).toEqual(['1Z999AA10000002302', true]);
+    for (const other of ['#2301', '#2303', '1Z999AA10000002301', '1Z999AA10000002303', 'authenticate?key']) {
+      expect(kept(other)).toEqual([other, false]);
+    }
+  });
+
   it('an order still not shipped after the preparing window is handed to a human: tag and note, no reply', async () => {
     const customerEmail = 'late.order@example.org';
     ctx.stack.sandbox.setCustomerOrders(customerEmail, [
@@ -105,14 +138,48 @@ describe('order-aware acknowledgements', () => {
     });
   });
 
-  it('an order question from a customer without orders asks for the order number', async () => {
+  it('an order question from a customer Shopify lists no orders for asks for the order number', async () => {
     const customerEmail = 'no.orders@example.org';
     ctx.stack.sandbox.setCustomerOrders(customerEmail, []);
-    const ticketId = await ctx.stack.seedTicket({ customerEmail });
+    const ticketId = await ctx.stack.seedTicket({ customerEmail, ...ASKING });
     expect(await answer(ticketId)).toMatchObject({ outcome: 'replied' });
     expect(ctx.stack.posted(ticketId).replies[0]?.body_text).toContain(
       'could you reply with your order number',
     );
+  });
+
+  it('a customer naming an order number they do not have hears nothing of their other orders', async () => {
+    const customerEmail = 'other.orders@example.org';
+    const now = Date.now();
+    ctx.stack.sandbox.setCustomerOrders(customerEmail, [
+      shopifyOrder(2201, now - 4 * DAY, now - 2 * DAY, 'in_transit'),
+    ]);
+    const ticketId = await ctx.stack.seedTicket({
+      customerEmail,
+      subject: 'My order',
+      body: 'Where is my order #9999?',
+    });
+    expect(await answer(ticketId)).toMatchObject({ outcome: 'replied' });
+    const { replies, notes } = ctx.stack.posted(ticketId);
+    expect(replies[0]?.body_text).toContain('a member of our team will get back to you shortly');
+    expect(replies[0]?.body_text).not.toMatch(/2201|tracking|on its way|could not find/i);
+    expect(notes[0]?.body_text).toContain(
+      'Order: none (branch not-theirs: the customer names #9999, not one of their orders).',
+    );
+  });
+
+  it('a customer Gorgias has no Shopify orders for gets the plain acknowledgement, after one customer read', async () => {
+    const customerEmail = 'no.shopify.orders@example.org';
+    ctx.stack.sandbox.setCustomerOrders(customerEmail, null);
+    const ticketId = await ctx.stack.seedTicket({ customerEmail, ...ASKING });
+    expect(await answer(ticketId)).toMatchObject({ outcome: 'replied' });
+    const { replies, notes } = ctx.stack.posted(ticketId);
+    expect(replies[0]?.body_text).toContain('a member of our team will get back to you shortly');
+    expect(replies[0]?.body_text).not.toMatch(/could not find|your order/i);
+    expect(notes[0]?.body_text).toContain(
+      '(branch no-data: Gorgias has no Shopify orders for this customer).',
+    );
+    expect(await customerReads(ticketId)).toBe(1);
   });
 });
 
