@@ -271,6 +271,8 @@ const SKIP_EXPLANATIONS: Record<string, string> = {
   bounce: 'the message is a delivery-status bounce',
   'blocked-sender': 'the sender is on the block list',
   'not-answerable-by-email': 'Gorgias cannot answer this ticket by email',
+  'no-reply-address':
+    'there is no address to reply from (its integration has none, GORGIAS_REPLY_FROM is not set, and it was sent to no support address)',
   cooldown: 'this customer got an auto-reply a few minutes ago',
   'order-delayed': 'the order the customer asks about is late: please look at it',
 };

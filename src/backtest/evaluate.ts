@@ -140,7 +140,13 @@ function evaluateTicket(
   const at = created + topLevel.timing.delay_seconds * 1000;
   const keepStatusLink = showsStatusLink(topLevel);
   const facts = ticketFacts(ticketAsOf(ticket, at), topLevel.orders, { keepStatusLink });
-  const store = resolveStore(facts.lastCustomerMessage, topLevel);
+  // The backtest reads no integrations: the one that received the message is taken to answer from its address.
+  const received = facts.lastCustomerMessage;
+  if (!facts.replyFrom && received?.integrationId) {
+    const integrationId = received.integrationId;
+    facts.replyFrom = { address: `integration ${integrationId}`, name: null, integrationId };
+  }
+  const store = resolveStore(received, topLevel);
   const policy = store.policy;
   const firstResponse = firstResponseOf(ticket);
   const zone = policy.business_hours?.timezone ?? 'UTC';

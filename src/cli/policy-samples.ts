@@ -30,6 +30,8 @@ export function newEmailTicket(now: Date): TicketFacts {
       supportAddress: { address: 'support@shop.example.com', name: 'Shop Support' },
       subject: 'Where is my order #1042?',
     },
+    replyTo: { address: customer.email, name: customer.name, lastMessage: false },
+    replyFrom: { address: 'support@shop.example.com', name: 'Shop Support', integrationId: 6612 },
     orderQuestion: null,
   };
 }
@@ -38,7 +40,10 @@ export function newEmailTicket(now: Date): TicketFacts {
 export function sampleTickets(now: Date): { label: string; ticket: TicketFacts }[] {
   const minutesAgo = (m: number) => new Date(now.getTime() - m * 60_000).toISOString();
   const base = newEmailTicket(now);
-  const from = (email: string) => ({ ...customer, email, firstName: null, name: null });
+  const from = (email: string): Pick<TicketFacts, 'customer' | 'replyTo'> => ({
+    customer: { ...customer, email, firstName: null, name: null },
+    replyTo: { address: email, name: null, lastMessage: false },
+  });
   return [
     { label: 'new email from a customer', ticket: base },
     {
@@ -50,10 +55,14 @@ export function sampleTickets(now: Date): { label: string; ticket: TicketFacts }
         customer: { ...customer, firstName: 'Élodie' },
       },
     },
+    {
+      label: 'contact form with no address to reply from',
+      ticket: { ...base, channel: 'contact_form', replyFrom: null },
+    },
     { label: 'chat conversation', ticket: { ...base, channel: 'chat' } },
     {
       label: 'from noreply@shop-notifications.com',
-      ticket: { ...base, customer: from('noreply@shop-notifications.com') },
+      ticket: { ...base, ...from('noreply@shop-notifications.com') },
     },
     { label: 'out-of-office auto-reply', ticket: { ...base, automatedMail: 'auto-submitted' } },
     { label: 'in the trash', ticket: { ...base, trashed: true } },

@@ -166,6 +166,13 @@ const customerIntegrationsSchema = z
     return { orders, shopify };
   });
 
+/** One of a customer's addresses (`customer.channels`): `type` is `email`, `phone`, … */
+const customerChannelSchema = z.object({
+  type: text,
+  address: z.string().trim().min(1),
+  preferred: flag,
+});
+
 export const customerSchema = z
   .object({
     id: optionalId,
@@ -173,6 +180,8 @@ export const customerSchema = z
     name: text,
     firstname: text,
     lastname: text,
+    /** Every address Gorgias knows the customer by; unreadable entries dropped. */
+    channels: tolerantList(customerChannelSchema).transform((list) => list.kept),
     integrations: customerIntegrationsSchema.optional(),
   })
   .transform(({ integrations, ...customer }) => ({

@@ -62,6 +62,7 @@ export function createSandboxApp(options: SandboxOptions): SandboxApp {
     messagesOf: (ticketId) => store.messagesOf(ticketId),
     setCustomerOrders: (email, orders, opts = {}) =>
       store.setCustomerOrders(email, orders, opts.onTicket ?? true),
+    addCustomerAddress: (email, address) => store.addCustomerAddress(email, address),
     seedMonth: (monthOptions) => seedMonth(store, monthOptions),
     dispose: () => {
       answers.cancelPending();

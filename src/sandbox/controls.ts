@@ -29,6 +29,8 @@ export interface SandboxControls {
    * customer's tickets, so only `GET /api/customers/{id}` has them.
    */
   setCustomerOrders(email: string, orders: ShopifyOrder[] | null, options?: { onTicket?: boolean }): Customer;
+  /** Gives a customer (created if new) another email address: their mail from it joins them. */
+  addCustomerAddress(email: string, address: string): Customer;
   /** Seeds a month of past tickets (month.ts); returns what it seeded. */
   seedMonth(options: MonthOptions): SeededTicket[];
   /** Drops held requests, answers still being delayed and pending sends; call when the server closes. */

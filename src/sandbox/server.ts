@@ -56,6 +56,7 @@ export async function startSandbox(options: StartSandboxOptions): Promise<Runnin
     reset: () => sandbox.reset(),
     messagesOf: (ticketId) => sandbox.messagesOf(ticketId),
     setCustomerOrders: (email, orders, opts) => sandbox.setCustomerOrders(email, orders, opts),
+    addCustomerAddress: (email, address) => sandbox.addCustomerAddress(email, address),
     seedMonth: (monthOptions) => sandbox.seedMonth(monthOptions),
     close,
   };

@@ -20,6 +20,8 @@ import { hasAddressKeyedStores, resolveStore, type StoreResolution } from '../po
 import {
   decideAutoReply,
   isDryRun,
+  outgoingReply,
+  recipientOf,
   staleAt,
   type Decision,
   type SkipReason,
@@ -100,7 +102,7 @@ async function autoReply(run: TicketRun, topLevel: Policy): Promise<AutoReplyRes
     });
   }
   const reply = await compose(ticket, answer, store);
-  const to = ticket.customer?.email ?? '';
+  const to = recipientOf(ticket);
   if (isDryRun(ticket, policy)) {
     const note = await addNote(run, ticket.ticketId, { kind: 'dry-run', to, reply });
     return run.finish({ outcome: 'dry-run', ticketId: ticket.ticketId, noteMessageId: note.messageId });
@@ -237,9 +239,9 @@ async function send(run: TicketRun, ticket: TicketFacts, policy: Policy, reply: 
       {
         ...GORGIAS_CALL,
         scheduleToCloseTimeout: window,
-        summary: `Email reply to ${ticket.customer?.email ?? 'the customer'}: ${reply.subject}`,
+        summary: `Email reply to ${ticket.replyTo?.address ?? 'the customer'}: ${reply.subject}`,
       },
-      [{ ticket, reply, ...postRun() }],
+      [{ ...outgoingReply(ticket, reply), ...postRun() }],
     );
   } catch (err) {
     // Once the last attempt's POST has had time to land, whatever became of its answer.
