@@ -1,5 +1,7 @@
 import { describe, expect, it } from '@jest/globals';
 import { shopifyOrder } from '../../src/sandbox/month';
+import type { SampleTicketOptions } from '../../src/sandbox/sample-ticket';
+import type { ShopifyOrder } from '../../src/sandbox/shopify';
 import { workflowIdForTicket } from '../../src/workflows/definitions';
 import { useTestStack } from '../support/stack';
 
@@ -40,6 +42,13 @@ const ASKING = { subject: 'My order', body: 'Hi, where is my order?' };
 async function answer(ticketId: number) {
   expect((await ctx.stack.deliver({ ticket_id: ticketId }, { event: 'ticket-created' })).status).toBe(202);
   return ctx.stack.result(ticketId);
+}
+
+/** A customer with these Shopify orders (null: the customer part only) asks a question: the ticket, answered. */
+async function askAbout(customerEmail: string, orders: ShopifyOrder[] | null, question: SampleTicketOptions) {
+  ctx.stack.sandbox.setCustomerOrders(customerEmail, orders);
+  const ticketId = await ctx.stack.seedTicket({ customerEmail, ...question });
+  return { ticketId, result: await answer(ticketId) };
 }
 
 /** How many times the workflow read the customer from Gorgias. */
@@ -95,19 +104,17 @@ describe('order-aware acknowledgements', () => {
   });
 
   it("the workflow's history keeps only the order the reply speaks of, without its status page link", async () => {
-    const customerEmail = 'three.orders@example.org';
     const now = Date.now();
-    ctx.stack.sandbox.setCustomerOrders(customerEmail, [
+    const orders = [
       shopifyOrder(2301, now - 3 * DAY, now - 2 * DAY, 'in_transit'),
       shopifyOrder(2302, now - 9 * DAY, now - 8 * DAY, 'in_transit'),
       shopifyOrder(2303, now - 60 * DAY, now - 58 * DAY, 'delivered'),
-    ]);
-    const ticketId = await ctx.stack.seedTicket({
-      customerEmail,
+    ];
+    const { ticketId, result } = await askAbout('three.orders@example.org', orders, {
       subject: 'Order 2302',
       body: 'Hi, where is my order #2302?',
     });
-    expect(await answer(ticketId)).toMatchObject({ outcome: 'replied' });
+    expect(result).toMatchObject({ outcome: 'replied' });
     expect(ctx.stack.posted(ticketId).replies[0]?.body_text).toContain('your order #2302');
     const history = await historyText(ticketId);
     const kept = (text: string) => [text, history.includes(text)];
@@ -139,27 +146,21 @@ describe('order-aware acknowledgements', () => {
   });
 
   it('an order question from a customer Shopify lists no orders for asks for the order number', async () => {
-    const customerEmail = 'no.orders@example.org';
-    ctx.stack.sandbox.setCustomerOrders(customerEmail, []);
-    const ticketId = await ctx.stack.seedTicket({ customerEmail, ...ASKING });
-    expect(await answer(ticketId)).toMatchObject({ outcome: 'replied' });
+    const { ticketId, result } = await askAbout('no.orders@example.org', [], ASKING);
+    expect(result).toMatchObject({ outcome: 'replied' });
     expect(ctx.stack.posted(ticketId).replies[0]?.body_text).toContain(
       'could you reply with your order number',
     );
   });
 
   it('a customer naming an order number they do not have hears nothing of their other orders', async () => {
-    const customerEmail = 'other.orders@example.org';
     const now = Date.now();
-    ctx.stack.sandbox.setCustomerOrders(customerEmail, [
-      shopifyOrder(2201, now - 4 * DAY, now - 2 * DAY, 'in_transit'),
-    ]);
-    const ticketId = await ctx.stack.seedTicket({
-      customerEmail,
+    const orders = [shopifyOrder(2201, now - 4 * DAY, now - 2 * DAY, 'in_transit')];
+    const { ticketId, result } = await askAbout('other.orders@example.org', orders, {
       subject: 'My order',
       body: 'Where is my order #9999?',
     });
-    expect(await answer(ticketId)).toMatchObject({ outcome: 'replied' });
+    expect(result).toMatchObject({ outcome: 'replied' });
     const { replies, notes } = ctx.stack.posted(ticketId);
     expect(replies[0]?.body_text).toContain('a member of our team will get back to you shortly');
     expect(replies[0]?.body_text).not.toMatch(/2201|tracking|on its way|could not find/i);
@@ -169,10 +170,8 @@ describe('order-aware acknowledgements', () => {
   });
 
   it('a customer Gorgias has no Shopify orders for gets the plain acknowledgement, after one customer read', async () => {
-    const customerEmail = 'no.shopify.orders@example.org';
-    ctx.stack.sandbox.setCustomerOrders(customerEmail, null);
-    const ticketId = await ctx.stack.seedTicket({ customerEmail, ...ASKING });
-    expect(await answer(ticketId)).toMatchObject({ outcome: 'replied' });
+    const { ticketId, result } = await askAbout('no.shopify.orders@example.org', null, ASKING);
+    expect(result).toMatchObject({ outcome: 'replied' });
     const { replies, notes } = ctx.stack.posted(ticketId);
     expect(replies[0]?.body_text).toContain('a member of our team will get back to you shortly');
     expect(replies[0]?.body_text).not.toMatch(/could not find|your order/i);
