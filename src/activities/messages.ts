@@ -1,11 +1,11 @@
 import { ApplicationFailure, Context, log } from '@temporalio/activity';
 import { GorgiasRequestError } from '../gorgias/failures';
 import type { Integration, Message, NewMessage } from '../gorgias/schemas';
-import type { OrderAnswer, OrderFacts } from '../orders/branch';
-import { orderFacts } from '../orders/facts';
+import type { OrderAnswer, OrderMatch, OrderMention } from '../orders/branch';
+import { customerOrderMatch } from '../orders/facts';
 import type { Policy } from '../policy/schema';
 import { workflowUiUrl } from '../temporal/ui-link';
-import type { TicketFacts } from '../workflows/decision';
+import type { OutgoingReply, TicketFacts } from '../workflows/decision';
 import { workflowIdForTicket } from '../workflows/definitions';
 import {
   callGorgias,
@@ -18,7 +18,7 @@ import {
   type PostRun,
 } from './gorgias-call';
 import { composeReply, renderNote, type ComposedReply, type NoteContent } from './reply-content';
-import { externalIds, notePrefix, ticketFacts } from './ticket-facts';
+import { externalIds, notePrefix, replySender, ticketFacts } from './ticket-facts';
 import type { ActivityDependencies } from './dependencies';
 
 /** What reading a ticket needs of the run's policy. */
@@ -26,6 +26,8 @@ export interface TicketReading {
   orders: Policy['orders'];
   /** Store sections keyed by address: the integration's own address is read too. */
   addressKeyedStores: boolean;
+  /** A template may show an order's status page link: the chosen order keeps it (see showsStatusLink). */
+  statusLinks: boolean;
 }
 
 /** What the reply activity did: posted the reply (Gorgias sends it later), or held it (kill switch). */
@@ -69,27 +71,6 @@ export function messageActivities(deps: ActivityDependencies) {
     const address = integration?.meta?.address?.trim();
     if (!integration || !address || integration.deactivated_datetime !== null) return null;
     return { address, name: integration.name };
-  }
-
-  /**
-   * Where the reply comes from: the email integration that received the customer's message, else the
-   * configured address, else the support address the customer wrote to (never Gorgias's forwarding address).
-   * Only in the first case does the reply name the integration (`integrationId`): Gorgias sends through the
-   * integration a message names (docs/gorgias.md, "Writing messages"), so naming a deactivated or deleted one,
-   * or one whose address is not the From, would at best fail to send (the sandbox answers 400, as we infer
-   * Gorgias does), and the ticket would go back unanswered.
-   */
-  async function replyFrom(
-    ticket: TicketFacts,
-  ): Promise<{ address: string; name: string | null; integrationId: number | null } | null> {
-    const received = ticket.lastCustomerMessage;
-    const integrationId = received?.integrationId ?? null;
-    const fromIntegration = integrationId ? await integrationAddress(integrationId) : null;
-    if (fromIntegration) return { ...fromIntegration, integrationId };
-    const fallback = sending.replyFrom
-      ? { address: sending.replyFrom.address, name: sending.replyFrom.name ?? null }
-      : (received?.supportAddress ?? null);
-    return fallback && { ...fallback, integrationId: null };
   }
 
   /** Our message with this marker (or marker prefix), if the ticket has it. */
@@ -172,27 +153,40 @@ export function messageActivities(deps: ActivityDependencies) {
           skipped: ticket.unreadableMessages,
         });
       }
-      const facts = ticketFacts(ticket, policy.orders);
-      // Store sections keyed by address need the integration's own address (read once per worker; the reply
-      // reads it anyway for its From).
+      const facts = ticketFacts(ticket, policy.orders, { keepStatusLink: policy.statusLinks });
+      // The email integration that received the customer's message (read once per worker): the reply's From,
+      // decided before the decision, and the address store sections may be keyed by.
       const received = facts.lastCustomerMessage;
+      const integration = received?.integrationId ? await integrationAddress(received.integrationId) : null;
       if (received?.integrationId && policy.addressKeyedStores) {
-        received.integrationAddress = (await integrationAddress(received.integrationId))?.address ?? null;
+        received.integrationAddress = integration?.address ?? null;
       }
-      return facts;
+      const configured = sending.replyFrom
+        ? { address: sending.replyFrom.address, name: sending.replyFrom.name ?? null }
+        : null;
+      return { ...facts, replyFrom: replySender(received, integration, configured) };
     },
 
     /**
-     * The customer's Shopify orders, read from Gorgias once, for an order question on a ticket that did not
-     * carry them. A customer Gorgias no longer has (404) has none.
+     * The order a question is about among the customer's Shopify orders, read from Gorgias once for a ticket
+     * that did not carry them: that one order only (or why none). A customer Gorgias no longer has (404) has
+     * no Shopify data.
      */
-    async readCustomerOrders(customerId: number): Promise<OrderFacts[]> {
+    async readCustomerOrders({
+      customerId,
+      lookFor,
+      statusLinks,
+    }: {
+      customerId: number;
+      lookFor: OrderMention;
+      statusLinks: boolean;
+    }): Promise<OrderMatch> {
       try {
         const customer = await callGorgias('read customer', () => gorgias.getCustomer(customerId));
-        return orderFacts(customer.shopifyOrders ?? []);
+        return customerOrderMatch(customer.shopifyOrders, lookFor, statusLinks);
       } catch (err) {
         if (err instanceof ApplicationFailure && err.nonRetryable && err.type !== FAILURE_TYPES.auth)
-          return [];
+          return customerOrderMatch(null, lookFor, false);
         throw err;
       }
     },
@@ -234,52 +228,46 @@ export function messageActivities(deps: ActivityDependencies) {
     },
 
     /**
-     * Posts the reply (Gorgias sends it afterwards), unless the kill switch is on. A reset run may repeat an
-     * earlier run's send: it looks for our reply first (see postOnce).
+     * Posts the reply (Gorgias sends it afterwards), unless the kill switch is on: exactly what the POST needs,
+     * its addresses decided when the ticket was read. A reset run may repeat an earlier run's send: it looks
+     * for our reply first (see postOnce).
      */
     async sendReply({
-      ticket,
-      reply,
+      ticketId,
+      to,
+      from,
+      receiverId,
+      subject,
+      bodyText,
+      bodyHtml,
       ...run
-    }: { ticket: TicketFacts; reply: ComposedReply } & PostRun): Promise<SentReply> {
-      const customer = ticket.customer;
-      const from = await replyFrom(ticket);
-      if (!customer?.email || !from) {
-        throw ApplicationFailure.nonRetryable(
-          'The ticket has no customer email or support address to reply from',
-          FAILURE_TYPES.permanent,
-        );
-      }
-      const marker = externalIds.reply(ticket.ticketId);
+    }: OutgoingReply & PostRun): Promise<SentReply> {
+      const marker = externalIds.reply(ticketId);
+      const address = (a: { address: string; name: string | null }) =>
+        a.name ? { address: a.address, name: a.name } : { address: a.address };
       const message = await post(
         'reply',
-        ticket.ticketId,
+        ticketId,
         {
           channel: 'email',
           via: 'api',
           from_agent: true,
           sender: senderRef,
-          receiver: customer.id !== null ? { id: customer.id } : { email: customer.email },
-          source: {
-            type: 'email',
-            from: from.name ? { address: from.address, name: from.name } : { address: from.address },
-            to: [
-              customer.name ? { address: customer.email, name: customer.name } : { address: customer.email },
-            ],
-          },
-          subject: reply.subject,
-          body_text: reply.bodyText,
-          body_html: reply.bodyHtml,
+          receiver: receiverId !== null ? { id: receiverId } : { email: to.address },
+          source: { type: 'email', from: address(from), to: [address(to)] },
+          subject,
+          body_text: bodyText,
+          body_html: bodyHtml,
           external_id: marker,
           ...(from.integrationId ? { integration_id: from.integrationId } : {}),
         },
-        () => findMarked(ticket.ticketId, { exact: marker }),
+        () => findMarked(ticketId, { exact: marker }),
         run,
         // The kill switch, asked only once a retry (or a later run) has looked for the reply it may have posted.
         sending.stopped,
       );
       if ('held' in message) return { status: 'held', reason: message.held };
-      return { status: 'posted', messageId: message.id, to: customer.email, from: from.address };
+      return { status: 'posted', messageId: message.id, to: to.address, from: from.address };
     },
 
     /** Whether Gorgias has sent the reply yet, or failed to. */
@@ -341,6 +329,8 @@ export function messageActivities(deps: ActivityDependencies) {
           from_agent: true,
           sender: senderRef,
           source: { type: 'internal-note' },
+          // What Gorgias's own helpdesk sends on a note (docs/gorgias.md, "Writing messages").
+          public: false,
           body_text: body.bodyText,
           body_html: body.bodyHtml,
           external_id: externalIds.note(ticketId, note.kind, runId),

@@ -14,8 +14,8 @@ export interface ComposedReply {
   template: string;
   /** Sent outside the policy's business hours (whatever template that chose). */
   outsideHours?: boolean;
-  /** The order the reply speaks of, and the branch of the order rules it took. */
-  order?: { name: string | null; branch: OrderBranch } | null;
+  /** The order the reply speaks of, and the branch of the order rules it took (and why, when it names none). */
+  order?: { name: string | null; branch: OrderBranch; detail?: string | null } | null;
   /** Links of the order left out because they were not safe to send (the note says so). */
   droppedLinks?: string[];
 }
@@ -65,6 +65,27 @@ export function renderText(template: string, variables: TemplateVariables): stri
   return Mustache.render(template, variables, {}, { escape: (value: string) => value }).trim();
 }
 
+/**
+ * The reply and forward prefixes mail clients put before a subject, in the languages they come in: `Re:`,
+ * `RE :` (French spacing), `Re[2]:`, `AW:`/`WG:` (German), `SV:`/`VS:`/`VL:` (Nordic), `Antw:` (Dutch), `RV:`
+ * (Spanish), `RES:`/`ENC:` (Portuguese), `R:`/`RIF:` (Italian), `TR:` (French), `Odp:`/`PD:` (Polish), `YNT:`
+ * (Turkish), `Fw:`/`Fwd:`, and the Chinese `回复：`/`转发：`. One at a time, so a chain of any length goes.
+ */
+const REPLY_PREFIX =
+  /^\s*(?:(?:re|aw|sv|vs|vl|antw|antwort|wg|fw|fwd|tr|rv|res|enc|r|rif|odp|pd|ynt)\s*(?:\[\d{1,4}\]|\(\d{1,4}\)|\^\d{1,4})?|回复|回覆|答复|转发|轉寄|转寄)\s*[:：]/iu;
+
+/**
+ * The subject without the reply and forward prefixes it collected in the thread, so a template's own `Re:`
+ * is the only one: "Re: AW: Fwd: Delivery" is "Delivery". Empty when nothing else is left.
+ */
+export function subjectWithoutPrefixes(subject: string): string {
+  let rest = subject.trim();
+  for (let match = REPLY_PREFIX.exec(rest); match; match = REPLY_PREFIX.exec(rest)) {
+    rest = rest.slice(match[0].length).trim();
+  }
+  return rest;
+}
+
 /** Variables available to the templates. A missing value renders its policy fallback, never `undefined`. */
 export function templateVariables(
   ticket: TicketFacts,
@@ -73,9 +94,12 @@ export function templateVariables(
 ): Record<string, string> {
   const { fallbacks } = policy;
   const firstName = ticket.customer?.firstName?.trim();
+  const subject = [ticket.subject, ticket.lastCustomerMessage?.subject]
+    .map((s) => subjectWithoutPrefixes(s ?? ''))
+    .find((s) => s !== '');
   return {
     ticket_id: String(ticket.ticketId),
-    subject: ticket.subject?.trim() || ticket.lastCustomerMessage?.subject?.trim() || fallbacks.subject,
+    subject: subject ?? fallbacks.subject,
     customer_first_name: firstName || fallbacks.customer_first_name,
     customer_name: ticket.customer?.name?.trim() || firstName || fallbacks.customer_first_name,
     channel: ticket.channel,
@@ -154,7 +178,9 @@ export function composeReply(
       .filter(Boolean)
       .join('/'),
     outsideHours: !opening.open,
-    order: answer?.branch ? { name: answer.order?.name ?? null, branch: answer.branch } : null,
+    order: answer?.branch
+      ? { name: answer.order?.name ?? null, branch: answer.branch, detail: answer.detail }
+      : null,
     droppedLinks: order?.dropped ?? [],
   };
 }
@@ -253,6 +279,8 @@ const SKIP_EXPLANATIONS: Record<string, string> = {
   bounce: 'the message is a delivery-status bounce',
   'blocked-sender': 'the sender is on the block list',
   'not-answerable-by-email': 'Gorgias cannot answer this ticket by email',
+  'no-reply-address':
+    'there is no address to reply from (its integration has none, GORGIAS_REPLY_FROM is not set, and it was sent to no support address)',
   cooldown: 'this customer got an auto-reply a few minutes ago',
   stale: 'the ticket was older than the staleness limit when it was looked at',
   gone: 'the ticket no longer exists (deleted or merged)',
@@ -319,7 +347,12 @@ function orderLines(note: NoteContent): string[] {
   if (!('reply' in note)) return [];
   const { order, droppedLinks = [] } = note.reply;
   return [
-    ...(order ? [`Order: ${order.name ?? 'none found'} (branch ${order.branch}).`] : []),
+    ...(order
+      ? [
+          `Order: ${order.name ?? 'none'} (branch ${order.branch}` +
+            `${order.name === null && order.detail ? `: ${order.detail}` : ''}).`,
+        ]
+      : []),
     ...droppedLinks.map((link) => `Left out an unsafe link: the ${link}.`),
   ];
 }

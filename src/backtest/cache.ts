@@ -10,12 +10,13 @@ import type { ShopifyOrder, Ticket } from '../gorgias/schemas';
 
 type Entry =
   | { type: 'ticket'; ticket: Ticket }
-  | { type: 'customer'; id: number; orders: ShopifyOrder[] }
+  /** `orders` null: Gorgias has no Shopify order data on the customer. */
+  | { type: 'customer'; id: number; orders: ShopifyOrder[] | null }
   | { type: 'listing'; since: string; until: string; ids: number[] };
 
 export class BacktestCache {
   readonly tickets = new Map<number, Ticket>();
-  readonly customers = new Map<number, ShopifyOrder[]>();
+  readonly customers = new Map<number, ShopifyOrder[] | null>();
   private readonly listings = new Map<string, number[]>();
 
   constructor(private readonly file: string | null) {
@@ -49,7 +50,7 @@ export class BacktestCache {
     this.append({ type: 'ticket', ticket });
   }
 
-  saveCustomer(id: number, orders: ShopifyOrder[]): void {
+  saveCustomer(id: number, orders: ShopifyOrder[] | null): void {
     this.customers.set(id, orders);
     this.append({ type: 'customer', id, orders });
   }

@@ -1,8 +1,8 @@
 import { composeReply } from '../activities/reply-content';
 import { externalIds, isFromRule, isInternalNote, ticketFacts } from '../activities/ticket-facts';
 import type { ShopifyOrder, Ticket } from '../gorgias/schemas';
-import { orderAnswer, type OrderBranch } from '../orders/branch';
-import { orderFacts } from '../orders/facts';
+import { orderAnswer, showsStatusLink, type OrderBranch } from '../orders/branch';
+import { customerOrderMatch } from '../orders/facts';
 import type { Policy } from '../policy/schema';
 import { resolveStore } from '../policy/stores';
 import { decideAutoReply, isDryRun } from '../workflows/decision';
@@ -47,8 +47,11 @@ export interface TicketVerdict {
   stale: boolean;
 }
 
-/** The customer's orders read from Gorgias, by customer id, for order questions on tickets that lacked them. */
-export type CustomerOrders = (customerId: number) => ShopifyOrder[] | undefined;
+/**
+ * The customer's orders read from Gorgias, by customer id, for order questions on tickets that lacked them
+ * (null: Gorgias has no Shopify order data on the customer; undefined: not read).
+ */
+export type CustomerOrders = (customerId: number) => ShopifyOrder[] | null | undefined;
 
 const time = (iso: string | null | undefined) => (iso ? Date.parse(iso) : NaN);
 
@@ -105,7 +108,7 @@ export function ticketAsOf(ticket: Ticket, at: number): Ticket {
 export function needsCustomerOrders(ticket: Ticket, policy: Policy): boolean {
   const at = time(ticket.created_datetime) + policy.timing.delay_seconds * 1000;
   const facts = ticketFacts(ticketAsOf(ticket, at), policy.orders);
-  return facts.orderQuestion && facts.orders === null && facts.customer?.id != null;
+  return facts.orderQuestion !== null && 'lookFor' in facts.orderQuestion && facts.customer?.id != null;
 }
 
 /**
@@ -135,8 +138,15 @@ function evaluateTicket(
 ): TicketVerdict {
   const created = time(ticket.created_datetime);
   const at = created + topLevel.timing.delay_seconds * 1000;
-  const facts = ticketFacts(ticketAsOf(ticket, at), topLevel.orders);
-  const store = resolveStore(facts.lastCustomerMessage, topLevel);
+  const keepStatusLink = showsStatusLink(topLevel);
+  const facts = ticketFacts(ticketAsOf(ticket, at), topLevel.orders, { keepStatusLink });
+  // The backtest reads no integrations: the one that received the message is taken to answer from its address.
+  const received = facts.lastCustomerMessage;
+  if (!facts.replyFrom && received?.integrationId) {
+    const integrationId = received.integrationId;
+    facts.replyFrom = { address: `integration ${integrationId}`, name: null, integrationId };
+  }
+  const store = resolveStore(received, topLevel);
   const policy = store.policy;
   const firstResponse = firstResponseOf(ticket);
   const zone = policy.business_hours?.timezone ?? 'UTC';
@@ -163,8 +173,11 @@ function evaluateTicket(
   if (cooldownMs > 0 && previous !== undefined && at - previous < cooldownMs) {
     return { ...base, reason: 'cooldown' };
   }
-  if (facts.orderQuestion && facts.orders === null && facts.customer?.id != null) {
-    facts.orders = orderFacts(ordersAsOf(customerOrders(facts.customer.id) ?? [], at));
+  const question = facts.orderQuestion;
+  if (question && 'lookFor' in question && facts.customer?.id != null) {
+    const orders = customerOrders(facts.customer.id);
+    const asOf = orders ? ordersAsOf(orders, at) : null;
+    facts.orderQuestion = { match: customerOrderMatch(asOf, question.lookFor, keepStatusLink) };
   }
   const answer = orderAnswer(facts, policy.orders, at);
   if (answer.branch === 'delayed') return { ...base, reason: 'order-delayed', branch: 'delayed' };

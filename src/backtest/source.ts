@@ -113,10 +113,10 @@ export async function readPastTickets(gorgias: BacktestGorgias, options: ReadOpt
   for (const id of customers) {
     try {
       const customer = await withRetries(() => gorgias.getCustomer(id), sleep);
-      cache.saveCustomer(id, customer.shopifyOrders ?? []);
+      cache.saveCustomer(id, customer.shopifyOrders);
     } catch (err) {
       if (!(err instanceof GorgiasRequestError && err.status === 404)) throw err;
-      cache.saveCustomer(id, []);
+      cache.saveCustomer(id, null);
     }
     customerBar.tick();
   }

@@ -1,12 +1,13 @@
 import { composeReply, renderNote, type ComposedReply } from '../activities/reply-content';
-import { ticketFacts } from '../activities/ticket-facts';
+import { replySender, ticketFacts } from '../activities/ticket-facts';
 import type { GorgiasClient } from '../gorgias/client';
-import { orderAnswer, type OrderAnswer } from '../orders/branch';
-import { orderFacts } from '../orders/facts';
+import { orderAnswer, showsStatusLink, type OrderAnswer } from '../orders/branch';
+import { customerOrderMatch } from '../orders/facts';
 import {
   decideAutoReply,
   isDryRun,
   isSkipNoted,
+  recipientOf,
   type Decision,
   type TicketFacts,
 } from '../workflows/decision';
@@ -49,7 +50,7 @@ export function previewFacts(ticket: TicketFacts, policy: Policy, now: Date, tra
     return { ...base, answer, note: note.bodyText };
   }
   const reply = composeReply(ticket, effective, now, { answer, language: store.language });
-  const to = ticket.customer?.email ?? '';
+  const to = recipientOf(ticket);
   const note = isDryRun(ticket, effective)
     ? renderNote({ kind: 'dry-run', to, reply, store: storeNote }, traceUrl)
     : renderNote(
@@ -70,15 +71,22 @@ export async function previewTicket(
   now: Date,
   traceUrl: string,
 ): Promise<Preview> {
-  const facts = ticketFacts(await gorgias.getTicket(ticketId), policy.orders);
+  const keepStatusLink = showsStatusLink(policy);
+  const facts = ticketFacts(await gorgias.getTicket(ticketId), policy.orders, { keepStatusLink });
+  // The integration that received the message: the reply's From, and the address stores may be keyed by.
   const received = facts.lastCustomerMessage;
-  if (received?.integrationId && Object.keys(policy.stores).some((key) => key.includes('@'))) {
+  if (received?.integrationId) {
     const integration = await gorgias.getIntegration(received.integrationId).catch(() => null);
-    received.integrationAddress = integration?.meta?.address ?? null;
+    const address = integration?.deactivated_datetime ? null : integration?.meta?.address?.trim() || null;
+    received.integrationAddress = address;
+    const from = address ? { address, name: integration?.name ?? null } : null;
+    facts.replyFrom = replySender(received, from, null);
   }
-  if (facts.orderQuestion && facts.orders === null && facts.customer?.id) {
+  const question = facts.orderQuestion;
+  if (question && 'lookFor' in question && facts.customer?.id) {
     const customer = await gorgias.getCustomer(facts.customer.id).catch(() => null);
-    facts.orders = orderFacts(customer?.shopifyOrders ?? []);
+    const match = customerOrderMatch(customer?.shopifyOrders ?? null, question.lookFor, keepStatusLink);
+    facts.orderQuestion = { match };
   }
   return previewFacts(facts, policy, now, traceUrl);
 }

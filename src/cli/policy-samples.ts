@@ -1,4 +1,4 @@
-import type { OrderFacts } from '../orders/branch';
+import type { OrderFacts, OrderMatch } from '../orders/branch';
 import type { Policy } from '../policy/schema';
 import { storeKeyKindOf } from '../policy/store-keys';
 import type { TicketFacts } from '../workflows/decision';
@@ -30,9 +30,9 @@ export function newEmailTicket(now: Date): TicketFacts {
       supportAddress: { address: 'support@shop.example.com', name: 'Shop Support' },
       subject: 'Where is my order #1042?',
     },
-    orderQuestion: false,
-    mentionedOrders: [],
-    orders: null,
+    replyTo: { address: customer.email, name: customer.name, lastMessage: false },
+    replyFrom: { address: 'support@shop.example.com', name: 'Shop Support', integrationId: 6612 },
+    orderQuestion: null,
   };
 }
 
@@ -40,7 +40,10 @@ export function newEmailTicket(now: Date): TicketFacts {
 export function sampleTickets(now: Date): { label: string; ticket: TicketFacts }[] {
   const minutesAgo = (m: number) => new Date(now.getTime() - m * 60_000).toISOString();
   const base = newEmailTicket(now);
-  const from = (email: string) => ({ ...customer, email, firstName: null, name: null });
+  const from = (email: string): Pick<TicketFacts, 'customer' | 'replyTo'> => ({
+    customer: { ...customer, email, firstName: null, name: null },
+    replyTo: { address: email, name: null, lastMessage: false },
+  });
   return [
     { label: 'new email from a customer', ticket: base },
     {
@@ -52,10 +55,14 @@ export function sampleTickets(now: Date): { label: string; ticket: TicketFacts }
         customer: { ...customer, firstName: 'Élodie' },
       },
     },
+    {
+      label: 'contact form with no address to reply from',
+      ticket: { ...base, channel: 'contact_form', replyFrom: null },
+    },
     { label: 'chat conversation', ticket: { ...base, channel: 'chat' } },
     {
       label: 'from noreply@shop-notifications.com',
-      ticket: { ...base, customer: from('noreply@shop-notifications.com') },
+      ticket: { ...base, ...from('noreply@shop-notifications.com') },
     },
     { label: 'out-of-office auto-reply', ticket: { ...base, automatedMail: 'auto-submitted' } },
     { label: 'in the trash', ticket: { ...base, trashed: true } },
@@ -91,20 +98,20 @@ export function sampleOrder(
 
 /** Order questions, one per branch of the policy's order rules (`npm run policy:check`). */
 export function orderSampleTickets(now: Date): { label: string; ticket: TicketFacts }[] {
-  const base = { ...newEmailTicket(now), orderQuestion: true, mentionedOrders: ['1042'] };
+  const asking = (match: OrderMatch): TicketFacts => ({ ...newEmailTicket(now), orderQuestion: { match } });
+  const about = (order: OrderFacts) => asking({ found: 'order', order });
   const unsafe = { ...sampleOrder(now, 4, 2), trackingUrl: 'javascript:alert(1)' };
   return [
-    { label: 'order shipped 2 days ago, tracked', ticket: { ...base, orders: [sampleOrder(now, 4, 2)] } },
+    { label: 'order shipped 2 days ago, tracked', ticket: about(sampleOrder(now, 4, 2)) },
+    { label: 'order placed yesterday, not shipped', ticket: about(sampleOrder(now, 1, null)) },
+    { label: 'order placed 10 days ago, not shipped', ticket: about(sampleOrder(now, 10, null)) },
+    { label: 'order question, no order found', ticket: asking({ found: 'no-orders' }) },
     {
-      label: 'order placed yesterday, not shipped',
-      ticket: { ...base, orders: [sampleOrder(now, 1, null)] },
+      label: 'order question naming an order the customer does not have',
+      ticket: asking({ found: 'not-theirs', named: ['1042'] }),
     },
-    {
-      label: 'order placed 10 days ago, not shipped',
-      ticket: { ...base, orders: [sampleOrder(now, 10, null)] },
-    },
-    { label: 'order question, no order found', ticket: { ...base, mentionedOrders: [], orders: [] } },
-    { label: 'tracking link is not https', ticket: { ...base, orders: [unsafe] } },
+    { label: 'order question, no Shopify data on the customer', ticket: asking({ found: 'no-data' }) },
+    { label: 'tracking link is not https', ticket: about(unsafe) },
   ];
 }
 

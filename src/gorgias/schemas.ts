@@ -139,27 +139,39 @@ export type ShopifyOrder = z.infer<typeof shopifyOrderSchema>;
 
 /**
  * `customer.integrations`: keyed by integration id, each entry with `__integration_type__`. Read down to the
- * Shopify orders: null when no Shopify entry carries an `orders` list (the payload has only the customer
- * part, or no Shopify data at all), else every order of every Shopify store (unreadable ones dropped).
+ * Shopify orders: `orders` null when no Shopify entry carries an `orders` list (the payload has only the
+ * customer part, or no Shopify data at all), else every order of every Shopify store (unreadable ones
+ * dropped); `shopify` whether any entry is Shopify's. Null when the payload has no integrations object.
  */
 const customerIntegrationsSchema = z
   .record(z.string(), z.unknown())
   .nullable()
   .catch(null)
-  .transform((integrations): ShopifyOrder[] | null => {
+  .transform((integrations): { orders: ShopifyOrder[] | null; shopify: boolean } | null => {
+    if (integrations === null) return null;
     let orders: ShopifyOrder[] | null = null;
-    for (const entry of Object.values(integrations ?? {})) {
+    let shopify = false;
+    for (const entry of Object.values(integrations)) {
       if (typeof entry !== 'object' || entry === null) continue;
       const { __integration_type__: type, orders: list } = entry as Record<string, unknown>;
-      if (type !== 'shopify' || !Array.isArray(list)) continue;
+      if (type !== 'shopify') continue;
+      shopify = true;
+      if (!Array.isArray(list)) continue;
       orders ??= [];
       for (const raw of list) {
         const parsed = shopifyOrderSchema.safeParse(raw);
         if (parsed.success) orders.push(parsed.data);
       }
     }
-    return orders;
+    return { orders, shopify };
   });
+
+/** One of a customer's addresses (`customer.channels`): `type` is `email`, `phone`, … */
+const customerChannelSchema = z.object({
+  type: text,
+  address: z.string().trim().min(1),
+  preferred: flag,
+});
 
 export const customerSchema = z
   .object({
@@ -168,9 +180,16 @@ export const customerSchema = z
     name: text,
     firstname: text,
     lastname: text,
+    /** Every address Gorgias knows the customer by; unreadable entries dropped. */
+    channels: tolerantList(customerChannelSchema).transform((list) => list.kept),
     integrations: customerIntegrationsSchema.optional(),
   })
-  .transform(({ integrations, ...customer }) => ({ ...customer, shopifyOrders: integrations ?? null }));
+  .transform(({ integrations, ...customer }) => ({
+    ...customer,
+    shopifyOrders: integrations?.orders ?? null,
+    /** Whether Gorgias holds Shopify data on the customer; null when the payload does not say. */
+    hasShopify: integrations ? integrations.shopify : null,
+  }));
 export type Customer = z.infer<typeof customerSchema>;
 
 const tagSchema = z.object({ name: z.string().min(1) });

@@ -71,6 +71,7 @@ export function createSandboxApp(options: SandboxOptions): SandboxApp {
     setCustomerOrders: (email, orders, opts = {}) =>
       store.setCustomerOrders(email, orders, opts.onTicket ?? true),
     setRules: (settings) => rules.set(settings),
+    addCustomerAddress: (email, address) => store.addCustomerAddress(email, address),
     seedMonth: (monthOptions) => seedMonth(store, monthOptions),
     setListed: (ticketId, listed) => store.setListed(ticketId, listed),
     dispose: () => {

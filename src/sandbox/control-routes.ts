@@ -22,6 +22,11 @@ const customerOrdersSchema = z.strictObject({
   onTicket: z.boolean().default(true),
 });
 
+const customerAddressSchema = z.strictObject({
+  email: z.string().trim().min(3),
+  address: z.string().trim().min(3),
+});
+
 /** Sandbox-only endpoints under `/_sandbox`, for tests and tools running in other processes. */
 export function controlRoutes(controls: SandboxControls, answers: Answers): Router {
   const router = Router();
@@ -94,6 +99,12 @@ export function controlRoutes(controls: SandboxControls, answers: Answers): Rout
     const { rules } = parseRequest(z.strictObject({ rules: z.array(ruleSettingSchema) }), req.body, 'rules');
     controls.setRules(rules);
     answers.send(res, 200, { rules: rules.length });
+  });
+
+  // Another email address of a customer (Gorgias's `customer.channels`): their mail from it joins them.
+  router.post('/customers/addresses', (req, res) => {
+    const { email, address } = parseRequest(customerAddressSchema, req.body, 'address');
+    answers.send(res, 201, controls.addCustomerAddress(email, address));
   });
 
   router.post('/reset', (_req, res) => {

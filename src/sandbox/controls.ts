@@ -36,6 +36,8 @@ export interface SandboxControls {
   setCustomerOrders(email: string, orders: ShopifyOrder[] | null, options?: { onTicket?: boolean }): Customer;
   /** Replaces the account's Rules (e.g. `SAMPLE_RULES`); throws a ZodError for an invalid one. */
   setRules(rules: RuleSetting[]): void;
+  /** Gives a customer (created if new) another email address: their mail from it joins them. */
+  addCustomerAddress(email: string, address: string): Customer;
   /** Seeds a month of past tickets (month.ts); returns what it seeded. */
   seedMonth(options: MonthOptions): SeededTicket[];
   /**

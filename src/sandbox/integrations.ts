@@ -3,7 +3,7 @@ import { ticketDatetime, type Integration } from './objects';
 import { SHOPIFY_INTEGRATION_ID } from './shopify';
 
 /**
- * The account's integrations (docs/gorgias.md, "Writing messages"): one Shopify store, and the email
+ * The account's integrations (docs/gorgias.md, "Writing messages"): one Shopify store, a contact form, and the email
  * integrations (support mailboxes) messages arrive at and replies leave from. Each email integration also has
  * a Gorgias forwarding address, `<16 characters>@email.gorgias.com`, which customers' mail may show in `to`
  * or `cc` (the merchant forwards the mailbox to it); inferred: captures show such addresses, not where
@@ -21,6 +21,12 @@ export const DEFAULT_EMAIL_INTEGRATIONS: EmailIntegrationSetting[] = [
 ];
 
 const FIRST_EMAIL_INTEGRATION_ID = 6601;
+/**
+ * The shop's contact form, an integration of its own without an address to send from (inferred: Gorgias lists
+ * `contact_form` among integration types; its fields are not documented). Its tickets can be answered by email
+ * only from an address found elsewhere.
+ */
+export const CONTACT_FORM_INTEGRATION_ID = 4501;
 // The user who connected the integrations (the account owner).
 const OWNER_USER_ID = 1;
 // Integrations the merchant set up before the sandbox started; only auto-created ones carry the real time.
@@ -42,6 +48,7 @@ export class AccountIntegrations {
     this.byId.clear();
     this.nextEmailId = FIRST_EMAIL_INTEGRATION_ID;
     this.byId.set(SHOPIFY_INTEGRATION_ID, shopifyIntegration(CONNECTED_AT));
+    this.byId.set(CONTACT_FORM_INTEGRATION_ID, contactFormIntegration(CONNECTED_AT));
     for (const setting of this.configured) this.addEmail(setting, CONNECTED_AT);
   }
 
@@ -121,6 +128,15 @@ function shopifyIntegration(connectedAt: number): Integration {
       currency: 'USD',
       need_scope_update: false,
     },
+  };
+}
+
+function contactFormIntegration(connectedAt: number): Integration {
+  return {
+    ...integrationBase(CONTACT_FORM_INTEGRATION_ID, ticketDatetime(connectedAt)),
+    type: 'contact_form',
+    name: 'Contact us',
+    meta: { url: 'https://shop.example.com/pages/contact' },
   };
 }
 

@@ -155,7 +155,7 @@ export interface Ticket {
 export interface Integration {
   id: number;
   uri: string;
-  type: 'email' | 'shopify';
+  type: 'email' | 'shopify' | 'contact_form';
   name: string;
   description: string | null;
   meta: Record<string, unknown>;

@@ -59,6 +59,7 @@ export async function startSandbox(options: StartSandboxOptions): Promise<Runnin
     messagesOf: (ticketId) => sandbox.messagesOf(ticketId),
     setCustomerOrders: (email, orders, opts) => sandbox.setCustomerOrders(email, orders, opts),
     setRules: (rules) => sandbox.setRules(rules),
+    addCustomerAddress: (email, address) => sandbox.addCustomerAddress(email, address),
     seedMonth: (monthOptions) => sandbox.seedMonth(monthOptions),
     setListed: (ticketId, listed) => sandbox.setListed(ticketId, listed),
     close,

@@ -311,6 +311,21 @@ export class SandboxStore {
   }
 
   /**
+   * Gives a customer (created if new) one more email address, as Gorgias does when a customer writes from
+   * another address it merged into them (`customer.channels`, not preferred). Mail from that address, and a
+   * ticket created for it, then belong to that customer.
+   */
+  addCustomerAddress(email: string, address: string): Customer {
+    const customer = this.customerFor({ email });
+    const known = customer.channels.some((c) => c.address.toLowerCase() === address.trim().toLowerCase());
+    if (!known) {
+      const id = this.nextIds.customerChannel++;
+      customer.channels.push({ id, type: 'email', address: address.trim(), preferred: false });
+    }
+    return structuredClone(customer);
+  }
+
+  /**
    * A message from our side at a given time, already sent: an agent's reply or a Gorgias Rule's
    * (`via: "rule"`, `rule_id`), for seeding past tickets (see month.ts).
    */
@@ -436,7 +451,9 @@ export class SandboxStore {
       channel: input.channel,
       via: input.via,
       from_agent: input.from_agent,
-      public: isNote ? false : (input.public ?? true),
+      // As posted, and public unless said: Gorgias's own helpdesk sends `public: false` on a note; what it makes
+      // of a note posted without the field is not documented (docs/gorgias.md, "Writing messages").
+      public: input.public ?? true,
       integration_id: input.integration_id ?? (isNote ? null : this.integrationIdOf(source, outgoing)),
       sender,
       receiver,
@@ -555,7 +572,7 @@ export class SandboxStore {
   ): Customer {
     const email = input.email.trim();
     const key = email.toLowerCase();
-    const existing = this.customers.get(key);
+    const existing = this.customers.get(key) ?? this.customerWithAddress(key);
     if (existing) return existing;
     const id = this.nextIds.customer++;
     // Gorgias stores missing name parts as "", and the name as null when there is none (docs/gorgias.md).
@@ -586,13 +603,22 @@ export class SandboxStore {
     return customer;
   }
 
-  /** A sender or receiver reference, completed from the customer when it names them. */
+  /** The customer one of whose email channels is this (lower-cased) address. */
+  private customerWithAddress(address: string): Customer | undefined {
+    return [...this.customers.values()].find((c) =>
+      c.channels.some((channel) => channel.type === 'email' && channel.address.toLowerCase() === address),
+    );
+  }
+
+  /**
+   * A sender or receiver reference, completed from the customer when it names them (by id, or by any of their
+   * email addresses: the person is then the customer, with their main address, as Gorgias shows a sender).
+   */
   private person(ref: { id?: number; email?: string; name?: string }, customer: Customer): Person {
     const isCustomer =
       (ref.id !== undefined && ref.id === customer.id) ||
       (ref.email !== undefined &&
-        customer.email !== null &&
-        ref.email.toLowerCase() === customer.email.toLowerCase());
+        customer.channels.some((c) => c.address.toLowerCase() === ref.email?.trim().toLowerCase()));
     if (isCustomer) {
       const { id, email, name, firstname, lastname } = customer;
       return { id, email, name, firstname, lastname };

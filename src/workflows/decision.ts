@@ -1,4 +1,4 @@
-import type { OrderFacts } from '../orders/branch';
+import type { OrderQuestion } from '../orders/branch';
 import type { Policy } from '../policy/schema';
 
 /**
@@ -37,9 +37,8 @@ export interface TicketFacts {
   /** Headers of the customer's latest message say it was sent by a machine. */
   automatedMail: AutomatedMailSign | null;
   /**
-   * The customer's latest message: where they wrote to, so the reply goes out from the same address. The
-   * reply is sent from the email integration that received it (`integrationId`); `supportAddress` is the
-   * best guess from its recipients when that integration is unknown.
+   * The customer's latest message: where they wrote to (the email integration that received it, and the
+   * best guess from its recipients), for the store it belongs to and the reply's From.
    */
   lastCustomerMessage: {
     id: number;
@@ -49,12 +48,31 @@ export interface TicketFacts {
     supportAddress: { address: string; name: string | null } | null;
     subject: string | null;
   } | null;
-  /** The customer's latest message asks about an order (the policy's keywords, or Gorgias's intents). */
-  orderQuestion: boolean;
-  /** Numbers in that message that may name an order ("#1042"). */
-  mentionedOrders: string[];
-  /** The customer's Shopify orders, most recent first; null when the ticket carried none (read the customer). */
-  orders: OrderFacts[] | null;
+  /** Who the reply goes to (see replyRecipient); null: the customer has no email address. */
+  replyTo: ReplyRecipient | null;
+  /** Where the reply comes from (see replySender); null: no address to answer from. */
+  replyFrom: ReplySender | null;
+  /**
+   * The customer's latest message asks about an order (the policy's keywords, or Gorgias's intents): the one
+   * order of theirs it is about (or why none), or what to look for once their orders are read. Null: it does
+   * not (or order replies are off).
+   */
+  orderQuestion: OrderQuestion | null;
+}
+
+/** The address a reply goes to. */
+export interface ReplyRecipient {
+  address: string;
+  name: string | null;
+  /** The customer's latest message came from this address, which is not their main one. */
+  lastMessage: boolean;
+}
+
+/** The address a reply is sent from, and the email integration it goes through (null: none named). */
+export interface ReplySender {
+  address: string;
+  name: string | null;
+  integrationId: number | null;
 }
 
 export type SkipReason =
@@ -78,6 +96,8 @@ export type SkipReason =
   | AutomatedMailSign
   | 'blocked-sender'
   | 'not-answerable-by-email'
+  /** No address to send the reply from: the integration has none, nothing is configured or guessed. */
+  | 'no-reply-address'
   | 'cooldown'
   /** The order the customer asks about is late (not shipped past `orders.preparing.within_days`): for a human. */
   | 'order-delayed';
@@ -127,6 +147,43 @@ export function isBlockedAddress(email: string, guard: Policy['loop_guard']): bo
   );
 }
 
+/** Where the reply goes, as the notes say it: the address, and why when it is not the customer's main one. */
+export function recipientOf(ticket: TicketFacts): string {
+  const to = ticket.replyTo;
+  if (!to) return 'nobody (no address)';
+  return to.lastMessage ? `${to.address} (the address of their latest message)` : to.address;
+}
+
+/** The reply as its POST needs it, and nothing more: the ticket, the addresses, the customer, the text. */
+export interface OutgoingReply {
+  ticketId: number;
+  to: { address: string; name: string | null };
+  from: ReplySender;
+  /** The customer's Gorgias id (the message's receiver); null: the receiver is named by the To address. */
+  receiverId: number | null;
+  subject: string;
+  bodyText: string;
+  bodyHtml: string;
+}
+
+/** The sendReply input for a ticket the decision said to answer (so its To and From are known). */
+export function outgoingReply(
+  ticket: TicketFacts,
+  reply: { subject: string; bodyText: string; bodyHtml: string },
+): OutgoingReply {
+  const { replyTo: to, replyFrom: from } = ticket;
+  if (!to || !from) throw new Error(`ticket ${ticket.ticketId}: a reply without its To or From address`);
+  return {
+    ticketId: ticket.ticketId,
+    to: { address: to.address, name: to.name },
+    from,
+    receiverId: ticket.customer?.id ?? null,
+    subject: reply.subject,
+    bodyText: reply.bodyText,
+    bodyHtml: reply.bodyHtml,
+  };
+}
+
 /** Whether this ticket's channel only gets a "would have replied" note: per channel, else the policy's flag. */
 export function isDryRun(ticket: TicketFacts, policy: Policy): boolean {
   return policy.channels[ticket.channel]?.dry_run ?? policy.dry_run;
@@ -152,14 +209,16 @@ export function decideAutoReply(ticket: TicketFacts, policy: Policy, now: number
   if (ticket.agentReplied) return skip('agent-replied-first');
   if (ticket.ruleReplied) return skip('rule-replied-first');
   if (guard.skip_tag && ticket.tags.includes(guard.skip_tag)) return skip('skip-tag');
-  const email = ticket.customer?.email;
-  if (!email) return skip('no-customer-email');
-  if (guard.enabled && isAutomatedAddress(email, guard.automated_senders)) return skip('no-reply-sender');
+  const to = ticket.replyTo?.address;
+  if (!to) return skip('no-customer-email');
+  // The address answered, and the customer's main one: a blocked or automatic sender stays one.
+  const addresses = [to, ticket.customer?.email].filter((a): a is string => !!a);
+  if (guard.enabled && addresses.some((a) => isAutomatedAddress(a, guard.automated_senders)))
+    return skip('no-reply-sender');
   if (guard.enabled && ticket.automatedMail) return skip(ticket.automatedMail);
-  if (isBlockedAddress(email, guard)) return skip('blocked-sender');
-  const received = ticket.lastCustomerMessage;
-  if (!ticket.emailAnswerable || (!received?.integrationId && !received?.supportAddress))
-    return skip('not-answerable-by-email');
+  if (addresses.some((a) => isBlockedAddress(a, guard))) return skip('blocked-sender');
+  if (!ticket.emailAnswerable) return skip('not-answerable-by-email');
+  if (!ticket.replyFrom) return skip('no-reply-address');
   const deadline = staleAt(ticket, policy);
   if (deadline !== null && now >= deadline) return skip('stale');
   return { reply: true };

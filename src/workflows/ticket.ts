@@ -15,13 +15,15 @@ import {
 import type { ComposedReply, createActivities, NoteContent, ReplyDelivery, SentReply } from '../activities';
 import type { PostRun } from '../activities/gorgias-call';
 import { GORGIAS_ATTEMPT_MS } from '../gorgias/attempt';
-import { orderAnswer, type OrderAnswer } from '../orders/branch';
+import { orderAnswer, showsStatusLink, type OrderAnswer } from '../orders/branch';
 import type { Policy } from '../policy/schema';
 import { hasAddressKeyedStores, resolveStore, type StoreResolution } from '../policy/stores';
 import {
   decideAutoReply,
   isDryRun,
   isSkipNoted,
+  outgoingReply,
+  recipientOf,
   staleAt,
   type Decision,
   type SkipReason,
@@ -95,7 +97,7 @@ async function autoReply(run: TicketRun, topLevel: Policy): Promise<AutoReplyRes
   }
   if (!decision.reply) return skip(run, ticket, policy, decision.reason);
 
-  ticket = await withOrders(run, ticket);
+  ticket = await withOrders(run, ticket, topLevel);
   const answer = orderAnswer(ticket, policy.orders, Date.now());
   if (answer.branch === 'delayed') {
     return skip(run, ticket, policy, 'order-delayed', {
@@ -104,7 +106,7 @@ async function autoReply(run: TicketRun, topLevel: Policy): Promise<AutoReplyRes
     });
   }
   const reply = await compose(ticket, answer, store);
-  const to = ticket.customer?.email ?? '';
+  const to = recipientOf(ticket);
   if (isDryRun(ticket, policy)) {
     const note = await addNote(run, ticket.ticketId, { kind: 'dry-run', to, reply });
     return run.finish({ outcome: 'dry-run', ticketId: ticket.ticketId, noteMessageId: note.messageId });
@@ -161,7 +163,11 @@ async function readTicket(run: TicketRun, policy: Policy): Promise<TicketFacts> 
     [
       {
         ticketId: run.ticketId,
-        policy: { orders: policy.orders, addressKeyedStores: hasAddressKeyedStores(policy) },
+        policy: {
+          orders: policy.orders,
+          addressKeyedStores: hasAddressKeyedStores(policy),
+          statusLinks: showsStatusLink(policy),
+        },
       },
     ],
   );
@@ -177,15 +183,16 @@ function atStore(run: TicketRun, ticket: TicketFacts, policy: Policy): StoreReso
 }
 
 /** An order question on a ticket that carried no orders: the customer is read from Gorgias, once. */
-async function withOrders(run: TicketRun, ticket: TicketFacts): Promise<TicketFacts> {
+async function withOrders(run: TicketRun, ticket: TicketFacts, policy: Policy): Promise<TicketFacts> {
   const customerId = ticket.customer?.id;
-  if (!ticket.orderQuestion || ticket.orders !== null || !customerId) return ticket;
+  const question = ticket.orderQuestion;
+  if (!question || !('lookFor' in question) || !customerId) return ticket;
   run.enter('reading-orders');
-  const orders = await activities.readCustomerOrders.executeWithOptions(
+  const match = await activities.readCustomerOrders.executeWithOptions(
     { ...GORGIAS_CALL, summary: `Read the customer's orders (customer ${customerId})` },
-    [customerId],
+    [{ customerId, lookFor: question.lookFor, statusLinks: showsStatusLink(policy) }],
   );
-  return { ...ticket, orders };
+  return { ...ticket, orderQuestion: { match } };
 }
 
 /** The policy's decision, then the per-customer cooldown, which looks at other tickets' workflows. */
@@ -245,9 +252,9 @@ async function send(
       {
         ...GORGIAS_CALL,
         scheduleToCloseTimeout: window,
-        summary: `Email reply to ${ticket.customer?.email ?? 'the customer'}: ${reply.subject}`,
+        summary: `Email reply to ${ticket.replyTo?.address ?? 'the customer'}: ${reply.subject}`,
       },
-      [{ ticket, reply, ...postRun() }],
+      [{ ...outgoingReply(ticket, reply), ...postRun() }],
     );
   } catch (err) {
     // Once the last attempt's POST has had time to land, whatever became of its answer.

@@ -1,7 +1,7 @@
 import { beforeAll, describe, expect, it } from '@jest/globals';
 import { WorkflowFailedError } from '@temporalio/client';
 import { parseGorgiasDatetime } from '../../src/gorgias/datetime';
-import { agentReply } from '../../src/sandbox/sample-ticket';
+import { agentReply, contactFormTicket } from '../../src/sandbox/sample-ticket';
 import { stateQuery, workflowIdForTicket, type AutoReplyResult } from '../../src/workflows/definitions';
 import type { TestStack } from '../support/stack';
 import { useTestStack } from '../support/stack';
@@ -192,6 +192,36 @@ describe('a skipped ticket', () => {
       expect(await searchAttributesOf(ticketId)).toMatchObject({ AutoReplyReason: ['gone'] });
     },
   );
+});
+
+describe('who is answered, and from where', () => {
+  it('a customer writing from another of their addresses is answered there, and the note says so', async () => {
+    const main = 'lena.berg@example.org';
+    const other = 'lena@berg-studio.example';
+    ctx.stack.sandbox.addCustomerAddress(main, other);
+    const ticketId = await ctx.stack.seedTicket({ customerEmail: other, customerName: 'Lena Berg' });
+    expect(await runTicket(ctx.stack, ticketId)).toMatchObject({ outcome: 'replied' });
+    const { replies, notes } = ctx.stack.posted(ticketId);
+    expect(replies).toHaveLength(1);
+    expect(replies[0]).toMatchObject({ source: { to: [{ address: other }] } });
+    expect(notes[0]?.body_text).toContain(
+      `Auto-reply sent to ${other} (the address of their latest message)`,
+    );
+  });
+
+  it('a contact form with no address to reply from is skipped before anything is sent, never handed back', async () => {
+    const form = contactFormTicket({ customerEmail: 'form.visitor@example.org' });
+    const ticketId = (await ctx.stack.gorgias.createTicket(form)).id;
+    expect(await runTicket(ctx.stack, ticketId)).toMatchObject({
+      outcome: 'skipped',
+      reason: 'no-reply-address',
+    });
+    const { replies, notes } = ctx.stack.posted(ticketId);
+    expect(replies).toEqual([]);
+    expect(notes.every((n) => String(n.body_text).includes('(no-reply-address)'))).toBe(true);
+    const tags = (await ctx.stack.gorgias.getTicket(ticketId)).tags.map((t) => t.name);
+    expect(tags).not.toContain('auto-reply-failed');
+  });
 });
 
 describe('a dry run', () => {

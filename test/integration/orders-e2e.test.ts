@@ -1,5 +1,7 @@
 import { describe, expect, it } from '@jest/globals';
 import { shopifyOrder } from '../../src/sandbox/month';
+import type { SampleTicketOptions } from '../../src/sandbox/sample-ticket';
+import type { ShopifyOrder } from '../../src/sandbox/shopify';
 import { workflowIdForTicket } from '../../src/workflows/definitions';
 import { useTestStack } from '../support/stack';
 
@@ -34,10 +36,19 @@ const ctx = useTestStack({
 });
 
 const DAY = 86_400_000;
+/** An order question that names no order number (the sample ticket's subject names #1042). */
+const ASKING = { subject: 'My order', body: 'Hi, where is my order?' };
 
 async function answer(ticketId: number) {
   expect((await ctx.stack.deliver({ ticket_id: ticketId }, { event: 'ticket-created' })).status).toBe(202);
   return ctx.stack.result(ticketId);
+}
+
+/** A customer with these Shopify orders (null: the customer part only) asks a question: the ticket, answered. */
+async function askAbout(customerEmail: string, orders: ShopifyOrder[] | null, question: SampleTicketOptions) {
+  ctx.stack.sandbox.setCustomerOrders(customerEmail, orders);
+  const ticketId = await ctx.stack.seedTicket({ customerEmail, ...question });
+  return { ticketId, result: await answer(ticketId) };
 }
 
 /** How many times the workflow read the customer from Gorgias. */
@@ -46,6 +57,14 @@ async function customerReads(ticketId: number): Promise<number> {
   return (history.events ?? []).filter(
     (e) => e.activityTaskScheduledEventAttributes?.activityType?.name === 'readCustomerOrders',
   ).length;
+}
+
+/** The ticket's workflow history as text, every payload decoded (what Temporal keeps about the customer). */
+async function historyText(ticketId: number): Promise<string> {
+  const history = await ctx.env.client.workflow.getHandle(workflowIdForTicket(ticketId)).fetchHistory();
+  return JSON.stringify(history, (key, value: unknown) =>
+    key === 'data' && typeof value === 'string' ? Buffer.from(value, 'base64').toString('utf8') : value,
+  );
 }
 
 async function searchAttributes(ticketId: number) {
@@ -84,6 +103,27 @@ describe('order-aware acknowledgements', () => {
     expect(await customerReads(ticketId)).toBe(1);
   });
 
+  it("the workflow's history keeps only the order the reply speaks of, without its status page link", async () => {
+    const now = Date.now();
+    const orders = [
+      shopifyOrder(2301, now - 3 * DAY, now - 2 * DAY, 'in_transit'),
+      shopifyOrder(2302, now - 9 * DAY, now - 8 * DAY, 'in_transit'),
+      shopifyOrder(2303, now - 60 * DAY, now - 58 * DAY, 'delivered'),
+    ];
+    const { ticketId, result } = await askAbout('three.orders@example.org', orders, {
+      subject: 'Order 2302',
+      body: 'Hi, where is my order #2302?',
+    });
+    expect(result).toMatchObject({ outcome: 'replied' });
+    expect(ctx.stack.posted(ticketId).replies[0]?.body_text).toContain('your order #2302');
+    const history = await historyText(ticketId);
+    const kept = (text: string) => [text, history.includes(text)];
+    expect(kept('1Z999AA10000002302')).toEqual(['1Z999AA10000002302', true]);
+    for (const other of ['#2301', '#2303', '1Z999AA10000002301', '1Z999AA10000002303', 'authenticate?key']) {
+      expect(kept(other)).toEqual([other, false]);
+    }
+  });
+
   it('an order still not shipped after the preparing window is handed to a human: tag and note, no reply', async () => {
     const customerEmail = 'late.order@example.org';
     ctx.stack.sandbox.setCustomerOrders(customerEmail, [
@@ -105,14 +145,40 @@ describe('order-aware acknowledgements', () => {
     });
   });
 
-  it('an order question from a customer without orders asks for the order number', async () => {
-    const customerEmail = 'no.orders@example.org';
-    ctx.stack.sandbox.setCustomerOrders(customerEmail, []);
-    const ticketId = await ctx.stack.seedTicket({ customerEmail });
-    expect(await answer(ticketId)).toMatchObject({ outcome: 'replied' });
+  it('an order question from a customer Shopify lists no orders for asks for the order number', async () => {
+    const { ticketId, result } = await askAbout('no.orders@example.org', [], ASKING);
+    expect(result).toMatchObject({ outcome: 'replied' });
     expect(ctx.stack.posted(ticketId).replies[0]?.body_text).toContain(
       'could you reply with your order number',
     );
+  });
+
+  it('a customer naming an order number they do not have hears nothing of their other orders', async () => {
+    const now = Date.now();
+    const orders = [shopifyOrder(2201, now - 4 * DAY, now - 2 * DAY, 'in_transit')];
+    const { ticketId, result } = await askAbout('other.orders@example.org', orders, {
+      subject: 'My order',
+      body: 'Where is my order #9999?',
+    });
+    expect(result).toMatchObject({ outcome: 'replied' });
+    const { replies, notes } = ctx.stack.posted(ticketId);
+    expect(replies[0]?.body_text).toContain('a member of our team will get back to you shortly');
+    expect(replies[0]?.body_text).not.toMatch(/2201|tracking|on its way|could not find/i);
+    expect(notes[0]?.body_text).toContain(
+      'Order: none (branch not-theirs: the customer names #9999, not one of their orders).',
+    );
+  });
+
+  it('a customer Gorgias has no Shopify orders for gets the plain acknowledgement, after one customer read', async () => {
+    const { ticketId, result } = await askAbout('no.shopify.orders@example.org', null, ASKING);
+    expect(result).toMatchObject({ outcome: 'replied' });
+    const { replies, notes } = ctx.stack.posted(ticketId);
+    expect(replies[0]?.body_text).toContain('a member of our team will get back to you shortly');
+    expect(replies[0]?.body_text).not.toMatch(/could not find|your order/i);
+    expect(notes[0]?.body_text).toContain(
+      '(branch no-data: Gorgias has no Shopify orders for this customer).',
+    );
+    expect(await customerReads(ticketId)).toBe(1);
   });
 });
 

@@ -132,7 +132,8 @@ const EXPECTED: Record<SeededTicket['scenario'], { reason: string | null; branch
   plain: { reason: null, branch: 'plain' },
   'order-shipped': { reason: null, branch: 'shipped' },
   'order-preparing': { reason: null, branch: 'preparing' },
-  'order-none': { reason: null, branch: 'no-order' },
+  // The customer names an order number, and Shopify lists no order of theirs: no order is spoken of.
+  'order-none': { reason: null, branch: 'not-theirs' },
   'order-delayed': { reason: 'order-delayed', branch: null },
   spam: { reason: 'spam', branch: null },
   'no-reply-sender': { reason: 'no-reply-sender', branch: null },
@@ -208,7 +209,7 @@ describe('the backtest on a seeded month', () => {
     const all = result.summary.all;
     expect(all.stale).toBeGreaterThan(0);
     expect(all.covered).toBeGreaterThan(0);
-    expect(Object.keys(all.byBranch).sort()).toEqual(['no-order', 'plain', 'preparing', 'shipped']);
+    expect(Object.keys(all.byBranch).sort()).toEqual(['not-theirs', 'plain', 'preparing', 'shipped']);
     expect(result.summary.stores.find((s) => s.store === 'Maison Lune')!.outsideHours).toBeGreaterThan(0);
   });
 

@@ -33,11 +33,7 @@ describe('the auto-reply decision', () => {
     ['an agent replied first', { agentReplied: true }, 'agent-replied-first'],
     ['a Gorgias rule replied first', { ruleReplied: true }, 'rule-replied-first'],
     ['the ticket carries the skip tag', { tags: ['vip', 'no-auto-reply'] }, 'skip-tag'],
-    [
-      'the customer has no email',
-      { customer: { id: 7, email: null, firstName: null, name: null } },
-      'no-customer-email',
-    ],
+    ['the customer has no email address', { replyTo: null }, 'no-customer-email'],
     [
       'the customer is a mailer daemon',
       { customer: customer('mailer-daemon@mx.example.com') },
@@ -47,7 +43,12 @@ describe('the auto-reply decision', () => {
     ['the message came from a mailing list', { automatedMail: 'mailing-list' }, 'mailing-list'],
     ['the message is a bounce', { automatedMail: 'bounce' }, 'bounce'],
     ['email is not answerable', { emailAnswerable: false }, 'not-answerable-by-email'],
-    ['no support address is known', { lastCustomerMessage: null }, 'not-answerable-by-email'],
+    ['there is no address to reply from', { replyFrom: null }, 'no-reply-address'],
+    [
+      'their latest message came from an automatic address of theirs',
+      { replyTo: { address: 'noreply@dana.example', name: null, lastMessage: true } },
+      'no-reply-sender',
+    ],
   ])('skips when %s', (_why, change, reason) => {
     expect(decideAutoReply({ ...newTicket, ...change }, policy, NOW)).toEqual({ reply: false, reason });
   });
@@ -65,6 +66,15 @@ describe('the auto-reply decision', () => {
     expect(
       decideAutoReply({ ...newTicket, customer: customer('x@supermarket.example') }, strict, NOW),
     ).toEqual({ reply: true });
+    // A blocked customer writing from another address of theirs is still blocked, and the other way round.
+    const elsewhere = { address: 'dana@home.example', name: null, lastMessage: true };
+    const blockedCustomer = { ...newTicket, customer: customer('x@market.example'), replyTo: elsewhere };
+    expect(decideAutoReply(blockedCustomer, strict, NOW)).toEqual({ reply: false, reason: 'blocked-sender' });
+    const blockedAddress = { ...elsewhere, address: 'alerts@partner.example' };
+    expect(decideAutoReply({ ...newTicket, replyTo: blockedAddress }, strict, NOW)).toEqual({
+      reply: false,
+      reason: 'blocked-sender',
+    });
   });
 
   it('answers automatic senders when the loop guard is off', () => {

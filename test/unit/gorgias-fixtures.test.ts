@@ -203,6 +203,53 @@ describe('tickets as GET /api/tickets/{id} answers them', () => {
     expect(decideAutoReply(facts, policy, now)).toEqual({ reply: true });
   });
 
+  it("answers the customer's address they wrote from: theirs, else their main one; the support guess skips Gorgias and them", () => {
+    const facts = factsOf('ticket-several-addresses.json');
+    expect(facts.replyTo).toEqual({
+      address: 'priya.raman@example.org',
+      name: 'Priya Raman',
+      lastMessage: false,
+    });
+    // The forwarding address (…@email.gorgias.com) is listed first: the guess is the support address after it.
+    expect(facts.lastCustomerMessage?.supportAddress?.address).toBe('support@shop.example.com');
+
+    // The same customer, with a second address, writing from it (and cc'ing the first).
+    type WithSource = RawMessage & { source: object };
+    const raw = load<
+      Omit<RawTicket, 'customer' | 'messages'> & { customer: { channels: object[] }; messages: WithSource[] }
+    >('ticket-several-addresses.json');
+    const work = 'P.Raman@work.example';
+    const channels = [
+      ...raw.customer.channels,
+      { id: 90038, type: 'email', address: work, preferred: false },
+    ];
+    const messages = raw.messages.map((m) =>
+      m.from_agent
+        ? m
+        : {
+            ...m,
+            source: {
+              ...m.source,
+              from: { address: work.toLowerCase(), name: 'Priya Raman' },
+              cc: [{ address: 'priya.raman@example.org', name: 'Priya Raman' }],
+            },
+          },
+    );
+    const fromWork = ticketFacts(
+      ticketSchema.parse({ ...raw, customer: { ...raw.customer, channels }, messages }),
+    );
+    expect(fromWork.replyTo).toEqual({ address: work, name: 'Priya Raman', lastMessage: true });
+    expect(fromWork.lastCustomerMessage?.supportAddress?.address).toBe('support@shop.example.com');
+
+    // Writing from an address that is not one of theirs (a colleague's): their main one.
+    const stranger = messages.map((m) =>
+      m.from_agent ? m : { ...m, source: { ...m.source, from: { address: 'colleague@work.example' } } },
+    );
+    expect(ticketFacts(ticketSchema.parse({ ...raw, messages: stranger })).replyTo?.address).toBe(
+      'priya.raman@example.org',
+    );
+  });
+
   it('reads a trashed ticket as trashed, and the others as not', () => {
     for (const file of files) {
       const raw = load<RawTicket>(file);

@@ -6,8 +6,13 @@ import { ticketFacts } from '../../src/activities/ticket-facts';
 import { policyReport } from '../../src/cli/policy-check';
 import { previewFacts } from '../../src/cli/policy-preview';
 import { customerSchema, ticketSchema } from '../../src/gorgias/schemas';
-import { orderAnswer } from '../../src/orders/branch';
-import { isOrderQuestion, orderFacts } from '../../src/orders/facts';
+import { orderAnswer, type OrderFacts, type OrderQuestion } from '../../src/orders/branch';
+import {
+  customerOrderMatch,
+  isOrderQuestion,
+  readOrderQuestion,
+  SCANNED_TEXT_CHARS,
+} from '../../src/orders/facts';
 import { DEFAULT_POLICY_FILE, loadPolicy, parsePolicy, PolicyError } from '../../src/policy/load';
 import type { Policy } from '../../src/policy/schema';
 import { resolveStore } from '../../src/policy/stores';
@@ -22,7 +27,22 @@ import { policyWith } from '../support/policy';
 const policy = policyWith({ orders: { enabled: true } });
 const load = (file: string): unknown =>
   JSON.parse(readFileSync(join(__dirname, '..', 'fixtures', file), 'utf8'));
-const factsOf = (file: string, p: Policy = policy) => ticketFacts(ticketSchema.parse(load(file)), p.orders);
+const factsOf = (file: string, p: Policy = policy, keepStatusLink = false) =>
+  ticketFacts(ticketSchema.parse(load(file)), p.orders, { keepStatusLink });
+/** The one order a ticket's question is about, as the facts carry it. */
+const orderOf = (question: OrderQuestion | null): OrderFacts | null =>
+  question && 'match' in question && question.match.found === 'order' ? question.match.order : null;
+/** The ticket's facts had the customer's message named no order number: their most recent order. */
+const namingNone = (file: string): TicketFacts => ({
+  ...factsOf(file),
+  orderQuestion: {
+    match: customerOrderMatch(
+      ticketSchema.parse(load(file)).customer?.shopifyOrders ?? null,
+      { numbers: [], named: [] },
+      false,
+    ),
+  },
+});
 const at = (iso: string) => new Date(iso);
 
 /** What the workflow does after deciding to reply: the branch, then the reply (no store here). */
@@ -32,55 +52,72 @@ function replyTo(ticket: TicketFacts, now: Date, p: Policy = policy) {
 }
 
 describe('reading orders and order questions from tickets', () => {
-  it('finds the order, the question and the number in the untidy ticket', () => {
+  it('finds the question, the number and that one order in the untidy ticket, without its status link', () => {
     const facts = factsOf('gorgias/ticket-untidy.json');
-    expect(facts.orderQuestion).toBe(true);
-    expect(facts.mentionedOrders).toEqual(['1042']);
-    expect(facts.orders).toEqual([
-      {
-        name: '#1042',
-        number: '1042',
-        createdAt: '2020-01-20T14:31:05+01:00',
-        cancelled: false,
-        financialStatus: 'paid',
-        fulfillmentStatus: 'fulfilled',
-        shippedAt: '2020-01-21T08:10:44.000Z',
-        trackingNumber: 'EX000000001NL',
-        trackingUrl: 'https://tracking.example.com/EX000000001NL',
-        shipmentStatus: 'in_transit',
-        statusUrl: expect.stringMatching(/^https:\/\/shop\.example\.com\//),
+    expect(facts.orderQuestion).toEqual({
+      match: {
+        found: 'order',
+        order: {
+          name: '#1042',
+          number: '1042',
+          createdAt: '2020-01-20T14:31:05+01:00',
+          cancelled: false,
+          financialStatus: 'paid',
+          fulfillmentStatus: 'fulfilled',
+          shippedAt: '2020-01-21T08:10:44.000Z',
+          trackingNumber: 'EX000000001NL',
+          trackingUrl: 'https://tracking.example.com/EX000000001NL',
+          shipmentStatus: 'in_transit',
+          statusUrl: null,
+        },
       },
-    ]);
+    });
+    // Kept when a template shows it.
+    expect(orderOf(factsOf('gorgias/ticket-untidy.json', policy, true).orderQuestion)?.statusUrl).toMatch(
+      /^https:\/\/shop\.example\.com\//,
+    );
   });
 
-  it('keeps several orders most recent first, and reads Gorgias intents given as objects', () => {
+  it('of several orders, keeps only the one the customer names ("n° 1041"), and reads intents given as objects', () => {
     const facts = factsOf('orders/ticket-two-orders-fr.json');
-    expect(facts.orders?.map((o) => o.name)).toEqual(['#1043', '#1041']);
-    expect(facts.orderQuestion).toBe(true);
-    expect(facts.mentionedOrders).toContain('1041');
+    expect(orderOf(facts.orderQuestion)?.name).toBe('#1041');
+    // Nothing of the other order is in the facts (they go into the workflow's history).
+    expect(JSON.stringify(facts)).not.toContain('1043');
   });
 
-  it('leaves the orders unknown (null) when the ticket carries only the Shopify customer part', () => {
+  it('when the ticket carries only the Shopify customer part, says what to look for among the orders read later', () => {
     const facts = factsOf('orders/ticket-customer-only.json');
-    expect(facts.orderQuestion).toBe(true);
-    expect(facts.orders).toBeNull();
+    expect(facts.orderQuestion).toEqual({ lookFor: { numbers: [], named: [] } });
     const customer = customerSchema.parse(load('orders/customer-with-orders.json'));
-    expect(orderFacts(customer.shopifyOrders ?? []).map((o) => o.name)).toEqual(['#1050']);
+    const match = customerOrderMatch(customer.shopifyOrders, { numbers: [], named: [] }, false);
+    expect(match).toMatchObject({ found: 'order', order: { name: '#1050', statusUrl: null } });
   });
 
-  it('reads no order question, and keeps no orders, when order replies are off', () => {
+  it('reads no order question when order replies are off', () => {
     const off = policyWith({ orders: { enabled: false } });
-    expect(factsOf('gorgias/ticket-untidy.json', off)).toMatchObject({ orderQuestion: false, orders: null });
+    expect(factsOf('gorgias/ticket-untidy.json', off).orderQuestion).toBeNull();
   });
 
   describe("the text of the customer's message, wherever Gorgias put it", () => {
     const question = 'where is my order #1042?';
     /** The new email ticket with its subject saying nothing, and the customer's message bodies replaced. */
     function factsWithBodies(bodies: Record<string, string | null>) {
-      const raw = load('gorgias/ticket-new-email.json') as { subject: string; messages: object[] };
+      const raw = load('gorgias/ticket-new-email.json') as {
+        subject: string;
+        messages: object[];
+        customer: object;
+      };
       const messages = raw.messages.map((m) => ({ ...m, subject: 'Hello', intents: [], ...bodies }));
-      return ticketFacts(ticketSchema.parse({ ...raw, subject: 'Hello', messages }), policy.orders);
+      // Without its integrations, the ticket leaves the order to be looked for: what the message mentions.
+      const customer = { ...raw.customer, integrations: undefined };
+      return ticketFacts(ticketSchema.parse({ ...raw, customer, subject: 'Hello', messages }), policy.orders);
     }
+    /** The numbers the question mentions, as the facts carry them (the ticket has no Shopify orders). */
+    const mentioned = (bodies: Record<string, string | null>) => {
+      const question = factsWithBodies(bodies).orderQuestion;
+      if (question === null) return null;
+      return 'lookFor' in question ? question.lookFor : question.match;
+    };
 
     it.each<[string, Record<string, string | null>]>([
       ['stripped_text is ""', { stripped_text: '', body_text: `Hi,\n\n${question}`, stripped_html: null }],
@@ -103,7 +140,7 @@ describe('reading orders and order questions from tickets', () => {
         },
       ],
     ])('"where is my order #1042?" is an order question when %s', (_where, bodies) => {
-      expect(factsWithBodies(bodies)).toMatchObject({ orderQuestion: true, mentionedOrders: ['1042'] });
+      expect(mentioned(bodies)).toEqual({ numbers: ['1042'], named: ['1042'] });
     });
 
     it("reads an HTML body's words, not its style sheet or comments", () => {
@@ -115,24 +152,70 @@ describe('reading orders and order questions from tickets', () => {
           '<html><head><STYLE>p { color: #1042ff }</STYLE><title>Order 7777</title></head>' +
           '<body><!-- order 8888 --><p>Where is my order?</p></body></html>',
       });
-      expect(facts).toMatchObject({ orderQuestion: true, mentionedOrders: [] });
+      expect(facts.orderQuestion).toEqual({ lookFor: { numbers: [], named: [] } });
     });
 
     it('reads a megabyte of broken HTML in one pass', () => {
       // Many small tags, the question, then a megabyte of stray "<" and "&" with no ">" after it, and an
       // unclosed comment: where a pattern like /<[^>]*>/g rescans the rest of the body from every "<".
       const strays = 'a <3 b &amp c &#x '.repeat(60_000);
-      const broken = `${'<i>x</i>'.repeat(60_000)}<p>${question}</p>${strays}<!-- ${'<b'.repeat(100_000)}`;
+      const broken = `${'<i></i>'.repeat(6_000)}<p>${question}</p>${strays}<!-- ${'<b'.repeat(100_000)}`;
       const started = Date.now();
-      const facts = factsWithBodies({
-        stripped_text: '',
-        body_text: '',
-        stripped_html: null,
-        body_html: broken,
-      });
-      expect(facts).toMatchObject({ orderQuestion: true, mentionedOrders: ['1042'] });
+      const found = mentioned({ stripped_text: '', body_text: '', stripped_html: null, body_html: broken });
+      expect(found).toEqual({ numbers: ['1042'], named: ['1042'] });
       // One pass takes milliseconds; rescanning takes tens of seconds on this body.
       expect(Date.now() - started).toBeLessThan(2000);
+    });
+  });
+
+  describe('the cost of a long message is bounded: only its first SCANNED_TEXT_CHARS are read', () => {
+    // Accented and CJK text, the kind that made the keyword patterns slow, with no keyword or number in it.
+    const filler = (chars: number) =>
+      'Ça été très agréable, déjà vu ? 漢字とかな、ハングル 한국어. '.repeat(chars / 40).slice(0, chars);
+    // The same, with keywords and order numbers in every language.
+    const loud = (chars: number) =>
+      'Où est ma commande n° 9999 ? Wo ist meine Bestellung #8888? 注文 #7777 livraison '
+        .repeat(chars / 70)
+        .slice(0, chars);
+    const TWO_MB = 2 * 1024 * 1024;
+    const read = (text: string) =>
+      readOrderQuestion({ subject: 'Bonjour', text, intents: [] }, policy.orders);
+
+    it('a 2 MB message reads as its prefix: nothing past it counts, keywords and numbers included', () => {
+      const question = `Bonjour, où en est ma commande n° 1041 ? ${filler(SCANNED_TEXT_CHARS)}`.slice(
+        0,
+        SCANNED_TEXT_CHARS,
+      );
+      const padded = question + loud(TWO_MB);
+      expect(padded.length).toBeGreaterThan(TWO_MB);
+      expect(read(padded)).toEqual(read(question));
+      expect(read(padded)).toEqual({ asks: true, mention: { numbers: ['1041'], named: ['1041'] } });
+      // A question only past the prefix is not read at all.
+      expect(read(filler(SCANNED_TEXT_CHARS) + loud(TWO_MB))).toEqual({
+        asks: false,
+        mention: { numbers: [], named: [] },
+      });
+    });
+
+    it('a 2 MB HTML body reads as its first text: the facts are those of the short message', () => {
+      const raw = load('gorgias/ticket-new-email.json') as { messages: object[]; customer: object };
+      const factsOfBody = (body_html: string) => {
+        const messages = raw.messages.map((m) => ({
+          ...m,
+          subject: 'Bonjour',
+          intents: [],
+          stripped_text: null,
+          body_text: null,
+          stripped_html: null,
+          body_html,
+        }));
+        const customer = { ...raw.customer, integrations: undefined };
+        return ticketFacts(ticketSchema.parse({ ...raw, customer, messages }), policy.orders).orderQuestion;
+      };
+      const short = `<div>Où est ma commande #1041 ?</div><p>${filler(SCANNED_TEXT_CHARS)}</p>`;
+      const long = `${short}<p>${loud(TWO_MB)}</p>`;
+      expect(factsOfBody(long)).toEqual(factsOfBody(short));
+      expect(factsOfBody(long)).toEqual({ lookFor: { numbers: ['1041'], named: ['1041'] } });
     });
   });
 
@@ -172,7 +255,7 @@ describe('order branches and variables', () => {
   });
 
   it('without a number named, the most recent order: being prepared', () => {
-    const facts = { ...factsOf('orders/ticket-two-orders-fr.json'), mentionedOrders: [] };
+    const facts = namingNone('orders/ticket-two-orders-fr.json');
     const { answer, reply } = replyTo(facts, at('2026-11-25T10:00:00Z'));
     expect(answer).toMatchObject({ branch: 'preparing', order: { name: '#1043' } });
     expect(reply?.template).toBe('order_preparing/fr');
@@ -192,7 +275,7 @@ describe('order branches and variables', () => {
   });
 
   it('not shipped past preparing.within_days: no reply, handed to a human with the order-delayed tag', () => {
-    const facts = { ...factsOf('orders/ticket-two-orders-fr.json'), mentionedOrders: [] };
+    const facts = namingNone('orders/ticket-two-orders-fr.json');
     const { answer, reply } = replyTo(facts, at('2026-12-01T10:00:00Z'));
     expect(reply).toBeNull();
     expect(answer).toMatchObject({ branch: 'delayed', order: { name: '#1043' } });
@@ -205,19 +288,71 @@ describe('order branches and variables', () => {
     expect(note.bodyText).toContain('Tagged "order-delayed".');
   });
 
-  it('no order found: asks for the order number', () => {
-    const facts = { ...factsOf('orders/ticket-customer-only.json'), orders: [] };
+  it('Shopify lists no order for the customer: asks for the order number', () => {
+    const match = customerOrderMatch([], { numbers: [], named: [] }, false);
+    const facts = { ...factsOf('orders/ticket-customer-only.json'), orderQuestion: { match } };
     const { answer, reply } = replyTo(facts, at('2026-11-25T10:00:00Z'));
     expect(answer.branch).toBe('no-order');
     expect(reply?.template).toBe('order_number_request');
     expect(reply?.bodyText).toContain('could you reply with your order number');
   });
 
+  it.each<[string, Parameters<typeof customerOrderMatch>[0], string]>([
+    [
+      'has other orders',
+      ticketSchema.parse(load('orders/ticket-two-orders-fr.json')).customer!.shopifyOrders,
+      '#1043',
+    ],
+    ['has no orders', [], 'order number'],
+  ])(
+    'a customer who names an order number they do not have and %s gets no order details: the plain acknowledgement',
+    (_case, orders, absent) => {
+      const question = readOrderQuestion(
+        { subject: 'Order #9999', text: 'Where is my order #9999?', intents: [] },
+        policy.orders,
+      );
+      expect(question.mention).toEqual({ numbers: ['9999'], named: ['9999'] });
+      const match = customerOrderMatch(orders, question.mention, false);
+      const facts = { ...factsOf('orders/ticket-customer-only.json'), orderQuestion: { match } };
+      const { answer, reply } = replyTo(facts, at('2026-11-25T10:00:00Z'));
+      expect(answer).toMatchObject({ branch: 'not-theirs', order: null, template: null });
+      expect(reply?.template).toBe('acknowledgement');
+      expect(reply?.bodyText).not.toContain(absent);
+      expect(reply?.bodyText).not.toMatch(/your order|tracking/i);
+      const note = renderNote({ kind: 'dry-run', to: 'x@example.org', reply: reply! }, 'http://ui/t');
+      expect(note.bodyText).toContain(
+        'Order: none (branch not-theirs: the customer names #9999, not one of their orders).',
+      );
+    },
+  );
+
+  it('no Shopify data on the customer: the plain acknowledgement, never "no order under this email"', () => {
+    const match = customerOrderMatch(null, { numbers: [], named: [] }, false);
+    const facts = { ...factsOf('orders/ticket-customer-only.json'), orderQuestion: { match } };
+    const { answer, reply } = replyTo(facts, at('2026-11-25T10:00:00Z'));
+    expect(answer).toMatchObject({ branch: 'no-data', order: null, template: null });
+    expect(reply?.template).toBe('acknowledgement');
+    expect(reply?.bodyText).not.toContain('could not find an order');
+  });
+
+  it("a number that is not written as an order's (a date, an amount) does not stop the most recent order", () => {
+    const question = readOrderQuestion(
+      { subject: 'Delivery', text: 'I paid 120 euros on 12/03/2026, where is my parcel?', intents: [] },
+      policy.orders,
+    );
+    expect(question).toEqual({ asks: true, mention: { numbers: ['120', '2026'], named: [] } });
+    const orders = ticketSchema.parse(load('orders/ticket-two-orders-fr.json')).customer!.shopifyOrders;
+    expect(customerOrderMatch(orders, question.mention, false)).toMatchObject({
+      found: 'order',
+      order: { name: '#1043' },
+    });
+  });
+
   it('the orders read from the customer once: the order is used like one the ticket carried', () => {
     const customer = customerSchema.parse(load('orders/customer-with-orders.json'));
     const facts = {
       ...factsOf('orders/ticket-customer-only.json'),
-      orders: orderFacts(customer.shopifyOrders ?? []),
+      orderQuestion: { match: customerOrderMatch(customer.shopifyOrders, { numbers: [], named: [] }, false) },
     };
     const { answer, reply } = replyTo(facts, at('2026-11-25T10:00:00Z'));
     expect(answer).toMatchObject({ branch: 'preparing', order: { name: '#1050' } });
@@ -233,7 +368,7 @@ describe('order branches and variables', () => {
   });
 
   it('unsafe links are left out of both bodies, and the note says so; http only when the policy allows it', () => {
-    const facts = factsOf('orders/ticket-unsafe-links.json');
+    const facts = factsOf('orders/ticket-unsafe-links.json', policy, true);
     const { answer, reply } = replyTo(facts, at('2026-11-25T10:00:00Z'));
     expect(answer.branch).toBe('shipped');
     expect(reply?.bodyText).not.toMatch(/javascript|http:/);
@@ -264,7 +399,7 @@ describe('order branches and variables', () => {
   });
 
   it('a message that does not ask about an order gets the plain acknowledgement, without an order', () => {
-    const facts = { ...factsOf('gorgias/ticket-untidy.json'), orderQuestion: false };
+    const facts = { ...factsOf('gorgias/ticket-untidy.json'), orderQuestion: null };
     const { answer, reply } = replyTo(facts, at('2020-01-27T11:00:00Z'));
     expect(answer.branch).toBeNull();
     expect(reply?.template).toBe('acknowledgement');
@@ -339,7 +474,7 @@ describe('one policy per store', () => {
   });
 
   it("a store's language answers tickets Gorgias gave none in that language", () => {
-    const facts = { ...ticket({ integrationId: 6612 }), language: null, orderQuestion: false };
+    const facts = { ...ticket({ integrationId: 6612 }), language: null, orderQuestion: null };
     const store = resolveStore(facts.lastCustomerMessage, stores);
     const reply = composeReply(facts, store.policy, at('2026-11-23T10:00:00Z'), { language: store.language });
     expect(reply.template).toBe('acknowledgement/fr');

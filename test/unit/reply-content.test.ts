@@ -1,9 +1,10 @@
 import { describe, expect, it } from '@jest/globals';
 import { composeReply, renderNote } from '../../src/activities/reply-content';
+import { ECHO_LIMITS, echoable } from '../../src/activities/customer-echo';
 import { ticketFacts } from '../../src/activities/ticket-facts';
 import type { NewTicket } from '../../src/gorgias/schemas';
 import type { Policy } from '../../src/policy/schema';
-import type { SampleTicketOptions } from '../../src/sandbox/sample-ticket';
+import { contactFormTicket, type SampleTicketOptions } from '../../src/sandbox/sample-ticket';
 import { policyWith } from '../support/policy';
 import { useSandboxAccount } from '../support/sandbox-account';
 
@@ -117,6 +118,78 @@ describe('the template for the ticket', () => {
     });
     const { reply } = await render({}, {}, { policy, now: fridayEvening });
     expect(reply.bodyText).toContain('we will answer from Friday 27 November, 22:00');
+  });
+});
+
+describe("the customer's words in a reply to an address nobody verified", () => {
+  const SPAM_SUBJECT =
+    'You won! Claim at https://evil.example/claim?x=1 or www.spam.example, mail prize@evil.example, ' +
+    'see bit.ly/abc or evil\u3002example — offer ends soon, tell everyone you know about it today';
+  // The form makes its first word the first name: a link, so the greeting falls back.
+  const SPAM_NAME = 'www.evil.example\u202e Sam';
+
+  it.each([
+    ['https://evil.example/claim?x=1', ''],
+    ['see www.spam.example now', 'see now'],
+    ['write to prize@evil.example', 'write to'],
+    ['bit.ly/abc and evil.example', 'and'],
+    ['evil\u3002example or evil\uff0eexample', 'or'],
+    ['Ma commande n° 1042 du 3.12.2026', 'Ma commande n° 1042 du 3.12.2026'],
+    ['Mr.Smith', ''],
+  ])('"%s" is repeated as "%s" on a contact form', (text, echoed) => {
+    expect(echoable(text, false, 60)).toBe(echoed);
+  });
+
+  it('keeps links on email, drops hidden characters everywhere, and clips at a word', () => {
+    expect(echoable('Order from shop.example', true, 60)).toBe('Order from shop.example');
+    expect(echoable('a\u202eb\u200bc\nd', true, 60)).toBe('a b c d');
+    expect(echoable('one two three four five six', false, 14)).toBe('one two three…');
+    expect([...echoable('x'.repeat(10_000), true, 150)]).toHaveLength(150);
+  });
+
+  it('a contact form: no link, address or long line of theirs in the subject, the greeting or the note', async () => {
+    const email = newCustomer();
+    const form = contactFormTicket({ customerEmail: email, customerName: SPAM_NAME, subject: SPAM_SUBJECT });
+    const ticket = ticketFacts(
+      await account.gorgias.getTicket((await account.gorgias.createTicket(form)).id),
+    );
+    const reply = composeReply(ticket, policyWith(), new Date());
+    for (const text of [reply.subject, reply.bodyText, reply.bodyHtml, ticket.replyTo?.name ?? '']) {
+      expect(text).not.toMatch(/evil|spam\.|bit\.ly|@|https?:|www/);
+    }
+    expect(reply.subject).toBe('Re: You won! Claim at or mail see or — offer ends soon, tell…');
+    expect([...reply.subject].length).toBeLessThanOrEqual('Re: '.length + ECHO_LIMITS.unverified.subject);
+    expect(reply.bodyText).toContain('Hi there,');
+    expect(ticket.replyTo?.name).toBe('Sam');
+  });
+
+  it('an email keeps the words of its subject, clipped to one line', async () => {
+    const { reply } = await render({ subject: `${SPAM_SUBJECT} ${'and more '.repeat(50)}` });
+    expect(reply.subject).toContain('https://evil.example/claim?x=1');
+    expect([...reply.subject].length).toBeLessThanOrEqual('Re: '.length + ECHO_LIMITS.verified.subject);
+  });
+});
+
+describe('the subject of the reply', () => {
+  it.each<[string, string, string]>([
+    ['Re: Delivery', 'en', 'Re: Delivery'],
+    ['RE: RE: re:Delivery', 'en', 'Re: Delivery'],
+    ['Re : Livraison', 'fr', 'Re : Livraison'],
+    ['Re: Re : RE :Livraison', 'fr', 'Re : Livraison'],
+    ['AW: WG: Lieferung', 'de', 'Re: Lieferung'],
+    ['SV: Leverans', 'en', 'Re: Leverans'],
+    ['Fwd: Re: Fw: Delivery', 'en', 'Re: Delivery'],
+    ['Re[2]: Re(3): Delivery', 'en', 'Re: Delivery'],
+    ['回复：配送', 'en', 'Re: 配送'],
+    ['Delivery: Re: late', 'en', 'Re: Delivery: Re: late'],
+  ])('"%s" (language %s) gets one reply prefix: "%s"', async (subject, language, expected) => {
+    const { reply } = await render({ subject }, { language });
+    expect(reply.subject).toBe(expected);
+  });
+
+  it("a subject that is only prefixes falls back to the policy's subject", async () => {
+    const { reply } = await render({ subject: 'Re: RE: Fwd:' }, { subject: 'Re: RE: Fwd:' });
+    expect(reply.subject).toBe('Re: your message');
   });
 });
 

@@ -7,6 +7,8 @@ import { RATE_LIMITS, startSandbox, type RunningSandbox, type SandboxOptions } f
 import { decideFault, NO_FAULTS } from '../../src/sandbox/faults';
 import { LeakyBucket } from '../../src/sandbox/leaky-bucket';
 import type { Integration, Message, Tag, Ticket } from '../../src/sandbox/objects';
+import { CONTACT_FORM_INTEGRATION_ID } from '../../src/sandbox/integrations';
+import { contactFormTicket } from '../../src/sandbox/sample-ticket';
 import { SHOPIFY_INTEGRATION_ID } from '../../src/sandbox/shopify';
 
 /**
@@ -17,6 +19,8 @@ import { SHOPIFY_INTEGRATION_ID } from '../../src/sandbox/shopify';
 const credentials = { username: 'agent@shop.example.com', apiKey: 'test-api-key-123' };
 const SUPPORT = 'support@shop.example.com';
 const FIRST_EMAIL_INTEGRATION_ID = 6601;
+/** An email integration's own address that Gorgias provided (an account without its own domain). */
+const GORGIAS_PROVIDED = 'k7q2x9m4shop@email.gorgias.com';
 const TICKET_DATETIME = /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{6}\+00:00$/;
 const MESSAGE_DATETIME = /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{6}$/;
 
@@ -123,6 +127,7 @@ const internalNote: NewMessage = {
   channel: 'internal-note',
   via: 'api',
   from_agent: true,
+  public: false,
   sender: { id: 12 },
   source: { type: 'internal-note' },
   body_text: 'Auto-reply sent.',
@@ -584,6 +589,36 @@ describe('sandbox API', () => {
     expect(ticket.messages[0]?.sent_datetime).toBe(ticket.messages[0]?.created_datetime);
   });
 
+  it('keeps the public flag a note is posted with: private only when it says so', async () => {
+    const ticket = await api.createTicket();
+    const unsaid: NewMessage = { ...internalNote };
+    delete unsaid.public;
+    expect((await api.createMessage(ticket.id, internalNote)).public).toBe(false);
+    expect((await api.createMessage(ticket.id, unsaid)).public).toBe(true);
+  });
+
+  it("takes mail from any of a customer's addresses as theirs, keeping the address it came from", async () => {
+    const main = 'dana.lee@example.org';
+    const other = 'Dana.Lee@Studio.example';
+    const first = await api.createTicket();
+    const customer = sandbox.addCustomerAddress(main, other);
+    expect(customer.channels.map((c) => [c.address, c.preferred])).toEqual([
+      [main, true],
+      [other, false],
+    ]);
+    // Adding it again changes nothing.
+    expect(sandbox.addCustomerAddress(main, other.toLowerCase()).channels).toHaveLength(2);
+
+    const fromOther = newTicket({ customer: { email: other.toLowerCase() } });
+    fromOther.messages[0]!.source!.from = { address: other };
+    const second = await api.createTicket(fromOther);
+    expect(second.customer.id).toBe(first.customer.id);
+    expect(second.customer.channels.map((c) => c.address)).toEqual([main, other]);
+    const [message] = second.messages;
+    expect(message?.source?.from?.address).toBe(other);
+    expect(message?.sender).toMatchObject({ id: first.customer.id, email: main });
+  });
+
   it('records a message with sent_datetime as an import, never sending it', async () => {
     const ticket = await api.createTicket();
     const imported = await api.createMessage(
@@ -865,6 +900,7 @@ describe('sandbox email integrations', () => {
       emailIntegrations: [
         { address: SUPPORT, name: 'Shop Support' },
         { address: 'returns@shop.example.com', name: 'Returns' },
+        { address: GORGIAS_PROVIDED, name: 'Shop' },
       ],
     });
     api = apiFor(sandbox);
@@ -944,6 +980,40 @@ describe('sandbox email integrations', () => {
     expect(reply.integration_id).toBe(id);
     sandbox.reset();
     expect((await integration(id)).status).toBe(404);
+  });
+
+  it('takes mail to, and sends from, an integration whose own address Gorgias provided (…@email.gorgias.com)', async () => {
+    const ticket = await api.createTicket(ticketTo([GORGIAS_PROVIDED]));
+    const gorgiasProvided = FIRST_EMAIL_INTEGRATION_ID + 2;
+    expect(ticket.messages[0]?.integration_id).toBe(gorgiasProvided);
+    const reply = await api.createMessage(
+      ticket.id,
+      emailReply(ticket.customer.id, {
+        integration_id: gorgiasProvided,
+        source: {
+          type: 'email',
+          from: { address: GORGIAS_PROVIDED },
+          to: [{ address: 'dana.lee@example.org' }],
+        },
+      }),
+    );
+    expect(reply).toMatchObject({
+      integration_id: gorgiasProvided,
+      source: { from: { address: GORGIAS_PROVIDED } },
+    });
+  });
+
+  it("answers the shop's contact form as an integration without an address to send from", async () => {
+    const form = await integration(CONTACT_FORM_INTEGRATION_ID);
+    expect(form.data).toMatchObject({ type: 'contact_form', deactivated_datetime: null });
+    expect(form.data.meta).not.toHaveProperty('address');
+    const ticket = await api.createTicket(contactFormTicket());
+    expect(ticket).toMatchObject({ channel: 'contact_form', reply_options: { email: { answerable: true } } });
+    expect(ticket.messages[0]).toMatchObject({
+      channel: 'contact_form',
+      integration_id: CONTACT_FORM_INTEGRATION_ID,
+      source: { type: 'contact_form', from: { address: 'visitor@example.org' }, to: [] },
+    });
   });
 
   it('sends an outgoing email only from the address of one of the email integrations', async () => {
