@@ -246,6 +246,8 @@ const SKIP_EXPLANATIONS: Record<string, string> = {
   'blocked-sender': 'the sender is on the block list',
   'not-answerable-by-email': 'Gorgias cannot answer this ticket by email',
   cooldown: 'this customer got an auto-reply a few minutes ago',
+  'recipient-domain-limit':
+    "the customer's mail domain got as many auto-replies as the policy allows for now",
   'order-delayed': 'the order the customer asks about is late: please look at it',
 };
 

@@ -75,6 +75,8 @@ export type SkipReason =
   | 'blocked-sender'
   | 'not-answerable-by-email'
   | 'cooldown'
+  /** The recipient's mail domain had its `loop_guard.per_domain` acknowledgements in the window. */
+  | 'recipient-domain-limit'
   /** The order the customer asks about is late (not shipped past `orders.preparing.within_days`): for a human. */
   | 'order-delayed';
 

@@ -17,15 +17,9 @@ import type { PostRun } from '../activities/gorgias-call';
 import { orderAnswer, type OrderAnswer } from '../orders/branch';
 import type { Policy } from '../policy/schema';
 import { hasAddressKeyedStores, resolveStore, type StoreResolution } from '../policy/stores';
-import {
-  decideAutoReply,
-  isDryRun,
-  staleAt,
-  type Decision,
-  type SkipReason,
-  type TicketFacts,
-} from './decision';
+import { decideAutoReply, isDryRun, staleAt, type SkipReason, type TicketFacts } from './decision';
 import type { AutoReplyResult, FailureReason, TicketWorkflowInput } from './definitions';
+import { recipientClaims } from './recipient-grants';
 import { TicketRun } from './ticket-run';
 
 type Activities = ReturnType<typeof createActivities>;
@@ -78,7 +72,7 @@ async function autoReply(run: TicketRun, topLevel: Policy): Promise<AutoReplyRes
   if (ticket.notedBefore && !ticket.autoReplyPresent && isFirstRun()) {
     return skip(run, ticket, policy, 'handled-before');
   }
-  let decision = await decideWithCooldown(ticket, policy);
+  let decision = decideAutoReply(ticket, policy, Date.now());
   if (decision.reply && policy.timing.delay_seconds > 0) {
     run.enter('waiting');
     await sleep(policy.timing.delay_seconds * 1000);
@@ -86,7 +80,7 @@ async function autoReply(run: TicketRun, topLevel: Policy): Promise<AutoReplyRes
     ticket = await readTicket(run, topLevel);
     store = atStore(run, ticket, topLevel);
     policy = store.policy;
-    decision = await decideWithCooldown(ticket, policy);
+    decision = decideAutoReply(ticket, policy, Date.now());
   }
   if ('stale' in decision) throw HandBack.stale(policy);
   if (!decision.reply) return skip(run, ticket, policy, decision.reason);
@@ -106,6 +100,9 @@ async function autoReply(run: TicketRun, topLevel: Policy): Promise<AutoReplyRes
     return run.finish({ outcome: 'dry-run', ticketId: ticket.ticketId, noteMessageId: note.messageId });
   }
 
+  // One voice per customer: claimed after the last read, so a ticket skipped for any other reason takes no slot.
+  const denied = await claimAcknowledgement(run, ticket, policy, to);
+  if (denied) return skip(run, ticket, policy, denied);
   const sent = await send(run, ticket, policy, reply);
   if (sent.status === 'held') {
     const note = await addNote(run, ticket.ticketId, { kind: 'held', to, reply, reason: sent.reason });
@@ -182,22 +179,40 @@ async function withOrders(run: TicketRun, ticket: TicketFacts): Promise<TicketFa
   return { ...ticket, orders };
 }
 
-/** The policy's decision, then the per-customer cooldown, which looks at other tickets' workflows. */
-async function decideWithCooldown(ticket: TicketFacts, policy: Policy): Promise<Decision> {
-  const decision = decideAutoReply(ticket, policy, Date.now());
-  const withinMinutes = policy.loop_guard.cooldown_minutes;
-  const customerEmail = ticket.customer?.email;
-  if (!decision.reply || withinMinutes === 0 || !customerEmail) return decision;
+/**
+ * The acknowledgement to `to`, claimed from its recipients' workflows (the per-customer cooldown, the per-domain
+ * limit): null when granted, else the skip reason. Asked again while a reply is still useful; without an answer
+ * the ticket is handed back rather than risk a second voice.
+ */
+async function claimAcknowledgement(
+  run: TicketRun,
+  ticket: TicketFacts,
+  policy: Policy,
+  to: string,
+): Promise<SkipReason | null> {
+  const claims = recipientClaims(to, policy.loop_guard);
+  if (claims.length === 0) return null;
+  // The send needs one attempt's time after the claim.
+  const window = untilStale(ticket, policy) - ATTEMPT_MS;
+  if (window <= 0) throw HandBack.stale(policy);
+  run.enter('claiming-acknowledgement');
   try {
-    const recent = await localActivities.hasRecentAutoReply({
-      ticketId: ticket.ticketId,
-      customerEmail,
-      withinMinutes,
-    });
-    return recent ? { reply: false, reason: 'cooldown' } : decision;
+    const outcome = await activities.claimAcknowledgement.executeWithOptions(
+      {
+        // An attempt waits up to 10 s (CLAIM_WAIT_MS) for the recipient's workflow to answer.
+        startToCloseTimeout: '15s',
+        scheduleToCloseTimeout: window,
+        retry: { initialInterval: '1s', backoffCoefficient: 2, maximumInterval: '10s' },
+        summary: `Claim the auto-reply to ${to}`,
+      },
+      [{ ticketId: ticket.ticketId, claims }],
+    );
+    return outcome.granted ? null : outcome.deniedAs;
   } catch (err) {
-    log.warn('Could not check the per-customer cooldown; replying anyway', { error: String(err) });
-    return decision;
+    throw new HandBack(
+      'cooldown-unavailable',
+      `no answer from the per-customer cooldown: ${describeError(err)}`,
+    );
   }
 }
 
