@@ -1,4 +1,9 @@
-import { describe, expect, it } from '@jest/globals';
+import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
+import { evaluateTickets } from '../../src/backtest/evaluate';
+import { GorgiasClient } from '../../src/gorgias/client';
+import type { Ticket } from '../../src/gorgias/schemas';
+import { startSandbox, type RunningSandbox } from '../../src/sandbox';
+import { sampleTicket } from '../../src/sandbox/sample-ticket';
 import {
   claimGrant,
   liveGrants,
@@ -119,5 +124,61 @@ describe('the grant rule of a recipient', () => {
     expect(nextExpiry(grants)).toBe(NOW + MINUTE);
     expect(nextExpiry([])).toBeNull();
     expect(liveGrants(grants, NOW + MINUTE)).toEqual([grants[0]]);
+  });
+});
+
+describe('the backtest, which claims as the workflow does', () => {
+  let sandbox: RunningSandbox;
+  let gorgias: GorgiasClient;
+  beforeAll(async () => {
+    sandbox = await startSandbox({
+      username: 'backtest@shop.example',
+      apiKey: 'key',
+      rateLimit: false,
+      port: 0,
+    });
+    gorgias = new GorgiasClient({
+      baseUrl: sandbox.url,
+      username: 'backtest@shop.example',
+      apiKey: 'key',
+      timeoutMs: 5000,
+    });
+  });
+  afterAll(() => sandbox?.close());
+
+  const ticketsFrom = async (addresses: string[]): Promise<Ticket[]> => {
+    const tickets: Ticket[] = [];
+    for (const customerEmail of addresses) {
+      const { id } = await gorgias.createTicket(sampleTicket({ customerEmail }));
+      tickets.push(await gorgias.getTicket(id));
+    }
+    return tickets;
+  };
+
+  it("skips a customer's second ticket (cooldown) and an organisation's tickets past its limit", async () => {
+    const policy = policyWith({ loop_guard: { per_domain: { max: 3, within_minutes: 60 } } });
+    const tickets = await ticketsFrom([
+      'one@acme.example',
+      'ONE@acme.example',
+      'two@acme.example',
+      'three@acme.example',
+      'four@acme.example',
+      'a@gmail.com',
+      'b@gmail.com',
+      'c@gmail.com',
+      'd@gmail.com',
+    ]);
+    const verdicts = evaluateTickets(tickets, policy);
+    expect(verdicts.map((v) => v.reason ?? v.outcome)).toEqual([
+      'replied',
+      'cooldown',
+      'replied',
+      'replied',
+      'recipient-domain-limit',
+      'replied',
+      'replied',
+      'replied',
+      'replied',
+    ]);
   });
 });
