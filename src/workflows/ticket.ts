@@ -199,7 +199,8 @@ async function claimAcknowledgement(
   try {
     const outcome = await activities.claimAcknowledgement.executeWithOptions(
       {
-        // An attempt waits up to 10 s (CLAIM_WAIT_MS) for the recipient's workflow to answer.
+        // An attempt waits up to 10 s (CLAIM_WAIT_MS) for the recipient's workflow. Not a local activity: it would
+        // hold this workflow task (and its worker slot) while the recipient's workflow needs a slot to answer.
         startToCloseTimeout: '15s',
         scheduleToCloseTimeout: window,
         retry: { initialInterval: '1s', backoffCoefficient: 2, maximumInterval: '10s' },
