@@ -30,7 +30,7 @@ export interface ActivityDependencies {
      */
     stopped: () => string | null;
   };
-  /** For trace links, the per-customer cooldown (a visibility query) and the catch-up's workflow starts. */
+  /** For trace links, the per-customer cooldown (recipient workflows) and the catch-up's workflow starts. */
   temporal: { client: Client; taskQueue: string; uiUrl: string };
   /** The clock that decides business hours; tests inject one. */
   now?: () => Date;

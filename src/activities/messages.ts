@@ -208,26 +208,6 @@ export function messageActivities(deps: ActivityDependencies) {
     },
 
     /**
-     * Whether another ticket of this customer got (or is getting) an auto-reply within the window: asked of
-     * Temporal's visibility (the search attributes the ticket workflows set), so it costs no Gorgias call.
-     * Addresses are compared lower-cased. (Local activity.)
-     */
-    async hasRecentAutoReply(input: {
-      ticketId: number;
-      customerEmail: string;
-      withinMinutes: number;
-    }): Promise<boolean> {
-      const since = new Date(now().getTime() - input.withinMinutes * 60_000).toISOString();
-      const email = input.customerEmail.trim().toLowerCase().replace(/["\\]/g, '');
-      const query =
-        `CustomerEmail = "${email}" AND AutoReplyOutcome IN ("sending", "replied", "unconfirmed")` +
-        ` AND WorkflowId != "${workflowIdForTicket(input.ticketId)}"` +
-        ` AND (ExecutionStatus = "Running" OR CloseTime > "${since}")`;
-      const { count } = await temporal.client.workflow.count(query);
-      return count > 0;
-    },
-
-    /**
      * Posts the reply (Gorgias sends it afterwards), unless the kill switch is on: exactly what the POST needs,
      * its addresses decided when the ticket was read. A reset run may repeat an earlier run's send: it looks
      * for our reply first (see postOnce).

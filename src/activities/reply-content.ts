@@ -284,6 +284,8 @@ const SKIP_EXPLANATIONS: Record<string, string> = {
   cooldown: 'this customer got an auto-reply a few minutes ago',
   stale: 'the ticket was older than the staleness limit when it was looked at',
   gone: 'the ticket no longer exists (deleted or merged)',
+  'recipient-domain-limit':
+    "the customer's mail domain got as many auto-replies as the policy allows for now",
   'order-delayed': 'the order the customer asks about is late: please look at it',
 };
 

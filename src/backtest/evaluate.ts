@@ -5,7 +5,8 @@ import { orderAnswer, showsStatusLink, type OrderBranch } from '../orders/branch
 import { customerOrderMatch } from '../orders/facts';
 import type { Policy } from '../policy/schema';
 import { resolveStore } from '../policy/stores';
-import { decideAutoReply, isDryRun } from '../workflows/decision';
+import { decideAutoReply, isDryRun, type SkipReason } from '../workflows/decision';
+import { claimGrant, recipientClaims, type Grant, type RecipientClaim } from '../workflows/recipient-grants';
 
 /**
  * What the policy would have done with one past ticket, decided as the workflow would have at the time
@@ -112,8 +113,8 @@ export function needsCustomerOrders(ticket: Ticket, policy: Policy): boolean {
 }
 
 /**
- * Runs the policy over past tickets, oldest first (the per-customer cooldown depends on the order): what each
- * would have got, and what really happened.
+ * Runs the policy over past tickets, oldest first (the per-customer cooldown and the per-domain limit depend on the
+ * order): what each would have got, and what really happened.
  */
 export function evaluateTickets(
   tickets: readonly Ticket[],
@@ -123,9 +124,9 @@ export function evaluateTickets(
   const sorted = [...tickets].sort(
     (a, b) => time(a.created_datetime) - time(b.created_datetime) || a.id - b.id,
   );
-  const lastReplyTo = new Map<string, number>();
+  const grants = new Map<string, Grant[]>();
   return sorted.map((ticket) => {
-    const verdict = evaluateTicket(ticket, policy, customerOrders, lastReplyTo);
+    const verdict = evaluateTicket(ticket, policy, customerOrders, grants);
     return verdict;
   });
 }
@@ -134,7 +135,7 @@ function evaluateTicket(
   ticket: Ticket,
   topLevel: Policy,
   customerOrders: CustomerOrders,
-  lastReplyTo: Map<string, number>,
+  grants: Map<string, Grant[]>,
 ): TicketVerdict {
   const created = time(ticket.created_datetime);
   const at = created + topLevel.timing.delay_seconds * 1000;
@@ -167,12 +168,6 @@ function evaluateTicket(
   };
   const decision = decideAutoReply(facts, policy, at);
   if (!decision.reply) return { ...base, reason: decision.reason };
-  const email = facts.customer?.email?.trim().toLowerCase() ?? '';
-  const cooldownMs = policy.loop_guard.cooldown_minutes * 60_000;
-  const previous = lastReplyTo.get(email);
-  if (cooldownMs > 0 && previous !== undefined && at - previous < cooldownMs) {
-    return { ...base, reason: 'cooldown' };
-  }
   const question = facts.orderQuestion;
   if (question && 'lookFor' in question && facts.customer?.id != null) {
     const orders = customerOrders(facts.customer.id);
@@ -194,7 +189,9 @@ function evaluateTicket(
     outsideHours: reply.outsideHours === true,
   };
   if (isDryRun(facts, policy)) return { ...answered, outcome: 'dry-run' };
-  lastReplyTo.set(email, at);
+  const claims = recipientClaims(facts.customer?.email ?? '', policy.loop_guard);
+  const denied = claimReply(grants, ticket.id, claims, at);
+  if (denied) return { ...base, reason: denied };
   const replyAt = at + AUTO_REPLY_SECONDS * 1000;
   const answeredAt = firstResponse ? time(firstResponse.at) : NaN;
   return {
@@ -204,6 +201,25 @@ function evaluateTicket(
     covered: Number.isFinite(answeredAt) && replyAt < answeredAt,
     stale: Number.isFinite(answeredAt) && answeredAt <= replyAt,
   };
+}
+
+/**
+ * The workflow's claim right before its send, on grants kept here per recipient as the recipients' workflows keep
+ * them: null when granted, else the skip reason.
+ */
+function claimReply(
+  grants: Map<string, Grant[]>,
+  ticketId: number,
+  claims: RecipientClaim[],
+  at: number,
+): SkipReason | null {
+  for (const claim of claims) {
+    const key = `${claim.recipient.kind}:${claim.recipient.name}`;
+    const claimed = claimGrant(grants.get(key) ?? [], ticketId, claim, at);
+    grants.set(key, claimed.grants);
+    if (!claimed.answer.granted) return claim.deniedAs;
+  }
+  return null;
 }
 
 function hourIn(ms: number, zone: string): number {

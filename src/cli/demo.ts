@@ -26,8 +26,9 @@ async function run(): Promise<void> {
     apiKey: stack.sandbox.apiKey,
     timeoutMs: 10_000,
   });
-  // A fresh customer address per run: the policy's per-customer cooldown would otherwise skip a second demo.
-  const customerEmail = `dana.lee+${Date.now() % 100_000}@example.org`;
+  // A fresh customer address and domain per run: the per-customer cooldown and the per-domain limit would otherwise
+  // skip a later demo.
+  const customerEmail = `dana.lee@demo-${Date.now() % 100_000}.example.org`;
   // Their order #1042, shipped yesterday with tracking: the ticket asks where it is.
   const now = Date.now();
   await axios.put(

@@ -15,6 +15,7 @@ export function policyReport(policy: Policy, file: string, now: Date): string {
       .map(([c, { template }]) => `${c} → ${template}`)
       .join(', ')}`,
     `  Loop guard:     ${policy.loop_guard.enabled ? 'on' : 'OFF'}; cooldown ${policy.loop_guard.cooldown_minutes} min; skip tag ${policy.loop_guard.skip_tag ?? 'none'}`,
+    `  Per domain:     ${perDomainLine(policy.loop_guard.per_domain)}`,
     `  Timing:         delay ${policy.timing.delay_seconds} s; stale after ${policy.timing.stale_after_minutes} min`,
     `  Business hours: ${hours ? `${hours.timezone}; ${open ? 'open' : 'closed'} now` : 'none (always open)'}`,
     `  Catch-up:       ${policy.catch_up.enabled ? `every ${policy.catch_up.every_minutes} min` : 'off'}`,
@@ -81,4 +82,10 @@ if (require.main === module) {
     console.error(err instanceof Error ? err.message : err);
     process.exit(1);
   }
+}
+
+/** The per-domain limit, as `policy:check` shows it. */
+function perDomainLine({ max, within_minutes, mail_providers }: Policy['loop_guard']['per_domain']): string {
+  if (max === 0) return 'off';
+  return `at most ${max} auto-replies per mail domain in ${within_minutes} min (${mail_providers.length} mail providers exempt)`;
 }

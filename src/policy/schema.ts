@@ -19,6 +19,56 @@ const DEFAULT_AUTOMATED_SENDERS = [
   'bounces',
 ];
 
+/**
+ * Mail providers where every address is a different person: a count per domain there measures the shop's own
+ * customers, not a flood, so only the per-customer cooldown applies to them (loop_guard.per_domain).
+ */
+const DEFAULT_MAIL_PROVIDERS = [
+  'gmail.com',
+  'googlemail.com',
+  'outlook.com',
+  'outlook.fr',
+  'outlook.de',
+  'hotmail.com',
+  'hotmail.fr',
+  'hotmail.co.uk',
+  'hotmail.de',
+  'hotmail.it',
+  'hotmail.es',
+  'live.com',
+  'live.fr',
+  'live.co.uk',
+  'msn.com',
+  'yahoo.com',
+  'yahoo.fr',
+  'yahoo.co.uk',
+  'yahoo.de',
+  'yahoo.it',
+  'yahoo.es',
+  'ymail.com',
+  'aol.com',
+  'icloud.com',
+  'me.com',
+  'mac.com',
+  'proton.me',
+  'protonmail.com',
+  'gmx.com',
+  'gmx.de',
+  'gmx.net',
+  'web.de',
+  't-online.de',
+  'orange.fr',
+  'wanadoo.fr',
+  'free.fr',
+  'sfr.fr',
+  'laposte.net',
+  'libero.it',
+  'mail.ru',
+  'yandex.ru',
+  'qq.com',
+  '163.com',
+];
+
 const templateSchema = z.strictObject({
   subject: z.string().min(1),
   body: z.string().min(1),
@@ -254,6 +304,19 @@ export const policySchema = z
         skip_tag: z.string().min(1).nullable().default('no-auto-reply'),
         /** At most one auto-reply per customer in this many minutes, across tickets; 0 turns it off. */
         cooldown_minutes: z.number().min(0).default(5),
+        /** At most `max` auto-replies to addresses of one mail domain in `within_minutes`; max 0 turns it off. */
+        per_domain: z
+          .strictObject({
+            max: z.number().int().min(0).max(1000).default(10),
+            within_minutes: z
+              .number()
+              .positive()
+              .max(7 * 24 * 60)
+              .default(60),
+            /** Domains (and their subdomains) where only the per-customer cooldown applies. */
+            mail_providers: z.array(z.string().min(1)).default(DEFAULT_MAIL_PROVIDERS),
+          })
+          .prefault({}),
       })
       .prefault({}),
     timing: z

@@ -99,6 +99,8 @@ export type SkipReason =
   /** No address to send the reply from: the integration has none, nothing is configured or guessed. */
   | 'no-reply-address'
   | 'cooldown'
+  /** The recipient's mail domain had its `loop_guard.per_domain` acknowledgements in the window. */
+  | 'recipient-domain-limit'
   /** The order the customer asks about is late (not shipped past `orders.preparing.within_days`): for a human. */
   | 'order-delayed';
 
@@ -118,6 +120,7 @@ const NOTED_SKIPS: ReadonlySet<SkipReason> = new Set<SkipReason>([
   'blocked-sender',
   'not-answerable-by-email',
   'cooldown',
+  'recipient-domain-limit',
 ]);
 
 /** Whether a skip is explained to the agents in an internal note. */

@@ -1,7 +1,8 @@
 import { defineSearchAttributeKey, SearchAttributeType } from '@temporalio/common';
-import { defineQuery, defineSignal } from '@temporalio/workflow';
+import { defineQuery, defineSignal, defineUpdate } from '@temporalio/workflow';
 import type { CoverageRow, WebhookSilence } from './catch-up-rules';
 import type { SkipReason } from './decision';
+import type { ClaimAnswer, Grant, GrantLimit, Recipient } from './recipient-grants';
 
 /**
  * What clients (the webhook intake, the catch-up, the CLI tools, the tests) need to talk to the workflows:
@@ -93,6 +94,8 @@ export type FailureReason =
   | 'unreadable-ticket'
   /** The policy's template failed to render for this ticket. */
   | 'template-error'
+  /** The per-customer cooldown (the customer's recipient workflow) could not be asked while a reply was useful. */
+  | 'cooldown-unavailable'
   /** Anything else: a bug; the error is in the note and the workflow's history. */
   | 'internal-error';
 
@@ -109,13 +112,14 @@ export type AutoReplyResult =
   | { outcome: 'dry-run'; ticketId: number; noteMessageId: number }
   | { outcome: 'skipped'; ticketId: number; reason: SkipReason; noteMessageId: number | null };
 
-/** `sending` is recorded before the send starts, so the per-customer cooldown of other tickets sees it. */
+/** `sending` is recorded before the send starts: the operator sees which tickets are posting their reply. */
 export type Outcome = AutoReplyResult['outcome'] | 'sending' | 'failed';
 
 export type Phase =
   | 'reading-ticket'
   | 'reading-orders'
   | 'waiting'
+  | 'claiming-acknowledgement'
   | 'sending-reply'
   | 'confirming-delivery'
   | 'adding-note'
@@ -145,6 +149,29 @@ export const stateQuery = defineQuery<TicketWorkflowState>('state');
  */
 export type TicketWorkflow = (input: TicketWorkflowInput) => Promise<AutoReplyResult>;
 export type CatchUpWorkflow = (input: CatchUpInput) => Promise<CatchUpResult>;
+
+/**
+ * One workflow per recipient (a customer's address, or a mail domain) while its acknowledgements count: tickets
+ * claim their reply from it through an Update, so two tickets decided in the same second cannot both be granted
+ * (src/workflows/recipient.ts; docs/guarantees.md, "One voice").
+ */
+export interface RecipientWorkflowInput {
+  recipient: Recipient;
+  /** The grants still live when the previous run continued as new. */
+  grants: Grant[];
+  /** Claims one run takes before it continues as new (its history stays short); tests lower it. */
+  claimsPerRun?: number;
+}
+
+export interface AcknowledgementClaim extends GrantLimit {
+  ticketId: number;
+}
+
+export const claimAcknowledgementUpdate = defineUpdate<ClaimAnswer, [AcknowledgementClaim]>(
+  'claimAcknowledgement',
+);
+export const grantsQuery = defineQuery<Grant[]>('grants');
+export type RecipientWorkflow = (input: RecipientWorkflowInput) => Promise<void>;
 
 /**
  * What an operator searches by in the Web UI or CLI, e.g. `GorgiasTicketId = 123` or

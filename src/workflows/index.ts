@@ -4,3 +4,4 @@
  */
 export { ticketWorkflow } from './ticket';
 export { catchUpWorkflow } from './catch-up';
+export { recipientWorkflow } from './recipient';

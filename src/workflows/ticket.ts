@@ -25,11 +25,11 @@ import {
   outgoingReply,
   recipientOf,
   staleAt,
-  type Decision,
   type SkipReason,
   type TicketFacts,
 } from './decision';
 import type { AutoReplyResult, FailureReason, TicketWorkflowInput } from './definitions';
+import { recipientClaims } from './recipient-grants';
 import { TicketRun } from './ticket-run';
 import { whenVersioned } from './versioning';
 
@@ -85,7 +85,7 @@ async function autoReply(run: TicketRun, topLevel: Policy): Promise<AutoReplyRes
   if (ticket.notedBefore && !ticket.autoReplyPresent && isFirstRun()) {
     return skip(run, ticket, policy, 'handled-before');
   }
-  let decision = await decideWithCooldown(ticket, policy);
+  let decision = decideAutoReply(ticket, policy, Date.now());
   if (decision.reply && policy.timing.delay_seconds > 0) {
     run.enter('waiting');
     await sleep(policy.timing.delay_seconds * 1000);
@@ -93,7 +93,7 @@ async function autoReply(run: TicketRun, topLevel: Policy): Promise<AutoReplyRes
     ticket = await readTicket(run, topLevel);
     store = atStore(run, ticket, topLevel);
     policy = store.policy;
-    decision = await decideWithCooldown(ticket, policy);
+    decision = decideAutoReply(ticket, policy, Date.now());
   }
   if (!decision.reply) return skip(run, ticket, policy, decision.reason);
 
@@ -112,6 +112,9 @@ async function autoReply(run: TicketRun, topLevel: Policy): Promise<AutoReplyRes
     return run.finish({ outcome: 'dry-run', ticketId: ticket.ticketId, noteMessageId: note.messageId });
   }
 
+  // One voice per customer: claimed after the last read, so a ticket skipped for any other reason takes no slot.
+  const denied = await claimAcknowledgement(run, ticket, policy, to);
+  if (denied) return skip(run, ticket, policy, denied);
   const sent = await send(run, ticket, policy, reply);
   if (sent.status === 'stale') return skip(run, ticket, policy, 'stale');
   if (sent.status === 'held') {
@@ -195,22 +198,41 @@ async function withOrders(run: TicketRun, ticket: TicketFacts, policy: Policy): 
   return { ...ticket, orderQuestion: { match } };
 }
 
-/** The policy's decision, then the per-customer cooldown, which looks at other tickets' workflows. */
-async function decideWithCooldown(ticket: TicketFacts, policy: Policy): Promise<Decision> {
-  const decision = decideAutoReply(ticket, policy, Date.now());
-  const withinMinutes = policy.loop_guard.cooldown_minutes;
-  const customerEmail = ticket.customer?.email;
-  if (!decision.reply || withinMinutes === 0 || !customerEmail) return decision;
+/**
+ * The acknowledgement to `to`, claimed from its recipients' workflows (the per-customer cooldown, the per-domain
+ * limit): null when granted, else the skip reason. Asked again while a reply is still useful; without an answer
+ * the ticket is handed back rather than risk a second voice.
+ */
+async function claimAcknowledgement(
+  run: TicketRun,
+  ticket: TicketFacts,
+  policy: Policy,
+  to: string,
+): Promise<SkipReason | null> {
+  const claims = recipientClaims(to, policy.loop_guard);
+  if (claims.length === 0) return null;
+  // The send needs one attempt's time after the claim.
+  const window = untilStale(ticket, policy) - GORGIAS_ATTEMPT_MS;
+  if (window <= 0) return 'stale';
+  run.enter('claiming-acknowledgement');
   try {
-    const recent = await localActivities.hasRecentAutoReply({
-      ticketId: ticket.ticketId,
-      customerEmail,
-      withinMinutes,
-    });
-    return recent ? { reply: false, reason: 'cooldown' } : decision;
+    const outcome = await activities.claimAcknowledgement.executeWithOptions(
+      {
+        // An attempt waits up to 10 s (CLAIM_WAIT_MS) for the recipient's workflow. Not a local activity: it would
+        // hold this workflow task (and its worker slot) while the recipient's workflow needs a slot to answer.
+        startToCloseTimeout: '15s',
+        scheduleToCloseTimeout: window,
+        retry: { initialInterval: '1s', backoffCoefficient: 2, maximumInterval: '10s' },
+        summary: `Claim the auto-reply to ${to}`,
+      },
+      [{ ticketId: ticket.ticketId, claims }],
+    );
+    return outcome.granted ? null : outcome.deniedAs;
   } catch (err) {
-    log.warn('Could not check the per-customer cooldown; replying anyway', { error: String(err) });
-    return decision;
+    throw new HandBack(
+      'cooldown-unavailable',
+      `no answer from the per-customer cooldown: ${describeError(err)}`,
+    );
   }
 }
 

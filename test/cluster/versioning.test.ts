@@ -191,11 +191,12 @@ describe('a workflow change rolled out with Worker Versioning on two nodes and P
     }
 
     // What the server's drainage check counts (it looks every 3 minutes by default): no open ticket pinned to
-    // version 1, in PostgreSQL visibility. Then its workers go.
+    // version 1, in PostgreSQL visibility. Then its workers go. (The recipients' workflows auto-upgrade: one idle on
+    // version 1 moves to version 2 at its next task.)
     const onV1 = (status: string) =>
       rig.count(
         `TemporalWorkerDeploymentVersion = "${versionSearchValue({ deploymentName, buildId: v1BuildId })}" ` +
-          `AND ExecutionStatus = "${status}"`,
+          `AND WorkflowType = "ticketWorkflow" AND ExecutionStatus = "${status}"`,
       );
     await waitUntil(
       async () => (await onV1('Running')) === 0 && (await onV1('Completed')) === TICKETS,

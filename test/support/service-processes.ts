@@ -352,11 +352,11 @@ export class ServiceProcesses {
   }
 
   /**
-   * The customer of the i-th seeded ticket: one per ticket and per harness, so the policy's per-customer
-   * cooldown (which asks Temporal) never skips a ticket.
+   * The customer of the i-th seeded ticket: one per ticket and per harness, each at a mail domain of its own, so
+   * the policy's per-customer cooldown and per-domain limit never skip a ticket.
    */
   customerEmail(i: number): string {
-    return `customer-${i}-${this.taskQueue}@example.org`;
+    return `customer-${i}@c${i}.${this.taskQueue.toLowerCase()}.example.org`;
   }
 
   /** Creates `count` new email tickets as customers' first messages do, each from a customer of its own. */

@@ -2,7 +2,7 @@ import type { AddressInfo } from 'node:net';
 import type { Server } from 'node:http';
 import axios from 'axios';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
-import type { Worker } from '@temporalio/worker';
+import { NativeConnection, type Worker } from '@temporalio/worker';
 import pino from 'pino';
 import { sampleTicket, type SampleTicketOptions } from '../../src/sandbox/sample-ticket';
 import { loadConfig, type Config } from '../../src/config';
@@ -134,12 +134,29 @@ export class TestStack {
     this.running = null;
   }
 
+  private readonly otherWorkers: { worker: Worker; running: Promise<void>; connection: NativeConnection }[] =
+    [];
+
+  /**
+   * Another worker on the same task queue, with the same policy (two workers sharing the tickets), on a connection
+   * of its own as a second process would be (the SDK refuses two such workers on one); stopped at close.
+   */
+  async addWorker(): Promise<void> {
+    const connection = await NativeConnection.connect({ address: this.env.address });
+    const started = await startWorker(this.env, this.config, this.policy, this.killSwitch, connection);
+    this.otherWorkers.push({ ...started, connection });
+  }
+
   private seeded = 0;
 
-  /** A new ticket from a customer; each gets its own customer address unless one is given (see the cooldown). */
+  /**
+   * A new ticket from a customer; each gets an address (and a mail domain) of its own unless one is given (see the
+   * per-customer cooldown and the per-domain limit).
+   */
   async seedTicket(options: SampleTicketOptions = {}, overrides: Partial<NewTicket> = {}): Promise<number> {
     this.seeded += 1;
-    const customerEmail = options.customerEmail ?? `customer${this.seeded}.${this.sandbox.port}@example.org`;
+    const customerEmail =
+      options.customerEmail ?? `customer${this.seeded}@c${this.seeded}-${this.sandbox.port}.example.org`;
     const ticket = await this.gorgias.createTicket({
       ...sampleTicket({ ...options, customerEmail }),
       ...overrides,
@@ -178,6 +195,11 @@ export class TestStack {
   async close(): Promise<void> {
     await new Promise<void>((resolve) => this.server.close(() => resolve()));
     await this.stopWorker();
+    for (const other of this.otherWorkers.splice(0)) {
+      other.worker.shutdown();
+      await other.running;
+      await other.connection.close();
+    }
     await this.sandbox.close();
   }
 }
@@ -187,9 +209,10 @@ async function startWorker(
   config: Config<'temporal' | 'gorgias' | 'webhook' | 'worker'>,
   policy: Policy,
   killSwitch: Pick<StackOptions, 'killSwitchFile' | 'dryRunForced'>,
+  connection: NativeConnection = env.nativeConnection,
 ): Promise<{ worker: Worker; running: Promise<void> }> {
   const worker = await createAutoReplyWorker({
-    connection: env.nativeConnection,
+    connection,
     client: env.client,
     config,
     policy,

@@ -34,6 +34,18 @@ describe('the policy file', () => {
     expect(Object.keys(policy.channels).sort()).toEqual(['contact_form', 'email']);
   });
 
+  it('ships a per-domain limit that leaves the big mail providers alone, the same list as the schema default', () => {
+    const shipped = loadPolicy(DEFAULT_POLICY_FILE).loop_guard.per_domain;
+    expect(shipped).toMatchObject({ max: 10, within_minutes: 60 });
+    expect(shipped.mail_providers).toEqual(
+      expect.arrayContaining(['gmail.com', 'outlook.com', 'icloud.com']),
+    );
+    expect(shipped).toEqual(parsePolicy({ templates: policyWith().templates }).loop_guard.per_domain);
+    expect(policyReport(loadPolicy(DEFAULT_POLICY_FILE), 'policy/default.yaml', new Date())).toContain(
+      `Per domain:     at most 10 auto-replies per mail domain in 60 min (${shipped.mail_providers.length} mail providers exempt)`,
+    );
+  });
+
   it('names every bad key', () => {
     const problems = problemsOf(
       policyFile(

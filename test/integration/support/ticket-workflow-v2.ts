@@ -10,6 +10,7 @@ import type { TicketWorkflowInput } from '../../../src/workflows/definitions';
 import { ticketWorkflow as ticketWorkflowV1 } from '../../../src/workflows/ticket';
 
 export { catchUpWorkflow } from '../../../src/workflows/catch-up';
+export { recipientWorkflow } from '../../../src/workflows/recipient';
 
 const { tagTicket } = proxyActivities<ReturnType<typeof createActivities>>({ startToCloseTimeout: '30s' });
 
