@@ -6,6 +6,7 @@ import { orderFacts } from '../orders/facts';
 import type { Policy } from '../policy/schema';
 import { resolveStore } from '../policy/stores';
 import { decideAutoReply, isDryRun } from '../workflows/decision';
+import { experimentArm } from '../workflows/holdout';
 
 /**
  * What the policy would have done with one past ticket, decided as the workflow would have at the time
@@ -169,6 +170,7 @@ function evaluateTicket(
   }
   const answer = orderAnswer(facts, policy.orders, at);
   if (answer.branch === 'delayed') return { ...base, reason: 'order-delayed', branch: 'delayed' };
+  if (experimentArm(facts, policy) === 'holdout') return { ...base, reason: 'holdout' };
   let reply;
   try {
     reply = composeReply(facts, policy, new Date(at), { answer, language: store.language });

@@ -76,7 +76,9 @@ export type SkipReason =
   | 'not-answerable-by-email'
   | 'cooldown'
   /** The order the customer asks about is late (not shipped past `orders.preparing.within_days`): for a human. */
-  | 'order-delayed';
+  | 'order-delayed'
+  /** Held out of the acknowledgement by the policy's experiment (`experiment.holdout_percent`): nothing is written. */
+  | 'holdout';
 
 export type Decision = { reply: true } | { reply: false; reason: SkipReason } | { reply: false; stale: true };
 
