@@ -13,7 +13,7 @@ import { DEFAULT_RATE_LIMIT, type SandboxOptions } from './options';
 import { admitRequest, showBucket } from './rate-limit';
 import { DEFAULT_SENDING, Outbox, sendingSchema } from './sending';
 import { StatsRecorder } from './stats';
-import { seedMonth } from './month';
+import { playOutMonth, seedMonth, type SeededTicket } from './month';
 import { SandboxStore } from './store';
 
 export type SandboxApp = { app: Express } & SandboxControls;
@@ -41,6 +41,8 @@ export function createSandboxApp(options: SandboxOptions): SandboxApp {
     options.rateLimit === false ? undefined : new LeakyBucket(options.rateLimit ?? DEFAULT_RATE_LIMIT, now);
   const initialFaults = applyFaultsPatch(NO_FAULTS, options.faults ?? {});
   let faults = initialFaults;
+  /** Tickets seeded to be played out later, once the service has decided them. */
+  let awaitingPlayOut: SeededTicket[] = [];
 
   const controls: SandboxControls = {
     stats: () => stats.snapshot(),
@@ -57,12 +59,22 @@ export function createSandboxApp(options: SandboxOptions): SandboxApp {
       store.reset();
       stats.reset();
       bucket?.reset();
+      awaitingPlayOut = [];
       faults = initialFaults;
     },
     messagesOf: (ticketId) => store.messagesOf(ticketId),
     setCustomerOrders: (email, orders, opts = {}) =>
       store.setCustomerOrders(email, orders, opts.onTicket ?? true),
-    seedMonth: (monthOptions) => seedMonth(store, monthOptions),
+    seedMonth: (monthOptions) => {
+      const seeded = seedMonth(store, monthOptions);
+      if (monthOptions.playOut === 'later') awaitingPlayOut.push(...seeded);
+      return seeded;
+    },
+    playOutMonth: (playOptions) => {
+      const tickets = awaitingPlayOut;
+      awaitingPlayOut = [];
+      return playOutMonth(store, tickets, playOptions);
+    },
     dispose: () => {
       answers.cancelPending();
       outbox.cancelPending();

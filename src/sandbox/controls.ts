@@ -1,6 +1,6 @@
 import type { SandboxFaults, SandboxFaultsPatch } from './faults';
 import type { Customer, Ticket } from './objects';
-import type { MonthOptions, SeededTicket } from './month';
+import type { MonthOptions, PlayedOutTicket, PlayOutOptions, SeededTicket } from './month';
 import type { ShopifyOrder } from './shopify';
 import type { SendingPatch, SendingSettings } from './sending';
 import type { SandboxStats } from './stats';
@@ -31,6 +31,11 @@ export interface SandboxControls {
   setCustomerOrders(email: string, orders: ShopifyOrder[] | null, options?: { onTicket?: boolean }): Customer;
   /** Seeds a month of past tickets (month.ts); returns what it seeded. */
   seedMonth(options: MonthOptions): SeededTicket[];
+  /**
+   * Plays out the tickets seeded with `playOut: 'later'` since the last play-out (month.ts): answers, follow-ups,
+   * reopens and surveys, with the effect of the acknowledgements the service sent meanwhile.
+   */
+  playOutMonth(options: Omit<PlayOutOptions, 'acknowledged'>): PlayedOutTicket[];
   /** Drops held requests, answers still being delayed and pending sends; call when the server closes. */
   dispose(): void;
 }

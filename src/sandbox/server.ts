@@ -57,6 +57,7 @@ export async function startSandbox(options: StartSandboxOptions): Promise<Runnin
     messagesOf: (ticketId) => sandbox.messagesOf(ticketId),
     setCustomerOrders: (email, orders, opts) => sandbox.setCustomerOrders(email, orders, opts),
     seedMonth: (monthOptions) => sandbox.seedMonth(monthOptions),
+    playOutMonth: (playOptions) => sandbox.playOutMonth(playOptions),
     close,
   };
 }
