@@ -1,5 +1,6 @@
 import { externalIds } from '../activities/ticket-facts';
 import type { NewTicket } from '../gorgias/schemas';
+import { seededRandom } from '../reports/random';
 import type { ShopifyFulfillment, ShopifyOrder } from './shopify';
 import type { SandboxStore } from './store';
 
@@ -140,18 +141,6 @@ export const MONTH_STORES: MonthStore[] = [
 
 const DAY_MS = 86_400_000;
 
-/** mulberry32: a small seeded generator, so a month is reproducible. */
-function seeded(seed: number): () => number {
-  let state = seed >>> 0;
-  return () => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4_294_967_296;
-  };
-}
-
 const TEXTS: Record<string, { order: string; plain: string; subjectOrder: string; subjectPlain: string }> = {
   en: {
     subjectOrder: 'Where is my order?',
@@ -181,7 +170,7 @@ const TEXTS: Record<string, { order: string; plain: string; subjectOrder: string
 
 /** Seeds the month into the store; returns the tickets in creation order. */
 export function seedMonth(store: SandboxStore, options: MonthOptions): SeededTicket[] {
-  const random = seeded(options.seed ?? 1);
+  const random = seededRandom(options.seed ?? 1);
   const pick = <T>(items: readonly T[]): T => items[Math.floor(random() * items.length)] as T;
   const stores = options.stores ?? MONTH_STORES;
   const start = Date.parse(`${options.since}T00:00:00Z`);
@@ -302,7 +291,7 @@ export function playOutMonth(
   tickets: SeededTicket[],
   options: PlayOutOptions = {},
 ): PlayedOutTicket[] {
-  const random = seeded((options.seed ?? 1) ^ 0x9e3779b9);
+  const random = seededRandom((options.seed ?? 1) ^ 0x9e3779b9);
   const ours = (ticketId: number) =>
     store
       .messagesOf(ticketId)
