@@ -54,14 +54,14 @@ interface Metric {
 const seconds = (v: number | null) => v ?? Infinity;
 const signed = (d: number, text: string) => `${d > 0 ? '+' : d < 0 ? '−' : '±'}${text}`;
 const duration = (v: number) => (v === Infinity ? 'not yet' : readableDuration(v));
+// An interval reaches infinity where, in some resamples, more than half of an arm has no answer yet.
 const durationDifference = (d: number) =>
-  Number.isFinite(d)
-    ? signed(d, readableDuration(Math.abs(d)))
-    : d > 0
-      ? 'longer than any'
-      : 'shorter than any';
+  Number.isFinite(d) ? signed(d, readableDuration(Math.abs(d))) : d > 0 ? 'no upper bound' : 'no lower bound';
 const percent = (v: number) => `${Math.round(v * 100)} %`;
-const points = (d: number) => signed(d, `${Math.abs(Math.round(d * 100))} points`);
+const points = (d: number) => {
+  const n = Math.abs(Math.round(d * 100));
+  return signed(d, `${n} point${n === 1 ? '' : 's'}`);
+};
 
 /** A median time, where "not yet" is the longest. */
 function compareTimes(name: MetricName, of: (t: TicketOutcome) => number | null, seed: number) {

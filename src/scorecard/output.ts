@@ -21,7 +21,7 @@ export interface ScorecardRun {
 const armCell = (c: Comparison, arm: 'holdout' | 'acknowledged') =>
   c[arm].n === 0 ? '–' : `${metricNamed(c.metric).value(c[arm].value)} (n=${c[arm].n})`;
 const differenceCell = (c: Comparison) => {
-  if (!c.difference) return '–';
+  if (!c.difference || !Number.isFinite(c.difference.estimate)) return '–';
   const format = metricNamed(c.metric).difference;
   const { estimate, low, high } = c.difference;
   return `${format(estimate)} (${format(low)} to ${format(high)})`;
