@@ -259,8 +259,8 @@ export type NoteContent = (
   | { kind: 'skipped'; reason: string; detail?: string | null; tag?: string | null }
   | { kind: 'failed'; reason: string; error: string; tag: string }
 ) & {
-  /** The store section the ticket resolved to (`default`: the top level), with how it matched. */
-  store?: { name: string; matchedBy: string | null } | null;
+  /** The store section the ticket resolved to (`default`: the top level), with how it matched, and its policy's version. */
+  store?: { name: string; matchedBy: string | null; policyVersion?: string } | null;
 };
 
 const SKIP_EXPLANATIONS: Record<string, string> = {
@@ -362,7 +362,10 @@ function orderLines(note: NoteContent): string[] {
 function storeLines(note: NoteContent): string[] {
   const store = note.store;
   if (!store) return [];
-  return [`Store: ${store.name}${store.matchedBy ? ` (by ${store.matchedBy})` : ' (top-level policy)'}.`];
+  const version = store.policyVersion ? `, policy version ${store.policyVersion}` : '';
+  return [
+    `Store: ${store.name}${store.matchedBy ? ` (by ${store.matchedBy})` : ' (top-level policy)'}${version}.`,
+  ];
 }
 
 /** `2026-11-26 10:42 UTC`: when Gorgias reported the reply sent. */

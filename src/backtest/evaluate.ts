@@ -7,6 +7,7 @@ import type { Policy } from '../policy/schema';
 import { resolveStore } from '../policy/stores';
 import { decideAutoReply, isDryRun, type SkipReason } from '../workflows/decision';
 import { claimGrant, recipientClaims, type Grant, type RecipientClaim } from '../workflows/recipient-grants';
+import { experimentArm } from '../workflows/holdout';
 
 /**
  * What the policy would have done with one past ticket, decided as the workflow would have at the time
@@ -176,6 +177,7 @@ function evaluateTicket(
   }
   const answer = orderAnswer(facts, policy.orders, at);
   if (answer.branch === 'delayed') return { ...base, reason: 'order-delayed', branch: 'delayed' };
+  if (experimentArm(facts, policy) === 'holdout') return { ...base, reason: 'holdout' };
   let reply;
   try {
     reply = composeReply(facts, policy, new Date(at), { answer, language: store.language });

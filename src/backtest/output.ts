@@ -1,6 +1,6 @@
-import { readFileSync } from 'node:fs';
-import { dirname, join } from 'node:path';
 import { escapeHtml } from '../activities/reply-content';
+import { csvText } from '../reports/csv';
+import { reportPage } from '../reports/page';
 import type { TicketVerdict } from './evaluate';
 import { readableDuration, type BacktestSummary, type StoreSummary } from './summary';
 
@@ -85,17 +85,11 @@ const CSV_COLUMNS = [
   'stale',
 ] as const;
 
-function csvCell(value: string | number | boolean | null): string {
-  const text = value === null ? '' : String(value);
-  // Quote what needs it; a leading = + - @ is neutralised so a spreadsheet never runs it as a formula.
-  const safe = /^[=+\-@]/.test(text) ? `'${text}` : text;
-  return /[",\n\r]/.test(safe) ? `"${safe.replace(/"/g, '""')}"` : safe;
-}
-
 /** One line per ticket: what the policy would have done, and what really happened. */
 export function verdictsCsv(verdicts: readonly TicketVerdict[]): string {
-  const lines = verdicts.map((v) =>
-    [
+  return csvText(
+    CSV_COLUMNS,
+    verdicts.map((v) => [
       v.ticketId,
       v.createdAt,
       v.store,
@@ -109,23 +103,8 @@ export function verdictsCsv(verdicts: readonly TicketVerdict[]): string {
       v.firstResponse ? Math.round(v.firstResponse.afterSeconds) : null,
       v.covered,
       v.stale,
-    ]
-      .map(csvCell)
-      .join(','),
+    ]),
   );
-  return `${[CSV_COLUMNS.join(','), ...lines].join('\n')}\n`;
-}
-
-/** Chart.js's self-contained browser build, inlined into the report so it opens offline. */
-function chartJsSource(): string {
-  // The package exports its module builds only; the UMD build sits beside them in dist/.
-  const file = join(dirname(require.resolve('chart.js')), 'chart.umd.min.js');
-  return readFileSync(file, 'utf8');
-}
-
-/** JSON for a <script> element: nothing in it can close the element. */
-function scriptJson(value: unknown): string {
-  return JSON.stringify(value).replace(/</g, '\\u003c').replace(/>/g, '\\u003e').replace(/&/g, '\\u0026');
 }
 
 /** A self-contained HTML report: the table, and three charts drawn by Chart.js (inlined). */
@@ -160,54 +139,28 @@ export function htmlReport(summary: BacktestSummary, run: BacktestRun): string {
       ],
     },
   };
-  const title = `Backtest ${run.since} → ${run.until}`;
-  return `<!doctype html>
-<html lang="en">
-<head>
-<meta charset="utf-8">
-<title>${escapeHtml(title)}</title>
-<style>
-  body { font: 14px/1.45 system-ui, -apple-system, "Segoe UI", sans-serif; margin: 24px 32px; color: #1f2933; }
-  h1 { font-size: 22px; margin: 0 0 4px; } .meta { color: #52606d; margin: 0 0 18px; }
-  table { border-collapse: collapse; margin-bottom: 24px; }
-  th, td { border-bottom: 1px solid #e4e7eb; padding: 5px 12px; text-align: left; vertical-align: top; }
-  thead th { background: #f5f7fa; } tbody th { font-weight: 500; color: #3e4c59; }
-  .charts { display: grid; grid-template-columns: repeat(3, minmax(0, 1fr)); gap: 24px; }
-  figure { margin: 0; } figcaption { font-weight: 600; margin-bottom: 6px; } .chart { position: relative; height: 300px; }
-</style>
-</head>
-<body>
-<h1>${escapeHtml(title)}</h1>
-<p class="meta">Policy ${escapeHtml(run.policyFile)} on ${escapeHtml(run.account)}: what it would have done with each ticket, as of the ticket's creation, next to what really happened.</p>
-<table>
+  const table = `<table>
 <thead><tr><th></th>${head}</tr></thead>
 <tbody>
 ${body}
 </tbody>
-</table>
-<div class="charts">
-  <figure><figcaption>Outcomes by reason</figcaption><div class="chart"><canvas id="outcomes"></canvas></div></figure>
-  <figure><figcaption>First answer by a human or a Rule</figcaption><div class="chart"><canvas id="firstResponse"></canvas></div></figure>
-  <figure><figcaption>Auto-replies by hour of day (each store's time)</figcaption><div class="chart"><canvas id="byHour"></canvas></div></figure>
-</div>
-<script type="application/json" id="backtest-data">${scriptJson(data)}</script>
-<script>${chartJsSource()}</script>
-<script>
-  (function () {
-    var data = JSON.parse(document.getElementById('backtest-data').textContent);
-    var palette = ['#3e7cb1', '#e07a5f', '#81b29a', '#f2cc8f', '#6d597a', '#3d405b'];
-    function colour(sets) { sets.forEach(function (d, i) { d.backgroundColor = palette[i % palette.length]; }); return sets; }
-    var common = { responsive: true, maintainAspectRatio: false, animation: false };
+</table>`;
+  return reportPage({
+    title: `Backtest ${run.since} → ${run.until}`,
+    meta: `Policy ${run.policyFile} on ${run.account}: what it would have done with each ticket, as of the ticket's creation, next to what really happened.`,
+    body: table,
+    charts: [
+      { id: 'outcomes', caption: 'Outcomes by reason' },
+      { id: 'firstResponse', caption: 'First answer by a human or a Rule' },
+      { id: 'byHour', caption: "Auto-replies by hour of day (each store's time)" },
+    ],
+    data,
+    drawCharts: `function colour(sets) { sets.forEach(function (d, i) { d.backgroundColor = palette[i % palette.length]; }); return sets; }
     new Chart(document.getElementById('outcomes'), { type: 'bar', data: { labels: data.outcomes.labels, datasets: colour(data.outcomes.datasets) },
       options: Object.assign({ indexAxis: 'y', scales: { x: { stacked: true }, y: { stacked: true } } }, common) });
     new Chart(document.getElementById('firstResponse'), { type: 'bar', data: { labels: data.firstResponse.labels, datasets: colour(data.firstResponse.datasets) },
       options: Object.assign({ plugins: { legend: { display: false } } }, common) });
     new Chart(document.getElementById('byHour'), { type: 'bar', data: { labels: data.byHour.labels, datasets: colour(data.byHour.datasets) },
-      options: Object.assign({ scales: { x: { stacked: true }, y: { stacked: true } } }, common) });
-    document.body.setAttribute('data-charts', 'drawn');
-  })();
-</script>
-</body>
-</html>
-`;
+      options: Object.assign({ scales: { x: { stacked: true }, y: { stacked: true } } }, common) });`,
+  });
 }

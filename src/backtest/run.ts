@@ -1,11 +1,10 @@
-import { mkdirSync, writeFileSync } from 'node:fs';
-import { dirname } from 'node:path';
 import type { Policy } from '../policy/schema';
 import { BacktestCache } from './cache';
 import { evaluateTickets, type TicketVerdict } from './evaluate';
 import { htmlReport, textTable, verdictsCsv, type BacktestRun } from './output';
 import { readPastTickets, type BacktestGorgias } from './source';
 import { summarizeVerdicts, type BacktestSummary } from './summary';
+import { writeReportFile } from '../reports/write';
 
 export interface BacktestOptions {
   gorgias: BacktestGorgias;
@@ -49,12 +48,7 @@ export async function runBacktest(options: BacktestOptions): Promise<BacktestRes
     policyFile: options.policyFile,
     account: options.account,
   };
-  if (options.csvFile) write(options.csvFile, verdictsCsv(verdicts));
-  if (options.htmlFile) write(options.htmlFile, htmlReport(summary, run));
+  if (options.csvFile) writeReportFile(options.csvFile, verdictsCsv(verdicts));
+  if (options.htmlFile) writeReportFile(options.htmlFile, htmlReport(summary, run));
   return { verdicts, summary, table: textTable(summary) };
-}
-
-function write(file: string, text: string): void {
-  mkdirSync(dirname(file), { recursive: true });
-  writeFileSync(file, text);
 }

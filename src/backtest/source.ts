@@ -5,21 +5,20 @@ import type { Ticket } from '../gorgias/schemas';
 import type { Policy } from '../policy/schema';
 import type { BacktestCache } from './cache';
 import { needsCustomerOrders } from './evaluate';
-import { ProgressBar } from './progress';
+import { ProgressBar } from '../reports/progress';
 
 /**
- * Reads past tickets from Gorgias for the backtest, read-only (GETs only) and through the same GorgiasClient
- * as the workers, so its call budget keeps to the account's rate limit: list the range newest first (pages of
- * 100), read each ticket not yet in the cache, then the customers of order questions whose ticket lacked the
- * orders (once each).
+ * Reads past tickets from Gorgias for the backtest (and, listing and reading, for the scorecard), read-only (GETs
+ * only) and through a GorgiasClient, so its call budget keeps to the account's rate limit: list the range newest
+ * first (pages of 100), read each ticket not yet in the cache, then the customers of order questions whose ticket
+ * lacked the orders (once each).
  */
 
 export type BacktestGorgias = Pick<GorgiasClient, 'listTicketsPage' | 'getTicket' | 'getCustomer'>;
 
-export interface ReadOptions {
+export interface RangeOptions {
   since: Date;
   until: Date;
-  policy: Policy;
   cache: BacktestCache;
   /** Where progress goes (stderr in the CLI); null for none. */
   progress: { write(text: string): unknown; isTTY?: boolean } | null;
@@ -27,10 +26,17 @@ export interface ReadOptions {
   sleep?: (ms: number) => Promise<void>;
 }
 
+export interface ReadOptions extends RangeOptions {
+  policy: Policy;
+}
+
 const MAX_ATTEMPTS = 8;
 
 /** One call, retried while Gorgias (or the budget) says to wait: rate limits, 5xx, timeouts. */
-async function withRetries<T>(call: () => Promise<T>, sleep: (ms: number) => Promise<void>): Promise<T> {
+export async function withRetries<T>(
+  call: () => Promise<T>,
+  sleep: (ms: number) => Promise<void>,
+): Promise<T> {
   for (let attempt = 1; ; attempt += 1) {
     try {
       return await call();
@@ -43,7 +49,10 @@ async function withRetries<T>(call: () => Promise<T>, sleep: (ms: number) => Pro
 }
 
 /** The ids of the untrashed tickets created in [since, until), from the cache when listed there before. */
-async function listRange(gorgias: BacktestGorgias, options: ReadOptions): Promise<number[]> {
+export async function listRange(
+  gorgias: Pick<GorgiasClient, 'listTicketsPage'>,
+  options: RangeOptions,
+): Promise<number[]> {
   const { since, until, cache } = options;
   const sleep = options.sleep ?? defaultSleep;
   const key = [since.toISOString(), until.toISOString()] as const;
@@ -78,25 +87,7 @@ async function listRange(gorgias: BacktestGorgias, options: ReadOptions): Promis
 export async function readPastTickets(gorgias: BacktestGorgias, options: ReadOptions): Promise<Ticket[]> {
   const { cache, policy } = options;
   const sleep = options.sleep ?? defaultSleep;
-  const ids = await listRange(gorgias, options);
-  const missing = ids.filter((id) => !cache.tickets.has(id));
-  if (missing.length < ids.length) {
-    options.progress?.write(
-      `${ids.length - missing.length} tickets already read (cache), ${missing.length} to read\n`,
-    );
-  }
-  const bar = new ProgressBar('Reading tickets', missing.length, options.progress);
-  for (const id of missing) {
-    try {
-      cache.saveTicket(await withRetries(() => gorgias.getTicket(id), sleep));
-    } catch (err) {
-      // A ticket deleted since it was listed is left out; anything else stops the run (resumable).
-      if (!(err instanceof GorgiasRequestError && err.status === 404)) throw err;
-    }
-    bar.tick();
-  }
-  bar.finish();
-  const tickets = ids.flatMap((id) => cache.tickets.get(id) ?? []);
+  const tickets = await readTickets(gorgias, await listRange(gorgias, options), options);
   const customers = [
     ...new Set(
       tickets
@@ -122,6 +113,42 @@ export async function readPastTickets(gorgias: BacktestGorgias, options: ReadOpt
   }
   customerBar.finish();
   return tickets;
+}
+
+/**
+ * The tickets `ids`, read from Gorgias unless the cache has them (and `reread` does not ask for a fresher copy of
+ * the cached one), in the order of `ids`; a ticket deleted since it was listed is left out.
+ */
+export async function readTickets(
+  gorgias: Pick<GorgiasClient, 'getTicket'>,
+  ids: readonly number[],
+  options: RangeOptions & { reread?: (cached: Ticket) => boolean },
+): Promise<Ticket[]> {
+  const { cache } = options;
+  const sleep = options.sleep ?? defaultSleep;
+  const reread = options.reread ?? (() => false);
+  const missing = ids.filter((id) => {
+    const cached = cache.tickets.get(id);
+    return !cached || reread(cached);
+  });
+  if (missing.length < ids.length) {
+    options.progress?.write(
+      `${ids.length - missing.length} tickets already read (cache), ${missing.length} to read\n`,
+    );
+  }
+  const bar = new ProgressBar('Reading tickets', missing.length, options.progress);
+  for (const id of missing) {
+    try {
+      cache.saveTicket(await withRetries(() => gorgias.getTicket(id), sleep));
+    } catch (err) {
+      // A ticket deleted since it was listed is left out; anything else stops the run (resumable).
+      if (!(err instanceof GorgiasRequestError && err.status === 404)) throw err;
+      cache.tickets.delete(id);
+    }
+    bar.tick();
+  }
+  bar.finish();
+  return ids.flatMap((id) => cache.tickets.get(id) ?? []);
 }
 
 function defaultSleep(ms: number): Promise<void> {

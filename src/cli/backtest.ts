@@ -1,9 +1,11 @@
 import { rmSync } from 'node:fs';
-import { join } from 'node:path';
-import { parseArgs } from 'node:util';
 import { runBacktest } from '../backtest/run';
 import { loadConfig, readEnvironment } from '../config';
-import { DATA_DIR, readLocalStack } from '../dev/local-stack';
+import {
+  parseReportArguments,
+  reportGorgiasEnvironment,
+  type ReportArguments,
+} from '../reports/command-line';
 import { gorgiasClientFrom } from '../gorgias/from-config';
 import { DEFAULT_POLICY_FILE, loadPolicy } from '../policy/load';
 
@@ -13,77 +15,32 @@ import { DEFAULT_POLICY_FILE, loadPolicy } from '../policy/load';
  * configured Gorgias (GORGIAS_BASE_URL), or the sandbox `npm start` runs. Read-only; resumable.
  */
 
-export interface BacktestArguments {
-  since: Date;
-  until: Date;
+export interface BacktestArguments extends ReportArguments {
   policyFile: string;
-  out: string;
-  csv: string;
-  cache: string | null;
-  fresh: boolean;
 }
 
 const USAGE =
   'Usage: npm run backtest -- --since YYYY-MM-DD [--until YYYY-MM-DD] [--policy file] [--out report.html] [--csv file] [--cache file | --no-cache] [--fresh]';
-
-/** A date (`2026-10-01`, midnight UTC) or a full datetime. */
-function dateArgument(name: string, value: string): Date {
-  const ms = Date.parse(/^\d{4}-\d{2}-\d{2}$/.test(value) ? `${value}T00:00:00Z` : value);
-  if (!Number.isFinite(ms)) throw new Error(`--${name}: not a date: ${value}\n${USAGE}`);
-  return new Date(ms);
-}
 
 export function parseBacktestArguments(
   argv: string[],
   env: Record<string, string | undefined>,
   now: Date,
 ): BacktestArguments {
-  const { values } = parseArgs({
-    args: argv,
-    options: {
-      since: { type: 'string' },
-      until: { type: 'string' },
-      policy: { type: 'string' },
-      out: { type: 'string', default: 'backtest-report.html' },
-      csv: { type: 'string' },
-      cache: { type: 'string' },
-      'no-cache': { type: 'boolean', default: false },
-      fresh: { type: 'boolean', default: false },
-    },
-    strict: true,
-  });
-  if (!values.since) throw new Error(`--since is required.\n${USAGE}`);
-  const since = dateArgument('since', values.since);
-  const until = values.until ? dateArgument('until', values.until) : now;
-  if (until <= since) throw new Error(`--until must come after --since.\n${USAGE}`);
-  const out = values.out ?? 'backtest-report.html';
-  return {
-    since,
-    until,
-    policyFile: values.policy ?? env.POLICY_FILE ?? DEFAULT_POLICY_FILE,
-    out,
-    csv: values.csv ?? out.replace(/\.html?$/i, '') + '.csv',
-    cache: values['no-cache'] ? null : (values.cache ?? join(DATA_DIR, 'backtest', `${values.since}.jsonl`)),
-    fresh: values.fresh ?? false,
-  };
+  const { values, ...range } = parseReportArguments(
+    argv,
+    { name: 'backtest', usage: USAGE, options: { policy: { type: 'string' } } },
+    now,
+  );
+  const policy = typeof values.policy === 'string' ? values.policy : undefined;
+  return { ...range, policyFile: policy ?? env.POLICY_FILE ?? DEFAULT_POLICY_FILE };
 }
 
 async function run(): Promise<void> {
   const env = readEnvironment();
   const args = parseBacktestArguments(process.argv.slice(2), env, new Date());
   const policy = loadPolicy(args.policyFile);
-  let gorgiasEnv = env;
-  if (!env.GORGIAS_BASE_URL) {
-    const sandbox = readLocalStack().sandbox;
-    if (!sandbox)
-      throw new Error('Set GORGIAS_BASE_URL (and credentials), or run `npm start` for the sandbox.');
-    gorgiasEnv = {
-      ...env,
-      GORGIAS_BASE_URL: sandbox.url,
-      GORGIAS_USERNAME: sandbox.username,
-      GORGIAS_API_KEY: sandbox.apiKey,
-    };
-  }
+  const gorgiasEnv = reportGorgiasEnvironment(env);
   const config = loadConfig(gorgiasEnv, ['gorgias']);
   if (args.fresh && args.cache) rmSync(args.cache, { force: true });
   const result = await runBacktest({

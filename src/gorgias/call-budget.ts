@@ -18,6 +18,13 @@ export interface CallBudgetOptions {
   headroomPerWorker?: number;
   /** A call whose wait for a slot would be longer than this fails at once, rate-limited, with the wait as its delay. */
   maxWaitMs: number;
+  /**
+   * The share of the account's limit this process may use, above 0 and at most 1 (the default): a report that
+   * reads beside the running service takes a small one (`npm run scorecard -- --share`). Its calls then go at
+   * most `share` of the bucket at once and `share` of the drain rate after, and only while the account's bucket
+   * (as Gorgias reports it) is at most `share` full: the service's own calls keep the rest.
+   */
+  share?: number;
   /** A monotonic clock in milliseconds (default `performance.now`): a step of the wall clock changes nothing. */
   now?: () => number;
   /** Resolves after `ms` of `now`'s time, or early (or never) once `signal` aborts. */
@@ -55,6 +62,9 @@ const EPSILON_MS = 1e-6;
  */
 export class CallBudget {
   private level = 0;
+  /** This process's own calls, in a bucket of `share` of the account's, draining at `share` of its rate. */
+  private own = 0;
+  private readonly share: number;
   private at: number;
   private pausedUntil = 0;
   private limit: number;
@@ -67,6 +77,9 @@ export class CallBudget {
     if (!(options.capacity > 0) || !(options.windowSeconds > 0)) {
       throw new RangeError('CallBudget: capacity and windowSeconds must be positive');
     }
+    this.share = options.share ?? 1;
+    if (!(this.share > 0 && this.share <= 1))
+      throw new RangeError('CallBudget: share must be above 0, at most 1');
     this.now = options.now ?? (() => performance.now());
     this.sleep = options.sleep ?? abortableSleep;
     this.limit = options.capacity;
@@ -160,14 +173,21 @@ export class CallBudget {
     // A monotonic clock never goes back; the guard keeps an injected one from filling the bucket if it does.
     const elapsed = Math.max(0, now - this.at);
     this.level = Math.max(0, this.level - (elapsed / 1000) * this.drainPerSecond);
+    this.own = Math.max(0, this.own - (elapsed / 1000) * this.drainPerSecond * this.share);
     this.at = now;
   }
 
   /** How long, from now, until the caller at `position` in the queue (0: the first) gets its slot. */
   private waitFor(position: number): number {
-    const room = this.limit - this.headroom;
+    // A share below 1 also caps the account's level this process calls at: what is above it is the service's.
+    const shareRoom = Math.max(1, this.share * this.limit);
+    const room = Math.min(this.limit - this.headroom, shareRoom);
     const untilRoom = ((this.level + position + 1 - room) / this.drainPerSecond) * 1000;
-    const wait = Math.max(this.pausedUntil - this.now(), untilRoom, 0);
+    const untilOwnRoom =
+      this.share < 1
+        ? ((this.own + position + 1 - shareRoom) / (this.drainPerSecond * this.share)) * 1000
+        : 0;
+    const wait = Math.max(this.pausedUntil - this.now(), untilRoom, untilOwnRoom, 0);
     return wait < EPSILON_MS ? 0 : wait;
   }
 
@@ -179,6 +199,7 @@ export class CallBudget {
     const now = this.now();
     while (this.waiters.length > 0 && this.waitFor(0) === 0) {
       this.level += 1;
+      this.own += 1;
       this.waiters.shift()?.resolve();
     }
     let position = 0;

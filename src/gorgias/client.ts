@@ -15,12 +15,14 @@ import {
   integrationSchema,
   messageListSchema,
   messageSchema,
+  satisfactionSurveyListSchema,
   ticketSchema,
   type Customer,
   type Integration,
   type Message,
   type NewMessage,
   type NewTicket,
+  type SatisfactionSurvey,
   type Ticket,
   ticketListSchema,
   ruleListSchema,
@@ -187,6 +189,22 @@ export class GorgiasClient {
       tickets: page.data.filter((t) => t.trashed_datetime === null),
       nextCursor: page.meta?.next_cursor ?? null,
     };
+  }
+
+  /** One page of satisfaction surveys (the newest first by default), e.g. for `npm run scorecard`. */
+  async listSatisfactionSurveysPage(options: {
+    order: 'asc' | 'desc';
+    cursor?: string;
+    limit?: number;
+  }): Promise<{ surveys: SatisfactionSurvey[]; nextCursor: string | null }> {
+    const page = await this.request(satisfactionSurveyListSchema, 'GET', '/satisfaction-surveys', {
+      params: {
+        limit: options.limit ?? 100,
+        order_by: `created_datetime:${options.order}`,
+        cursor: options.cursor,
+      },
+    });
+    return { surveys: page.data, nextCursor: page.meta?.next_cursor ?? null };
   }
 
   getIntegration(integrationId: number): Promise<Integration> {

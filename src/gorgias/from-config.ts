@@ -1,11 +1,15 @@
 import type { Config } from '../config';
-import { CallBudget } from './call-budget';
+import { CallBudget, type CallBudgetOptions } from './call-budget';
 import { GorgiasClient, type GorgiasClientOptions } from './client';
 
-/** The Gorgias client as the configuration describes it: account, credentials, timeout and call budget. */
+/**
+ * The Gorgias client as the configuration describes it: account, credentials, timeout and call budget. A report
+ * reading beside the service takes a `share` of the budget and may wait longer for its turn (`maxWaitMs`).
+ */
 export function gorgiasClientFrom(
   config: Config<'gorgias'>,
   onCall?: GorgiasClientOptions['onCall'],
+  budget: Partial<Pick<CallBudgetOptions, 'share' | 'maxWaitMs'>> = {},
 ): GorgiasClient {
   const settings = config.gorgias;
   return new GorgiasClient({
@@ -21,7 +25,8 @@ export function gorgiasClientFrom(
       // the bucket, at most 4, for each worker sharing the account (CallBudget.headroom).
       workersSharingAccount: settings.GORGIAS_WORKERS_SHARING_ACCOUNT,
       // Past this, the activity fails its attempt with the wait as its retry delay instead of holding a slot.
-      maxWaitMs: 8_000,
+      maxWaitMs: budget.maxWaitMs ?? 8_000,
+      share: budget.share,
     }),
   });
 }

@@ -212,6 +212,8 @@ export const ticketSchema = z
     tags: tolerantList(tagSchema).transform((list) => list.kept),
     created_datetime: datetime,
     updated_datetime: datetime,
+    /** When the ticket was last closed (a reopened ticket closed again: the later close). */
+    closed_datetime: datetime,
     trashed_datetime: datetime,
   })
   .transform(({ messages, ...ticket }) => ({
@@ -241,6 +243,29 @@ export const ticketListSchema = z.object({
   data: tolerantList(ticketSchema).transform((list) => list.kept),
   meta: pageMetaSchema,
 });
+
+/**
+ * A satisfaction survey (`GET /api/satisfaction-surveys`, docs/gorgias.md): one per ticket at most; `score` 1 to 5
+ * once the customer answered, null until then (and for anything else).
+ */
+export const satisfactionSurveySchema = z.object({
+  id: z.number().int(),
+  ticket_id: optionalId,
+  score: z.number().int().min(1).max(5).nullable().catch(null),
+  created_datetime: datetime,
+  sent_datetime: datetime,
+  scored_datetime: datetime,
+});
+export type SatisfactionSurvey = z.infer<typeof satisfactionSurveySchema>;
+
+/** A page of surveys: a list object like the others (inferred), or a bare array as one spec-derived copy shows. */
+export const satisfactionSurveyListSchema = z.preprocess(
+  (body) => (Array.isArray(body) ? { data: body, meta: null } : body),
+  z.object({
+    data: tolerantList(satisfactionSurveySchema).transform((list) => list.kept),
+    meta: pageMetaSchema,
+  }),
+);
 
 /** `GET /api/integrations/{id}`: an email integration's address is in `meta.address`. */
 export const integrationSchema = z.object({

@@ -253,6 +253,12 @@ export function orderTemplates(orders: OrderPolicy): Record<'shipped' | 'prepari
 }
 
 /**
+ * The share of eligible tickets held out of the acknowledgement, to measure what it changes (docs/scorecard.md):
+ * chosen from the ticket id, so a ticket stays in its arm across deliveries and resets.
+ */
+const holdoutPercent = z.number().min(0).max(100);
+
+/**
  * One store's (or brand's) section, for tickets that came through its email integration: what it overrides of
  * the top level. Templates are merged by set name; the others replace the top level's.
  */
@@ -271,6 +277,8 @@ const storeSchema = z.strictObject({
   templates: z.record(z.string().min(1), templateSetSchema).optional(),
   /** null: this store is always open, whatever the top level says. */
   business_hours: businessHoursSchema.nullable().optional(),
+  /** This store's holdout (replaces the top level's). */
+  experiment: z.strictObject({ holdout_percent: holdoutPercent }).optional(),
 });
 export type StorePolicy = z.infer<typeof storeSchema>;
 
@@ -361,6 +369,8 @@ export const policySchema = z
       })
       .prefault({}),
     orders: ordersSchema,
+    /** A randomized holdout: eligible tickets that get no acknowledgement, for `npm run scorecard`. */
+    experiment: z.strictObject({ holdout_percent: holdoutPercent.default(0) }).prefault({}),
     /** Per store (email integration id or address): overrides of templates, hours, channels and dry run. */
     stores: z.record(z.string().min(1), storeSchema).default({}),
     catch_up: z

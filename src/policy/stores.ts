@@ -73,6 +73,7 @@ export function storePolicy(policy: Policy, store: StorePolicy): Policy {
     templates: { ...policy.templates, ...store.templates },
   };
   if (store.dry_run !== undefined) merged.dry_run = store.dry_run;
+  if (store.experiment !== undefined) merged.experiment = store.experiment;
   if (store.channels !== undefined) merged.channels = store.channels;
   if (store.business_hours === null) delete merged.business_hours;
   else if (store.business_hours !== undefined) merged.business_hours = store.business_hours;

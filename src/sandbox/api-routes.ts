@@ -37,6 +37,7 @@ const ticketTagsSchema = z
   });
 const listMessagesQuerySchema = z.strictObject({ ...pageQueryShape, ticket_id: idSchema.optional() });
 const listIntegrationsQuerySchema = z.strictObject({ ...pageQueryShape, type: z.string().min(1).optional() });
+const listSurveysQuerySchema = z.strictObject({ ...pageQueryShape, ticket_id: idSchema.optional() });
 const ticketMessagesQuerySchema = z.strictObject({
   ...pageQueryShape,
   // The deprecated endpoint lists oldest first (docs/gorgias.md, "Reading answers").
@@ -181,6 +182,12 @@ export function apiRoutes(deps: {
   router.get('/messages', (req, res) => {
     const query = parseRequest(listMessagesQuerySchema, req.query, 'query');
     answers.send(res, 200, listPage(store.listMessages(query.ticket_id), query, req));
+  });
+
+  // Newest first by default, filtered by ticket (docs/gorgias.md, "Satisfaction surveys").
+  router.get('/satisfaction-surveys', (req, res) => {
+    const query = parseRequest(listSurveysQuerySchema, req.query, 'query');
+    answers.send(res, 200, listPage(store.listSurveys(query.ticket_id), query, req));
   });
 
   return router;

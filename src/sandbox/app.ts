@@ -15,7 +15,7 @@ import { AccountRules, SAMPLE_RULES } from './rules';
 import { DEFAULT_SENDING, Outbox, sendingSchema } from './sending';
 import { SANDBOX_ACCOUNT_DOMAIN } from './account';
 import { StatsRecorder } from './stats';
-import { seedMonth } from './month';
+import { playOutMonth, seedMonth, type SeededTicket } from './month';
 import { SandboxStore } from './store';
 
 export type SandboxApp = { app: Express } & SandboxControls;
@@ -46,6 +46,8 @@ export function createSandboxApp(options: SandboxOptions): SandboxApp {
     options.rateLimit === false ? undefined : new LeakyBucket(options.rateLimit ?? DEFAULT_RATE_LIMIT, now);
   const initialFaults = applyFaultsPatch(NO_FAULTS, options.faults ?? {});
   let faults = initialFaults;
+  /** Tickets seeded to be played out later, once the service has decided them. */
+  let awaitingPlayOut: SeededTicket[] = [];
 
   const controls: SandboxControls = {
     stats: () => stats.snapshot(),
@@ -65,6 +67,7 @@ export function createSandboxApp(options: SandboxOptions): SandboxApp {
       rules.reset();
       stats.reset();
       bucket?.reset();
+      awaitingPlayOut = [];
       faults = initialFaults;
     },
     messagesOf: (ticketId) => store.messagesOf(ticketId),
@@ -72,8 +75,17 @@ export function createSandboxApp(options: SandboxOptions): SandboxApp {
       store.setCustomerOrders(email, orders, opts.onTicket ?? true),
     setRules: (settings) => rules.set(settings),
     addCustomerAddress: (email, address) => store.addCustomerAddress(email, address),
-    seedMonth: (monthOptions) => seedMonth(store, monthOptions),
     setListed: (ticketId, listed) => store.setListed(ticketId, listed),
+    seedMonth: (monthOptions) => {
+      const seeded = seedMonth(store, monthOptions);
+      if (monthOptions.playOut === 'later') awaitingPlayOut.push(...seeded);
+      return seeded;
+    },
+    playOutMonth: (playOptions) => {
+      const tickets = awaitingPlayOut;
+      awaitingPlayOut = [];
+      return playOutMonth(store, tickets, playOptions);
+    },
     dispose: () => {
       answers.cancelPending();
       outbox.cancelPending();

@@ -13,6 +13,19 @@ const seedMonthSchema = z.strictObject({
   days: z.number().int().min(1).max(92).optional(),
   perDay: z.number().min(1).max(500).optional(),
   seed: z.number().int().optional(),
+  playOut: z.enum(['now', 'later']).optional(),
+});
+
+const effectSchema = z.strictObject({
+  followUpRate: z.number().min(-1).max(1).optional(),
+  firstResponseFactor: z.number().positive().optional(),
+  reopenRate: z.number().min(-1).max(1).optional(),
+  satisfaction: z.number().min(-4).max(4).optional(),
+});
+const playOutSchema = z.strictObject({
+  seed: z.number().int().optional(),
+  /** By the support address tickets came to. */
+  effects: z.record(z.string().min(3), effectSchema).optional(),
 });
 
 const customerOrdersSchema = z.strictObject({
@@ -76,6 +89,15 @@ export function controlRoutes(controls: SandboxControls, answers: Answers): Rout
     const options = parseRequest(seedMonthSchema, req.body, 'seed');
     const seeded = controls.seedMonth(options);
     answers.send(res, 201, { seeded: seeded.length, first: seeded[0]?.ticketId ?? null });
+  });
+
+  // What happens next to the tickets seeded with `playOut: "later"`, once the service has decided them (scorecard).
+  router.post('/play-out-month', (req, res) => {
+    const played = controls.playOutMonth(parseRequest(playOutSchema, req.body, 'play-out'));
+    answers.send(res, 200, {
+      playedOut: played.length,
+      acknowledged: played.filter((t) => t.acknowledged).length,
+    });
   });
 
   // A customer's Shopify orders (e.g. the demo's shipped order), in Shopify's shape.

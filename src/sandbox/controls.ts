@@ -1,6 +1,6 @@
 import type { SandboxFaults, SandboxFaultsPatch } from './faults';
 import type { Customer, Ticket } from './objects';
-import type { MonthOptions, SeededTicket } from './month';
+import type { MonthOptions, PlayedOutTicket, PlayOutOptions, SeededTicket } from './month';
 import type { RuleSetting } from './rules';
 import type { ShopifyOrder } from './shopify';
 import type { SendingPatch, SendingSettings } from './sending';
@@ -45,6 +45,11 @@ export interface SandboxControls {
    * ticket late; it stays readable. False for an unknown ticket.
    */
   setListed(ticketId: number, listed: boolean): boolean;
+  /**
+   * Plays out the tickets seeded with `playOut: 'later'` since the last play-out (month.ts): answers, follow-ups,
+   * reopens and surveys, with the effect of the acknowledgements the service sent meanwhile.
+   */
+  playOutMonth(options: Omit<PlayOutOptions, 'acknowledged'>): PlayedOutTicket[];
   /** Drops held requests, answers still being delayed and pending sends; call when the server closes. */
   dispose(): void;
 }

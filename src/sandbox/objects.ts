@@ -152,6 +152,21 @@ export interface Ticket {
  * `GET /api/integrations/{id}`: the fields of Gorgias's integration object (observed in the helpdesk
  * front-end's types).
  */
+/** A satisfaction survey (docs/gorgias.md, "Satisfaction surveys"): the documented fields, datetimes without offset. */
+export interface SatisfactionSurvey {
+  id: number;
+  uri: string;
+  ticket_id: number;
+  customer_id: number;
+  body_text: string | null;
+  meta: Record<string, unknown> | null;
+  score: number | null;
+  created_datetime: string;
+  sent_datetime: string | null;
+  scored_datetime: string | null;
+  should_send_datetime: string | null;
+}
+
 export interface Integration {
   id: number;
   uri: string;

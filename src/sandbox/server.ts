@@ -62,6 +62,7 @@ export async function startSandbox(options: StartSandboxOptions): Promise<Runnin
     addCustomerAddress: (email, address) => sandbox.addCustomerAddress(email, address),
     seedMonth: (monthOptions) => sandbox.seedMonth(monthOptions),
     setListed: (ticketId, listed) => sandbox.setListed(ticketId, listed),
+    playOutMonth: (playOptions) => sandbox.playOutMonth(playOptions),
     close,
   };
 }

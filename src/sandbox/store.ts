@@ -8,6 +8,7 @@ import {
   type Message,
   type MessageSource,
   type Person,
+  type SatisfactionSurvey,
   type Tag,
   type Ticket,
 } from './objects';
@@ -64,7 +65,14 @@ const AGENT = {
 };
 
 // Separate id ranges make a ticket id passed where a message id belongs fail loudly.
-const FIRST_IDS = { customer: 501, customerChannel: 801, ticket: 1001, message: 100001, tag: 1 };
+const FIRST_IDS = {
+  customer: 501,
+  customerChannel: 801,
+  ticket: 1001,
+  message: 100001,
+  tag: 1,
+  survey: 9001,
+};
 
 // The merchant's Rule that notes every new ticket (inferred content; `rule_id`, `via` and the shape are real).
 const TRIAGE_RULE = {
@@ -78,6 +86,8 @@ export class SandboxStore {
   private tickets = new Map<number, StoredTicket>();
   private messages = new Map<number, StoredMessage>();
   private tags = new Map<string, Tag>();
+  /** Satisfaction surveys by ticket (one per ticket, as in Gorgias). */
+  private surveys = new Map<number, { sentAt: number; survey: SatisfactionSurvey }>();
   /** Customers whose Shopify orders the sandbox leaves out of their tickets (only their customer read has them). */
   private ordersOffTicket = new Set<number>();
   /** Tickets left out of `GET /api/tickets` for now: Gorgias listing a ticket late. */
@@ -100,6 +110,7 @@ export class SandboxStore {
     this.tickets.clear();
     this.messages.clear();
     this.tags.clear();
+    this.surveys.clear();
     this.ordersOffTicket.clear();
     this.unlisted.clear();
     this.integrations.reset();
@@ -366,6 +377,73 @@ export class SandboxStore {
       sent_datetime: messageDatetime(reply.at),
     });
     return structuredClone(this.store(stored, message, reply.at).message);
+  }
+
+  /**
+   * The customer writing again at a given time ("any update?", or back after an answer), for seeding past
+   * tickets: a closed ticket opens again, as Gorgias reopens it.
+   */
+  seedCustomerMessage(ticketId: number, message: { at: number; text: string }): Message | undefined {
+    const stored = this.tickets.get(ticketId);
+    if (!stored) return undefined;
+    const customer = stored.ticket.customer;
+    const to = this.supportAddressOf(stored);
+    const subject = stored.ticket.subject ? `Re: ${stored.ticket.subject}` : null;
+    const record = this.record(
+      stored,
+      {
+        channel: 'email',
+        via: 'email',
+        from_agent: false,
+        sender: { email: customer.email ?? undefined },
+        source: {
+          type: 'email',
+          from: { address: customer.email ?? '' },
+          to: to ? [{ address: to }] : [],
+        },
+        subject: subject ?? undefined,
+        body_text: message.text,
+      },
+      message.at,
+    );
+    stored.ticket.status = 'open';
+    stored.ticket.closed_datetime = null;
+    return structuredClone(record.message);
+  }
+
+  /**
+   * A satisfaction survey on a ticket, sent at `sentAt` and answered with `score` at `scoredAt` (null: not
+   * answered), for seeding past tickets. One per ticket: a second replaces the first.
+   */
+  seedSurvey(
+    ticketId: number,
+    survey: { sentAt: number; score: number | null; scoredAt: number | null },
+  ): SatisfactionSurvey | undefined {
+    const stored = this.tickets.get(ticketId);
+    if (!stored) return undefined;
+    const id = this.surveys.get(ticketId)?.survey.id ?? this.nextIds.survey++;
+    const created = {
+      id,
+      uri: `/api/satisfaction-surveys/${id}/`,
+      ticket_id: ticketId,
+      customer_id: stored.ticket.customer.id,
+      body_text: null,
+      meta: null,
+      score: survey.score,
+      created_datetime: messageDatetime(survey.sentAt),
+      sent_datetime: messageDatetime(survey.sentAt),
+      scored_datetime: survey.scoredAt === null ? null : messageDatetime(survey.scoredAt),
+      should_send_datetime: messageDatetime(survey.sentAt),
+    };
+    this.surveys.set(ticketId, { sentAt: survey.sentAt, survey: created });
+    return structuredClone(created);
+  }
+
+  /** Satisfaction surveys, or those of one ticket. */
+  listSurveys(ticketId?: number): Listed<SatisfactionSurvey>[] {
+    return [...this.surveys.values()]
+      .filter(({ survey }) => ticketId === undefined || survey.ticket_id === ticketId)
+      .map(({ sentAt, survey }) => ({ key: [sentAt, survey.id], value: structuredClone(survey) }));
   }
 
   /** Closes a ticket at a given time (an agent's answer settled it). */

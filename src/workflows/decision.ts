@@ -102,7 +102,9 @@ export type SkipReason =
   /** The recipient's mail domain had its `loop_guard.per_domain` acknowledgements in the window. */
   | 'recipient-domain-limit'
   /** The order the customer asks about is late (not shipped past `orders.preparing.within_days`): for a human. */
-  | 'order-delayed';
+  | 'order-delayed'
+  /** Held out of the acknowledgement by the policy's experiment (`experiment.holdout_percent`): nothing is written. */
+  | 'holdout';
 
 export type Decision = { reply: true } | { reply: false; reason: SkipReason };
 

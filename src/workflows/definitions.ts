@@ -184,6 +184,13 @@ export const OutcomeAttribute = defineSearchAttributeKey('AutoReplyOutcome', Sea
 export const ReasonAttribute = defineSearchAttributeKey('AutoReplyReason', SearchAttributeType.KEYWORD);
 /** The store section of the policy the ticket resolved to (`default`: the top level). */
 export const StoreAttribute = defineSearchAttributeKey('GorgiasStore', SearchAttributeType.KEYWORD);
+/** The version (content hash) of the resolved store policy the ticket was decided by (src/policy/version.ts). */
+export const PolicyVersionAttribute = defineSearchAttributeKey(
+  'AutoReplyPolicyVersion',
+  SearchAttributeType.KEYWORD,
+);
+/** For a ticket the policy would acknowledge: its arm of the holdout experiment, `acknowledged` or `holdout`. */
+export const ArmAttribute = defineSearchAttributeKey('AutoReplyArm', SearchAttributeType.KEYWORD);
 
 export const SEARCH_ATTRIBUTES = [
   TicketIdAttribute,
@@ -191,4 +198,6 @@ export const SEARCH_ATTRIBUTES = [
   OutcomeAttribute,
   ReasonAttribute,
   StoreAttribute,
+  PolicyVersionAttribute,
+  ArmAttribute,
 ];

@@ -6,12 +6,16 @@ import {
   upsertSearchAttributes,
 } from '@temporalio/workflow';
 import { channelLabel, dueResult, METRICS, type FoundBy } from '../telemetry/coverage';
+import type { Policy } from '../policy/schema';
+import { policyVersion } from '../policy/version';
 import type { SkipReason, TicketFacts } from './decision';
 import {
+  ArmAttribute,
   CustomerEmailAttribute,
   deliverySignal,
   KEPT_DELIVERIES,
   OutcomeAttribute,
+  PolicyVersionAttribute,
   ReasonAttribute,
   stateQuery,
   StoreAttribute,
@@ -23,6 +27,7 @@ import {
   type TicketWorkflowState,
 } from './definitions';
 import { workerDeployment } from './versioning';
+import type { ExperimentArm } from './holdout';
 
 /**
  * The bookkeeping of one ticket's workflow, kept out of the business process in ticket.ts: its state (the
@@ -71,13 +76,30 @@ export class TicketRun {
     if (email) upsertSearchAttributes([{ key: CustomerEmailAttribute, value: email }]);
   }
 
-  /** The store section the ticket resolved to: searchable (`GorgiasStore`) and named in the notes. */
-  atStore(store: { name: string; matchedBy: string | null }): void {
-    if (this.store?.name !== store.name) upsertSearchAttributes([{ key: StoreAttribute, value: store.name }]);
-    this.store = { name: store.name, matchedBy: store.matchedBy };
+  /**
+   * The store section the ticket resolved to and the version of its policy: searchable (`GorgiasStore`,
+   * `AutoReplyPolicyVersion`) and named in the notes.
+   */
+  atStore(store: { name: string; matchedBy: string | null; policy: Policy }): void {
+    const version = policyVersion(store.policy);
+    if (this.store?.name !== store.name || this.store.policyVersion !== version) {
+      upsertSearchAttributes([
+        { key: StoreAttribute, value: store.name },
+        { key: PolicyVersionAttribute, value: version },
+      ]);
+    }
+    this.store = { name: store.name, matchedBy: store.matchedBy, policyVersion: version };
   }
 
-  store: { name: string; matchedBy: string | null } | null = null;
+  store: { name: string; matchedBy: string | null; policyVersion: string } | null = null;
+
+  /** The ticket's arm of the holdout experiment (null: in neither), searchable with the next decision recorded. */
+  inExperiment(arm: ExperimentArm | null): void {
+    this.arm = arm;
+  }
+
+  private arm: ExperimentArm | null = null;
+  private armRecorded = false;
 
   enter(phase: Phase): void {
     this.state.phase = phase;
@@ -104,9 +126,13 @@ export class TicketRun {
     if (this.state.outcome === outcome && this.state.reason === reason) return;
     this.state.outcome = outcome;
     this.state.reason = reason;
+    // The arm goes with the decision that follows it (skipped, sending, failed): no command of its own.
+    const arm = this.arm && !this.armRecorded ? [{ key: ArmAttribute, value: this.arm }] : [];
+    this.armRecorded ||= arm.length > 0;
     upsertSearchAttributes([
       { key: OutcomeAttribute, value: outcome },
       ...(reason ? [{ key: ReasonAttribute, value: reason }] : []),
+      ...arm,
     ]);
     if (outcome !== 'sending') {
       const labels = this.coverageLabels();

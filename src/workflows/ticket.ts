@@ -29,6 +29,7 @@ import {
   type TicketFacts,
 } from './decision';
 import type { AutoReplyResult, FailureReason, TicketWorkflowInput } from './definitions';
+import { experimentArm } from './holdout';
 import { recipientClaims } from './recipient-grants';
 import { TicketRun } from './ticket-run';
 import { whenVersioned } from './versioning';
@@ -103,6 +104,17 @@ async function autoReply(run: TicketRun, topLevel: Policy): Promise<AutoReplyRes
     return skip(run, ticket, policy, 'order-delayed', {
       detail: answer.detail,
       tag: policy.orders.delayed.tag,
+    });
+  }
+  // Held out (the policy's experiment) where the reply would be composed: both arms passed every check alike.
+  const arm = experimentArm(ticket, policy);
+  run.inExperiment(arm);
+  if (arm === 'holdout') {
+    return run.finish({
+      outcome: 'skipped',
+      ticketId: ticket.ticketId,
+      reason: 'holdout',
+      noteMessageId: null,
     });
   }
   const reply = await compose(ticket, answer, store);

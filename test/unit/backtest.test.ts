@@ -6,7 +6,7 @@ import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import type { Browser } from 'playwright-core';
 import { launchChromium } from '../support/chromium';
 import { AUTO_REPLY_SECONDS } from '../../src/backtest/evaluate';
-import { ProgressBar } from '../../src/backtest/progress';
+import { ProgressBar } from '../../src/reports/progress';
 import { runBacktest, type BacktestResult } from '../../src/backtest/run';
 import type { BacktestGorgias } from '../../src/backtest/source';
 import { parseBacktestArguments } from '../../src/cli/backtest';

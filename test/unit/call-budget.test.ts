@@ -267,6 +267,31 @@ describe('pacing Gorgias calls with a model of its leaky bucket', () => {
   });
 });
 
+describe("a report's share of the account's limit", () => {
+  it('takes its share of the burst at once, then its share of the drain rate (a quarter: 10, then one per 2 s)', async () => {
+    const { burst } = fakeBudget({ ...API_KEY, share: 0.25 });
+    const starts = await burst(14);
+    expect(starts.slice(0, 10)).toEqual(Array.from({ length: 10 }, () => 0));
+    expect(starts.slice(10)).toEqual([2000, 4000, 6000, 8000]);
+  });
+
+  it('leaves the rest of the bucket to the service: it waits while Gorgias reports the account fuller than its share', async () => {
+    const { budget, clock, starts, call } = fakeBudget({ ...API_KEY, share: 0.25 });
+    budget.observe(200, '30/40', undefined);
+    const done = call();
+    await clock.run();
+    await done;
+    // 30 in the bucket, drained at 2 a second to 9 (its share, 10, less the call itself): 10.5 s.
+    expect(starts).toEqual([10_500]);
+  });
+
+  it('refuses a share that is not above 0 and at most 1', () => {
+    for (const share of [0, -0.1, 1.5, Number.NaN]) {
+      expect(() => new CallBudget({ ...API_KEY, maxWaitMs: 1000, share })).toThrow(/share/);
+    }
+  });
+});
+
 describe('the clock it runs on', () => {
   afterEach(() => {
     jest.restoreAllMocks();
