@@ -121,6 +121,7 @@ const NOTED_SKIPS: ReadonlySet<SkipReason> = new Set<SkipReason>([
   'bounce',
   'blocked-sender',
   'not-answerable-by-email',
+  'no-reply-address',
   'cooldown',
   'recipient-domain-limit',
 ]);

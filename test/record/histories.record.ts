@@ -1,17 +1,18 @@
-import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { expect, it } from '@jest/globals';
 import { historyToJSON } from '@temporalio/common/lib/proto-utils';
 import { shopifyOrder } from '../../src/sandbox/month';
-import { agentReply } from '../../src/sandbox/sample-ticket';
+import { agentReply, contactFormTicket } from '../../src/sandbox/sample-ticket';
 import { stateQuery, workflowIdForTicket } from '../../src/workflows/definitions';
 import type { TestStack } from '../support/stack';
 import { useTestStack } from '../support/stack';
 import { waitUntil } from '../support/waiting';
 
 /**
- * Records one ticket workflow history per outcome into test/fixtures/histories/ (replaced): what replay.test.ts
- * replays through today's workflow code. Each scenario seeds a ticket, delivers it as Gorgias does, waits for the
+ * Records one ticket workflow history per outcome into test/fixtures/histories/ (each file replaced; the recipient
+ * workflow's histories, recorded apart, are left as they are): what replay.test.ts replays through today's
+ * workflow code. Each scenario seeds a ticket, delivers it as Gorgias does, waits for the
  * workflow to close, and writes its history as `temporal workflow show --output json` does.
  */
 
@@ -21,6 +22,8 @@ const ctx = useTestStack({ policy: { notes: { on_skip: true } } });
 
 interface Scenario {
   name: string;
+  /** How the workflow must end: `outcome` or `outcome/reason`, as printed. */
+  ends: string;
   /** Seeds the ticket (and whatever it needs) on `stack`; returns its id. */
   seed: (stack: TestStack) => Promise<number>;
   policy?: Record<string, unknown>;
@@ -29,9 +32,10 @@ interface Scenario {
 }
 
 const SCENARIOS: Scenario[] = [
-  { name: 'replied', seed: (s) => s.seedTicket() },
+  { name: 'replied', ends: 'replied', seed: (s) => s.seedTicket() },
   {
     name: 'replied-order-customer-read',
+    ends: 'replied',
     policy: { orders: { enabled: true } },
     seed: async (s) => {
       const customerEmail = 'orders.elsewhere@example.org';
@@ -48,23 +52,51 @@ const SCENARIOS: Scenario[] = [
   },
   {
     name: 'skipped-order-delayed',
+    ends: 'skipped/order-delayed',
     policy: { orders: { enabled: true } },
     seed: async (s) => {
       const customerEmail = 'late.order@example.org';
       s.sandbox.setCustomerOrders(customerEmail, [shopifyOrder(1077, Date.now() - 9 * DAY, null, null)]);
-      return s.seedTicket({ customerEmail });
+      return s.seedTicket({ customerEmail, body: 'My order #1077 still has not shipped?' });
     },
   },
   {
     name: 'skipped-no-reply-sender',
+    ends: 'skipped/no-reply-sender',
     seed: (s) => s.seedTicket({ customerEmail: 'noreply@notifications.example.com' }),
   },
   {
+    name: 'skipped-no-reply-address',
+    ends: 'skipped/no-reply-address',
+    seed: async (s) =>
+      (await s.gorgias.createTicket(contactFormTicket({ customerEmail: 'form@example.org' }))).id,
+  },
+  {
+    // The second ticket of a customer within the cooldown: the first one was granted the acknowledgement.
+    name: 'skipped-cooldown',
+    ends: 'skipped/cooldown',
+    seed: async (s) => {
+      const customerEmail = 'twice@example.org';
+      const first = await s.seedTicket({ customerEmail });
+      await s.deliver({ ticket_id: first }, { event: 'ticket-created' });
+      await s.env.client.workflow.getHandle(workflowIdForTicket(first)).result();
+      return s.seedTicket({ customerEmail });
+    },
+  },
+  {
+    name: 'skipped-holdout',
+    ends: 'skipped/holdout',
+    policy: { experiment: { holdout_percent: 100 } },
+    seed: (s) => s.seedTicket(),
+  },
+  {
     name: 'skipped-stale',
+    ends: 'skipped/stale',
     seed: (s) => s.seedTicket({}, { created_datetime: new Date(Date.now() - 3 * DAY).toISOString() }),
   },
   {
     name: 'skipped-gone',
+    ends: 'skipped/gone',
     seed: async (s) => {
       const id = await s.seedTicket();
       s.sandbox.deleteTicket(id);
@@ -73,6 +105,7 @@ const SCENARIOS: Scenario[] = [
   },
   {
     name: 'skipped-agent-replied-after-delay',
+    ends: 'skipped/agent-replied-first',
     policy: { timing: { delay_seconds: 2 } },
     seed: (s) => s.seedTicket(),
     meanwhile: async (s, id) => {
@@ -83,6 +116,7 @@ const SCENARIOS: Scenario[] = [
   },
   {
     name: 'failed-send-failed',
+    ends: 'failed (Workflow execution failed)',
     seed: async (s) => {
       s.sandbox.setSending({ failAddresses: ['mailbox.full@example.org'] });
       return s.seedTicket({ customerEmail: 'mailbox.full@example.org' });
@@ -91,7 +125,6 @@ const SCENARIOS: Scenario[] = [
 ];
 
 it('records a history per ticket outcome', async () => {
-  rmSync(DIR, { recursive: true, force: true });
   mkdirSync(DIR, { recursive: true });
   for (const scenario of SCENARIOS) {
     const stack = scenario.policy
@@ -108,5 +141,7 @@ it('records a history per ticket outcome', async () => {
     const history = await handle.fetchHistory();
     writeFileSync(join(DIR, `${scenario.name}.json`), `${historyToJSON(history)}\n`);
     process.stderr.write(`recorded ${scenario.name}: ${outcome} (${history.events?.length ?? 0} events)\n`);
+    // A scenario that no longer ends as it should would record the wrong history.
+    expect(outcome).toBe(scenario.ends);
   }
 }, 300_000);
