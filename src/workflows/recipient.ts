@@ -14,6 +14,7 @@ import {
   type RecipientWorkflowInput,
 } from './definitions';
 import { claimGrant, liveGrants, nextExpiry, type Grant } from './recipient-grants';
+import { whenVersioned } from './versioning';
 
 /** Enough for a burst; a run's history stays far below Temporal's limits (2,000 updates a run by default). */
 const CLAIMS_PER_RUN = 500;
@@ -23,9 +24,9 @@ const IDLE_MS = 60_000;
 /**
  * Auto-upgrade (Worker Versioning): a recipient's workflow lives as long as its grants (minutes to an hour) and
  * starts again for the next burst; pinned, it would keep an old version's workers needed for as long as a
- * customer keeps writing. Its code must stay replay-compatible (test/fixtures/histories).
+ * customer keeps writing. Unversioned workers declare nothing (versioning.ts). Its code must stay replay-compatible (test/fixtures/histories).
  */
-setWorkflowOptions({ versioningBehavior: 'AUTO_UPGRADE' }, recipientWorkflow);
+setWorkflowOptions(whenVersioned('AUTO_UPGRADE'), recipientWorkflow);
 
 /**
  * The acknowledgements one recipient (a customer's address, or a mail domain) got lately. Each ticket claims its
