@@ -1,4 +1,4 @@
-// The cluster suite (`npm run test:cluster`): the service on the local production stack (src/dev/cluster:
+// The cluster suite (`npm run test:cluster`): the service on the local production stack (src/tools/dev/cluster:
 // PostgreSQL, two Temporal server nodes, compose's setup scripts), with nodes killed and PostgreSQL restarted
 // under load. Needs `npm run build` first (the npm script does it) and PostgreSQL installed. Minutes.
 /** @type {import('jest').Config} */

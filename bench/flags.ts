@@ -38,7 +38,7 @@ export interface BenchFlags {
   /** `--dynamic-config-value KEY=JSON` for the dev server, repeatable (e.g. task-queue partitions). */
   temporalDynamicConfig: string[];
   /**
-   * Also run every scenario on the local production stack (PostgreSQL, two Temporal nodes: src/dev/cluster),
+   * Also run every scenario on the local production stack (PostgreSQL, two Temporal nodes: src/tools/dev/cluster),
    * reported beside the dev server's figures.
    */
   cluster: boolean;

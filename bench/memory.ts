@@ -1,4 +1,4 @@
-import type { ServiceProcess } from '../test/support/service-processes';
+import type { ServiceProcess } from '../harness/service-processes';
 import type { MemoryFigures } from '../src/telemetry/memory';
 import { sleep } from './stack';
 

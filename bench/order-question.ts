@@ -1,8 +1,8 @@
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
-import { ticketFacts } from '../src/activities/ticket-facts';
+import { ticketFacts } from '../src/reply/facts';
 import { ticketSchema } from '../src/gorgias/schemas';
-import { readOrderQuestion } from '../src/orders/facts';
+import { readOrderQuestion } from '../src/reply/orders/facts';
 import { loadPolicy } from '../src/policy/load';
 
 /**

@@ -4,6 +4,7 @@ import type { CollapseResult } from './scenarios/collapse';
 import type { DrainResult } from './scenarios/drain';
 import type { E2eMode, E2eResult } from './scenarios/e2e';
 import type { IntakeResult, Spread } from './scenarios/intake';
+import { r2 } from './numbers';
 
 /** What one run of the scenarios measured, on one Temporal (the dev server, or the cluster). */
 export interface ScenarioResults {
@@ -24,7 +25,6 @@ export interface BenchResults extends ScenarioResults {
 }
 
 const r1 = (n: number) => Math.round(n * 10) / 10;
-export const r2 = (n: number) => Math.round(n * 100) / 100;
 const r3 = (n: number) => Math.round(n * 1000) / 1000;
 
 /**

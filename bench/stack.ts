@@ -3,27 +3,27 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Client, Connection } from '@temporalio/client';
 import type { Ticket } from '../src/gorgias/schemas';
-import { startSandbox, type RunningSandbox, type SandboxFaults } from '../src/sandbox';
-import type { LeakyBucketOptions } from '../src/sandbox/leaky-bucket';
-import { ProductionStack } from '../src/dev/cluster/stack';
+import { startSandbox, type RunningSandbox, type SandboxFaults } from '../src/tools/sandbox';
+import type { LeakyBucketOptions } from '../src/tools/sandbox/leaky-bucket';
+import { ProductionStack } from '../src/tools/dev/cluster/stack';
 import { ensureSearchAttributes } from '../src/temporal/search-attributes';
 import { findPid } from './load';
-import { shippedPolicyWith } from '../test/support/policy';
+import { shippedPolicyWith } from '../harness/policy';
 import {
   EVENTS,
   postDelivery,
   ServiceProcesses,
   type ServiceProcess,
   type WebhookEvent,
-} from '../test/support/service-processes';
-import { locateTemporalCli, TestTemporalServer } from '../test/support/temporal-server';
-import { freePort } from '../test/support/waiting';
+} from '../harness/service-processes';
+import { locateTemporalCli, TestTemporalServer } from '../harness/temporal-server';
+import { freePort } from '../harness/waiting';
 
 /**
  * The real local stack for one `npm run bench`: one Temporal dev server (in a temporary database), and per
  * scenario its own Gorgias sandbox (own ticket ids), task queue, worker process and webhook-server process,
  * so scenarios never meet each other's workflows. Everything listens on 127.0.0.1. The processes are started
- * by the same harness as the chaos suite's (test/support/service-processes.ts), from the service's build.
+ * by the same harness as the chaos suite's (harness/service-processes.ts), from the service's build.
  */
 
 export const WEBHOOK_SECRET = 'bench-webhook-secret-0123456789abcdef';
@@ -76,7 +76,7 @@ export class TemporalForBench {
   }
 
   /**
-   * The local production stack (src/dev/cluster: PostgreSQL, two Temporal nodes, compose's setup jobs) in a
+   * The local production stack (src/tools/dev/cluster: PostgreSQL, two Temporal nodes, compose's setup jobs) in a
    * temporary directory. The scenarios' webhook servers and the bench's client use node 1, their workers node 2,
    * so work crosses nodes as it does behind a load balancer.
    */

@@ -1,7 +1,7 @@
 import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import express from 'express';
-import { externalIds } from '../../src/activities/ticket-facts';
+import { externalIds } from '../../src/reply/facts';
 import type { GorgiasClient } from '../../src/gorgias/client';
 
 /**

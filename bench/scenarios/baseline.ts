@@ -1,7 +1,7 @@
-import { startSandbox } from '../../src/sandbox';
+import { startSandbox } from '../../src/tools/sandbox';
 import { GorgiasClient } from '../../src/gorgias/client';
 import type { Ticket } from '../../src/gorgias/schemas';
-import { workflowIdForTicket } from '../../src/workflows/definitions';
+import { workflowIdForTicket } from '../../src/temporal/definitions';
 import { startInlineHandler } from '../baseline/inline-handler';
 import {
   deliver,

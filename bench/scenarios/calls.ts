@@ -1,9 +1,9 @@
 import type { NewTicket } from '../../src/gorgias/schemas';
-import { shopifyOrder } from '../../src/sandbox/month';
-import { agentReply, sampleTicket } from '../../src/sandbox/sample-ticket';
-import type { CatchUpResult, CatchUpWorkflow } from '../../src/workflows/definitions';
-import { RecordedSandbox } from '../../test/support/recorded-sandbox';
-import { ServiceProcesses } from '../../test/support/service-processes';
+import { shopifyOrder } from '../../src/tools/sandbox/month';
+import { agentReply, sampleTicket } from '../../src/tools/sandbox/sample-ticket';
+import type { CatchUpResult, CatchUpWorkflow } from '../../src/temporal/definitions';
+import { RecordedSandbox } from '../../harness/recorded-sandbox';
+import { ServiceProcesses } from '../../harness/service-processes';
 import { BENCH_POLICY, WEBHOOK_SECRET, type TemporalForBench } from '../stack';
 
 /** One kind of ticket, and what its Gorgias calls came to. */

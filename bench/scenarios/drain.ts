@@ -1,5 +1,5 @@
 import { performance } from 'node:perf_hooks';
-import { DEFAULT_RATE_LIMIT } from '../../src/sandbox/options';
+import { DEFAULT_RATE_LIMIT } from '../../src/tools/sandbox/options';
 import { deliver, ScenarioStack, waitFor, type TemporalForBench } from '../stack';
 
 export interface DrainResult {

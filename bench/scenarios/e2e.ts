@@ -1,5 +1,5 @@
 import { performance } from 'node:perf_hooks';
-import { workflowIdForTicket } from '../../src/workflows/definitions';
+import { workflowIdForTicket } from '../../src/temporal/definitions';
 import type { Ticket } from '../../src/gorgias/schemas';
 import { medianSteps, timelinesOf } from '../history-timeline';
 import { percentile } from '../load';

@@ -9,9 +9,9 @@ import {
   type LoadRun,
   type LoadSummary,
 } from '../load';
-import { readyWhen, startNodeProcess } from '../../test/support/service-processes';
+import { readyWhen, startNodeProcess } from '../../harness/service-processes';
 import { MemoryProbe, type MemoryPhase } from '../memory';
-import { r2 } from '../report';
+import { r2 } from '../numbers';
 import { loadConfig } from '../../src/config';
 import { workerTuning, type WorkerTuning } from '../../src/worker';
 import {

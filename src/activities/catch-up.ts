@@ -8,7 +8,7 @@ import {
   type ExaminedTicket,
   type ListedTicket,
   type ListingPlan,
-} from '../workflows/catch-up-rules';
+} from '../reply/catch-up';
 import { callGorgias } from './gorgias-call';
 import type { ActivityDependencies } from './dependencies';
 

@@ -6,7 +6,7 @@ import { recipientClaimActivities } from './recipient-claims';
 // The types the workflows name in their activity calls (imported there as types only).
 export type { ActivityDependencies } from './dependencies';
 export type { SentReply, ReplyDelivery, TicketReading } from './messages';
-export type { ComposedReply, NoteContent } from './reply-content';
+export type { ComposedReply, NoteContent } from '../reply/content';
 export type { ClaimOutcome } from './recipient-claims';
 
 /** Every activity the worker registers, built from its injected dependencies. */

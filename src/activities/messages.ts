@@ -1,12 +1,12 @@
 import { ApplicationFailure, Context, log } from '@temporalio/activity';
 import { GorgiasRequestError } from '../gorgias/failures';
 import type { Integration, Message, NewMessage } from '../gorgias/schemas';
-import type { OrderAnswer, OrderMatch, OrderMention } from '../orders/branch';
-import { customerOrderMatch } from '../orders/facts';
+import type { OrderAnswer, OrderMatch, OrderMention } from '../reply/orders/branch';
+import { customerOrderMatch } from '../reply/orders/facts';
 import type { Policy } from '../policy/schema';
 import { workflowUiUrl } from '../temporal/ui-link';
-import type { OutgoingReply, TicketFacts } from '../workflows/decision';
-import { workflowIdForTicket } from '../workflows/definitions';
+import type { OutgoingReply, TicketFacts } from '../reply/decision';
+import { workflowIdForTicket } from '../temporal/definitions';
 import {
   callGorgias,
   confirmAttemptWith,
@@ -17,8 +17,8 @@ import {
   postOnce,
   type PostRun,
 } from './gorgias-call';
-import { composeReply, renderNote, type ComposedReply, type NoteContent } from './reply-content';
-import { externalIds, notePrefix, replySender, ticketFacts } from './ticket-facts';
+import { composeReply, renderNote, type ComposedReply, type NoteContent } from '../reply/content';
+import { externalIds, notePrefix, replySender, ticketFacts } from '../reply/facts';
 import type { ActivityDependencies } from './dependencies';
 
 /** What reading a ticket needs of the run's policy. */

@@ -4,8 +4,8 @@ import {
   claimAcknowledgementUpdate,
   CustomerEmailAttribute,
   type RecipientWorkflow,
-} from '../workflows/definitions';
-import type { Recipient, RecipientClaim } from '../workflows/recipient-grants';
+} from '../temporal/definitions';
+import type { Recipient, RecipientClaim } from '../reply/recipient-grants';
 import type { ActivityDependencies } from './dependencies';
 
 /** How long one attempt waits for the recipient's workflow to answer (the activity's timeout is a little longer). */

@@ -1,12 +1,12 @@
 import express, { type ErrorRequestHandler, type Request, type Response } from 'express';
 import type { Client } from '@temporalio/client';
-import { ACCOUNT_NOT_CHECKED, type AccountCheck } from '../account-check';
+import { ACCOUNT_NOT_CHECKED, type AccountCheck } from '../gorgias/account-check';
 import { DEFAULT_WEBHOOK_MAX_BODY_BYTES } from '../config';
 import type { Logger } from '../logging';
 import { IntakeMetrics, type DeliveryOutcome } from '../telemetry/intake-metrics';
 import { workflowUiUrl } from '../temporal/ui-link';
 import { startTicketWorkflow } from '../temporal/ticket-start';
-import { workflowIdForTicket } from '../workflows/definitions';
+import { workflowIdForTicket } from '../temporal/definitions';
 import { bearerCheck } from './auth';
 import { cachedAnswer } from './cached-answer';
 import { parseDelivery } from './delivery';

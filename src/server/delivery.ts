@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { clipText } from '../temporal/ticket-start';
-import { TRIGGERS, type Trigger } from '../workflows/definitions';
+import { TRIGGERS, type Trigger } from '../temporal/definitions';
 
 /**
  * A Gorgias HTTP-integration call. Gorgias sends whatever body the integration is configured with and no

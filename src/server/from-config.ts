@@ -1,6 +1,6 @@
 import type { Client } from '@temporalio/client';
 import type express from 'express';
-import { checkAccount, type AccountCheck } from '../account-check';
+import { checkAccount, type AccountCheck } from '../gorgias/account-check';
 import type { Config } from '../config';
 import { gorgiasClientFrom } from '../gorgias/from-config';
 import type { Logger } from '../logging';
@@ -36,7 +36,7 @@ export function intakeFromConfig(
 export const ACCOUNT_KEPT_MS = { ok: 5 * 60_000, otherwise: 30_000 };
 
 /**
- * The Gorgias account check (src/account-check.ts) as /readyz asks it: with its own Gorgias client, answered from
+ * The Gorgias account check (src/gorgias/account-check.ts) as /readyz asks it: with its own Gorgias client, answered from
  * a cache so that requests to /readyz (no token needed) cost Gorgias a few calls per 5 minutes at most.
  */
 export function accountCheckFrom(

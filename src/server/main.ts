@@ -1,5 +1,5 @@
 import { Client } from '@temporalio/client';
-import { ACCOUNT_NOT_CHECKED, answeredChannels, type AccountCheck } from '../account-check';
+import { ACCOUNT_NOT_CHECKED, answeredChannels, type AccountCheck } from '../gorgias/account-check';
 import { loadConfig, namesGorgiasAccount, readEnvironment, type Config } from '../config';
 import { createLogger, type Logger } from '../logging';
 import { policyFromConfig } from '../policy/load';

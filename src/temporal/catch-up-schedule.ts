@@ -1,6 +1,6 @@
 import { ScheduleAlreadyRunning, ScheduleNotFoundError, type Client } from '@temporalio/client';
 import type { Policy } from '../policy/schema';
-import type { CatchUpWorkflow } from '../workflows/definitions';
+import type { CatchUpWorkflow } from './definitions';
 
 export const CATCH_UP_SCHEDULE_ID = 'gorgias-autoreply-catch-up';
 

@@ -1,7 +1,7 @@
 import type { Connection } from '@temporalio/client';
 import { SearchAttributeType } from '@temporalio/common';
 import { temporal } from '@temporalio/proto';
-import { SEARCH_ATTRIBUTES } from '../workflows/definitions';
+import { SEARCH_ATTRIBUTES } from './definitions';
 
 const IndexedValueType = temporal.api.enums.v1.IndexedValueType;
 function indexedType(type: SearchAttributeType): temporal.api.enums.v1.IndexedValueType {

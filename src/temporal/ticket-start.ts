@@ -9,7 +9,7 @@ import {
   workflowIdForTicket,
   type TicketDelivery,
   type TicketWorkflow,
-} from '../workflows/definitions';
+} from './definitions';
 
 export interface TicketStart {
   ticketId: number;

@@ -1,4 +1,4 @@
-import { checkAccount, type AccountCheck, type AccountCheckInput } from '../account-check';
+import { checkAccount, type AccountCheck, type AccountCheckInput } from '../gorgias/account-check';
 import type { Logger } from '../logging';
 
 /** Pauses between tries while Gorgias does not answer: about half a minute in all. */
@@ -7,7 +7,7 @@ const RETRY_DELAYS_MS = [1_000, 2_000, 4_000, 8_000, 16_000];
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 /**
- * The account check (src/account-check.ts) as the worker runs it before it starts, its result logged: an answer
+ * The account check (src/gorgias/account-check.ts) as the worker runs it before it starts, its result logged: an answer
  * that says the configuration is wrong (401, 403, 404, not a Gorgias account) is final, and the caller refuses to
  * start on it; while Gorgias does not answer (5xx, timeouts, 429) it asks again, and after the last try the worker
  * starts all the same (its activities retry their calls), with the reason logged.

@@ -8,9 +8,9 @@ import {
   type NativeConnection,
   type WorkerOptions,
 } from '@temporalio/worker';
-import { answeredChannels, type AccountCheck } from '../account-check';
+import { answeredChannels, type AccountCheck } from '../gorgias/account-check';
 import { createActivities } from '../activities';
-import { checkTemplates } from '../activities/reply-content';
+import { checkTemplates } from '../reply/content';
 import type { Config, WorkerConfig } from '../config';
 import type { GorgiasClient } from '../gorgias/client';
 import { gorgiasClientFrom } from '../gorgias/from-config';

@@ -2,8 +2,8 @@ import { log, metricMeter, proxyActivities, setWorkflowOptions, workflowInfo } f
 // Type-only: no activity code is bundled into the workflow.
 import type { createActivities } from '../activities';
 import { METRICS } from '../telemetry/coverage';
-import { newlyCounted, planListing, summarizeRun, type CatchUpCarry } from './catch-up-rules';
-import type { CatchUpInput, CatchUpResult } from './definitions';
+import { newlyCounted, planListing, summarizeRun, type CatchUpCarry } from '../reply/catch-up';
+import type { CatchUpInput, CatchUpResult } from '../temporal/definitions';
 import { whenVersioned } from './versioning';
 
 type Activities = ReturnType<typeof createActivities>;

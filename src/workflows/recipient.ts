@@ -12,8 +12,8 @@ import {
   grantsQuery,
   type AcknowledgementClaim,
   type RecipientWorkflowInput,
-} from './definitions';
-import { claimGrant, liveGrants, nextExpiry, type Grant } from './recipient-grants';
+} from '../temporal/definitions';
+import { claimGrant, liveGrants, nextExpiry, type Grant } from '../reply/recipient-grants';
 import { whenVersioned } from './versioning';
 
 /** Enough for a burst; a run's history stays far below Temporal's limits (2,000 updates a run by default). */

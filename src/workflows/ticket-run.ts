@@ -8,7 +8,7 @@ import {
 import { channelLabel, dueResult, METRICS, type FoundBy } from '../telemetry/coverage';
 import type { Policy } from '../policy/schema';
 import { policyVersion } from '../policy/version';
-import type { SkipReason, TicketFacts } from './decision';
+import type { SkipReason, TicketFacts } from '../reply/decision';
 import {
   ArmAttribute,
   CustomerEmailAttribute,
@@ -25,9 +25,9 @@ import {
   type Phase,
   type TicketDelivery,
   type TicketWorkflowState,
-} from './definitions';
+} from '../temporal/definitions';
 import { workerDeployment } from './versioning';
-import type { ExperimentArm } from './holdout';
+import type { ExperimentArm } from '../reply/holdout';
 
 /**
  * The bookkeeping of one ticket's workflow, kept out of the business process in ticket.ts: its state (the

@@ -15,7 +15,7 @@ import {
 import type { ComposedReply, createActivities, NoteContent, ReplyDelivery, SentReply } from '../activities';
 import type { PostRun } from '../activities/gorgias-call';
 import { GORGIAS_ATTEMPT_MS } from '../gorgias/attempt';
-import { orderAnswer, showsStatusLink, type OrderAnswer } from '../orders/branch';
+import { orderAnswer, showsStatusLink, type OrderAnswer } from '../reply/orders/branch';
 import type { Policy } from '../policy/schema';
 import { hasAddressKeyedStores, resolveStore, type StoreResolution } from '../policy/stores';
 import {
@@ -27,10 +27,10 @@ import {
   staleAt,
   type SkipReason,
   type TicketFacts,
-} from './decision';
-import type { AutoReplyResult, FailureReason, TicketWorkflowInput } from './definitions';
-import { experimentArm } from './holdout';
-import { recipientClaims } from './recipient-grants';
+} from '../reply/decision';
+import type { AutoReplyResult, FailureReason, TicketWorkflowInput } from '../temporal/definitions';
+import { experimentArm } from '../reply/holdout';
+import { recipientClaims } from '../reply/recipient-grants';
 import { TicketRun } from './ticket-run';
 import { whenVersioned } from './versioning';
 

@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from '@jest/globals';
 import { parse as parseYaml } from 'yaml';
-import { workflowIdForTicket, type AutoReplyResult } from '../../src/workflows/definitions';
+import { workflowIdForTicket, type AutoReplyResult } from '../../src/temporal/definitions';
 import { notesByKind, printFigures, repeatedNotes, tally } from '../support/figures';
 import { useChaosRig } from './support/rig';
 

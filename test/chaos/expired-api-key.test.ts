@@ -1,7 +1,7 @@
 import { describe, expect, it } from '@jest/globals';
 import { ApplicationFailure } from '@temporalio/common';
-import { workflowIdForTicket, type AutoReplyResult } from '../../src/workflows/definitions';
-import { waitUntil } from '../support/waiting';
+import { workflowIdForTicket, type AutoReplyResult } from '../../src/temporal/definitions';
+import { waitUntil } from '../../harness/waiting';
 import {
   notesByKind,
   printFigures,

@@ -1,5 +1,5 @@
 import { describe, expect, it } from '@jest/globals';
-import { workflowIdForTicket } from '../../src/workflows/definitions';
+import { workflowIdForTicket } from '../../src/temporal/definitions';
 import { printFigures, tally, ticketsNotRepliedExactlyOnce, type ScenarioFigures } from '../support/figures';
 import { SECRETS, useChaosRig } from './support/rig';
 

@@ -1,6 +1,6 @@
 import { describe, expect, it } from '@jest/globals';
 import { printFigures, tally, ticketsNotRepliedExactlyOnce } from '../support/figures';
-import { waitUntil } from '../support/waiting';
+import { waitUntil } from '../../harness/waiting';
 import { useChaosRig } from './support/rig';
 
 const rig = useChaosRig();

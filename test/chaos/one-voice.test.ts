@@ -1,11 +1,11 @@
 import { describe, expect, it } from '@jest/globals';
 import { WorkflowNotFoundError } from '@temporalio/client';
 import { recipientWorkflowId } from '../../src/activities/recipient-claims';
-import { grantsQuery, workflowIdForTicket, type AutoReplyResult } from '../../src/workflows/definitions';
-import type { Grant } from '../../src/workflows/recipient-grants';
+import { grantsQuery, workflowIdForTicket, type AutoReplyResult } from '../../src/temporal/definitions';
+import type { Grant } from '../../src/reply/recipient-grants';
 import { ourMessages } from '../support/figures';
-import { postedBy } from '../support/posted';
-import { waitUntil } from '../support/waiting';
+import { postedBy } from '../../harness/posted';
+import { waitUntil } from '../../harness/waiting';
 import { useChaosRig } from './support/rig';
 
 const rig = useChaosRig();

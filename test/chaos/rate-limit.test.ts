@@ -1,8 +1,8 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
-import { workflowIdForTicket } from '../../src/workflows/definitions';
+import { workflowIdForTicket } from '../../src/temporal/definitions';
 import { printFigures, tally, ticketsNotRepliedExactlyOnce } from '../support/figures';
-import type { ServiceProcesses } from '../support/service-processes';
-import { RecordedSandbox, type RecordedRequest } from '../support/recorded-sandbox';
+import type { ServiceProcesses } from '../../harness/service-processes';
+import { RecordedSandbox, type RecordedRequest } from '../../harness/recorded-sandbox';
 import { chaosService } from './support/rig';
 import { ChaosTemporal } from './support/temporal-server';
 

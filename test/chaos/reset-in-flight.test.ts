@@ -1,7 +1,7 @@
 import { describe, expect, it } from '@jest/globals';
-import { workflowIdForTicket } from '../../src/workflows/definitions';
+import { workflowIdForTicket } from '../../src/temporal/definitions';
 import { printFigures, repeatedNotes, tally, ticketsNotRepliedExactlyOnce } from '../support/figures';
-import { waitUntil } from '../support/waiting';
+import { waitUntil } from '../../harness/waiting';
 import { useChaosRig } from './support/rig';
 import { temporalCli, type CliRun } from './support/temporal-cli';
 

@@ -1,6 +1,6 @@
 import { describe, expect, it } from '@jest/globals';
 import type { temporal } from '@temporalio/proto';
-import { workflowIdForTicket, type AutoReplyResult } from '../../src/workflows/definitions';
+import { workflowIdForTicket, type AutoReplyResult } from '../../src/temporal/definitions';
 import {
   notesByKind,
   printFigures,

@@ -1,6 +1,6 @@
 import { describe, expect, it } from '@jest/globals';
 import { printFigures, tally, ticketsNotRepliedExactlyOnce } from '../support/figures';
-import type { DeliveryAnswer } from '../support/service-processes';
+import type { DeliveryAnswer } from '../../harness/service-processes';
 import { useChaosRig } from './support/rig';
 
 // The one scenario that stops Temporal: on a dev server of its own, not the one the other scenarios share.

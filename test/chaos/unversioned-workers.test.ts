@@ -1,7 +1,7 @@
 import { describe, expect, it } from '@jest/globals';
 import { printFigures, tally, ticketsNotRepliedExactlyOnce } from '../support/figures';
-import { EVENTS } from '../support/service-processes';
-import { waitUntil } from '../support/waiting';
+import { EVENTS } from '../../harness/service-processes';
+import { waitUntil } from '../../harness/waiting';
 import { useChaosRig } from './support/rig';
 
 const rig = useChaosRig();

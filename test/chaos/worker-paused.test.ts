@@ -1,7 +1,7 @@
 import { hostname } from 'node:os';
 import { describe, expect, it } from '@jest/globals';
 import type { temporal } from '@temporalio/proto';
-import { workflowIdForTicket } from '../../src/workflows/definitions';
+import { workflowIdForTicket } from '../../src/temporal/definitions';
 import {
   ourMessages,
   printFigures,
@@ -9,8 +9,8 @@ import {
   tally,
   ticketsNotRepliedExactlyOnce,
 } from '../support/figures';
-import type { ServiceProcess } from '../support/service-processes';
-import { waitUntil } from '../support/waiting';
+import type { ServiceProcess } from '../../harness/service-processes';
+import { waitUntil } from '../../harness/waiting';
 import { useChaosRig } from './support/rig';
 import { committedAt, eventTimeMs, ticketTimeline } from './support/timeline';
 

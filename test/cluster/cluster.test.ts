@@ -2,9 +2,9 @@ import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { readFileSync } from 'node:fs';
 import type { Ticket } from '../../src/gorgias/schemas';
 import { CATCH_UP_SCHEDULE_ID } from '../../src/temporal/catch-up-schedule';
-import type { AutoReplyResult } from '../../src/workflows/definitions';
+import type { AutoReplyResult } from '../../src/temporal/definitions';
 import { printFigures, tally, ticketsNotRepliedExactlyOnce, type ScenarioFigures } from '../support/figures';
-import { waitUntil } from '../support/waiting';
+import { waitUntil } from '../../harness/waiting';
 import { ClusterRig, EVENTS, type Answer } from './support/rig';
 
 /**

@@ -2,9 +2,9 @@ import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { accessSync, constants, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { basename, dirname, join } from 'node:path';
-import { ComposeFile, interpolate, REPO_ROOT } from '../../src/dev/cluster/compose';
-import { ProductionStack } from '../../src/dev/cluster/stack';
-import { composeServerVersion } from '../../src/dev/cluster/temporal-server';
+import { ComposeFile, interpolate, REPO_ROOT } from '../../src/tools/dev/cluster/compose';
+import { ProductionStack } from '../../src/tools/dev/cluster/stack';
+import { composeServerVersion } from '../../src/tools/dev/cluster/temporal-server';
 import { composeConfig, containerEnv, ensureComposeCheck } from '../support/compose-check';
 
 /**

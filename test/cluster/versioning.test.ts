@@ -15,8 +15,8 @@ import { CATCH_UP_SCHEDULE_ID } from '../../src/temporal/catch-up-schedule';
 import { buildIdOf, describeDeployment, versionSearchValue } from '../../src/temporal/worker-deployment';
 import { createVersionedWorker, type AutoReplyWorker } from '../../src/worker';
 import { QUIET_BUNDLER } from '../../src/worker/workflow-bundle';
-import { stateQuery, workflowIdForTicket } from '../../src/workflows/definitions';
-import { waitUntil } from '../support/waiting';
+import { stateQuery, workflowIdForTicket } from '../../src/temporal/definitions';
+import { waitUntil } from '../../harness/waiting';
 import { ClusterRig, TEST_VARS } from './support/rig';
 
 /**

@@ -3,7 +3,7 @@ import type { Server } from 'node:http';
 import { afterAll, describe, expect, it } from '@jest/globals';
 import axios from 'axios';
 import pino from 'pino';
-import { SAMPLE_RULES } from '../../src/sandbox';
+import { SAMPLE_RULES } from '../../src/tools/sandbox';
 import { createIntakeApp, type IntakeDependencies } from '../../src/server/app';
 import { ACCOUNT_KEPT_MS, accountCheckFrom } from '../../src/server/from-config';
 import { listenApp } from '../../src/server/http-server';

@@ -1,12 +1,12 @@
 import { beforeAll, describe, expect, it } from '@jest/globals';
 import { WorkflowFailedError } from '@temporalio/client';
 import { parseGorgiasDatetime } from '../../src/gorgias/datetime';
-import { agentReply, contactFormTicket } from '../../src/sandbox/sample-ticket';
-import { stateQuery, workflowIdForTicket, type AutoReplyResult } from '../../src/workflows/definitions';
+import { agentReply, contactFormTicket } from '../../src/tools/sandbox/sample-ticket';
+import { stateQuery, workflowIdForTicket, type AutoReplyResult } from '../../src/temporal/definitions';
 import type { TestStack } from '../support/stack';
 import { useTestStack } from '../support/stack';
 import { resetWithCli } from '../support/temporal';
-import { waitUntil } from '../support/waiting';
+import { waitUntil } from '../../harness/waiting';
 
 /**
  * A ticket's outcomes end to end, one test each: the webhook intake, Temporal, the worker and the Gorgias sandbox.

@@ -1,8 +1,8 @@
 import { describe, expect, it } from '@jest/globals';
 import type { ScheduleHandle } from '@temporalio/client';
-import type { CatchUpInput, CatchUpResult, CatchUpWorkflow } from '../../src/workflows/definitions';
+import type { CatchUpInput, CatchUpResult, CatchUpWorkflow } from '../../src/temporal/definitions';
 import { useTestStack, type TestStack } from '../support/stack';
-import { waitUntil } from '../support/waiting';
+import { waitUntil } from '../../harness/waiting';
 
 /**
  * The catch-up on a real Temporal and the sandbox: what it starts, what the listing alone rules out, where a

@@ -1,8 +1,8 @@
 import { beforeAll, describe, expect, it } from '@jest/globals';
 import { policyVersion } from '../../src/policy/version';
 import { resolveStore } from '../../src/policy/stores';
-import { workflowIdForTicket, type AutoReplyResult } from '../../src/workflows/definitions';
-import { isHeldOut } from '../../src/workflows/holdout';
+import { workflowIdForTicket, type AutoReplyResult } from '../../src/temporal/definitions';
+import { isHeldOut } from '../../src/reply/holdout';
 import { useTestStack } from '../support/stack';
 import { resetWithCli } from '../support/temporal';
 

@@ -13,10 +13,10 @@ import {
 } from '../../src/server/app';
 import { listenApp } from '../../src/server/http-server';
 import { ensureSearchAttributes } from '../../src/temporal/search-attributes';
-import { workflowIdForTicket } from '../../src/workflows/definitions';
+import { workflowIdForTicket } from '../../src/temporal/definitions';
 import { TEST_SECRET, useTestStack } from '../support/stack';
-import { SIGNAL_LIMIT } from '../support/temporal-server';
-import { waitUntil } from '../support/waiting';
+import { SIGNAL_LIMIT } from '../../harness/temporal-server';
+import { waitUntil } from '../../harness/waiting';
 
 /**
  * The webhook intake with Temporal behind it (and no worker: the workflows it starts stay as it left them):

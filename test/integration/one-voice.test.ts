@@ -7,11 +7,11 @@ import {
   workflowIdForTicket,
   type AutoReplyResult,
   type RecipientWorkflowInput,
-} from '../../src/workflows/definitions';
-import type { Recipient } from '../../src/workflows/recipient-grants';
+} from '../../src/temporal/definitions';
+import type { Recipient } from '../../src/reply/recipient-grants';
 import { useTestStack, type TestStack } from '../support/stack';
 import { resetWithCli } from '../support/temporal';
-import { waitUntil } from '../support/waiting';
+import { waitUntil } from '../../harness/waiting';
 
 /**
  * One voice per customer: the per-customer cooldown and the per-domain limit, granted by the recipients' workflows

@@ -1,8 +1,8 @@
 import { describe, expect, it } from '@jest/globals';
-import { shopifyOrder } from '../../src/sandbox/month';
-import type { SampleTicketOptions } from '../../src/sandbox/sample-ticket';
-import type { ShopifyOrder } from '../../src/sandbox/shopify';
-import { workflowIdForTicket } from '../../src/workflows/definitions';
+import { shopifyOrder } from '../../src/tools/sandbox/month';
+import type { SampleTicketOptions } from '../../src/tools/sandbox/sample-ticket';
+import type { ShopifyOrder } from '../../src/tools/sandbox/shopify';
+import { workflowIdForTicket } from '../../src/temporal/definitions';
 import { useTestStack } from '../support/stack';
 
 /**

@@ -3,13 +3,13 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { DEFAULT_POLICY_FILE, forcedDryRun, loadPolicy } from '../../src/policy/load';
-import { shopifyOrder } from '../../src/sandbox/month';
-import { agentReply } from '../../src/sandbox/sample-ticket';
+import { shopifyOrder } from '../../src/tools/sandbox/month';
+import { agentReply } from '../../src/tools/sandbox/sample-ticket';
 import { CATCH_UP_SCHEDULE_ID, syncCatchUpSchedule } from '../../src/temporal/catch-up-schedule';
-import { stateQuery, workflowIdForTicket, type CatchUpWorkflow } from '../../src/workflows/definitions';
-import { policyWith } from '../support/policy';
+import { stateQuery, workflowIdForTicket, type CatchUpWorkflow } from '../../src/temporal/definitions';
+import { policyWith } from '../../harness/policy';
 import { useTestStack, type TestStack } from '../support/stack';
-import { waitUntil } from '../support/waiting';
+import { waitUntil } from '../../harness/waiting';
 
 /**
  * What the policy does that needs Temporal: the per-customer cooldown (it reads Temporal's visibility), the

@@ -3,10 +3,10 @@ import { ApplicationFailure, WorkflowFailedError } from '@temporalio/client';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { stateQuery, workflowIdForTicket } from '../../src/workflows/definitions';
+import { stateQuery, workflowIdForTicket } from '../../src/temporal/definitions';
 import { useTestStack, type TestStack } from '../support/stack';
 import { resetWithCli } from '../support/temporal';
-import { waitUntil } from '../support/waiting';
+import { waitUntil } from '../../harness/waiting';
 
 /**
  * Gorgias failing the service's calls, and a reset replaying them: a failure Gorgias will repeat hands the

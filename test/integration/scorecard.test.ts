@@ -4,12 +4,12 @@ import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import type { Browser } from 'playwright-core';
-import { parseScorecardArguments } from '../../src/cli/scorecard';
+import { parseScorecardArguments } from '../../src/tools/cli/scorecard';
 import { loadConfig } from '../../src/config';
 import { gorgiasClientFrom } from '../../src/gorgias/from-config';
-import { monthTruth, type AcknowledgementEffect, type SeededTicket } from '../../src/sandbox/month';
-import { CallMeter } from '../../src/scorecard/call-use';
-import { runScorecard, type ScorecardResult } from '../../src/scorecard/run';
+import { monthTruth, type AcknowledgementEffect, type SeededTicket } from '../../src/tools/sandbox/month';
+import { CallMeter } from '../../src/tools/scorecard/call-use';
+import { runScorecard, type ScorecardResult } from '../../src/tools/scorecard/run';
 import { launchChromium } from '../support/chromium';
 import { useTestStack } from '../support/stack';
 

@@ -2,7 +2,7 @@ import { copyFileSync, mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, expect, test } from '@jest/globals';
 import type { Browser } from 'playwright-core';
-import { workflowIdForTicket } from '../../src/workflows/definitions';
+import { workflowIdForTicket } from '../../src/temporal/definitions';
 import { launchChromium } from '../support/chromium';
 import { useTestStack } from '../support/stack';
 

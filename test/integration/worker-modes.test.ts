@@ -6,7 +6,7 @@ import {
   type AutoReplyResult,
   type CatchUpResult,
   type CatchUpWorkflow,
-} from '../../src/workflows/definitions';
+} from '../../src/temporal/definitions';
 import { TestStack } from '../support/stack';
 import { createTemporalEnv } from '../support/temporal';
 

@@ -18,10 +18,10 @@ import {
 } from '../../src/temporal/worker-deployment';
 import { createVersionedWorker, type AutoReplyWorker } from '../../src/worker';
 import { QUIET_BUNDLER } from '../../src/worker/workflow-bundle';
-import { stateQuery, workflowIdForTicket } from '../../src/workflows/definitions';
+import { stateQuery, workflowIdForTicket } from '../../src/temporal/definitions';
 import { TestStack } from '../support/stack';
 import { createTemporalEnv, workflowBundle } from '../support/temporal';
-import { waitUntil } from '../support/waiting';
+import { waitUntil } from '../../harness/waiting';
 
 /**
  * Worker Versioning on the dev server: tickets waiting in `delay_seconds` on version 1 when version 2 (a workflow

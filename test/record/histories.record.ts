@@ -2,12 +2,12 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { expect, it } from '@jest/globals';
 import { historyToJSON } from '@temporalio/common/lib/proto-utils';
-import { shopifyOrder } from '../../src/sandbox/month';
-import { agentReply, contactFormTicket } from '../../src/sandbox/sample-ticket';
-import { stateQuery, workflowIdForTicket } from '../../src/workflows/definitions';
+import { shopifyOrder } from '../../src/tools/sandbox/month';
+import { agentReply, contactFormTicket } from '../../src/tools/sandbox/sample-ticket';
+import { stateQuery, workflowIdForTicket } from '../../src/temporal/definitions';
 import type { TestStack } from '../support/stack';
 import { useTestStack } from '../support/stack';
-import { waitUntil } from '../support/waiting';
+import { waitUntil } from '../../harness/waiting';
 
 /**
  * Records one ticket workflow history per outcome into test/fixtures/histories/ (each file replaced; the recipient

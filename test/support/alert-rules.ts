@@ -2,7 +2,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parse as parseYaml } from 'yaml';
 import { metricNames, parsePromQL } from './promql';
-import { REPO_ROOT } from './repo';
+import { REPO_ROOT } from '../../harness/repo';
 
 export interface AlertRule {
   alert: string;

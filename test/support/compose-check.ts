@@ -3,7 +3,7 @@ import { createHash } from 'node:crypto';
 import { mkdirSync, readFileSync, renameSync } from 'node:fs';
 import { homedir } from 'node:os';
 import { join } from 'node:path';
-import { isExecutable } from '../../src/dev/temporal-cli';
+import { isExecutable } from '../../src/tools/dev/temporal-cli';
 
 /**
  * tools/compose-check: a small Go program around compose-go, the library `docker compose` itself uses to

@@ -1,6 +1,6 @@
-import type { AutoReplyResult } from '../../src/workflows/definitions';
-import { ourMessages as ours, postedBy, type MarkedMessage } from './posted';
-import type { RecordedSandbox } from './recorded-sandbox';
+import type { AutoReplyResult } from '../../src/temporal/definitions';
+import { ourMessages as ours, postedBy, type MarkedMessage } from '../../harness/posted';
+import type { RecordedSandbox } from '../../harness/recorded-sandbox';
 
 /** What a scenario did to the service and what came out of it: the figures docs/guarantees.md reports. */
 export interface ScenarioFigures {

@@ -1,16 +1,16 @@
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { QUICK_TASK_DISPATCH } from '../../src/dev/dev-server';
+import { QUICK_TASK_DISPATCH } from '../../src/tools/dev/dev-server';
 import { writeWorkflowBundle } from '../../src/worker/workflow-bundle';
 import {
   locateTemporalCli,
   SIGNAL_LIMIT,
   TestTemporalServer,
   type TestServerOptions,
-} from './temporal-server';
+} from '../../harness/temporal-server';
 import { resolveChromium } from './chromium';
-import { freePort } from './waiting';
+import { freePort } from '../../harness/waiting';
 
 /**
  * Once per `jest` run: one Temporal dev server (each test file or chaos scenario then creates a namespace of its

@@ -1,8 +1,8 @@
 import { afterAll, beforeAll } from '@jest/globals';
 import { GorgiasClient } from '../../src/gorgias/client';
 import type { NewTicket } from '../../src/gorgias/schemas';
-import { startSandbox, type RunningSandbox } from '../../src/sandbox';
-import { sampleTicket, type SampleTicketOptions } from '../../src/sandbox/sample-ticket';
+import { startSandbox, type RunningSandbox } from '../../src/tools/sandbox';
+import { sampleTicket, type SampleTicketOptions } from '../../src/tools/sandbox/sample-ticket';
 
 /**
  * A Gorgias account of the file's own in the in-process sandbox, and a client for it: tickets as the

@@ -4,8 +4,8 @@ import { expect } from '@jest/globals';
 import type { WorkflowExecutionDescription } from '@temporalio/client';
 import { TestWorkflowEnvironment } from '@temporalio/testing';
 import { DefaultLogger, Runtime, type WorkerOptions } from '@temporalio/worker';
-import { createNamespace, withConnection } from './temporal-server';
-import { waitUntil } from './waiting';
+import { createNamespace, withConnection } from '../../harness/temporal-server';
+import { waitUntil } from '../../harness/waiting';
 
 // Worker state changes are noise in test output; warnings and errors still show.
 Runtime.install({ logger: new DefaultLogger('WARN') });

@@ -7,17 +7,17 @@ import {
   bannerLines,
   checkAccount,
   type AccountCheckInput,
-} from '../../src/account-check';
+} from '../../src/gorgias/account-check';
 import pino from 'pino';
 import { GorgiasClient } from '../../src/gorgias/client';
 import { GorgiasRequestError } from '../../src/gorgias/failures';
 import type { Rule } from '../../src/gorgias/schemas';
-import { SAMPLE_RULES, startSandbox, type RunningSandbox } from '../../src/sandbox';
+import { SAMPLE_RULES, startSandbox, type RunningSandbox } from '../../src/tools/sandbox';
 import { accountAtStart } from '../../src/worker/account-at-start';
-import { policyWith } from '../support/policy';
+import { policyWith } from '../../harness/policy';
 
 /**
- * The start-up check of the Gorgias account (src/account-check.ts) against the sandbox, which answers as Gorgias
+ * The start-up check of the Gorgias account (src/gorgias/account-check.ts) against the sandbox, which answers as Gorgias
  * does (Basic auth, the rate limit, the shapes): the account and its user, the Rules that reply where we do, and
  * the channels with no address to reply from.
  */

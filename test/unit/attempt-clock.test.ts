@@ -3,7 +3,7 @@ import { MockActivityEnvironment } from '@temporalio/testing';
 import { callGorgias, postOnce } from '../../src/activities/gorgias-call';
 import { GORGIAS_ATTEMPT_MS, WRITE_MARGIN_MS } from '../../src/gorgias/attempt';
 import { GorgiasClient } from '../../src/gorgias/client';
-import { agentReply } from '../../src/sandbox/sample-ticket';
+import { agentReply } from '../../src/tools/sandbox/sample-ticket';
 
 /**
  * "No POST starts with less than its HTTP timeout + 2 s left in the attempt" (docs/guarantees.md): the attempt's

@@ -5,16 +5,16 @@ import { pathToFileURL } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import type { Browser } from 'playwright-core';
 import { launchChromium } from '../support/chromium';
-import { AUTO_REPLY_SECONDS } from '../../src/backtest/evaluate';
-import { ProgressBar } from '../../src/reports/progress';
-import { runBacktest, type BacktestResult } from '../../src/backtest/run';
-import type { BacktestGorgias } from '../../src/backtest/source';
-import { parseBacktestArguments } from '../../src/cli/backtest';
+import { AUTO_REPLY_SECONDS } from '../../src/tools/backtest/evaluate';
+import { ProgressBar } from '../../src/tools/reports/progress';
+import { runBacktest, type BacktestResult } from '../../src/tools/backtest/run';
+import type { BacktestGorgias } from '../../src/tools/backtest/source';
+import { parseBacktestArguments } from '../../src/tools/cli/backtest';
 import { loadConfig } from '../../src/config';
 import { gorgiasClientFrom } from '../../src/gorgias/from-config';
-import type { SeededTicket } from '../../src/sandbox/month';
-import { startSandbox, type RunningSandbox } from '../../src/sandbox';
-import { policyWith } from '../support/policy';
+import type { SeededTicket } from '../../src/tools/sandbox/month';
+import { startSandbox, type RunningSandbox } from '../../src/tools/sandbox';
+import { policyWith } from '../../harness/policy';
 
 /**
  * The backtest end to end against the sandox holding a seeded month of tickets (three stores, four

@@ -12,9 +12,9 @@ import {
   webhooksSilent,
   type ExaminedTicket,
   type ListedTicket,
-  type WebhookSilence,
-} from '../../src/workflows/catch-up-rules';
-import { policyWith } from '../support/policy';
+} from '../../src/reply/catch-up';
+import type { WebhookSilence } from '../../src/temporal/definitions';
+import { policyWith } from '../../harness/policy';
 
 const NOW = Date.parse('2026-11-26T10:00:00Z');
 const at = (minutesAgo: number) => new Date(NOW - minutesAgo * 60_000).toISOString();

@@ -4,7 +4,7 @@ import { basename, dirname, join } from 'node:path';
 import { SearchAttributeType } from '@temporalio/common';
 import { loadConfig, namesGorgiasAccount, type SectionName } from '../../src/config';
 import { loadPolicy } from '../../src/policy/load';
-import { SEARCH_ATTRIBUTES } from '../../src/workflows/definitions';
+import { SEARCH_ATTRIBUTES } from '../../src/temporal/definitions';
 import {
   composeConfig,
   containerEnv,
@@ -107,7 +107,7 @@ describe('docker-compose.yml', () => {
     const commands = {
       worker: 'dist/worker/main.js',
       webhook: 'dist/server/main.js',
-      'gorgias-sandbox': 'dist/sandbox/main.js',
+      'gorgias-sandbox': 'dist/tools/sandbox/main.js',
     };
     for (const [name, entry] of Object.entries(commands)) {
       const s = service(project, name);

@@ -1,16 +1,16 @@
 import { describe, expect, it } from '@jest/globals';
-import { automatedMailSign, ticketFacts } from '../../src/activities/ticket-facts';
+import { automatedMailSign, ticketFacts } from '../../src/reply/facts';
 import {
   decideAutoReply,
   isAutomatedAddress,
   isDryRun,
   type Decision,
   type TicketFacts,
-} from '../../src/workflows/decision';
-import { newEmailTicket } from '../../src/cli/policy-samples';
-import { agentReply } from '../../src/sandbox/sample-ticket';
+} from '../../src/reply/decision';
+import { newEmailTicket } from '../../src/tools/cli/policy-samples';
+import { agentReply } from '../../src/tools/sandbox/sample-ticket';
 import { useSandboxAccount, type SandboxAccount } from '../support/sandbox-account';
-import { policyWith } from '../support/policy';
+import { policyWith } from '../../harness/policy';
 
 const NOW = Date.parse('2026-11-26T10:00:00Z');
 const policy = policyWith();

@@ -2,7 +2,7 @@ import { describe, expect, it } from '@jest/globals';
 import { toActivityFailure } from '../../src/activities/gorgias-call';
 import { GorgiasClient } from '../../src/gorgias/client';
 import { GorgiasRequestError } from '../../src/gorgias/failures';
-import { startSandbox } from '../../src/sandbox';
+import { startSandbox } from '../../src/tools/sandbox';
 
 /** Gorgias's HTTP failures, classified once by the client and turned into the activity failures Temporal retries. */
 

@@ -3,7 +3,7 @@ import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from '@jest/globals';
 import { z } from 'zod';
-import { ticketFacts } from '../../src/activities/ticket-facts';
+import { ticketFacts } from '../../src/reply/facts';
 import {
   integrationSchema,
   messageListSchema,
@@ -13,8 +13,8 @@ import {
 } from '../../src/gorgias/schemas';
 import { loadPolicy } from '../../src/policy/load';
 import { parseDelivery } from '../../src/server/delivery';
-import { decideAutoReply } from '../../src/workflows/decision';
-import { REPO_ROOT, sourceModuleInChild } from '../support/repo';
+import { decideAutoReply } from '../../src/reply/decision';
+import { REPO_ROOT, sourceModuleInChild } from '../../harness/repo';
 
 /**
  * The service's readers against payloads shaped like the ones Gorgias really sends (see

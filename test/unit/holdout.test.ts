@@ -1,12 +1,12 @@
 import { describe, expect, it } from '@jest/globals';
 import fc from 'fast-check';
-import { renderNote } from '../../src/activities/reply-content';
-import { newEmailTicket } from '../../src/cli/policy-samples';
+import { renderNote } from '../../src/reply/content';
+import { newEmailTicket } from '../../src/tools/cli/policy-samples';
 import { PolicyError } from '../../src/policy/load';
 import { resolveStore } from '../../src/policy/stores';
 import { canonicalJson, policyVersion } from '../../src/policy/version';
-import { experimentArm, holdoutBucket, isHeldOut } from '../../src/workflows/holdout';
-import { policyWith } from '../support/policy';
+import { experimentArm, holdoutBucket, isHeldOut } from '../../src/reply/holdout';
+import { policyWith } from '../../harness/policy';
 
 const NOW = Date.parse('2026-11-26T10:00:00Z');
 const ticket = newEmailTicket(new Date(NOW));

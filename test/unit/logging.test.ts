@@ -1,6 +1,6 @@
 import { execFileSync, spawn } from 'node:child_process';
 import { describe, expect, it } from '@jest/globals';
-import { REPO_ROOT, sourceModuleInChild } from '../support/repo';
+import { REPO_ROOT, sourceModuleInChild } from '../../harness/repo';
 
 /**
  * The service's logger writes to stdout asynchronously and in batches (src/logging.ts). These run it in a

@@ -1,23 +1,23 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from '@jest/globals';
-import { checkTemplates, composeReply, renderNote } from '../../src/activities/reply-content';
-import { ticketFacts } from '../../src/activities/ticket-facts';
-import { policyReport } from '../../src/cli/policy-check';
-import { previewFacts } from '../../src/cli/policy-preview';
+import { checkTemplates, composeReply, renderNote } from '../../src/reply/content';
+import { ticketFacts } from '../../src/reply/facts';
+import { policyReport } from '../../src/tools/cli/policy-check';
+import { previewFacts } from '../../src/tools/cli/policy-preview';
 import { customerSchema, ticketSchema } from '../../src/gorgias/schemas';
-import { orderAnswer, type OrderFacts, type OrderQuestion } from '../../src/orders/branch';
+import { orderAnswer, type OrderFacts, type OrderQuestion } from '../../src/reply/orders/branch';
 import {
   customerOrderMatch,
   isOrderQuestion,
   readOrderQuestion,
   SCANNED_TEXT_CHARS,
-} from '../../src/orders/facts';
+} from '../../src/reply/orders/facts';
 import { DEFAULT_POLICY_FILE, loadPolicy, parsePolicy, PolicyError } from '../../src/policy/load';
 import type { Policy } from '../../src/policy/schema';
 import { resolveStore } from '../../src/policy/stores';
-import type { TicketFacts } from '../../src/workflows/decision';
-import { policyWith } from '../support/policy';
+import type { TicketFacts } from '../../src/reply/decision';
+import { policyWith } from '../../harness/policy';
 
 /**
  * Order-aware replies on real-shaped tickets (test/fixtures/orders, test/fixtures/gorgias): which order, which

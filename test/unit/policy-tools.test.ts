@@ -2,8 +2,8 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
-import { policyReport } from '../../src/cli/policy-check';
-import { sampleTicket } from '../../src/sandbox/sample-ticket';
+import { policyReport } from '../../src/tools/cli/policy-check';
+import { sampleTicket } from '../../src/tools/sandbox/sample-ticket';
 import { GorgiasClient } from '../../src/gorgias/client';
 import {
   DEFAULT_POLICY_FILE,
@@ -12,9 +12,9 @@ import {
   policyFromConfig,
   PolicyError,
 } from '../../src/policy/load';
-import { previewTicket } from '../../src/cli/policy-preview';
-import { startSandbox, type RunningSandbox } from '../../src/sandbox';
-import { policyWith } from '../support/policy';
+import { previewTicket } from '../../src/tools/cli/policy-preview';
+import { startSandbox, type RunningSandbox } from '../../src/tools/sandbox';
+import { policyWith } from '../../harness/policy';
 import { problemsThrown } from '../support/problems';
 
 const dir = mkdtempSync(join(tmpdir(), 'policy-'));

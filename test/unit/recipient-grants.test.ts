@@ -1,9 +1,9 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
-import { evaluateTickets } from '../../src/backtest/evaluate';
+import { evaluateTickets } from '../../src/tools/backtest/evaluate';
 import { GorgiasClient } from '../../src/gorgias/client';
 import type { Ticket } from '../../src/gorgias/schemas';
-import { startSandbox, type RunningSandbox } from '../../src/sandbox';
-import { sampleTicket } from '../../src/sandbox/sample-ticket';
+import { startSandbox, type RunningSandbox } from '../../src/tools/sandbox';
+import { sampleTicket } from '../../src/tools/sandbox/sample-ticket';
 import {
   claimGrant,
   liveGrants,
@@ -11,8 +11,8 @@ import {
   nextExpiry,
   recipientClaims,
   type Grant,
-} from '../../src/workflows/recipient-grants';
-import { policyWith } from '../support/policy';
+} from '../../src/reply/recipient-grants';
+import { policyWith } from '../../harness/policy';
 
 const NOW = Date.parse('2026-11-26T10:00:00Z');
 const MINUTE = 60_000;

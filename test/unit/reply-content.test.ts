@@ -1,11 +1,11 @@
 import { describe, expect, it } from '@jest/globals';
-import { composeReply, renderNote } from '../../src/activities/reply-content';
-import { ECHO_LIMITS, echoable } from '../../src/activities/customer-echo';
-import { ticketFacts } from '../../src/activities/ticket-facts';
+import { composeReply, renderNote } from '../../src/reply/content';
+import { ECHO_LIMITS, echoable } from '../../src/reply/customer-echo';
+import { ticketFacts } from '../../src/reply/facts';
 import type { NewTicket } from '../../src/gorgias/schemas';
 import type { Policy } from '../../src/policy/schema';
-import { contactFormTicket, type SampleTicketOptions } from '../../src/sandbox/sample-ticket';
-import { policyWith } from '../support/policy';
+import { contactFormTicket, type SampleTicketOptions } from '../../src/tools/sandbox/sample-ticket';
+import { policyWith } from '../../harness/policy';
 import { useSandboxAccount } from '../support/sandbox-account';
 
 /**

@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import axios from 'axios';
-import { SAMPLE_RULES, startSandbox, type RunningSandbox } from '../../src/sandbox';
+import { SAMPLE_RULES, startSandbox, type RunningSandbox } from '../../src/tools/sandbox';
 
 /**
  * The sandbox's account endpoints, read raw: `GET /api/account`, `GET /api/rules` (cursor pages) and

@@ -3,13 +3,13 @@ import axios, { type AxiosInstance } from 'axios';
 import { GorgiasClient } from '../../src/gorgias/client';
 import { GorgiasRequestError } from '../../src/gorgias/failures';
 import type { NewMessage, NewTicket } from '../../src/gorgias/schemas';
-import { RATE_LIMITS, startSandbox, type RunningSandbox, type SandboxOptions } from '../../src/sandbox';
-import { decideFault, NO_FAULTS } from '../../src/sandbox/faults';
-import { LeakyBucket } from '../../src/sandbox/leaky-bucket';
-import type { Integration, Message, Tag, Ticket } from '../../src/sandbox/objects';
-import { CONTACT_FORM_INTEGRATION_ID } from '../../src/sandbox/integrations';
-import { contactFormTicket } from '../../src/sandbox/sample-ticket';
-import { SHOPIFY_INTEGRATION_ID } from '../../src/sandbox/shopify';
+import { RATE_LIMITS, startSandbox, type RunningSandbox, type SandboxOptions } from '../../src/tools/sandbox';
+import { decideFault, NO_FAULTS } from '../../src/tools/sandbox/faults';
+import { LeakyBucket } from '../../src/tools/sandbox/leaky-bucket';
+import type { Integration, Message, Tag, Ticket } from '../../src/tools/sandbox/objects';
+import { CONTACT_FORM_INTEGRATION_ID } from '../../src/tools/sandbox/integrations';
+import { contactFormTicket } from '../../src/tools/sandbox/sample-ticket';
+import { SHOPIFY_INTEGRATION_ID } from '../../src/tools/sandbox/shopify';
 
 /**
  * The sandbox's answers are read raw, typed with the sandbox's own objects: they are deliberately as untidy

@@ -1,27 +1,31 @@
 import { describe, expect, it } from '@jest/globals';
-import { externalIds } from '../../src/activities/ticket-facts';
+import { externalIds } from '../../src/reply/facts';
 import { satisfactionSurveySchema, ticketSchema } from '../../src/gorgias/schemas';
-import { AccountIntegrations } from '../../src/sandbox/integrations';
+import { AccountIntegrations } from '../../src/tools/sandbox/integrations';
 import {
   monthTruth,
   playOutMonth,
   seedMonth,
   type AcknowledgementEffect,
   type SeededTicket,
-} from '../../src/sandbox/month';
-import { DEFAULT_SENDING, Outbox } from '../../src/sandbox/sending';
-import { SandboxStore } from '../../src/sandbox/store';
-import type { DecisionRecord } from '../../src/scorecard/decisions';
-import type { MetricName } from '../../src/scorecard/metrics';
-import { ticketOutcome } from '../../src/scorecard/outcomes';
+} from '../../src/tools/sandbox/month';
+import { DEFAULT_SENDING, Outbox } from '../../src/tools/sandbox/sending';
+import { SandboxStore } from '../../src/tools/sandbox/store';
+import type { DecisionRecord } from '../../src/tools/scorecard/decisions';
+import type { MetricName } from '../../src/tools/scorecard/metrics';
+import { ticketOutcome } from '../../src/tools/scorecard/outcomes';
 import {
   bootstrapDifference,
   conclusionOf,
   proportionDifference,
   wilsonInterval,
-} from '../../src/scorecard/statistics';
-import { scorecardTickets, summarizeScorecard, type ScorecardSummary } from '../../src/scorecard/summary';
-import { isHeldOut, type ExperimentArm } from '../../src/workflows/holdout';
+} from '../../src/tools/scorecard/statistics';
+import {
+  scorecardTickets,
+  summarizeScorecard,
+  type ScorecardSummary,
+} from '../../src/tools/scorecard/summary';
+import { isHeldOut, type ExperimentArm } from '../../src/reply/holdout';
 
 /**
  * The scorecard's statistics and figures without Temporal: the intervals against published values, what one

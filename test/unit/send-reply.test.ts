@@ -3,14 +3,14 @@ import type { Client } from '@temporalio/client';
 import { ApplicationFailure } from '@temporalio/common';
 import { MockActivityEnvironment } from '@temporalio/testing';
 import { messageActivities, type SentReply } from '../../src/activities/messages';
-import type { ComposedReply } from '../../src/activities/reply-content';
+import type { ComposedReply } from '../../src/reply/content';
 import { GorgiasClient } from '../../src/gorgias/client';
 import type { Integration, NewTicket } from '../../src/gorgias/schemas';
-import { startSandbox, type RunningSandbox } from '../../src/sandbox';
-import { CONTACT_FORM_INTEGRATION_ID } from '../../src/sandbox/integrations';
-import { contactFormTicket, sampleTicket } from '../../src/sandbox/sample-ticket';
-import { decideAutoReply, outgoingReply, type TicketFacts } from '../../src/workflows/decision';
-import { policyWith } from '../support/policy';
+import { startSandbox, type RunningSandbox } from '../../src/tools/sandbox';
+import { CONTACT_FORM_INTEGRATION_ID } from '../../src/tools/sandbox/integrations';
+import { contactFormTicket, sampleTicket } from '../../src/tools/sandbox/sample-ticket';
+import { decideAutoReply, outgoingReply, type TicketFacts } from '../../src/reply/decision';
+import { policyWith } from '../../harness/policy';
 
 /**
  * The reply's addresses, decided when the ticket is read (fetchTicket) and posted by the reply activity, against

@@ -11,7 +11,7 @@ import {
   ensureTemporalCli,
   findTemporalCli,
   type LocatedCli,
-} from '../../src/dev/temporal-cli';
+} from '../../src/tools/dev/temporal-cli';
 
 function fakeCli(dir: string, name = 'temporal'): string {
   mkdirSync(dir, { recursive: true });

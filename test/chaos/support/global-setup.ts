@@ -1,7 +1,7 @@
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { setUpRun } from '../../support/global-setup';
-import { entryPath, REPO_ROOT } from '../../support/service-processes';
+import { entryPath, REPO_ROOT } from '../../../harness/service-processes';
 
 /**
  * The chaos suite's run: one dev server that the scenarios share, a namespace each (the one that stops Temporal

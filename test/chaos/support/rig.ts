@@ -1,8 +1,8 @@
 import { basename } from 'node:path';
 import { afterAll, beforeAll, expect } from '@jest/globals';
-import { testPolicyWith } from '../../support/policy';
-import { ServiceProcesses } from '../../support/service-processes';
-import { GORGIAS_API_KEY, GORGIAS_USERNAME, RecordedSandbox } from '../../support/recorded-sandbox';
+import { testPolicyWith } from '../../../harness/policy';
+import { ServiceProcesses } from '../../../harness/service-processes';
+import { GORGIAS_API_KEY, GORGIAS_USERNAME, RecordedSandbox } from '../../../harness/recorded-sandbox';
 import { ChaosTemporal } from './temporal-server';
 
 export const WEBHOOK_SECRET = 'chaos-webhook-secret-8d3f0b6a41e2';

@@ -2,7 +2,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Client, Connection } from '@temporalio/client';
-import { createNamespace, locateTemporalCli, TestTemporalServer } from '../../support/temporal-server';
+import { createNamespace, locateTemporalCli, TestTemporalServer } from '../../../harness/temporal-server';
 
 /**
  * A scenario's Temporal: a namespace of its own on the run's dev server (started by the chaos global setup), or,

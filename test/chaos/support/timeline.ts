@@ -1,5 +1,5 @@
 import type { temporal } from '@temporalio/proto';
-import { workflowIdForTicket } from '../../../src/workflows/definitions';
+import { workflowIdForTicket } from '../../../src/temporal/definitions';
 import type { ChaosRig } from './rig';
 
 type HistoryEvent = temporal.api.history.v1.IHistoryEvent;

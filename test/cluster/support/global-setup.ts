@@ -1,6 +1,6 @@
-import { findPostgresBin } from '../../../src/dev/cluster/postgres';
-import { ensureTemporalServer } from '../../../src/dev/cluster/temporal-server';
-import { locateTemporalCli } from '../../support/temporal-server';
+import { findPostgresBin } from '../../../src/tools/dev/cluster/postgres';
+import { ensureTemporalServer } from '../../../src/tools/dev/cluster/temporal-server';
+import { locateTemporalCli } from '../../../harness/temporal-server';
 
 /**
  * Before any test of the cluster suite: the Temporal CLI (the namespace job runs it), the Temporal server at

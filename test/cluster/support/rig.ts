@@ -2,25 +2,25 @@ import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Client, Connection } from '@temporalio/client';
-import { ProductionStack } from '../../../src/dev/cluster/stack';
+import { ProductionStack } from '../../../src/tools/dev/cluster/stack';
 import type { GorgiasClient } from '../../../src/gorgias/client';
 import type { Ticket } from '../../../src/gorgias/schemas';
-import { workflowIdForTicket, type AutoReplyResult } from '../../../src/workflows/definitions';
-import { GORGIAS_API_KEY, GORGIAS_USERNAME, RecordedSandbox } from '../../support/recorded-sandbox';
+import { workflowIdForTicket, type AutoReplyResult } from '../../../src/temporal/definitions';
+import { GORGIAS_API_KEY, GORGIAS_USERNAME, RecordedSandbox } from '../../../harness/recorded-sandbox';
 import {
   EVENTS,
   ServiceProcesses,
   type DeliveryAnswer,
   type ServiceProcess,
   type WebhookEvent,
-} from '../../support/service-processes';
-import { freePort } from '../../support/waiting';
+} from '../../../harness/service-processes';
+import { freePort } from '../../../harness/waiting';
 
 /**
- * The service on the local production stack (src/dev/cluster): PostgreSQL, two Temporal nodes, and per node
+ * The service on the local production stack (src/tools/dev/cluster): PostgreSQL, two Temporal nodes, and per node
  * one worker and one webhook server (the built dist/ entry points, with the environment docker-compose.yml
  * gives the `worker` and `webhook` containers), answering the recorded Gorgias sandbox. The processes are
- * spawned, fed and counted by the same harness as the chaos suite's (test/support/service-processes.ts).
+ * spawned, fed and counted by the same harness as the chaos suite's (harness/service-processes.ts).
  */
 
 export const WEBHOOK_SECRET = 'cluster-webhook-secret-3c9a51e07b2d';

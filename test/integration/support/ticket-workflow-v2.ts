@@ -6,7 +6,7 @@
  */
 import { proxyActivities, setWorkflowOptions } from '@temporalio/workflow';
 import type { createActivities } from '../../../src/activities';
-import type { TicketWorkflowInput } from '../../../src/workflows/definitions';
+import type { TicketWorkflowInput } from '../../../src/temporal/definitions';
 import { ticketWorkflow as ticketWorkflowV1 } from '../../../src/workflows/ticket';
 
 export { catchUpWorkflow } from '../../../src/workflows/catch-up';
