@@ -4,7 +4,9 @@ import {
   setCurrentDetails,
   setHandler,
   upsertSearchAttributes,
+  workflowInfo,
 } from '@temporalio/workflow';
+import type { PostRun } from '../activities';
 import { channelLabel, dueResult, METRICS, type FoundBy } from '../telemetry/coverage';
 import type { Policy } from '../policy/schema';
 import { policyVersion } from '../policy/version';
@@ -65,6 +67,21 @@ export class TicketRun {
   }
 
   /** How many `ticket-message-failed` deliveries arrived so far (each one wakes the delivery check). */
+  /** The ticket's first run: not a reset run, nor one continued from another. */
+  get isFirstRun(): boolean {
+    const info = workflowInfo();
+    return info.runId === info.originalExecutionRunId && info.continuedFromExecutionRunId === undefined;
+  }
+
+  /**
+   * For a posting activity (see PostRun): a reset run (or a later run) may repeat what an earlier run posted, whose
+   * POST started before now (the earlier run ended when this one began): now, then, so the activity looks for it
+   * once it has had time to land. Not the run's start time: a reset run keeps its first events.
+   */
+  postRun(): PostRun {
+    return { earlierRunsBefore: this.isFirstRun ? null : Date.now(), scheduledInRun: workflowInfo().runId };
+  }
+
   get messageFailedNotices(): number {
     return this.failedDeliveries;
   }

@@ -1,6 +1,7 @@
 import { afterEach, describe, expect, it, jest } from '@jest/globals';
 import { MockActivityEnvironment } from '@temporalio/testing';
-import { callGorgias, postOnce } from '../../src/activities/gorgias-call';
+import { callGorgias } from '../../src/activities/gorgias-call';
+import { postOnce } from '../../src/activities/post-once';
 import { GORGIAS_ATTEMPT_MS, WRITE_MARGIN_MS } from '../../src/gorgias/attempt';
 import { GorgiasClient } from '../../src/gorgias/client';
 import { agentReply } from '../../src/tools/sandbox/sample-ticket';

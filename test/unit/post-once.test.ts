@@ -1,7 +1,7 @@
 import { describe, expect, it } from '@jest/globals';
 import { ApplicationFailure } from '@temporalio/common';
 import { MockActivityEnvironment } from '@temporalio/testing';
-import { postOnce } from '../../src/activities/gorgias-call';
+import { postOnce } from '../../src/activities/post-once';
 import type { CallLimits } from '../../src/gorgias/client';
 import { GorgiasRequestError } from '../../src/gorgias/failures';
 

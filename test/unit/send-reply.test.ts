@@ -2,7 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import type { Client } from '@temporalio/client';
 import { ApplicationFailure } from '@temporalio/common';
 import { MockActivityEnvironment } from '@temporalio/testing';
-import { messageActivities, type SentReply } from '../../src/activities/messages';
+import { createActivities, type SentReply } from '../../src/activities';
 import type { ComposedReply } from '../../src/reply/content';
 import { GorgiasClient } from '../../src/gorgias/client';
 import type { Integration, NewTicket } from '../../src/gorgias/schemas';
@@ -80,7 +80,7 @@ async function replyTo(
   const gorgias = Object.assign(new GorgiasClient(options), {
     getIntegration: (id: number) => readIntegration(client, id),
   });
-  const activities = messageActivities({
+  const activities = createActivities({
     gorgias,
     policy: policyWith(),
     sender: { email: credentials.username },
