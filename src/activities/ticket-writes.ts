@@ -5,7 +5,13 @@ import { workflowUiUrl } from '../temporal/ui-link';
 import type { OutgoingReply, TicketFacts } from '../reply/decision';
 import { workflowIdForTicket } from '../temporal/definitions';
 import { callGorgias, currentAttempt } from './gorgias-call';
-import { confirmAttemptWith, findMarked, postMessageOnce, type MessagePosting, type PostRun } from './post-once';
+import {
+  confirmAttemptWith,
+  findMarked,
+  postMessageOnce,
+  type MessagePosting,
+  type PostRun,
+} from './post-once';
 import { composeReply, renderNote, type ComposedReply, type NoteContent } from '../reply/content';
 import { externalIds, notePrefix } from '../reply/facts';
 import type { ActivityDependencies } from './dependencies';
