@@ -103,7 +103,8 @@ describe.each([
       await env.client.workflow.start<CatchUpWorkflow>('catchUpWorkflow', {
         taskQueue: stack.config.temporal.TEMPORAL_TASK_QUEUE,
         workflowId,
-        args: [{ lookbackMinutes: 30 }],
+        // No grace: the ticket was just created, and its webhook is known to be lost.
+        args: [{ lookbackMinutes: 30, graceSeconds: 0 }],
       });
       const result = await outcomeOf<CatchUpResult>(workflowId);
       expect(result.started).toEqual([lost]);
