@@ -17,7 +17,7 @@ const rig = useChaosRig();
 const TICKETS = 20;
 // Long enough for every delivery of the burst to fail while it lasts; no timeout of the service is this long.
 const OUTAGE_MS = 30_000;
-/** The README's "retry all failed tickets" command, word for word. */
+/** docs/production.md's "retry all failed tickets" command, word for word. */
 const RETRY_ALL = [
   'workflow',
   'reset',
@@ -57,7 +57,7 @@ async function failureShown(ticketId: number) {
 }
 
 describe('the Gorgias API key refused for 30 s (401 on every call)', () => {
-  it('every ticket delivered meanwhile fails visibly as gorgias-auth; the README’s retry-all answers each once', async () => {
+  it('every ticket delivered meanwhile fails visibly as gorgias-auth; the documented retry-all answers each once', async () => {
     ticketIds = await rig.service.seedTickets(TICKETS);
     await rig.service.startServer();
     await rig.service.startWorker();
@@ -97,7 +97,7 @@ describe('the Gorgias API key refused for 30 s (401 on every call)', () => {
     // Nothing could be written, so nothing was: no message of ours on any ticket yet.
     expect(ticketIds.filter((id) => Object.keys(notesByKind(rig.sandbox, id)).length > 0)).toEqual([]);
 
-    // The key is renewed at the end of the outage; then the operator runs the README's command.
+    // The key is renewed at the end of the outage; then the operator runs the documented command.
     await sleep(outageStart + OUTAGE_MS - Date.now());
     rig.sandbox.sandbox.setFaults({ errorRate: 0 });
     retriedAt = new Date().toISOString();
