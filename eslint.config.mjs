@@ -16,6 +16,7 @@ export default tseslint.config(
       'test-artifacts/',
       '*.js',
       '*.mjs',
+      'tools/*.mjs',
     ],
   },
   js.configs.recommended,
