@@ -18,7 +18,8 @@ import {
   type PostRun,
 } from './gorgias-call';
 import { composeReply, renderNote, type ComposedReply, type NoteContent } from './reply-content';
-import { externalIds, notePrefix, replySender, ticketFacts } from './ticket-facts';
+import { isOurNote, isOurReply, markersOf } from './markers';
+import { replySender, ticketFacts } from './ticket-facts';
 import type { ActivityDependencies } from './dependencies';
 
 /** What reading a ticket needs of the run's policy. */
@@ -42,7 +43,8 @@ export type ReplyDelivery =
 
 /** The activities of one ticket's workflow: read it, compose, send, confirm, note, tag. */
 export function messageActivities(deps: ActivityDependencies) {
-  const { gorgias, policy, temporal, sending } = deps;
+  const { gorgias, policy, temporal, sending, deployment } = deps;
+  const markers = markersOf(deployment);
   const now = deps.now ?? (() => new Date());
   const senderRef = deps.sender.id !== undefined ? { id: deps.sender.id } : { email: deps.sender.email };
   // Email integrations rarely change: one read per integration and worker, shared by the sends that need it
@@ -73,18 +75,12 @@ export function messageActivities(deps: ActivityDependencies) {
     return { address, name: integration.name };
   }
 
-  /** Our message with this marker (or marker prefix), if the ticket has it. */
-  async function findMarked(ticketId: number, marker: { exact: string } | { prefix: string }) {
-    const found = await gorgias.findMessage(
-      ticketId,
-      (m: Message) =>
-        'exact' in marker
-          ? m.external_id === marker.exact
-          : m.external_id?.startsWith(marker.prefix) === true,
-      () => heartbeat(),
-    );
+  /** Our message (this deployment's, by its marker) that `ours` picks, if the ticket has it. */
+  async function findMarked(ticketId: number, ours: (m: Message) => boolean) {
+    const found = await gorgias.findMessage(ticketId, ours, () => heartbeat());
     return found ? { id: found.id } : null;
   }
+  const ourReply = (ticketId: number) => (m: Message) => isOurReply(m, ticketId, deployment);
 
   /**
    * Posts a message once; when Gorgias's answer lacks the new id, the message is found by its marker. `hold` is
@@ -153,7 +149,7 @@ export function messageActivities(deps: ActivityDependencies) {
           skipped: ticket.unreadableMessages,
         });
       }
-      const facts = ticketFacts(ticket, policy.orders, { keepStatusLink: policy.statusLinks });
+      const facts = ticketFacts(ticket, policy.orders, { keepStatusLink: policy.statusLinks, deployment });
       // The email integration that received the customer's message (read once per worker): the reply's From,
       // decided before the decision, and the address store sections may be keyed by.
       const received = facts.lastCustomerMessage;
@@ -222,7 +218,6 @@ export function messageActivities(deps: ActivityDependencies) {
       bodyHtml,
       ...run
     }: OutgoingReply & PostRun): Promise<SentReply> {
-      const marker = externalIds.reply(ticketId);
       const address = (a: { address: string; name: string | null }) =>
         a.name ? { address: a.address, name: a.name } : { address: a.address };
       const message = await post(
@@ -238,10 +233,10 @@ export function messageActivities(deps: ActivityDependencies) {
           subject,
           body_text: bodyText,
           body_html: bodyHtml,
-          external_id: marker,
+          external_id: markers.reply(ticketId),
           ...(from.integrationId ? { integration_id: from.integrationId } : {}),
         },
-        () => findMarked(ticketId, { exact: marker }),
+        () => findMarked(ticketId, ourReply(ticketId)),
         run,
         // The kill switch, asked only once a retry (or a later run) has looked for the reply it may have posted.
         sending.stopped,
@@ -281,9 +276,7 @@ export function messageActivities(deps: ActivityDependencies) {
       postsBefore: number | null = null,
     ): Promise<{ messageId: number } | null> {
       afterEarlierPosts('find reply', postsBefore, sending.unknownOutcomeWaitMs);
-      const found = await callGorgias('find reply', () =>
-        findMarked(ticketId, { exact: externalIds.reply(ticketId) }),
-      );
+      const found = await callGorgias('find reply', () => findMarked(ticketId, ourReply(ticketId)));
       return found ? { messageId: found.id } : null;
     },
 
@@ -313,9 +306,9 @@ export function messageActivities(deps: ActivityDependencies) {
           public: false,
           body_text: body.bodyText,
           body_html: body.bodyHtml,
-          external_id: externalIds.note(ticketId, note.kind, runId),
+          external_id: markers.note(ticketId, note.kind, runId),
         },
-        () => findMarked(ticketId, { prefix: notePrefix(ticketId, note.kind) }),
+        () => findMarked(ticketId, (m) => isOurNote(m, ticketId, deployment, note.kind)),
         run,
       );
       return { messageId: posted.id };

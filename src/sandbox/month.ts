@@ -1,4 +1,4 @@
-import { externalIds } from '../activities/ticket-facts';
+import { isServiceReply } from '../activities/markers';
 import type { NewTicket } from '../gorgias/schemas';
 import { seededRandom } from '../reports/random';
 import type { ShopifyFulfillment, ShopifyOrder } from './shopify';
@@ -295,7 +295,7 @@ export function playOutMonth(
   const ours = (ticketId: number) =>
     store
       .messagesOf(ticketId)
-      .some((m) => m.external_id === externalIds.reply(ticketId) && m.failed_datetime === null);
+      .some((m) => isServiceReply(m, ticketId) && m.failed_datetime === null);
   const acknowledged = options.acknowledged ?? ours;
   const model = MONTH_MODEL;
   return tickets.map((seededTicket) => {

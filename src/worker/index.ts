@@ -10,6 +10,7 @@ import {
 } from '@temporalio/worker';
 import { answeredChannels, type AccountCheck } from '../account-check';
 import { createActivities } from '../activities';
+import { deploymentOf } from '../activities/markers';
 import { checkTemplates } from '../activities/reply-content';
 import type { Config, WorkerConfig } from '../config';
 import type { GorgiasClient } from '../gorgias/client';
@@ -127,6 +128,7 @@ export async function createVersionedWorker(options: AutoReplyWorkerOptions): Pr
         options.gorgias ??
         gorgiasClientFrom(options.config, gorgiasCallRecorder(Runtime.instance().metricMeter)),
       policy: options.policy,
+      deployment: deploymentOf(temporal),
       sender: { id: gorgiasConfig.GORGIAS_SENDER_USER_ID, email: gorgiasConfig.GORGIAS_USERNAME },
       sending: {
         unknownOutcomeWaitMs: gorgiasConfig.GORGIAS_UNKNOWN_OUTCOME_WAIT_MS,

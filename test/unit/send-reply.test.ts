@@ -83,6 +83,7 @@ async function replyTo(
   const activities = messageActivities({
     gorgias,
     policy: policyWith(),
+    deployment: 'production',
     sender: { email: credentials.username },
     sending: {
       unknownOutcomeWaitMs: 1000,
