@@ -269,6 +269,8 @@ export async function launchWorker(options: {
     {
       taskQueue: temporal.TEMPORAL_TASK_QUEUE,
       namespace: temporal.TEMPORAL_NAMESPACE,
+      // The deployment its markers on tickets name (AUTOREPLY_DEPLOYMENT).
+      markers: deploymentOf(temporal),
       workflowBundle: workflowBundle?.codePath ?? 'bundled at start',
       ...(version
         ? { deploymentName: version.deploymentName, buildId: version.buildId }
