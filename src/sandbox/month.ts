@@ -293,9 +293,7 @@ export function playOutMonth(
 ): PlayedOutTicket[] {
   const random = seededRandom((options.seed ?? 1) ^ 0x9e3779b9);
   const ours = (ticketId: number) =>
-    store
-      .messagesOf(ticketId)
-      .some((m) => isServiceReply(m, ticketId) && m.failed_datetime === null);
+    store.messagesOf(ticketId).some((m) => isServiceReply(m, ticketId) && m.failed_datetime === null);
   const acknowledged = options.acknowledged ?? ours;
   const model = MONTH_MODEL;
   return tickets.map((seededTicket) => {
