@@ -3,7 +3,7 @@ import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import { parseMarker } from '../../src/activities/markers';
 import { workflowIdForTicket } from '../../src/workflows/definitions';
 import { TestStack, useTestStack } from '../support/stack';
-import { createTemporalEnv, resetWithCli } from '../support/temporal';
+import { createTemporalEnv, resetPastTheRead } from '../support/temporal';
 
 /**
  * Two deployments of the service on one Gorgias account (issue 24, item 4): production (this file's stack), and
@@ -65,22 +65,11 @@ describe('another deployment on the same account', () => {
   });
 
   it('a reset run of production still finds its own reply and note among them: nothing posted twice', async () => {
-    // Reset to the workflow task that followed reading the ticket: the new run sends again from there.
-    const workflow = production.env.client.workflow.getHandle(workflowIdForTicket(ticketId));
-    const events = (await workflow.fetchHistory()).events ?? [];
-    const readDone = events.findIndex((e) => e.activityTaskCompletedEventAttributes);
-    const taskAfterRead = events.slice(readDone).find((e) => e.workflowTaskCompletedEventAttributes);
+    const workflowId = workflowIdForTicket(ticketId);
     const before = writers(ticketId);
-    const reset = await resetWithCli(
-      production.env,
-      workflow.workflowId,
-      { eventId: Number(taskAfterRead?.eventId) },
-      'test: reset past the read',
-    );
+    const reset = await resetPastTheRead(production.env, workflowId);
     expect(reset.status.name).toBe('COMPLETED');
-    const result: unknown = await production.env.client.workflow
-      .getHandle(workflow.workflowId, reset.runId)
-      .result();
+    const result: unknown = await production.env.client.workflow.getHandle(workflowId, reset.runId).result();
     expect(result).toMatchObject({ outcome: 'replied' });
     expect(writers(ticketId)).toEqual(before);
   }, 90_000);
