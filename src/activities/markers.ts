@@ -52,8 +52,6 @@ export function markersOf(deployment: string) {
   };
 }
 
-export type Markers = ReturnType<typeof markersOf>;
-
 /** A marker read back: what it marks, on which ticket, and which deployment wrote it (null: a legacy marker). */
 export type ParsedMarker = { deployment: string | null; ticketId: number } & (
   { kind: 'reply' } | { kind: 'note'; noteKind: string; runId: string }

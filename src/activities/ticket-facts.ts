@@ -4,7 +4,7 @@ import { ECHO_LIMITS, echoable, isVerifiedChannel } from './customer-echo';
 import { customerOrderMatch, readOrderQuestion, SCANNED_TEXT_CHARS } from '../orders/facts';
 import type { OrderPolicy } from '../policy/schema';
 import type { AutomatedMailSign, ReplyRecipient, ReplySender, TicketFacts } from '../workflows/decision';
-import { markerOn } from './markers';
+import { markerOn, type MarkerOnTicket } from './markers';
 
 /**
  * An address on one of Gorgias's own domains (`…@email.gorgias.com`, `….gorgias.io`). Gorgias gives an email
@@ -112,7 +112,7 @@ export function automatedMailSign(headers: Message['headers'] | undefined): Auto
 
 const ORDERS_OFF = { enabled: false } as OrderPolicy;
 
-const isReply = (marker: ReturnType<typeof markerOn>, ours: boolean) =>
+const isReply = (marker: MarkerOnTicket | null, ours: boolean) =>
   marker?.kind === 'reply' && marker.ours === ours;
 
 /**
