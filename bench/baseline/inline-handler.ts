@@ -1,7 +1,7 @@
 import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import express from 'express';
-import { externalIds } from '../../src/reply/facts';
+import { isServiceReply, markersOf } from '../../src/reply/markers';
 import type { GorgiasClient } from '../../src/gorgias/client';
 
 /**
@@ -10,6 +10,8 @@ import type { GorgiasClient } from '../../src/gorgias/client';
  * is already there, posts the reply and then the note, and answers 500 when any Gorgias call fails (so
  * Gorgias retries the delivery). It marks its messages as the service does, so both are counted alike.
  */
+
+const BASELINE = markersOf('bench-baseline');
 
 export interface InlineHandler {
   url: string;
@@ -25,7 +27,7 @@ export async function startInlineHandler(gorgias: GorgiasClient, secret: string)
     if (!Number.isSafeInteger(ticketId) || ticketId <= 0) return void res.status(400).end();
     try {
       const ticket = await gorgias.getTicket(ticketId);
-      if (ticket.messages.some((m) => m.external_id === externalIds.reply(ticketId))) {
+      if (ticket.messages.some((m) => isServiceReply(m, ticketId))) {
         return void res.status(200).json({ status: 'already-replied' });
       }
       const customer = ticket.customer;
@@ -41,7 +43,7 @@ export async function startInlineHandler(gorgias: GorgiasClient, secret: string)
         source: { type: 'email', from: { address: supportAddress }, to: [{ address: customer.email }] },
         subject: `Re: ${ticket.subject ?? 'your message'}`,
         body_text: 'Thanks for contacting us. We will get back to you shortly.',
-        external_id: externalIds.reply(ticketId),
+        external_id: BASELINE.reply(ticketId),
       });
       await gorgias.createMessage(ticketId, {
         channel: 'internal-note',
@@ -50,7 +52,7 @@ export async function startInlineHandler(gorgias: GorgiasClient, secret: string)
         sender: { email: 'autoreply@bench.example.com' },
         source: { type: 'internal-note' },
         body_text: 'Auto-reply sent.',
-        external_id: externalIds.note(ticketId, 'replied', 'baseline'),
+        external_id: BASELINE.note(ticketId, 'replied', 'baseline'),
       });
       res.status(200).json({ status: 'replied' });
     } catch {

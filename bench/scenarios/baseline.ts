@@ -1,3 +1,4 @@
+import { isServiceReply } from '../../src/reply/markers';
 import { startSandbox } from '../../src/tools/sandbox';
 import { GorgiasClient } from '../../src/gorgias/client';
 import type { Ticket } from '../../src/gorgias/schemas';
@@ -119,7 +120,7 @@ export async function runBaseline(
       tickets.map((t) => {
         const messages = sandbox.messagesOf(t.id) as { external_id?: string | null }[];
         return {
-          replies: messages.filter((m) => m.external_id === `gorgias-autoreply:reply:${t.id}`).length,
+          replies: messages.filter((m) => isServiceReply(m, t.id)).length,
         };
       }),
     );

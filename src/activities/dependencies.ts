@@ -15,6 +15,11 @@ export interface ActivityDependencies {
     | 'getCustomer'
     | 'listTicketsCreatedSince'
   >;
+  /**
+   * The deployment this worker belongs to (AUTOREPLY_DEPLOYMENT, or its namespace and task queue): written into
+   * the markers of what it posts, and only its own markers (and legacy ones) are read as ours (markers.ts).
+   */
+  deployment: string;
   /** The worker's current policy: what new workflows record at their start. */
   policy: Policy;
   /** The helpdesk user replies and notes are sent as: by id when configured, else by the API user's email. */

@@ -141,18 +141,13 @@ export async function postOnce<T>(options: PostOnceOptions<T>): Promise<T | { he
   });
 }
 
-/** Our message with this marker (or marker prefix), if the ticket has it. */
+/** Our message (this deployment's, by its marker: see reply/markers.ts) that `ours` picks, if the ticket has it. */
 export async function findMarked(
   gorgias: MessageCalls,
   ticketId: number,
-  marker: { exact: string } | { prefix: string },
+  ours: (m: Message) => boolean,
 ): Promise<{ id: number } | null> {
-  const found = await gorgias.findMessage(
-    ticketId,
-    (m: Message) =>
-      'exact' in marker ? m.external_id === marker.exact : m.external_id?.startsWith(marker.prefix) === true,
-    () => heartbeat(),
-  );
+  const found = await gorgias.findMessage(ticketId, ours, () => heartbeat());
   return found ? { id: found.id } : null;
 }
 

@@ -3,7 +3,8 @@ import { FAILURE_TYPES } from '../gorgias/failure-types';
 import type { Integration } from '../gorgias/schemas';
 import type { Policy } from '../policy/schema';
 import type { TicketFacts } from '../reply/decision';
-import { externalIds, replySender, ticketFacts } from '../reply/facts';
+import { replySender, ticketFacts } from '../reply/facts';
+import { isOurReply } from '../reply/markers';
 import type { OrderMatch, OrderMention } from '../reply/orders/branch';
 import { customerOrderMatch } from '../reply/orders/facts';
 import type { ActivityDependencies } from './dependencies';
@@ -31,7 +32,7 @@ const isAbsent = (err: unknown) =>
 
 /** The reads of one ticket's workflow: its policy, the ticket, the customer's order, the reply's fate. */
 export function ticketReadActivities(deps: ActivityDependencies) {
-  const { gorgias, policy, sending } = deps;
+  const { gorgias, policy, sending, deployment } = deps;
   // Email integrations rarely change: one read per integration and worker, shared by the reads that need it
   // at the same time (a failed read is forgotten, so the next one reads again).
   const integrations = new Map<number, Promise<Integration | null>>();
@@ -82,7 +83,7 @@ export function ticketReadActivities(deps: ActivityDependencies) {
           skipped: ticket.unreadableMessages,
         });
       }
-      const facts = ticketFacts(ticket, policy.orders, { keepStatusLink: policy.statusLinks });
+      const facts = ticketFacts(ticket, policy.orders, { keepStatusLink: policy.statusLinks, deployment });
       // The email integration that received the customer's message (read once per worker): the reply's From,
       // decided before the decision, and the address store sections may be keyed by.
       const received = facts.lastCustomerMessage;
@@ -151,7 +152,7 @@ export function ticketReadActivities(deps: ActivityDependencies) {
     ): Promise<{ messageId: number } | null> {
       afterEarlierPosts('find reply', postsBefore, sending.unknownOutcomeWaitMs);
       const found = await callGorgias('find reply', () =>
-        findMarked(gorgias, ticketId, { exact: externalIds.reply(ticketId) }),
+        findMarked(gorgias, ticketId, (m) => isOurReply(m, ticketId, deployment)),
       );
       return found ? { messageId: found.id } : null;
     },

@@ -13,7 +13,7 @@ import {
   type PostRun,
 } from './post-once';
 import { composeReply, renderNote, type ComposedReply, type NoteContent } from '../reply/content';
-import { externalIds, notePrefix } from '../reply/facts';
+import { isOurNote, isOurReply, markersOf } from '../reply/markers';
 import type { ActivityDependencies } from './dependencies';
 
 /** What the reply activity did: posted the reply (Gorgias sends it later), or held it (kill switch). */
@@ -22,7 +22,8 @@ export type SentReply =
 
 /** The writes of one ticket's workflow: render and send the reply, note, tag. Each posts at most once. */
 export function ticketWriteActivities(deps: ActivityDependencies) {
-  const { gorgias, temporal, sending } = deps;
+  const { gorgias, temporal, sending, deployment } = deps;
+  const markers = markersOf(deployment);
   const now = deps.now ?? (() => new Date());
   const senderRef = deps.sender.id !== undefined ? { id: deps.sender.id } : { email: deps.sender.email };
   const posting: MessagePosting = {
@@ -63,7 +64,6 @@ export function ticketWriteActivities(deps: ActivityDependencies) {
       bodyHtml,
       ...run
     }: OutgoingReply & PostRun): Promise<SentReply> {
-      const marker = externalIds.reply(ticketId);
       const address = (a: { address: string; name: string | null }) =>
         a.name ? { address: a.address, name: a.name } : { address: a.address };
       const message = await postMessageOnce(
@@ -80,10 +80,10 @@ export function ticketWriteActivities(deps: ActivityDependencies) {
           subject,
           body_text: bodyText,
           body_html: bodyHtml,
-          external_id: marker,
+          external_id: markers.reply(ticketId),
           ...(from.integrationId ? { integration_id: from.integrationId } : {}),
         },
-        () => findMarked(gorgias, ticketId, { exact: marker }),
+        () => findMarked(gorgias, ticketId, (m) => isOurReply(m, ticketId, deployment)),
         run,
         // The kill switch, asked only once a retry (or a later run) has looked for the reply it may have posted.
         sending.stopped,
@@ -119,9 +119,9 @@ export function ticketWriteActivities(deps: ActivityDependencies) {
           public: false,
           body_text: body.bodyText,
           body_html: body.bodyHtml,
-          external_id: externalIds.note(ticketId, note.kind, runId),
+          external_id: markers.note(ticketId, note.kind, runId),
         },
-        () => findMarked(gorgias, ticketId, { prefix: notePrefix(ticketId, note.kind) }),
+        () => findMarked(gorgias, ticketId, (m) => isOurNote(m, ticketId, deployment, note.kind)),
         run,
       );
       return { messageId: posted.id };

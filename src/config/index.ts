@@ -1,5 +1,6 @@
 import { config as loadDotenv } from 'dotenv';
 import { z } from 'zod';
+import { DEPLOYMENT_NAME, DEPLOYMENT_NAME_RULE } from '../reply/markers';
 import { GORGIAS_ATTEMPT_MS, WRITE_MARGIN_MS } from '../gorgias/attempt';
 
 /**
@@ -26,6 +27,13 @@ const temporalSchema = z.object({
   TEMPORAL_ADDRESS: z.string().trim().min(1).default('localhost:7233'),
   TEMPORAL_NAMESPACE: z.string().trim().min(1).default('default'),
   TEMPORAL_TASK_QUEUE: z.string().trim().min(1).default('gorgias-autoreply'),
+  /**
+   * The deployment named in the markers of what the service posts on tickets, so another deployment on the
+   * same Gorgias account (staging, a shadow dry run) is told apart; by default the namespace and task queue.
+   */
+  AUTOREPLY_DEPLOYMENT: optionalString.pipe(
+    z.string().regex(DEPLOYMENT_NAME, { message: DEPLOYMENT_NAME_RULE }).optional(),
+  ),
   /** Temporal Cloud API key; implies TLS. */
   TEMPORAL_API_KEY: optionalString,
   TEMPORAL_TLS: flag(false),

@@ -271,6 +271,7 @@ const SKIP_EXPLANATIONS: Record<string, string> = {
   'opened-by-agent': 'the ticket was opened by our side',
   'agent-replied-first': 'an agent had already replied',
   'rule-replied-first': 'a Gorgias rule had already replied',
+  'other-deployment-replied': 'another deployment of the auto-reply had already replied',
   'skip-tag': 'the ticket carries the skip tag',
   'no-customer-email': 'the customer has no email address',
   'no-reply-sender': 'the customer address is an automatic sender (no-reply, mailer-daemon, ...)',

@@ -32,7 +32,12 @@ export interface TicketFacts {
   ruleReplied: boolean;
   /** Our own auto-reply is already on the ticket (found by its external_id), and Gorgias has not failed to send it. */
   autoReplyPresent: boolean;
-  /** An internal note of ours is on the ticket: a workflow of this ticket has run before. */
+  /**
+   * Another deployment of the service on this account (a staging, say) has replied, and Gorgias has not failed
+   * to send it: the customer has their acknowledgement. Absent in facts recorded before deployments.
+   */
+  otherDeploymentReplied?: boolean;
+  /** An internal note of ours (this deployment's) is on the ticket: a workflow of this ticket has run before. */
   notedBefore?: boolean;
   /** Headers of the customer's latest message say it was sent by a machine. */
   automatedMail: AutomatedMailSign | null;
@@ -90,6 +95,8 @@ export type SkipReason =
   | 'opened-by-agent'
   | 'agent-replied-first'
   | 'rule-replied-first'
+  /** Another deployment of the service on this account already replied (see otherDeploymentReplied). */
+  | 'other-deployment-replied'
   | 'skip-tag'
   | 'no-customer-email'
   | 'no-reply-sender'
@@ -214,6 +221,7 @@ export function decideAutoReply(ticket: TicketFacts, policy: Policy, now: number
   if (ticket.openedByAgent) return skip('opened-by-agent');
   if (ticket.agentReplied) return skip('agent-replied-first');
   if (ticket.ruleReplied) return skip('rule-replied-first');
+  if (ticket.otherDeploymentReplied) return skip('other-deployment-replied');
   if (guard.skip_tag && ticket.tags.includes(guard.skip_tag)) return skip('skip-tag');
   const to = ticket.replyTo?.address;
   if (!to) return skip('no-customer-email');

@@ -4,18 +4,7 @@ import { ECHO_LIMITS, echoable, isVerifiedChannel } from './customer-echo';
 import { customerOrderMatch, readOrderQuestion, SCANNED_TEXT_CHARS } from './orders/facts';
 import type { OrderPolicy } from '../policy/schema';
 import type { AutomatedMailSign, ReplyRecipient, ReplySender, TicketFacts } from './decision';
-
-/**
- * Markers (`external_id`) on the messages we post, so a retry, a reset or a new run finds what was already
- * posted. One reply per ticket, ever; notes are marked per kind and per workflow run, so a "replied" note is
- * never mistaken for an earlier run's "failed" one, and a ticket gets at most one note of each kind.
- */
-export const externalIds = {
-  reply: (ticketId: number) => `gorgias-autoreply:reply:${ticketId}`,
-  note: (ticketId: number, kind: string, runId: string) => `${notePrefix(ticketId, kind)}${runId}`,
-};
-const notesOf = (ticketId: number) => `gorgias-autoreply:note:${ticketId}:`;
-export const notePrefix = (ticketId: number, kind: string) => `${notesOf(ticketId)}${kind}:`;
+import { markerOn, type MarkerOnTicket } from './markers';
 
 /**
  * An address on one of Gorgias's own domains (`…@email.gorgias.com`, `….gorgias.io`). Gorgias gives an email
@@ -123,6 +112,9 @@ export function automatedMailSign(headers: Message['headers'] | undefined): Auto
 
 const ORDERS_OFF = { enabled: false } as OrderPolicy;
 
+const isReply = (marker: MarkerOnTicket | null, ours: boolean) =>
+  marker?.kind === 'reply' && marker.ours === ours;
+
 /**
  * The ticket's messages oldest first: Gorgias does not document the order of the messages `GET /tickets/{id}`
  * embeds (only the deprecated messages list says "oldest first"). By creation time (normalised to UTC by the
@@ -138,15 +130,16 @@ function oldestFirst(messages: readonly Message[]): Message[] {
 
 /**
  * Reduces Gorgias's ticket to the facts the decision needs: small, and free of message bodies (what the
- * customer wrote is read here for the order question and the order numbers it names, and left here).
+ * customer wrote is read here for the order question and the order numbers it names, and left here). Our
+ * markers are read as `deployment`'s (see markerOn); a tool that is no deployment reads only legacy ones so.
  */
 export function ticketFacts(
   ticket: Ticket,
   orders: OrderPolicy = ORDERS_OFF,
-  reading: { keepStatusLink: boolean } = { keepStatusLink: false },
+  reading: { keepStatusLink: boolean; deployment?: string } = { keepStatusLink: false },
 ): TicketFacts {
   const messages = oldestFirst(ticket.messages);
-  const ourReply = externalIds.reply(ticket.id);
+  const marker = (m: Message) => markerOn(m, ticket.id, reading.deployment ?? null);
   const outgoing = messages.filter((m) => m.from_agent && !isInternalNote(m));
   const fromCustomer = messages.filter((m) => !m.from_agent && !isInternalNote(m));
   const last = fromCustomer.at(-1);
@@ -188,11 +181,12 @@ export function ticketFacts(
         }
       : null,
     emailAnswerable: isAnswerable(ticket, 'email'),
-    agentReplied: outgoing.some((m) => m.external_id !== ourReply && !isFromRule(m)),
+    agentReplied: outgoing.some((m) => marker(m)?.kind !== 'reply' && !isFromRule(m)),
     ruleReplied: outgoing.some(isFromRule),
     // A reply Gorgias failed to send is not an answer: a reset run goes on to find it and report it failed.
-    autoReplyPresent: outgoing.some((m) => m.external_id === ourReply && !m.failed_datetime),
-    notedBefore: messages.some((m) => m.external_id?.startsWith(notesOf(ticket.id)) === true),
+    autoReplyPresent: outgoing.some((m) => isReply(marker(m), true) && !m.failed_datetime),
+    otherDeploymentReplied: outgoing.some((m) => isReply(marker(m), false) && !m.failed_datetime),
+    notedBefore: messages.some((m) => marker(m)?.kind === 'note' && marker(m)?.ours === true),
     automatedMail: automatedMailSign(last?.headers),
     orderQuestion: orderQuestionOf(ticket, last, orders, reading.keepStatusLink),
     lastCustomerMessage: received,

@@ -10,6 +10,7 @@ import {
 } from '@temporalio/worker';
 import { answeredChannels, type AccountCheck } from '../gorgias/account-check';
 import { createActivities } from '../activities';
+import { deploymentOf } from '../reply/markers';
 import { checkTemplates } from '../reply/content';
 import type { Config, WorkerConfig } from '../config';
 import type { GorgiasClient } from '../gorgias/client';
@@ -127,6 +128,7 @@ export async function createVersionedWorker(options: AutoReplyWorkerOptions): Pr
         options.gorgias ??
         gorgiasClientFrom(options.config, gorgiasCallRecorder(Runtime.instance().metricMeter)),
       policy: options.policy,
+      deployment: deploymentOf(temporal),
       sender: { id: gorgiasConfig.GORGIAS_SENDER_USER_ID, email: gorgiasConfig.GORGIAS_USERNAME },
       sending: {
         unknownOutcomeWaitMs: gorgiasConfig.GORGIAS_UNKNOWN_OUTCOME_WAIT_MS,
@@ -267,6 +269,8 @@ export async function launchWorker(options: {
     {
       taskQueue: temporal.TEMPORAL_TASK_QUEUE,
       namespace: temporal.TEMPORAL_NAMESPACE,
+      // The deployment its markers on tickets name (AUTOREPLY_DEPLOYMENT).
+      markers: deploymentOf(temporal),
       workflowBundle: workflowBundle?.codePath ?? 'bundled at start',
       ...(version
         ? { deploymentName: version.deploymentName, buildId: version.buildId }

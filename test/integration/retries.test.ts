@@ -5,7 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { stateQuery, workflowIdForTicket } from '../../src/temporal/definitions';
 import { useTestStack, type TestStack } from '../support/stack';
-import { resetWithCli } from '../support/temporal';
+import { resetPastTheRead, resetWithCli } from '../support/temporal';
 import { waitUntil } from '../../harness/waiting';
 
 /**
@@ -153,18 +153,8 @@ describe('a reset from the Web UI or the CLI', () => {
     await ctx.stack.deliver({ ticket_id: ticketId }, { event: 'ticket-created' });
     expect(await ctx.stack.result(ticketId)).toMatchObject({ outcome: 'replied' });
 
-    // Reset to the workflow task that followed reading the ticket: the new run sends again from there.
     const handle = ctx.env.client.workflow.getHandle(workflowIdForTicket(ticketId));
-    const history = await handle.fetchHistory();
-    const events = history.events ?? [];
-    const readDone = events.findIndex((e) => e.activityTaskCompletedEventAttributes);
-    const taskAfterRead = events.slice(readDone).find((e) => e.workflowTaskCompletedEventAttributes);
-    const reset = await resetWithCli(
-      ctx.env,
-      handle.workflowId,
-      { eventId: Number(taskAfterRead?.eventId) },
-      'test: reset past the read',
-    );
+    const reset = await resetPastTheRead(ctx.env, handle.workflowId);
     expect(reset.status.name).toBe('COMPLETED');
     const result: unknown = await ctx.env.client.workflow.getHandle(handle.workflowId, reset.runId).result();
     expect(result).toMatchObject({ outcome: 'replied' });

@@ -1,3 +1,4 @@
+import { parseMarker } from '../../src/reply/markers';
 import type { AutoReplyResult } from '../../src/temporal/definitions';
 import { ourMessages as ours, postedBy, type MarkedMessage } from '../../harness/posted';
 import type { RecordedSandbox } from '../../harness/recorded-sandbox';
@@ -24,15 +25,12 @@ export function ourMessages(sandbox: RecordedSandbox, ticketId: number): MarkedM
   return ours(sandbox.sandbox.messagesOf(ticketId) as MarkedMessage[]);
 }
 
-/**
- * Our notes on a ticket, counted by kind (`replied`, `failed`, `skipped`, …): a note's external_id is
- * `gorgias-autoreply:note:<ticket>:<kind>:<runId>`.
- */
+/** Our notes on a ticket, counted by kind (`replied`, `failed`, `skipped`, …), as their markers name it. */
 export function notesByKind(sandbox: RecordedSandbox, ticketId: number): Record<string, number> {
   const kinds: Record<string, number> = {};
   for (const m of ourMessages(sandbox, ticketId)) {
-    const kind = /^gorgias-autoreply:note:\d+:([^:]+):/.exec(String(m.external_id))?.[1];
-    if (kind) kinds[kind] = (kinds[kind] ?? 0) + 1;
+    const marker = parseMarker(m.external_id);
+    if (marker?.kind === 'note') kinds[marker.noteKind] = (kinds[marker.noteKind] ?? 0) + 1;
   }
   return kinds;
 }

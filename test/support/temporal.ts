@@ -41,6 +41,22 @@ export function workflowBundle(): NonNullable<WorkerOptions['workflowBundle']> {
   return { codePath: fromGlobalSetup('TEST_WORKFLOW_BUNDLE') };
 }
 
+/** Resets a workflow to the workflow task that followed reading the ticket: the new run sends again from there. */
+export async function resetPastTheRead(
+  env: TestWorkflowEnvironment,
+  workflowId: string,
+): Promise<WorkflowExecutionDescription> {
+  const events = (await env.client.workflow.getHandle(workflowId).fetchHistory()).events ?? [];
+  const readDone = events.findIndex((e) => e.activityTaskCompletedEventAttributes);
+  const taskAfterRead = events.slice(readDone).find((e) => e.workflowTaskCompletedEventAttributes);
+  return resetWithCli(
+    env,
+    workflowId,
+    { eventId: Number(taskAfterRead?.eventId) },
+    'test: reset past the read',
+  );
+}
+
 /**
  * Resets a workflow with the CLI, as an operator does (to a `WorkflowTaskCompleted` event, or to the first
  * workflow task: the Web UI's Reset), and resolves once the new run has closed, with its description.

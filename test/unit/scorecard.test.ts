@@ -1,5 +1,5 @@
 import { describe, expect, it } from '@jest/globals';
-import { externalIds } from '../../src/reply/facts';
+import { markersOf } from '../../src/reply/markers';
 import { satisfactionSurveySchema, ticketSchema } from '../../src/gorgias/schemas';
 import { AccountIntegrations } from '../../src/tools/sandbox/integrations';
 import {
@@ -258,7 +258,7 @@ describe("one ticket's figures", () => {
       channel: 'email',
       via: 'api',
       from_agent: true,
-      external_id: externalIds.reply(id),
+      external_id: markersOf('production').reply(id),
       body_text: 'Ours.',
       source: { type: 'email', from: { address: EFFECT_STORE } },
     });

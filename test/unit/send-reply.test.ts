@@ -2,6 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import type { Client } from '@temporalio/client';
 import { ApplicationFailure } from '@temporalio/common';
 import { MockActivityEnvironment } from '@temporalio/testing';
+import { isServiceReply } from '../../src/reply/markers';
 import { createActivities, type SentReply } from '../../src/activities';
 import type { ComposedReply } from '../../src/reply/content';
 import { GorgiasClient } from '../../src/gorgias/client';
@@ -61,6 +62,28 @@ afterAll(() => sandbox?.close());
 const READING = { orders: policyWith().orders, addressKeyedStores: false, statusLinks: false };
 const asGorgiasAnswers = (client: GorgiasClient, id: number) => client.getIntegration(id);
 
+const gorgiasClient = () => new GorgiasClient({ baseUrl: sandbox.url, ...credentials, timeoutMs: 5000 });
+
+/** The message activities of one deployment on the account (GORGIAS_REPLY_FROM `configured`). */
+function activitiesOf(
+  deployment: string,
+  gorgias = gorgiasClient(),
+  configured: string | null = CONFIGURED,
+): ReturnType<typeof createActivities> {
+  return createActivities({
+    gorgias,
+    policy: policyWith(),
+    deployment,
+    sender: { email: credentials.username },
+    sending: {
+      unknownOutcomeWaitMs: 1000,
+      ...(configured ? { replyFrom: { address: configured } } : {}),
+      stopped: () => null,
+    },
+    temporal,
+  });
+}
+
 /**
  * Seeds `seeded` and replies to it as the workflow does: the ticket read (its integration read through
  * `readIntegration`, GORGIAS_REPLY_FROM `configured`), the decision, and, when it says reply, the POST.
@@ -75,22 +98,11 @@ async function replyTo(
     configured?: string | null;
   } = {},
 ) {
-  const options = { baseUrl: sandbox.url, ...credentials, timeoutMs: 5000 };
-  const client = new GorgiasClient(options);
-  const gorgias = Object.assign(new GorgiasClient(options), {
+  const client = gorgiasClient();
+  const gorgias = Object.assign(gorgiasClient(), {
     getIntegration: (id: number) => readIntegration(client, id),
   });
-  const activities = createActivities({
-    gorgias,
-    policy: policyWith(),
-    sender: { email: credentials.username },
-    sending: {
-      unknownOutcomeWaitMs: 1000,
-      ...(configured ? { replyFrom: { address: configured } } : {}),
-      stopped: () => null,
-    },
-    temporal,
-  });
+  const activities = activitiesOf('production', gorgias, configured);
   const ticketId = (await client.createTicket(seeded)).id;
   // An attempt scheduled now: the mock's default one was scheduled in 1970, and its deadline has passed.
   const attempt = () =>
@@ -244,5 +256,58 @@ describe('the last look for our reply before a ticket is handed back', () => {
 
     expect(await look(Date.now() - 1500)).toEqual({ messageId: sent.messageId });
     expect(await look(null)).toEqual({ messageId: sent.messageId });
+  });
+});
+
+describe('our reply, among the deployments on the account', () => {
+  const inResetRun = () =>
+    new MockActivityEnvironment({
+      attempt: 1,
+      scheduledTimestampMs: Date.now(),
+      startToCloseTimeoutMs: 30_000,
+    });
+  const servicesReplies = (ticketId: number) =>
+    (sandbox.messagesOf(ticketId) as { external_id?: string | null }[]).filter((m) =>
+      isServiceReply(m, ticketId),
+    );
+
+  it("is found by its own deployment's look-up, never by another's", async () => {
+    const { sent, ticket } = await replyTo(sampleTicket());
+    if (sent?.status !== 'posted') throw new Error(`not posted: ${JSON.stringify(sent)}`);
+    const find = (deployment: string) =>
+      inResetRun().run(activitiesOf(deployment).findReply, ticket.ticketId, null);
+    expect(await find('production')).toEqual({ messageId: sent.messageId });
+    expect(await find('staging')).toBeNull();
+  });
+
+  it('written before deployments (no deployment in its marker), is found by a reset run, not sent again', async () => {
+    const client = gorgiasClient();
+    const ticketId = (await client.createTicket(sampleTicket())).id;
+    const production = activitiesOf('production');
+    const ticket: TicketFacts = await inResetRun().run(production.fetchTicket, {
+      ticketId,
+      policy: READING,
+    });
+    const { to, from } = outgoingReply(ticket, reply);
+    // As the version before deployments posted it.
+    const earlier = await client.createMessage(ticketId, {
+      channel: 'email',
+      via: 'api',
+      from_agent: true,
+      sender: { email: credentials.username },
+      receiver: { email: to.address },
+      source: { type: 'email', from: { address: from.address }, to: [{ address: to.address }] },
+      body_text: reply.bodyText,
+      external_id: `gorgias-autoreply:reply:${ticketId}`,
+      ...(from.integrationId ? { integration_id: from.integrationId } : {}),
+    });
+    // The reset run's send: an earlier run may have posted until it was scheduled.
+    const sent = await inResetRun().run(production.sendReply, {
+      ...outgoingReply(ticket, reply),
+      earlierRunsBefore: Date.now() - 1500,
+      scheduledInRun: RUN,
+    });
+    expect(sent).toMatchObject({ status: 'posted', messageId: earlier.id });
+    expect(servicesReplies(ticketId)).toHaveLength(1);
   });
 });

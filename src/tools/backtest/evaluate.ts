@@ -1,5 +1,6 @@
 import { composeReply } from '../../reply/content';
-import { externalIds, isFromRule, isInternalNote, ticketFacts } from '../../reply/facts';
+import { isServiceReply } from '../../reply/markers';
+import { isFromRule, isInternalNote, ticketFacts } from '../../reply/facts';
 import type { ShopifyOrder, Ticket } from '../../gorgias/schemas';
 import { orderAnswer, showsStatusLink, type OrderBranch } from '../../reply/orders/branch';
 import { customerOrderMatch } from '../../reply/orders/facts';
@@ -60,13 +61,12 @@ const time = (iso: string | null | undefined) => (iso ? Date.parse(iso) : NaN);
 /** The first message from our side after the customer's first: an agent's or a Rule's, never ours or a note. */
 export function firstResponseOf(ticket: Ticket): TicketVerdict['firstResponse'] {
   const created = time(ticket.created_datetime);
-  const ours = externalIds.reply(ticket.id);
   const first = ticket.messages
     .filter(
       (m) =>
         m.from_agent &&
         !isInternalNote(m) &&
-        m.external_id !== ours &&
+        !isServiceReply(m, ticket.id) &&
         Number.isFinite(time(m.created_datetime)),
     )
     .sort((a, b) => time(a.created_datetime) - time(b.created_datetime))[0];

@@ -1,4 +1,4 @@
-import { externalIds } from '../../reply/facts';
+import { isServiceReply } from '../../reply/markers';
 import type { NewTicket } from '../../gorgias/schemas';
 import { seededRandom } from '../reports/random';
 import type { ShopifyFulfillment, ShopifyOrder } from './shopify';
@@ -293,9 +293,7 @@ export function playOutMonth(
 ): PlayedOutTicket[] {
   const random = seededRandom((options.seed ?? 1) ^ 0x9e3779b9);
   const ours = (ticketId: number) =>
-    store
-      .messagesOf(ticketId)
-      .some((m) => m.external_id === externalIds.reply(ticketId) && m.failed_datetime === null);
+    store.messagesOf(ticketId).some((m) => isServiceReply(m, ticketId) && m.failed_datetime === null);
   const acknowledged = options.acknowledged ?? ours;
   const model = MONTH_MODEL;
   return tickets.map((seededTicket) => {

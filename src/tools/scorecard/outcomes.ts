@@ -1,4 +1,5 @@
-import { externalIds, isFromRule, isInternalNote } from '../../reply/facts';
+import { isServiceReply } from '../../reply/markers';
+import { isFromRule, isInternalNote } from '../../reply/facts';
 import type { Message, SatisfactionSurvey, Ticket } from '../../gorgias/schemas';
 
 /**
@@ -29,7 +30,7 @@ const time = (iso: string | null | undefined) => (iso ? Date.parse(iso) : NaN);
 function authorOf(message: Message, ticketId: number): 'customer' | 'human' | 'automation' | 'note' {
   if (isInternalNote(message)) return 'note';
   if (!message.from_agent) return 'customer';
-  const ours = message.external_id === externalIds.reply(ticketId);
+  const ours = isServiceReply(message, ticketId);
   return ours || isFromRule(message) || message.via === 'api' ? 'automation' : 'human';
 }
 
