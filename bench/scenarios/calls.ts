@@ -14,6 +14,8 @@ export interface CallsRow {
   tickets: number;
   callsPerTicket: number;
   maxCalls: number;
+  /** Calls per ticket by route (`GET /api/tickets/:id`), so a figure over its target says which call it is. */
+  byRoute: Record<string, number>;
 }
 
 export interface CallsResult {
@@ -57,7 +59,9 @@ export async function runCalls(
     ) => {
       const ids: number[] = [];
       for (let i = 0; i < n; i++) {
-        const email = `calls-${seeded++}-${service.taskQueue}@example.org`;
+        // A domain of its own, as customers' mail domains mostly are: the per-domain limit is not what is measured.
+        const customer = seeded++;
+        const email = `calls-${customer}-${service.taskQueue}@c${customer}.example.org`;
         before?.(email);
         const created = await service.gorgias.createTicket(ticket(email));
         if (created.customer?.id) customerOf.set(created.customer.id, created.id);
@@ -66,6 +70,10 @@ export async function runCalls(
       kinds.set(kind, ids);
       return ids;
     };
+    const onTicket = (email: string) =>
+      sandbox.sandbox.setCustomerOrders(email, [
+        shopifyOrder(1042, now - 4 * 86_400_000, now - 2 * 86_400_000, 'in_transit'),
+      ]);
     const shipped = (email: string) =>
       sandbox.sandbox.setCustomerOrders(
         email,
@@ -76,8 +84,16 @@ export async function runCalls(
       );
     const webhook = [
       ...(await seed('replied: plain question', (email) => sampleTicket({ customerEmail: email, ...PLAIN }))),
-      ...(await seed('replied: order question, orders on the ticket', (email) =>
-        sampleTicket({ customerEmail: email }),
+      ...(await seed(
+        'replied: order question, orders on the ticket',
+        (email) => sampleTicket({ customerEmail: email }),
+        onTicket,
+      )),
+      // The sandbox gives Shopify orders to odd customer ids only, as many real customers have none.
+      ...(await seed(
+        'replied: order question, a customer with no orders',
+        (email) => sampleTicket({ customerEmail: email }),
+        (email) => sandbox.sandbox.setCustomerOrders(email, null),
       )),
       ...(await seed(
         'replied: order question, orders read from the customer',
@@ -134,12 +150,16 @@ export async function runCalls(
     const requests = sandbox.requests.slice(from);
 
     const calls = new Map<number, number>();
+    const routes = new Map<number, string[]>();
     const shared = { listing: 0, integrations: 0, other: 0 };
     for (const r of requests) {
       const customer = /\/api\/customers\/(\d+)/.exec(r.url)?.[1];
       const ticketId = r.ticketId ?? (customer ? customerOf.get(Number(customer)) : undefined);
-      if (ticketId !== undefined) calls.set(ticketId, (calls.get(ticketId) ?? 0) + 1);
-      else if (r.url.startsWith('/api/tickets')) shared.listing += 1;
+      if (ticketId !== undefined) {
+        calls.set(ticketId, (calls.get(ticketId) ?? 0) + 1);
+        const route = `${r.method} ${r.url.split('?')[0]!.replace(/\/\d+/g, '/:id')}`;
+        routes.set(ticketId, [...(routes.get(ticketId) ?? []), route]);
+      } else if (r.url.startsWith('/api/tickets')) shared.listing += 1;
       else if (r.url.startsWith('/api/integrations')) shared.integrations += 1;
       else shared.other += 1;
     }
@@ -151,18 +171,25 @@ export async function runCalls(
     };
     const rows = [...kinds].map(([kind, ids]): CallsRow => {
       const counts = ids.map((id) => calls.get(id) ?? 0);
+      const byRoute: Record<string, number> = {};
+      for (const route of ids.flatMap((id) => routes.get(id) ?? [])) {
+        byRoute[route] = (byRoute[route] ?? 0) + 1 / ids.length;
+      }
       return {
         kind,
         outcomes: [...new Set(ids.map(outcomeOf))],
         tickets: ids.length,
         callsPerTicket: counts.reduce((a, b) => a + b, 0) / ids.length,
         maxCalls: Math.max(...counts),
+        byRoute,
       };
     });
     for (const row of rows) {
       log(
         `  ${row.kind}: ${row.callsPerTicket.toFixed(2)} calls per ticket (max ${row.maxCalls}) → ${row.outcomes.join(', ')}`,
       );
+      const perRoute = Object.entries(row.byRoute).map(([route, n]) => `${route} ${n.toFixed(2)}`);
+      if (perRoute.length > 0) log(`    ${perRoute.join(', ')}`);
     }
     return {
       rows,

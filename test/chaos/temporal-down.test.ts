@@ -37,8 +37,8 @@ describe('Temporal down', () => {
     for (const answer of whileDown) {
       expect(answer.status).toBe(503);
       expect(answer.body).toMatchObject({ error: 'temporal-unavailable' });
-      // Once the timeout is spent, not after: the gRPC retries stop at the call's deadline.
-      expect(answer.ms).toBeLessThan(TEMPORAL_TIMEOUT_MS + 1000);
+      // How soon is a figure, printed below; that the gRPC retries stop at the call's deadline is
+      // test/unit/intake-failures.test.ts, on Jest's clock.
     }
 
     await rig.temporal.restart();

@@ -62,20 +62,10 @@ function burst(tickets: readonly Ticket[], lanes: number, paceMs: number): Promi
 /** Tickets of one customer delivered at once in (d). */
 const COOLDOWN_TICKETS = 4;
 
-/** The webhook servers' WEBHOOK_TEMPORAL_TIMEOUT_MS (the default). */
-const INTAKE_TEMPORAL_TIMEOUT_MS = 5000;
-
 /**
- * The 503s since `since` that came later than the intake's Temporal timeout allows: its gRPC retries stop at the
- * call's deadline, so a 503 takes the timeout and the answer's own milliseconds, never a backoff more.
+ * "n, p50 x ms, max y ms" for the 503 answers: printed, not asserted (no timed assertions). That the intake's gRPC
+ * retries stop at the call's deadline is test/unit/intake-failures.test.ts, on Jest's clock.
  */
-function late503s(since: number): string[] {
-  return rig.answers
-    .filter((a) => a.at >= since && a.status === 503 && a.ms > INTAKE_TEMPORAL_TIMEOUT_MS + 1000)
-    .map((a) => `webhook ${a.server + 1}: ${a.ms} ms`);
-}
-
-/** "n in ≤ max ms (p50 x ms)" for the 503 answers. */
 function latencies(answers: readonly Answer[]): string {
   const ms = answers.map((a) => a.ms).sort((a, b) => a - b);
   if (ms.length === 0) return 'none';
@@ -225,7 +215,6 @@ describe('the service on two Temporal nodes and PostgreSQL', () => {
     expect(unfinishedAtKill).toBeGreaterThan(0);
     // The outage reached the intake, which said so in time (and Gorgias's retries then got every ticket in).
     expect(unavailable.length).toBeGreaterThan(0);
-    expect(late503s(since)).toEqual([]);
   });
 
   it('(c) PostgreSQL restarted mid-burst: 0 lost, 0 duplicated, 503 for what was not persisted', async () => {
@@ -260,7 +249,6 @@ describe('the service on two Temporal nodes and PostgreSQL', () => {
     );
     expect(unfinishedAtStop).toBeGreaterThan(0);
     expect(unavailable.length).toBeGreaterThan(0);
-    expect(late503s(since)).toEqual([]);
     expect(nodesAlive.length).toBe(rig.stack.nodes.length);
   });
 

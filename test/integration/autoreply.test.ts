@@ -253,15 +253,20 @@ describe('a reply Gorgias accepts but cannot send', () => {
     // Gorgias fails the send, then calls the integration's ticket-message-failed trigger.
     const failed = () => slow.posted(ticketId).replies[0] as { failed_datetime?: string | null } | undefined;
     await waitUntil(() => !!failed()?.failed_datetime, 10_000);
-    const started = Date.now();
     const wake = await slow.deliver({ ticket_id: ticketId }, { event: 'ticket-message-failed' });
     expect(wake.status).toBe(202);
 
     const error = await slow.result(ticketId).catch((err: unknown) => err);
     expect(error).toBeInstanceOf(WorkflowFailedError);
     expect((error as WorkflowFailedError).cause?.message).toMatch(/^send-failed: /);
-    // Well before the first scheduled look (120 s).
-    expect(Date.now() - started).toBeLessThan(30_000);
+    // Found by the delivery: the first scheduled look (a 120 s timer) never fired.
+    const events = (await handle.fetchHistory()).events ?? [];
+    const firstLook = events.find(
+      (e) => Number(e.timerStartedEventAttributes?.startToFireTimeout?.seconds ?? 0) === 120,
+    );
+    expect(firstLook).toBeDefined();
+    const fired = events.map((e) => e.timerFiredEventAttributes?.timerId).filter(Boolean);
+    expect(fired).not.toContain(firstLook?.timerStartedEventAttributes?.timerId);
 
     const { replies, notes } = slow.posted(ticketId);
     expect(replies).toHaveLength(1);

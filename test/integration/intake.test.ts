@@ -20,7 +20,7 @@ import { waitUntil } from '../../harness/waiting';
 
 /**
  * The webhook intake with Temporal behind it (and no worker: the workflows it starts stay as it left them):
- * what it answers, how fast, and what it hands to Temporal. Broken and hostile requests are
+ * what it answers and what it hands to Temporal (how fast: `npm run bench -- --only intake`). Broken and hostile requests are
  * hostile-input.test.ts; the intake without Temporal and the parser alone are in test/unit.
  */
 // The run's server takes SIGNAL_LIMIT signals per workflow (`history.maximumSignalsPerExecution`, see the global
@@ -179,23 +179,6 @@ function post(body: unknown, event = 'ticket-message-created') {
   });
 }
 
-/** Posts a big delivery and polls /healthz until it is answered; returns the answer and every /healthz latency. */
-async function postWhilePollingHealth(body: unknown) {
-  const json = JSON.stringify(body);
-  const started = Date.now();
-  let done = false;
-  const delivery = post(json).finally(() => (done = true));
-  const healthLatencies: number[] = [];
-  while (!done) {
-    const asked = Date.now();
-    const health = await axios.get(`${ctx.stack.intakeUrl}/healthz`);
-    expect(health.status).toBe(200);
-    healthLatencies.push(Date.now() - asked);
-  }
-  const answer = await delivery;
-  return { answer, ms: Date.now() - started, healthLatencies, bytes: utf8Bytes(json) };
-}
-
 describe('big deliveries', () => {
   it('accepts a 5 MB {{context}} body (a ticket with many long messages)', async () => {
     const body = contextBody(9500, 5 * MB);
@@ -211,22 +194,22 @@ describe('big deliveries', () => {
     [9511, 'a huge customer email', { customer: { email: `${'dana'.repeat(1_500_000)}@example.org` } }],
     [9512, 'a huge multi-byte subject', { subject: '注文はどこですか？😀'.repeat(170_000) }],
   ])(
-    'answers (ticket %i) a 5 MB body with %s in well under a second, /healthz staying responsive',
+    'accepts (ticket %i) a 5 MB body with %s, handing Temporal only its clipped summary',
     async (ticketId, _what, ticket) => {
-      const { answer, ms, healthLatencies, bytes } = await postWhilePollingHealth(
-        contextBody(ticketId, 0, ticket),
-      );
-      expect(bytes).toBeGreaterThan(4 * MB);
+      const body = contextBody(ticketId, 0, ticket);
+      expect(utf8Bytes(JSON.stringify(body))).toBeGreaterThan(4 * MB);
+      const answer = await post(body);
       expect(answer.status).toBe(202);
-      expect(ms).toBeLessThan(1000);
-      expect(healthLatencies.length).toBeGreaterThan(0);
-      for (const latency of healthLatencies) expect(latency).toBeLessThan(500);
+      expect(answer.data).toMatchObject({ status: 'accepted', ticketId });
 
-      // What reached Temporal is the clipped one-line summary.
-      const description = await ctx.env.client.workflow.getHandle(workflowIdForTicket(ticketId)).describe();
-      const summary = await description.staticSummary();
+      // What reached Temporal is the clipped one-line summary; the delivery signal carries no ticket text.
+      const handle = ctx.env.client.workflow.getHandle(workflowIdForTicket(ticketId));
+      const summary = await (await handle.describe()).staticSummary();
       expect(utf8Bytes(summary ?? '')).toBeLessThanOrEqual(200);
       expect(summary).toMatch(/^Gorgias ticket #\d+ · .*…$/);
+      const history = await handle.fetchHistory();
+      const recorded = utf8Bytes(JSON.stringify(history.events ?? []));
+      expect(recorded).toBeLessThan(16 * 1024);
     },
   );
 });

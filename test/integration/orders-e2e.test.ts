@@ -193,7 +193,7 @@ describe('one policy per store', () => {
         customerName: 'Élodie Martin',
       },
       { body_text: expect.stringContaining('Bonjour Élodie,') },
-      'Store: Maison Lune (by email integration 6602).',
+      'Store: Maison Lune (by email integration 6602), policy version ',
       'Maison Lune',
     ],
     [
@@ -205,7 +205,7 @@ describe('one policy per store', () => {
         customerName: 'Sam Rivera',
       },
       { subject: 'Brand Two: Sizes', body_text: 'Hey Sam, got it!' },
-      'Store: Brand Two (by address hello@brand-two.example).',
+      'Store: Brand Two (by address hello@brand-two.example), policy version ',
       'Brand Two',
     ],
   ])('resolves the store %s', async (_how, ticket, reply, note, store) => {

@@ -53,8 +53,9 @@ const ctx = useTestStack({
     experiment: { holdout_percent: 50 },
     // The month's tickets arrived days before the service sees them: none is too old to acknowledge.
     timing: { stale_after_minutes: Math.ceil((Date.now() - SINCE.getTime()) / 60_000) + 24 * 60 },
-    // Each customer writes once: the per-customer cooldown has nothing to look up.
-    loop_guard: { cooldown_minutes: 0 },
+    // Each customer writes once: the per-customer cooldown has nothing to look up. The month's customers share
+    // one mail domain (example.org): its per-domain limit would leave most tickets out of both arms.
+    loop_guard: { cooldown_minutes: 0, per_domain: { max: 0 } },
     // The sandbox's two email integrations, in order.
     stores: { '6601': { name: 'Shop' }, '6602': { name: 'Maison Lune' } },
   },

@@ -134,12 +134,12 @@ describe('display fields', () => {
     }
   });
 
-  it('summarises a 100,000-character subject in a few milliseconds', () => {
-    const subject = 'Where is my order? 😀 '.repeat(5_000);
-    const started = process.hrtime.bigint();
+  it('collapses whitespace only in the head of a long subject, the part the summary can show', () => {
+    // The regular expression never sees a long subject, so a megabyte costs what 200 bytes do. Had it run over
+    // the whole subject, the whitespace past the head would have joined "a" to the "b" at the end.
+    const subject = `a${' \n\t'.repeat(100_000)}b`;
     const summary = ticketSummary({ ticketId: 1, customerEmail: null, subject });
-    expect(Number(process.hrtime.bigint() - started) / 1e6).toBeLessThan(50);
-    expect(utf8Bytes(summary)).toBeLessThanOrEqual(200);
+    expect(summary).toBe('Gorgias ticket #1 · a …');
   });
 
   it('clips any text to a well-formed prefix within the byte budget, ending in "…" when cut', () => {

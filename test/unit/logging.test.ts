@@ -42,7 +42,8 @@ describe('the service logger', () => {
   });
 
   it('keeps serving when nothing reads stdout: lines beyond the buffer are dropped, not held', async () => {
-    // 400,000 lines of ~250 bytes (~100 MB) into a pipe nobody reads, whose kernel buffer fills after ~64 KB.
+    // 20,000 lines of ~5 kB (~100 MB) into a pipe nobody reads, whose kernel buffer fills after ~64 KB. The child
+    // counts the lines its stdout stream drops and reports once its event loop turns again: no timer, no clock.
     const child = spawn(
       process.execPath,
       [
@@ -51,32 +52,35 @@ describe('the service logger', () => {
         WITH_LOGGER +
           `
           const held = () => { gc(); const u = process.memoryUsage(); return (u.heapUsed + u.external) / 1048576; };
+          let dropped = 0;
+          logger[require('pino').symbols.streamSym].on('drop', () => (dropped += 1));
           const before = held();
-          const padding = 'x'.repeat(150);
-          for (let i = 0; i < 400000; i++) logger.info({ outcome: 'accepted', ticketId: i, padding }, 'webhook accepted');
-          setTimeout(() => process.stderr.write(JSON.stringify({ heldMb: held() - before }) + '\\n'), 50);`,
+          const padding = 'x'.repeat(5000);
+          for (let i = 0; i < 20000; i++) logger.info({ outcome: 'accepted', ticketId: i, padding }, 'webhook accepted');
+          setImmediate(() => process.stderr.write(JSON.stringify({ heldMb: held() - before, dropped }) + '\\n'));`,
       ],
       { cwd: REPO_ROOT, stdio: ['ignore', 'pipe', 'pipe'] },
     );
     const exited = new Promise((resolve) => child.on('exit', resolve));
     try {
-      const report = await new Promise<{ heldMb: number }>((resolve, reject) => {
+      const report = await new Promise<{ heldMb: number; dropped: number }>((resolve, reject) => {
         let err = '';
         child.stderr.on('data', (chunk: Buffer) => {
           err += chunk.toString();
           const line = err.split('\n').find((l) => l.startsWith('{'));
-          if (line) resolve(JSON.parse(line) as { heldMb: number });
+          if (line) resolve(JSON.parse(line) as { heldMb: number; dropped: number });
         });
         void exited.then((code) =>
           reject(new Error(`the child exited (${String(code)}) before reporting: ${err}`)),
         );
       });
-      // Its event loop still turns (the timer fired), and at most the 16 M characters of buffer wait in memory
-      // (~117 MB would, without the limit).
+      // Its event loop still turns (setImmediate ran); the lines beyond the 16 M-character buffer were dropped
+      // (at most ~3,300 of these fit), and at most that buffer waits in memory (~100 MB would, without the limit).
+      expect(report.dropped).toBeGreaterThan(15_000);
       expect(report.heldMb).toBeLessThan(40);
     } finally {
       child.kill('SIGKILL');
       await exited;
     }
-  }, 30_000);
+  }, 60_000);
 });

@@ -160,11 +160,10 @@ describe('reading orders and order questions from tickets', () => {
       // unclosed comment: where a pattern like /<[^>]*>/g rescans the rest of the body from every "<".
       const strays = 'a <3 b &amp c &#x '.repeat(60_000);
       const broken = `${'<i></i>'.repeat(6_000)}<p>${question}</p>${strays}<!-- ${'<b'.repeat(100_000)}`;
-      const started = Date.now();
+      // One pass takes milliseconds, rescanning tens of seconds on this body: `npm run bench:order-question`
+      // prints the figure ("broken HTML"); a rescan would also time this test out.
       const found = mentioned({ stripped_text: '', body_text: '', stripped_html: null, body_html: broken });
       expect(found).toEqual({ numbers: ['1042'], named: ['1042'] });
-      // One pass takes milliseconds; rescanning takes tens of seconds on this body.
-      expect(Date.now() - started).toBeLessThan(2000);
     });
   });
 
