@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from '@jest/globals';
 import { notesByKind, printFigures, tally, ticketsNotRepliedExactlyOnce } from '../support/figures';
-import { waitUntil } from '../support/waiting';
+import { waitUntil } from '../../harness/waiting';
 import { useChaosRig } from './support/rig';
 
 const rig = useChaosRig();
