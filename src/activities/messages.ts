@@ -1,9 +1,11 @@
 import { ApplicationFailure, Context, log } from '@temporalio/activity';
 import { GorgiasRequestError } from '../gorgias/failures';
+import { boundedAddress, clippedText, FIELD_LIMITS } from '../gorgias/field-limits';
 import type { Integration, Message, NewMessage } from '../gorgias/schemas';
 import type { OrderAnswer, OrderMatch, OrderMention } from '../orders/branch';
 import { customerOrderMatch } from '../orders/facts';
 import type { Policy } from '../policy/schema';
+import { withinPayloadLimit } from '../temporal/payload-limits';
 import { workflowUiUrl } from '../temporal/ui-link';
 import type { OutgoingReply, TicketFacts } from '../workflows/decision';
 import { workflowIdForTicket } from '../workflows/definitions';
@@ -68,9 +70,9 @@ export function messageActivities(deps: ActivityDependencies) {
     integrationId: number,
   ): Promise<{ address: string; name: string | null } | null> {
     const integration = await (integrations.get(integrationId) ?? readIntegration(integrationId));
-    const address = integration?.meta?.address?.trim();
+    const address = boundedAddress(integration?.meta?.address);
     if (!integration || !address || integration.deactivated_datetime !== null) return null;
-    return { address, name: integration.name };
+    return { address, name: clippedText(integration.name, FIELD_LIMITS.nameChars) };
   }
 
   /** Our message with this marker (or marker prefix), if the ticket has it. */
@@ -164,7 +166,10 @@ export function messageActivities(deps: ActivityDependencies) {
       const configured = sending.replyFrom
         ? { address: sending.replyFrom.address, name: sending.replyFrom.name ?? null }
         : null;
-      return { ...facts, replyFrom: replySender(received, integration, configured) };
+      return withinPayloadLimit('the ticket read', {
+        ...facts,
+        replyFrom: replySender(received, integration, configured),
+      });
     },
 
     /**
@@ -181,14 +186,17 @@ export function messageActivities(deps: ActivityDependencies) {
       lookFor: OrderMention;
       statusLinks: boolean;
     }): Promise<OrderMatch> {
-      try {
-        const customer = await callGorgias('read customer', () => gorgias.getCustomer(customerId));
-        return customerOrderMatch(customer.shopifyOrders, lookFor, statusLinks);
-      } catch (err) {
-        if (err instanceof ApplicationFailure && err.nonRetryable && err.type !== FAILURE_TYPES.auth)
-          return customerOrderMatch(null, lookFor, false);
-        throw err;
-      }
+      const customer = await callGorgias('read customer', () => gorgias.getCustomer(customerId)).catch(
+        (err: unknown) => {
+          if (err instanceof ApplicationFailure && err.nonRetryable && err.type !== FAILURE_TYPES.auth)
+            return null;
+          throw err;
+        },
+      );
+      const match = customer
+        ? customerOrderMatch(customer.shopifyOrders, lookFor, statusLinks)
+        : customerOrderMatch(null, lookFor, false);
+      return withinPayloadLimit("the customer's order", match);
     },
 
     /**
@@ -204,7 +212,8 @@ export function messageActivities(deps: ActivityDependencies) {
       answer?: OrderAnswer;
       store: { policy: Policy; language: string | null };
     }): Promise<ComposedReply> {
-      return composeReply(ticket, store.policy, now(), { answer, language: store.language });
+      const reply = composeReply(ticket, store.policy, now(), { answer, language: store.language });
+      return withinPayloadLimit('the composed reply', reply);
     },
 
     /**

@@ -17,6 +17,7 @@ import type { PostRun } from '../activities/gorgias-call';
 import { GORGIAS_ATTEMPT_MS } from '../gorgias/attempt';
 import { orderAnswer, showsStatusLink, type OrderAnswer } from '../orders/branch';
 import type { Policy } from '../policy/schema';
+import { PAYLOAD_TOO_LARGE, withinPayloadLimit } from '../temporal/payload-limits';
 import { hasAddressKeyedStores, resolveStore, type StoreResolution } from '../policy/stores';
 import {
   decideAutoReply,
@@ -279,6 +280,7 @@ async function send(
 > {
   const window = untilStale(ticket, policy);
   if (window < GORGIAS_ATTEMPT_MS) return { status: 'stale' };
+  const outgoing = withinPayloadLimit('the reply to send', outgoingReply(ticket, reply));
   run.record('sending');
   run.enter('sending-reply');
   try {
@@ -288,7 +290,7 @@ async function send(
         scheduleToCloseTimeout: window,
         summary: `Email reply to ${ticket.replyTo?.address ?? 'the customer'}: ${reply.subject}`,
       },
-      [{ ...outgoingReply(ticket, reply), ...postRun() }],
+      [{ ...outgoing, ...postRun() }],
     );
   } catch (err) {
     // Once the last attempt's POST has had time to land, whatever became of its answer.
@@ -386,6 +388,8 @@ class HandBack extends Error {
   static from(err: unknown): HandBack {
     const cause = err instanceof ActivityFailure ? err.cause : err;
     const type = cause instanceof ApplicationFailure ? cause.type : null;
+    // Over our payload bound: some field of the ticket was not clipped, a bug of ours.
+    if (type === PAYLOAD_TOO_LARGE) return new HandBack('internal-error', describeError(err));
     const reason: FailureReason =
       type === 'GorgiasAuth'
         ? 'gorgias-auth'
@@ -428,7 +432,7 @@ async function handBack(run: TicketRun, policy: Policy, failure: HandBack): Prom
   });
 }
 
-function addNote(
+async function addNote(
   run: TicketRun,
   ticketId: number,
   note: NoteContent,
@@ -437,7 +441,13 @@ function addNote(
   run.enter('adding-note');
   return activities.addInternalNote.executeWithOptions(
     { ...options, summary: `Internal note: ${note.kind}` },
-    [{ ticketId, note: { ...note, store: run.store }, ...postRun() }],
+    [
+      {
+        ticketId,
+        note: withinPayloadLimit(`the ${note.kind} note`, { ...note, store: run.store }),
+        ...postRun(),
+      },
+    ],
   );
 }
 
