@@ -9,6 +9,7 @@ import {
   type ListedTicket,
   type ListingPlan,
 } from '../reply/catch-up';
+import { clippedText, FIELD_LIMITS } from '../gorgias/field-limits';
 import { callGorgias } from './gorgias-call';
 import type { ActivityDependencies } from './dependencies';
 
@@ -35,7 +36,7 @@ export function catchUpActivities({
       const tickets = listed.map((t) => ({
         ticketId: t.id,
         createdAt: t.created_datetime,
-        channel: t.channel ?? '',
+        channel: clippedText(t.channel, FIELD_LIMITS.tokenChars) ?? '',
         class: classifyListed({ ...t, createdAt: t.created_datetime }, channels, plan),
       }));
       return { tickets, truncated: listed.length >= MAX_LISTED };

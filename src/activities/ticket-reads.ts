@@ -1,5 +1,6 @@
 import { ApplicationFailure, log } from '@temporalio/activity';
 import { FAILURE_TYPES } from '../gorgias/failure-types';
+import { boundedAddress, clippedText, FIELD_LIMITS } from '../gorgias/field-limits';
 import type { Integration } from '../gorgias/schemas';
 import type { Policy } from '../policy/schema';
 import type { TicketFacts } from '../reply/decision';
@@ -7,6 +8,7 @@ import { replySender, ticketFacts } from '../reply/facts';
 import { isOurReply } from '../reply/markers';
 import type { OrderMatch, OrderMention } from '../reply/orders/branch';
 import { customerOrderMatch } from '../reply/orders/facts';
+import { withinPayloadLimit } from '../temporal/payload-limits';
 import type { ActivityDependencies } from './dependencies';
 import { callGorgias, currentAttempt } from './gorgias-call';
 import { afterEarlierPosts, findMarked } from './post-once';
@@ -54,9 +56,9 @@ export function ticketReadActivities(deps: ActivityDependencies) {
     integrationId: number,
   ): Promise<{ address: string; name: string | null } | null> {
     const integration = await (integrations.get(integrationId) ?? readIntegration(integrationId));
-    const address = integration?.meta?.address?.trim();
+    const address = boundedAddress(integration?.meta?.address);
     if (!integration || !address || integration.deactivated_datetime !== null) return null;
-    return { address, name: integration.name };
+    return { address, name: clippedText(integration.name, FIELD_LIMITS.nameChars) };
   }
 
   return {
@@ -94,7 +96,10 @@ export function ticketReadActivities(deps: ActivityDependencies) {
       const configured = sending.replyFrom
         ? { address: sending.replyFrom.address, name: sending.replyFrom.name ?? null }
         : null;
-      return { ...facts, replyFrom: replySender(received, integration, configured) };
+      return withinPayloadLimit('the ticket read', {
+        ...facts,
+        replyFrom: replySender(received, integration, configured),
+      });
     },
 
     /**
@@ -111,13 +116,16 @@ export function ticketReadActivities(deps: ActivityDependencies) {
       lookFor: OrderMention;
       statusLinks: boolean;
     }): Promise<OrderMatch> {
-      try {
-        const customer = await callGorgias('read customer', () => gorgias.getCustomer(customerId));
-        return customerOrderMatch(customer.shopifyOrders, lookFor, statusLinks);
-      } catch (err) {
-        if (isAbsent(err)) return customerOrderMatch(null, lookFor, false);
-        throw err;
-      }
+      const customer = await callGorgias('read customer', () => gorgias.getCustomer(customerId)).catch(
+        (err: unknown) => {
+          if (isAbsent(err)) return null;
+          throw err;
+        },
+      );
+      const match = customer
+        ? customerOrderMatch(customer.shopifyOrders, lookFor, statusLinks)
+        : customerOrderMatch(null, lookFor, false);
+      return withinPayloadLimit("the customer's order", match);
     },
 
     /** Whether Gorgias has sent the reply yet, or failed to. */

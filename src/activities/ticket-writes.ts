@@ -1,6 +1,7 @@
 import { Context } from '@temporalio/activity';
 import type { OrderAnswer } from '../reply/orders/branch';
 import type { Policy } from '../policy/schema';
+import { withinPayloadLimit } from '../temporal/payload-limits';
 import { workflowUiUrl } from '../temporal/ui-link';
 import type { OutgoingReply, TicketFacts } from '../reply/decision';
 import { workflowIdForTicket } from '../temporal/definitions';
@@ -46,7 +47,8 @@ export function ticketWriteActivities(deps: ActivityDependencies) {
       answer?: OrderAnswer;
       store: { policy: Policy; language: string | null };
     }): Promise<ComposedReply> {
-      return composeReply(ticket, store.policy, now(), { answer, language: store.language });
+      const reply = composeReply(ticket, store.policy, now(), { answer, language: store.language });
+      return withinPayloadLimit('the composed reply', reply);
     },
 
     /**

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { FIELD_LIMITS } from '../gorgias/field-limits';
 import { storeKeyKindOf } from './store-keys';
 
 /**
@@ -309,7 +310,8 @@ export const policySchema = z
         automated_senders: z.array(z.string().min(1)).default(DEFAULT_AUTOMATED_SENDERS),
         blocked_addresses: z.array(z.string().min(3)).default([]),
         blocked_domains: z.array(z.string().min(1)).default([]),
-        skip_tag: z.string().min(1).nullable().default('no-auto-reply'),
+        // No longer than a tag the ticket is read with, so that it is always seen.
+        skip_tag: z.string().min(1).max(FIELD_LIMITS.tagChars).nullable().default('no-auto-reply'),
         /** At most one auto-reply per customer in this many minutes, across tickets; 0 turns it off. */
         cooldown_minutes: z.number().min(0).default(5),
         /** At most `max` auto-replies to addresses of one mail domain in `within_minutes`; max 0 turns it off. */

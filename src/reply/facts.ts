@@ -2,6 +2,7 @@ import { isAnswerable, type Address, type Customer, type Message, type Ticket } 
 import type { OrderQuestion } from './orders/branch';
 import { ECHO_LIMITS, echoable, isVerifiedChannel } from './customer-echo';
 import { customerOrderMatch, readOrderQuestion, SCANNED_TEXT_CHARS } from './orders/facts';
+import { boundedAddress, clippedText, FIELD_LIMITS, withinOrNull } from '../gorgias/field-limits';
 import type { OrderPolicy } from '../policy/schema';
 import type { AutomatedMailSign, ReplyRecipient, ReplySender, TicketFacts } from './decision';
 import { markerOn, type MarkerOnTicket } from './markers';
@@ -23,7 +24,9 @@ const sameAddress = (a: string, b: string) => a.trim().toLowerCase() === b.trim(
 /** Every email address Gorgias knows the customer by: their main one and their email channels. */
 function customerAddresses(customer: Customer | null): string[] {
   const channels = (customer?.channels ?? []).filter((c) => (c.type ?? 'email') === 'email');
-  return [customer?.email ?? '', ...channels.map((c) => c.address)].map((a) => a.trim()).filter(Boolean);
+  return [customer?.email, ...channels.map((c) => c.address)]
+    .map(boundedAddress)
+    .filter((a): a is string => a !== null);
 }
 
 /**
@@ -36,11 +39,15 @@ function supportAddressOf(message: Message, customer: Customer | null): Address 
     ? [{ address: message.receiver.email, name: message.receiver.name }]
     : [];
   const own = customerAddresses(customer);
-  return (
-    [...candidates, ...receiver].find(
-      (a) => !isGorgiasDomainAddress(a.address) && !own.some((o) => sameAddress(o, a.address)),
-    ) ?? null
+  const found = [...candidates, ...receiver].find(
+    (a) =>
+      boundedAddress(a.address) !== null &&
+      !isGorgiasDomainAddress(a.address) &&
+      !own.some((o) => sameAddress(o, a.address)),
   );
+  return found
+    ? { address: found.address.trim(), name: clippedText(found.name, FIELD_LIMITS.nameChars) }
+    : null;
 }
 
 /**
@@ -54,12 +61,12 @@ function replyRecipient(
   name: string | null,
 ): ReplyRecipient | null {
   const main =
-    customer?.email?.trim() ||
-    [...(customer?.channels ?? [])]
-      .filter((c) => (c.type ?? 'email') === 'email')
+    boundedAddress(customer?.email) ??
+    ([...(customer?.channels ?? [])]
+      .filter((c) => (c.type ?? 'email') === 'email' && boundedAddress(c.address) !== null)
       .sort((a, b) => Number(b.preferred === true) - Number(a.preferred === true))[0]
       ?.address.trim() ||
-    null;
+      null);
   const wrote = last?.source?.from?.address ?? last?.sender?.email ?? null;
   const known = wrote ? customerAddresses(customer).find((a) => sameAddress(a, wrote)) : undefined;
   if (known && (!main || !sameAddress(known, main))) return { address: known, name, lastMessage: true };
@@ -163,19 +170,19 @@ export function ticketFacts(
     : null;
   return {
     ticketId: ticket.id,
-    status: ticket.status ?? 'open',
-    channel: ticket.channel ?? 'unknown',
+    status: clippedText(ticket.status, FIELD_LIMITS.tokenChars) ?? 'open',
+    channel: clippedText(ticket.channel, FIELD_LIMITS.tokenChars) ?? 'unknown',
     spam: ticket.spam === true,
     trashed: ticket.trashed_datetime !== null,
     subject: echo(ticket.subject, 'subject'),
-    language: ticket.language ?? null,
+    language: clippedText(ticket.language, FIELD_LIMITS.tokenChars),
     createdAt: ticket.created_datetime ?? null,
-    tags: (ticket.tags ?? []).map((t) => t.name),
+    tags: tagsOf(ticket),
     openedByAgent: ticket.from_agent ?? first?.from_agent ?? false,
     customer: customer
       ? {
           id: customer.id,
-          email: customer.email?.trim() || null,
+          email: boundedAddress(customer.email),
           firstName: echo(customer.firstname?.trim() || customer.name?.trim().split(/\s+/)[0], 'name'),
           name,
         }
@@ -194,6 +201,15 @@ export function ticketFacts(
     // As far as the ticket tells: fetchTicket reads the integration, and the configured address, in.
     replyFrom: replySender(received, null, null),
   };
+}
+
+/**
+ * The ticket's tags as the decision reads them (for the policy's skip tag, no longer than a tag read): distinct,
+ * the first FIELD_LIMITS.tags of them.
+ */
+function tagsOf(ticket: Ticket): string[] {
+  const names = ticket.tags.map((t) => withinOrNull(t.name, FIELD_LIMITS.tagChars));
+  return [...new Set(names.filter((n): n is string => n !== null))].slice(0, FIELD_LIMITS.tags);
 }
 
 /**

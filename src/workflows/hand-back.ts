@@ -1,5 +1,6 @@
 import { ActivityFailure, ApplicationFailure } from '@temporalio/workflow';
 import { FAILURE_TYPES } from '../gorgias/failure-types';
+import { PAYLOAD_TOO_LARGE } from '../temporal/payload-limits';
 import type { FailureReason } from '../temporal/definitions';
 
 /** Why the ticket did not get its reply, on its way to the hand-back. */
@@ -17,6 +18,8 @@ export class HandBack extends Error {
     if (err instanceof HandBack) return err;
     const cause = causeOf(err);
     const type = cause instanceof ApplicationFailure ? cause.type : null;
+    // Over our payload bound: some field of the ticket was not clipped, a bug of ours.
+    if (type === PAYLOAD_TOO_LARGE) return new HandBack('internal-error', describeError(err));
     const reason: FailureReason =
       type === FAILURE_TYPES.auth
         ? 'gorgias-auth'

@@ -15,6 +15,7 @@ import { hasAddressKeyedStores, resolveStore, type StoreResolution } from '../po
 import { outgoingReply, staleAt, type SkipReason, type TicketFacts } from '../reply/decision';
 import { showsStatusLink, type OrderAnswer } from '../reply/orders/branch';
 import { recipientClaims } from '../reply/recipient-grants';
+import { withinPayloadLimit } from '../temporal/payload-limits';
 import { describeError, HandBack, isTicketGone } from './hand-back';
 import type { AutoReplyResult } from '../temporal/definitions';
 import type { TicketRun } from './ticket-run';
@@ -167,6 +168,7 @@ export async function send(
 > {
   const window = untilStale(ticket, policy);
   if (window < GORGIAS_ATTEMPT_MS) return { status: 'stale' };
+  const outgoing = withinPayloadLimit('the reply to send', outgoingReply(ticket, reply));
   run.record('sending');
   run.enter('sending-reply');
   try {
@@ -176,7 +178,7 @@ export async function send(
         scheduleToCloseTimeout: window,
         summary: `Email reply to ${ticket.replyTo?.address ?? 'the customer'}: ${reply.subject}`,
       },
-      [{ ...outgoingReply(ticket, reply), ...run.postRun() }],
+      [{ ...outgoing, ...run.postRun() }],
     );
   } catch (err) {
     // Once the last attempt's POST has had time to land, whatever became of its answer.
@@ -232,7 +234,13 @@ export function addNote(
   run.enter('adding-note');
   return activities.addInternalNote.executeWithOptions(
     { ...options, summary: `Internal note: ${note.kind}` },
-    [{ ticketId, note: { ...note, store: run.store }, ...run.postRun() }],
+    [
+      {
+        ticketId,
+        note: withinPayloadLimit(`the ${note.kind} note`, { ...note, store: run.store }),
+        ...run.postRun(),
+      },
+    ],
   );
 }
 

@@ -1,5 +1,4 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
-import type { Client } from '@temporalio/client';
 import { ApplicationFailure } from '@temporalio/common';
 import { MockActivityEnvironment } from '@temporalio/testing';
 import { isServiceReply } from '../../src/reply/markers';
@@ -11,6 +10,7 @@ import { startSandbox, type RunningSandbox } from '../../src/tools/sandbox';
 import { CONTACT_FORM_INTEGRATION_ID } from '../../src/tools/sandbox/integrations';
 import { contactFormTicket, sampleTicket } from '../../src/tools/sandbox/sample-ticket';
 import { decideAutoReply, outgoingReply, type TicketFacts } from '../../src/reply/decision';
+import { unitTestTemporal } from '../support/activity-temporal';
 import { policyWith } from '../../harness/policy';
 
 /**
@@ -33,15 +33,7 @@ const reply: ComposedReply = {
   bodyHtml: '<p>Thanks, we are on it.</p>',
   template: 'acknowledgement/en',
 };
-// Temporal as the post sees it: this attempt is still the current one.
-const temporal = {
-  client: {
-    workflowService: { recordActivityTaskHeartbeat: async () => ({}) },
-    options: { identity: 'unit-test' },
-  } as unknown as Client,
-  taskQueue: 'unit-test',
-  uiUrl: 'http://localhost:8233',
-};
+const temporal = unitTestTemporal;
 
 let sandbox: RunningSandbox;
 beforeAll(async () => {

@@ -1,16 +1,21 @@
 import { normalizeGorgiasDatetime } from '../../gorgias/datetime';
+import { clippedText, FIELD_LIMITS, withinOrNull } from '../../gorgias/field-limits';
 import type { ShopifyOrder } from '../../gorgias/schemas';
 import type { OrderPolicy } from '../../policy/schema';
 import { matchOrder, type OrderFacts, type OrderMatch, type OrderMention } from './branch';
 
 /** Reading orders and order questions out of what Gorgias gives: used where the ticket is read (activities). */
 
-/** Shopify orders as the replies use them, the most recent first; unusable ones (no name or date) dropped. */
+/**
+ * Shopify orders as the replies use them, the most recent first; unusable ones (no name or date) dropped. Every
+ * field bounded (gorgias/field-limits.ts): a tracking number or a link too long to be real reads as none.
+ */
 export function orderFacts(orders: readonly ShopifyOrder[]): OrderFacts[] {
+  const { tokenChars, trackingNumberChars, linkChars } = FIELD_LIMITS;
   const facts: OrderFacts[] = [];
   for (const order of orders) {
-    const name = order.name?.trim();
-    const created = order.created_at?.trim();
+    const name = clippedText(order.name, FIELD_LIMITS.orderNameChars);
+    const created = withinOrNull(order.created_at, tokenChars);
     if (!name || !created || !Number.isFinite(Date.parse(created))) continue;
     const fulfillments = order.fulfillments
       .filter((f) => f.status !== 'cancelled' && f.status !== 'failure' && f.status !== 'error')
@@ -22,13 +27,16 @@ export function orderFacts(orders: readonly ShopifyOrder[]): OrderFacts[] {
       number: digits || null,
       createdAt: created,
       cancelled: order.cancelled_at !== null && order.cancelled_at.trim() !== '',
-      financialStatus: order.financial_status,
-      fulfillmentStatus: order.fulfillment_status,
+      financialStatus: clippedText(order.financial_status, tokenChars),
+      fulfillmentStatus: clippedText(order.fulfillment_status, tokenChars),
       shippedAt: latest ? (normalizeGorgiasDatetime(latest.created_at) ?? normalizedOf(created)) : null,
-      trackingNumber: latest?.tracking_number?.trim() || latest?.tracking_numbers[0]?.trim() || null,
-      trackingUrl: latest?.tracking_url?.trim() || latest?.tracking_urls[0]?.trim() || null,
-      shipmentStatus: latest?.shipment_status ?? null,
-      statusUrl: order.order_status_url?.trim() || null,
+      trackingNumber: withinOrNull(
+        latest?.tracking_number?.trim() || latest?.tracking_numbers[0],
+        trackingNumberChars,
+      ),
+      trackingUrl: withinOrNull(latest?.tracking_url?.trim() || latest?.tracking_urls[0], linkChars),
+      shipmentStatus: clippedText(latest?.shipment_status, tokenChars),
+      statusUrl: withinOrNull(order.order_status_url, linkChars),
     });
   }
   return facts.sort((a, b) => Date.parse(b.createdAt) - Date.parse(a.createdAt));

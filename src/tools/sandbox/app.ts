@@ -124,7 +124,9 @@ export function createSandboxApp(options: SandboxOptions): SandboxApp {
   };
 
   const auth = requireBasicAuth({ username: options.username, apiKey: options.apiKey }, answers);
-  const json = express.json({ limit: '1mb' });
+  // Gorgias takes a ticket whose subject alone is hundreds of kilobytes (its limit is not documented): room for
+  // a 700 KB subject, as the ticket and its first message both carry it, and a 100 KB name.
+  const json = express.json({ limit: '8mb' });
 
   const app = express();
   app.disable('x-powered-by');
