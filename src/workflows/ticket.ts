@@ -125,7 +125,7 @@ async function autoReply(run: TicketRun, topLevel: Policy): Promise<AutoReplyRes
   }
 
   // One voice per customer: claimed after the last read, so a ticket skipped for any other reason takes no slot.
-  const denied = await claimAcknowledgement(run, ticket, policy, to);
+  const denied = await claimAcknowledgement(run, ticket, policy);
   if (denied) return skip(run, ticket, policy, denied);
   const sent = await send(run, ticket, policy, reply);
   if (sent.status === 'stale') return skip(run, ticket, policy, 'stale');
@@ -211,17 +211,17 @@ async function withOrders(run: TicketRun, ticket: TicketFacts, policy: Policy): 
 }
 
 /**
- * The acknowledgement to `to`, claimed from its recipients' workflows (the per-customer cooldown, the per-domain
- * limit): null when granted, else the skip reason. Asked again while a reply is still useful; without an answer
- * the ticket is handed back rather than risk a second voice.
+ * The acknowledgement to the ticket's To address, claimed from its recipients' workflows (the per-customer cooldown,
+ * on the customer's main address too, and the per-domain limit): null when granted, else the skip reason. Asked
+ * again while a reply is still useful; without an answer the ticket is handed back rather than risk a second voice.
  */
 async function claimAcknowledgement(
   run: TicketRun,
   ticket: TicketFacts,
   policy: Policy,
-  to: string,
 ): Promise<SkipReason | null> {
-  const claims = recipientClaims(to, policy.loop_guard);
+  const to = ticket.replyTo?.address ?? '';
+  const claims = recipientClaims(to, policy.loop_guard, ticket.customer?.email ?? null);
   if (claims.length === 0) return null;
   // The send needs one attempt's time after the claim.
   const window = untilStale(ticket, policy) - GORGIAS_ATTEMPT_MS;

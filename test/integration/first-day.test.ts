@@ -41,6 +41,7 @@ const tickets = new Map<number, { name: string; expected: Expected }>();
 /** Tickets whose id answers 404 by the time their deliveries arrive (deleted, merged away). */
 const gone = new Set<number>();
 let lost: number;
+let kimOther: string;
 let catchUp: CatchUpResult;
 let results: Map<number, AutoReplyResult>;
 let messagesBefore: number;
@@ -169,6 +170,20 @@ async function seedTheAccount(): Promise<void> {
     'two addresses, from the other one',
     { outcome: ['replied', 'cooldown'], reply: { to: lenaOther, subject: 'Re: Fabrics', customer: 'Lena' } },
   );
+  // A customer with two addresses writes from the other one only: answered there.
+  const kimMain = address('kim');
+  kimOther = `kim.${unique}@kim-studio-${unique}.example`;
+  stack.sandbox.addCustomerAddress(kimMain, kimOther);
+  expect_(
+    await seed({
+      customerEmail: kimOther,
+      customerName: 'Kim Ode',
+      subject: 'Sizes',
+      body: 'Is it true to size?',
+    }),
+    "from the customer's other address",
+    { outcome: 'replied', reply: { to: kimOther, subject: 'Re: Sizes', customer: 'Kim' } },
+  );
   // Its webhooks never arrive: only the catch-up finds it.
   const missed = address('missed');
   lost = expect_(
@@ -263,8 +278,15 @@ describe('the first day on a live account', () => {
       const customer = expected.reply.customer ?? expected.reply.to;
       replies[customer] = (replies[customer] ?? 0) + ctx.stack.posted(ticketId).replies.length;
     }
-    expect(Object.keys(replies)).toHaveLength(8);
+    expect(Object.keys(replies)).toHaveLength(9);
     expect(replies).toEqual(Object.fromEntries(Object.keys(replies).map((customer) => [customer, 1])));
+  });
+
+  it("the cooldown counts the address answered, as support finds a customer's workflow by it", async () => {
+    const { count } = await ctx.env.client.workflow.count(
+      `WorkflowType = "recipientWorkflow" AND CustomerEmail = "${kimOther}"`,
+    );
+    expect(count).toBe(1);
   });
 
   it('no workflow ends Failed, and every skip says why where the operator looks', async () => {
