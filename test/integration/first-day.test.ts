@@ -22,7 +22,8 @@ import { waitUntil } from '../support/waiting';
  * customer, no workflow Failed, and every skip's reason where the operator looks (AutoReplyReason).
  */
 
-const ctx = useTestStack();
+// The shipped policy as it is (the in-process tests otherwise turn order-aware replies off).
+const ctx = useTestStack({ policy: { orders: { enabled: true } } });
 
 const TRIGGERS = ['ticket-created', 'ticket-message-created', 'ticket-updated'] as const;
 const DAY = 86_400_000;
@@ -43,7 +44,9 @@ const gone = new Set<number>();
 let lost: number;
 let kimOther: string;
 let catchUp: CatchUpResult;
-let results: Map<number, AutoReplyResult>;
+/** How each ticket's workflow ended: its result, or (handed back, Failed) its failure. */
+type Ended = AutoReplyResult | { outcome: 'failed'; error: string };
+let results: Map<number, Ended>;
 let messagesBefore: number;
 
 function expect_(ticketId: number, name: string, expected: Expected): number {
@@ -148,6 +151,16 @@ async function seedTheAccount(): Promise<void> {
       },
     },
   );
+  const noShopify = address('noshopify');
+  stack.sandbox.setCustomerOrders(noShopify, null);
+  expect_(
+    await seed({ customerEmail: noShopify, subject: 'Parcel', body: 'Where is my parcel?' }),
+    'new, an order question from a customer Gorgias has no Shopify orders for',
+    {
+      outcome: 'replied',
+      reply: { to: noShopify, subject: 'Re: Parcel', mustNotMatch: /could not find|your order|tracking/i },
+    },
+  );
   // Two tickets of one customer at once, from the same address.
   const ben = address('ben');
   for (const subject of ['Return', 'Exchange']) {
@@ -212,7 +225,8 @@ function runCatchUp(): Promise<CatchUpResult> {
   });
 }
 
-const outcomeOf = (r: AutoReplyResult) => (r.outcome === 'skipped' ? r.reason : r.outcome);
+const outcomeOf = (r: Ended) =>
+  r.outcome === 'skipped' ? r.reason : r.outcome === 'failed' ? `failed: ${r.error}` : r.outcome;
 const named = (ticketId: number) => `#${ticketId} (${tickets.get(ticketId)?.name})`;
 const due = () => [...tickets].filter(([, t]) => t.expected.reply).map(([id]) => id);
 
@@ -222,7 +236,13 @@ beforeAll(async () => {
   await deliverEveryTrigger();
   catchUp = await runCatchUp();
   results = new Map();
-  for (const ticketId of tickets.keys()) results.set(ticketId, await ctx.stack.result(ticketId));
+  for (const ticketId of tickets.keys()) {
+    const ended = await ctx.stack.result(ticketId).catch((err: unknown): Ended => ({
+      outcome: 'failed',
+      error: String((err as { cause?: Error }).cause?.message ?? err),
+    }));
+    results.set(ticketId, ended);
+  }
 }, 120_000);
 
 describe('the first day on a live account', () => {
@@ -243,10 +263,9 @@ describe('the first day on a live account', () => {
   it('writes nothing (no reply, no note, no tag) on a ticket where nothing is due', async () => {
     const quiet = [...tickets.keys()].filter((id) => results.get(id)?.outcome !== 'replied');
     for (const ticketId of quiet) {
-      expect([named(ticketId), ctx.stack.posted(ticketId)]).toEqual([
-        named(ticketId),
-        { replies: [], notes: [] },
-      ]);
+      const { replies, notes } = ctx.stack.posted(ticketId);
+      const written = [...replies, ...notes].map((m) => m.body_text);
+      expect([named(ticketId), written]).toEqual([named(ticketId), []]);
       if (gone.has(ticketId)) continue;
       const tags = (await ctx.stack.gorgias.getTicket(ticketId)).tags.map((t) => t.name);
       expect([named(ticketId), tags]).toEqual([named(ticketId), []]);
@@ -278,7 +297,7 @@ describe('the first day on a live account', () => {
       const customer = expected.reply.customer ?? expected.reply.to;
       replies[customer] = (replies[customer] ?? 0) + ctx.stack.posted(ticketId).replies.length;
     }
-    expect(Object.keys(replies)).toHaveLength(9);
+    expect(Object.keys(replies)).toHaveLength(10);
     expect(replies).toEqual(Object.fromEntries(Object.keys(replies).map((customer) => [customer, 1])));
   });
 
