@@ -361,3 +361,26 @@ describe('the first day on a live account', () => {
     expect(ctx.stack.sandbox.stats().messagesCreated).toBe(before);
   });
 });
+
+describe('the first day with notes.on_skip on', () => {
+  it('still writes nothing on the backlog: an old ticket is stale, whatever else would have been noted', async () => {
+    const noted = await ctx.start({ policy: { orders: { enabled: true }, notes: { on_skip: true } } });
+    const old = { created_datetime: ago(2 * DAY) };
+    const backlog = [
+      await noted.seedTicket({ customerEmail: `noreply@old-${unique}.example` }, old),
+      (
+        await noted.gorgias.createTicket({
+          ...contactFormTicket({ customerEmail: address('oldform') }),
+          ...old,
+        })
+      ).id,
+    ];
+    await Promise.all(
+      backlog.flatMap((id) => TRIGGERS.map((event) => noted.deliver({ ticket_id: String(id) }, { event }))),
+    );
+    for (const ticketId of backlog) {
+      expect(await noted.result(ticketId)).toMatchObject({ outcome: 'skipped', reason: 'stale' });
+      expect(noted.posted(ticketId)).toEqual({ replies: [], notes: [] });
+    }
+  });
+});
