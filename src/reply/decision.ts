@@ -223,6 +223,9 @@ export function decideAutoReply(ticket: TicketFacts, policy: Policy, now: number
   if (ticket.ruleReplied) return skip('rule-replied-first');
   if (ticket.otherDeploymentReplied) return skip('other-deployment-replied');
   if (guard.skip_tag && ticket.tags.includes(guard.skip_tag)) return skip('skip-tag');
+  // Before the reasons a note may explain: nothing is owed on an old ticket, so nothing is said on it either.
+  const deadline = staleAt(ticket, policy);
+  if (deadline !== null && now >= deadline) return skip('stale');
   const to = ticket.replyTo?.address;
   if (!to) return skip('no-customer-email');
   // The address answered, and the customer's main one: a blocked or automatic sender stays one.
@@ -233,7 +236,5 @@ export function decideAutoReply(ticket: TicketFacts, policy: Policy, now: number
   if (addresses.some((a) => isBlockedAddress(a, guard))) return skip('blocked-sender');
   if (!ticket.emailAnswerable) return skip('not-answerable-by-email');
   if (!ticket.replyFrom) return skip('no-reply-address');
-  const deadline = staleAt(ticket, policy);
-  if (deadline !== null && now >= deadline) return skip('stale');
   return { reply: true };
 }

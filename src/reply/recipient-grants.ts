@@ -62,19 +62,28 @@ function isListed(domain: string, listed: readonly string[]): boolean {
 /**
  * What an acknowledgement to `address` must claim under the policy: the customer's slot (the cooldown), then its
  * domain's (the per-domain limit, not for mail providers). Customer first, so a customer's repeated tickets,
- * denied by the cooldown, never use up their domain's slots.
+ * denied by the cooldown, never use up their domain's slots. A customer with several addresses is one customer:
+ * an acknowledgement to another of their addresses claims their main one (`customerAddress`) first, so tickets
+ * from both addresses at once meet in one recipient's workflow.
  */
-export function recipientClaims(address: string, guard: Policy['loop_guard']): RecipientClaim[] {
+export function recipientClaims(
+  address: string,
+  guard: Policy['loop_guard'],
+  customerAddress: string | null = null,
+): RecipientClaim[] {
   const claims: RecipientClaim[] = [];
   const name = normalAddress(address);
   if (name === '') return claims;
   if (guard.cooldown_minutes > 0) {
-    claims.push({
-      recipient: { kind: 'address', name },
-      max: 1,
-      withinMs: guard.cooldown_minutes * 60_000,
-      deniedAs: 'cooldown',
-    });
+    const main = normalAddress(customerAddress ?? '');
+    for (const customer of new Set([main, name].filter((a) => a !== ''))) {
+      claims.push({
+        recipient: { kind: 'address', name: customer },
+        max: 1,
+        withinMs: guard.cooldown_minutes * 60_000,
+        deniedAs: 'cooldown',
+      });
+    }
   }
   const domain = mailDomain(name);
   const perDomain = guard.per_domain;

@@ -48,6 +48,10 @@ export const localActivities = proxyLocalActivities<Activities>({
   retry: { maximumAttempts: 3 },
 });
 
+/**
+ * The note after a reply went out. If Gorgias refuses it, the ticket is still answered: it is not handed back
+ * (agents would be told to answer a ticket the customer already got a reply on); the error is logged.
+ */
 export async function noteAfterReply(run: TicketRun, note: NoteContent): Promise<number | null> {
   try {
     return (await addNote(run, run.ticketId, note)).messageId;
@@ -100,17 +104,17 @@ export async function withOrders(run: TicketRun, ticket: TicketFacts, policy: Po
 }
 
 /**
- * The acknowledgement to `to`, claimed from its recipients' workflows (the per-customer cooldown, the per-domain
- * limit): null when granted, else the skip reason. Asked again while a reply is still useful; without an answer
- * the ticket is handed back rather than risk a second voice.
+ * The acknowledgement to the ticket's To address, claimed from its recipients' workflows (the per-customer cooldown,
+ * on the customer's main address too, and the per-domain limit): null when granted, else the skip reason. Asked
+ * again while a reply is still useful; without an answer the ticket is handed back rather than risk a second voice.
  */
 export async function claimAcknowledgement(
   run: TicketRun,
   ticket: TicketFacts,
   policy: Policy,
-  to: string,
 ): Promise<SkipReason | null> {
-  const claims = recipientClaims(to, policy.loop_guard);
+  const to = ticket.replyTo?.address ?? '';
+  const claims = recipientClaims(to, policy.loop_guard, ticket.customer?.email ?? null);
   if (claims.length === 0) return null;
   // The send needs one attempt's time after the claim.
   const window = untilStale(ticket, policy) - GORGIAS_ATTEMPT_MS;

@@ -86,7 +86,7 @@ async function autoReply(run: TicketRun, topLevel: Policy): Promise<AutoReplyRes
   const to = recipientOf(ticket);
   if (isDryRun(ticket, policy)) return noteUnsent(run, to, reply, null);
   // One voice per customer: claimed after the last read, so a ticket skipped for any other reason takes no slot.
-  const denied = await claimAcknowledgement(run, ticket, policy, to);
+  const denied = await claimAcknowledgement(run, ticket, policy);
   if (denied) return skip(run, ticket, policy, denied);
   const sent = await send(run, ticket, policy, reply);
   if (sent.status === 'stale') return skip(run, ticket, policy, 'stale');

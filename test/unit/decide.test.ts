@@ -91,6 +91,20 @@ describe('the auto-reply decision', () => {
     expect(decideAutoReply(old, lenient, NOW)).toEqual({ reply: true });
   });
 
+  it('calls an old ticket stale before any reason a skip note would explain: the backlog gets no note', () => {
+    const old = { ...newTicket, createdAt: '2026-11-26T09:29:59Z' };
+    for (const unanswerable of [
+      { customer: customer('noreply@x.com') },
+      { replyFrom: null },
+      { emailAnswerable: false },
+    ]) {
+      expect(decideAutoReply({ ...old, ...unanswerable }, policy, NOW)).toEqual({
+        reply: false,
+        reason: 'stale',
+      });
+    }
+  });
+
   it('runs dry per channel, else by the policy-wide flag', () => {
     const channels = {
       email: { template: 'acknowledgement', dry_run: false },

@@ -37,6 +37,18 @@ describe('what an acknowledgement claims', () => {
     ]);
   });
 
+  it("a reply to another of the customer's addresses claims their main one first: one customer, one voice", () => {
+    const names = (claims: ReturnType<typeof recipientClaims>) => claims.map((c) => c.recipient.name);
+    expect(names(recipientClaims('Lena@Berg-Studio.example', guard, 'lena.berg@gmail.com'))).toEqual([
+      'lena.berg@gmail.com',
+      'lena@berg-studio.example',
+      'berg-studio.example',
+    ]);
+    expect(names(recipientClaims('lena.berg@gmail.com', guard, ' Lena.Berg@gmail.com'))).toEqual([
+      'lena.berg@gmail.com',
+    ]);
+  });
+
   it('only the customer at a mail provider, or below one, where every address is another person', () => {
     for (const address of ['someone@gmail.com', 'someone@GMAIL.com', 'someone@mail.yahoo.com']) {
       expect(recipientClaims(address, guard).map((c) => c.recipient.kind)).toEqual(['address']);
