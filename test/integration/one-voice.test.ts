@@ -197,8 +197,8 @@ describe("a recipient's workflow over time", () => {
     const results = await Promise.all(ticketIds.map((id) => ctx.stack.result(id)));
     expect(results.map((r) => r.outcome)).toEqual(['replied', 'skipped', 'skipped']);
     expect(repliesOn(ctx.stack, ticketIds)).toBe(1);
-    // One run per claim (at least: a claim retried under load is one more): each ended by continuing as new, the
-    // grant of the first ticket carried along to the latest run.
+    // A run per claim, or per few (claims that arrive in one workflow task are answered by one run; a claim retried
+    // under load is one more): each run but the latest ended by continuing as new, the first ticket's grant carried.
     const latest = ctx.env.client.workflow.getHandle(handle.workflowId);
     expect((await latest.query(grantsQuery)).map((g) => g.ticketId)).toEqual([ticketIds[0]]);
     const runs = async () => {
@@ -208,14 +208,17 @@ describe("a recipient's workflow over time", () => {
       );
       return { all: all.count, continued: continued.count };
     };
+    let seen = { all: 0, continued: 0 };
     await waitUntil(
       async () => {
-        const { all, continued } = await runs();
-        return all >= 4 && continued === all - 1;
+        seen = await runs();
+        return seen.all >= 2 && seen.continued === seen.all - 1;
       },
       30_000,
       200,
-    );
+    ).catch((err: Error) => {
+      throw new Error(`${err.message}: runs ${JSON.stringify(seen)}`);
+    });
   });
 });
 
