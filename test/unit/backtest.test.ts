@@ -1,111 +1,23 @@
-import { copyFileSync, mkdirSync, mkdtempSync, readFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { pathToFileURL } from 'node:url';
-import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
-import type { Browser } from 'playwright-core';
-import { launchChromium } from '../support/chromium';
+import { describe, expect, it } from '@jest/globals';
 import { AUTO_REPLY_SECONDS } from '../../src/tools/backtest/evaluate';
 import { ProgressBar } from '../../src/tools/reports/progress';
-import { runBacktest, type BacktestResult } from '../../src/tools/backtest/run';
+import type { BacktestResult } from '../../src/tools/backtest/run';
 import type { BacktestGorgias } from '../../src/tools/backtest/source';
 import { parseBacktestArguments } from '../../src/tools/cli/backtest';
-import { loadConfig } from '../../src/config';
-import { gorgiasClientFrom } from '../../src/gorgias/from-config';
 import type { SeededTicket } from '../../src/tools/sandbox/month';
-import { startSandbox, type RunningSandbox } from '../../src/tools/sandbox';
-import { policyWith } from '../../harness/policy';
+import { SINCE, STORE_OF, UNTIL, useBacktestMonth } from '../support/backtest-month';
 
 /**
  * The backtest end to end against the sandox holding a seeded month of tickets (three stores, four
  * languages, agents' and Rules' answers): its figures must match a count made here from what was seeded,
- * independently of the backtest's code; it reads only, within the rate limit, and resumes. The HTML report
- * is opened in Chromium (screenshot in test-artifacts/, and in docs/images/ with UPDATE_DOCS_SCREENSHOT=1).
+ * independently of the backtest's code; it reads only, within the rate limit, and resumes. Its HTML report is
+ * opened in a browser by test/integration/backtest-report.test.ts.
  */
 
-const ROOT = join(__dirname, '..', '..');
-const SCREENSHOT = join(ROOT, 'test-artifacts', 'backtest-report.png');
-const DOCS_SCREENSHOT = join(ROOT, 'docs', 'images', 'backtest-report.png');
-const USERNAME = 'autoreply@shop.example.com';
-const API_KEY = 'backtest-api-key';
-const STORES = [
-  { address: 'support@shop.example.com', name: 'Shop Support' },
-  { address: 'bonjour@maison-lune.example', name: 'Maison Lune' },
-  { address: 'hallo@bergwerk.example', name: 'Bergwerk' },
-];
-// Store sections: Maison Lune by integration id (the second email integration), Bergwerk by address.
-const STORE_OF: Record<string, string> = {
-  'support@shop.example.com': 'default',
-  'bonjour@maison-lune.example': 'Maison Lune',
-  'hallo@bergwerk.example': 'Bergwerk',
-};
-const PARIS_HOURS = {
-  timezone: 'Europe/Paris',
-  weekly: Object.fromEntries(
-    ['monday', 'tuesday', 'wednesday', 'thursday', 'friday'].map((d) => [d, ['09:00-18:00']]),
-  ),
-};
-const policy = policyWith({
-  orders: { enabled: true },
-  stores: {
-    '6602': { name: 'Maison Lune', language: 'fr', business_hours: PARIS_HOURS },
-    'hallo@bergwerk.example': { name: 'Bergwerk', language: 'de' },
-  },
-});
-const SINCE = new Date('2026-10-01T00:00:00Z');
-const UNTIL = new Date('2026-11-01T00:00:00Z');
-
-let sandbox: RunningSandbox;
-let seeded: SeededTicket[];
-let gorgias: BacktestGorgias;
-let dir: string;
+const month = useBacktestMonth();
 let result: BacktestResult;
-
-beforeAll(async () => {
-  // The sandbox enforces a rate limit (40 calls, drained in 0.5 s); the client's budget knows it.
-  sandbox = await startSandbox({
-    username: USERNAME,
-    apiKey: API_KEY,
-    rateLimit: { capacity: 40, windowSeconds: 0.5 },
-    emailIntegrations: STORES,
-  });
-  seeded = sandbox.seedMonth({ since: '2026-10-01', days: 31, perDay: 18, seed: 11 });
-  // Tickets outside the range are not read: one the day before, one the day after.
-  sandbox.seedMonth({ since: '2026-09-30', days: 1, perDay: 2, seed: 3 });
-  sandbox.seedMonth({ since: '2026-11-01', days: 1, perDay: 2, seed: 4 });
-  const config = loadConfig(
-    {
-      GORGIAS_BASE_URL: sandbox.url,
-      GORGIAS_USERNAME: USERNAME,
-      GORGIAS_API_KEY: API_KEY,
-      GORGIAS_RATE_LIMIT_BURST: '40',
-      GORGIAS_RATE_LIMIT_WINDOW_SECONDS: '0.5',
-    },
-    ['gorgias'],
-  );
-  gorgias = gorgiasClientFrom(config);
-  dir = mkdtempSync(join(tmpdir(), 'backtest-'));
-}, 60_000);
-
-afterAll(async () => {
-  await sandbox?.close();
-});
-
-const backtest = (overrides: Partial<Parameters<typeof runBacktest>[0]> = {}) =>
-  runBacktest({
-    gorgias,
-    policy,
-    since: SINCE,
-    until: UNTIL,
-    cacheFile: join(dir, 'cache.jsonl'),
-    htmlFile: join(dir, 'report.html'),
-    csvFile: join(dir, 'report.csv'),
-    policyFile: 'policy/default.yaml + 2 stores',
-    account: 'sandbox',
-    progress: null,
-    sleep: () => Promise.resolve(),
-    ...overrides,
-  });
 
 /** Nearest rank, written here again on purpose. */
 function nearestRank(values: number[], p: number): number {
@@ -173,23 +85,25 @@ function expectedFigures(tickets: SeededTicket[]) {
 
 describe('the backtest on a seeded month', () => {
   it('reads the month once, within the rate limit, and nothing but reads', async () => {
-    const before = sandbox.stats();
-    result = await backtest();
-    const after = sandbox.stats();
-    const customerReads = seeded.filter((t) => t.scenario.startsWith('order-') && !t.ordersOnTicket).length;
+    const before = month.sandbox.stats();
+    result = await month.backtest();
+    const after = month.sandbox.stats();
+    const customerReads = month.seeded.filter(
+      (t) => t.scenario.startsWith('order-') && !t.ordersOnTicket,
+    ).length;
     // Newest first: the 2 tickets of the day after, the month, then the page with the first ticket before it.
-    const listPages = Math.ceil((2 + seeded.length + 1) / 100);
-    expect(after.requests - before.requests).toBe(listPages + seeded.length + customerReads);
+    const listPages = Math.ceil((2 + month.seeded.length + 1) / 100);
+    expect(after.requests - before.requests).toBe(listPages + month.seeded.length + customerReads);
     expect(after.rateLimited).toBe(0);
     expect(after.messagesCreated).toBe(before.messagesCreated);
     expect(after.ticketsCreated).toBe(before.ticketsCreated);
-    expect(result.verdicts).toHaveLength(seeded.length);
-    expect(seeded.length).toBeGreaterThan(400);
+    expect(result.verdicts).toHaveLength(month.seeded.length);
+    expect(month.seeded.length).toBeGreaterThan(400);
   }, 120_000);
 
   it('counts, per store, what a count made from the seeded tickets finds', () => {
     for (const [address, name] of Object.entries(STORE_OF)) {
-      const expected = expectedFigures(seeded.filter((t) => t.store === address));
+      const expected = expectedFigures(month.seeded.filter((t) => t.store === address));
       const store = result.summary.stores.find((s) => s.store === name);
       expect(store).toBeDefined();
       expect({
@@ -216,38 +130,38 @@ describe('the backtest on a seeded month', () => {
   it('prints a table per store, and writes one CSV line per ticket', () => {
     expect(result.table).toMatch(/^\s+default\s+Bergwerk\s+Maison Lune\s+all stores$/m);
     expect(result.table).toMatch(/^Would have been answered\s+\d+ \(\d+ %\)/m);
-    const csv = readFileSync(join(dir, 'report.csv'), 'utf8').trim().split('\n');
+    const csv = readFileSync(join(month.dir, 'report.csv'), 'utf8').trim().split('\n');
     expect(csv[0]).toBe(
       'ticket_id,created_at,store,outcome,reason,order_branch,template,outside_hours,reply_at,first_answer_by,first_answer_after_seconds,covered,stale',
     );
-    expect(csv).toHaveLength(seeded.length + 1);
-    const delayed = seeded.find((t) => t.scenario === 'order-delayed')!;
+    expect(csv).toHaveLength(month.seeded.length + 1);
+    const delayed = month.seeded.find((t) => t.scenario === 'order-delayed')!;
     expect(csv.find((line) => line.startsWith(`${delayed.ticketId},`))).toContain(
       ',skipped,order-delayed,delayed,',
     );
   });
 
   it('resumes: an interrupted run is finished by the next, and a second run reads nothing again', async () => {
-    const cacheFile = join(dir, 'interrupted.jsonl');
+    const cacheFile = join(month.dir, 'interrupted.jsonl');
     let reads = 0;
     const failing: BacktestGorgias = {
-      listTicketsPage: (o) => gorgias.listTicketsPage(o),
-      getCustomer: (id) => gorgias.getCustomer(id),
+      listTicketsPage: (o) => month.gorgias.listTicketsPage(o),
+      getCustomer: (id) => month.gorgias.getCustomer(id),
       getTicket: (id) => {
         reads += 1;
         if (reads === 120) return Promise.reject(new Error('interrupted'));
-        return gorgias.getTicket(id);
+        return month.gorgias.getTicket(id);
       },
     };
-    await expect(backtest({ gorgias: failing, cacheFile })).rejects.toThrow('interrupted');
-    const before = sandbox.stats().requests;
-    const resumed = await backtest({ gorgias: failing, cacheFile });
-    expect(reads).toBe(seeded.length + 1); // 119 read, 1 failed, the rest read on resuming
+    await expect(month.backtest({ gorgias: failing, cacheFile })).rejects.toThrow('interrupted');
+    const before = month.sandbox.stats().requests;
+    const resumed = await month.backtest({ gorgias: failing, cacheFile });
+    expect(reads).toBe(month.seeded.length + 1); // 119 read, 1 failed, the rest read on resuming
     expect(resumed.summary).toEqual(result.summary);
-    const afterResume = sandbox.stats().requests;
-    expect(afterResume - before).toBeLessThan(seeded.length - 100);
-    await backtest({ gorgias: failing, cacheFile });
-    expect(sandbox.stats().requests).toBe(afterResume);
+    const afterResume = month.sandbox.stats().requests;
+    expect(afterResume - before).toBeLessThan(month.seeded.length - 100);
+    await month.backtest({ gorgias: failing, cacheFile });
+    expect(month.sandbox.stats().requests).toBe(afterResume);
   }, 120_000);
 
   it('reads its command line', () => {
@@ -267,50 +181,6 @@ describe('the backtest on a seeded month', () => {
     expect(() => parseBacktestArguments([], {}, new Date())).toThrow(/--since is required/);
     expect(() => parseBacktestArguments(['--since', 'soon'], {}, new Date())).toThrow(/not a date/);
   });
-});
-
-describe('the HTML report', () => {
-  let browser: Browser;
-  beforeAll(async () => {
-    browser = await launchChromium();
-  });
-  afterAll(async () => {
-    await browser?.close();
-  });
-
-  it('opens offline in Chromium with its three charts drawn', async () => {
-    const html = readFileSync(join(dir, 'report.html'), 'utf8');
-    expect(html).not.toMatch(/<script[^>]+src=|<link[^>]+href=/); // self-contained
-    const page = await browser.newPage({ viewport: { width: 1440, height: 900 } });
-    try {
-      // Offline: any request to the network fails the test.
-      const requests: string[] = [];
-      page.on('request', (r) => {
-        if (!r.url().startsWith('file:')) requests.push(r.url());
-      });
-      await page.goto(pathToFileURL(join(dir, 'report.html')).href);
-      await page.locator('body[data-charts="drawn"]').waitFor({ timeout: 30_000 });
-      // How many painted pixels each chart's canvas has (a string: the test's TypeScript has no DOM types).
-      const drawn = await page.evaluate<number[]>(`[...document.querySelectorAll('canvas')].map((canvas) => {
-        const pixels = canvas.getContext('2d').getImageData(0, 0, canvas.width, canvas.height).data;
-        let painted = 0;
-        for (let i = 3; i < pixels.length; i += 4) if (pixels[i] > 0) painted += 1;
-        return painted;
-      })`);
-      expect(drawn).toHaveLength(3);
-      for (const painted of drawn) expect(painted).toBeGreaterThan(1000);
-      expect(requests).toEqual([]);
-      await expect(page.getByText('Maison Lune').first().isVisible()).resolves.toBe(true);
-      mkdirSync(join(SCREENSHOT, '..'), { recursive: true });
-      await page.screenshot({ path: SCREENSHOT, fullPage: true });
-      if (process.env.UPDATE_DOCS_SCREENSHOT) {
-        mkdirSync(join(DOCS_SCREENSHOT, '..'), { recursive: true });
-        copyFileSync(SCREENSHOT, DOCS_SCREENSHOT);
-      }
-    } finally {
-      await page.close();
-    }
-  }, 60_000);
 });
 
 describe('the progress bar', () => {

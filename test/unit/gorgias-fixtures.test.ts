@@ -15,13 +15,14 @@ import { loadPolicy } from '../../src/policy/load';
 import { parseDelivery } from '../../src/server/delivery';
 import { decideAutoReply } from '../../src/reply/decision';
 import { REPO_ROOT, sourceModuleInChild } from '../../harness/repo';
+import { GORGIAS_FIXTURE_DIR, loadGorgiasFixture } from '../support/gorgias-fixtures';
 
 /**
  * The service's readers against payloads shaped like the ones Gorgias really sends (see
  * test/fixtures/gorgias/README.md). The folder is read, so a new fixture is covered by its name's prefix.
  */
 
-const FIXTURE_DIR = join(__dirname, '..', 'fixtures', 'gorgias');
+const FIXTURE_DIR = GORGIAS_FIXTURE_DIR;
 
 type Kind = 'ticket' | 'message' | 'message-list' | 'ticket-list' | 'integration' | 'delivery';
 const PREFIXES: [string, Kind][] = [
@@ -68,9 +69,7 @@ interface RawDelivery {
   message?: RawMessage;
 }
 
-function load<T>(file: string): T {
-  return JSON.parse(readFileSync(join(FIXTURE_DIR, file), 'utf8')) as T;
-}
+const load = <T>(file: string): T => loadGorgiasFixture<T>(file);
 
 /** Parses a fixture, failing with zod's own account of what it could not read. */
 function read<S extends z.ZodType>(schema: S, file: string): z.infer<S> {

@@ -19,7 +19,7 @@ import type { StatsRecorder } from './stats';
 
 /** The Gorgias REST endpoints the service uses (docs/gorgias.md, "Calls the service makes"), under `/api`. */
 
-const idSchema = z.coerce.number().int().positive();
+export const idSchema = z.coerce.number().int().positive();
 const listTicketsQuerySchema = z.strictObject({
   ...pageQueryShape,
   // Trashed tickets are listed unless `trashed=false` (docs/gorgias.md); `true` lists only them (inferred).
@@ -198,12 +198,12 @@ export function apiRoutes(deps: {
   return router;
 }
 
-function listPage<T>(items: Listed<T>[], query: PageQuery, req: Request) {
+export function listPage<T>(items: Listed<T>[], query: PageQuery, req: Request) {
   const page = paginate(items, (item) => item.key, query, req.originalUrl);
   return { ...page, data: page.data.map((item) => item.value) };
 }
 
-function tagList(ticketId: number, tags: Tag[]) {
+export function tagList(ticketId: number, tags: Tag[]) {
   return {
     object: 'list',
     uri: `/api/tickets/${ticketId}/tags`,
@@ -240,7 +240,7 @@ function sendingIntegrationViolations(message: NewMessage, integrations: Account
   return errors;
 }
 
-function ticketIdOf(req: Request): number {
+export function ticketIdOf(req: Request): number {
   const parsed = idSchema.safeParse(req.params.ticketId);
   if (!parsed.success) throw ticketNotFound();
   return parsed.data;

@@ -17,6 +17,8 @@ import { SANDBOX_ACCOUNT_DOMAIN } from './account';
 import { StatsRecorder } from './stats';
 import { playOutMonth, seedMonth, type SeededTicket } from './month';
 import { SandboxStore } from './store';
+import { ReplayedAccount } from './replay';
+import { replayRoutes } from './replay-routes';
 
 export type SandboxApp = { app: Express } & SandboxControls;
 
@@ -41,6 +43,7 @@ export function createSandboxApp(options: SandboxOptions): SandboxApp {
     options.rules ?? ((options.ruleNote ?? true) ? [SAMPLE_RULES.triageNote] : []),
   );
   const stats = new StatsRecorder();
+  const replay = options.replay && new ReplayedAccount(options.replay, now, outbox);
   const answers = new Answers();
   const bucket =
     options.rateLimit === false ? undefined : new LeakyBucket(options.rateLimit ?? DEFAULT_RATE_LIMIT, now);
@@ -69,8 +72,9 @@ export function createSandboxApp(options: SandboxOptions): SandboxApp {
       bucket?.reset();
       awaitingPlayOut = [];
       faults = initialFaults;
+      replay?.reset();
     },
-    messagesOf: (ticketId) => store.messagesOf(ticketId),
+    messagesOf: (ticketId) => replay?.messagesOf(ticketId) ?? store.messagesOf(ticketId),
     setCustomerOrders: (email, orders, opts = {}) =>
       store.setCustomerOrders(email, orders, opts.onTicket ?? true),
     setRules: (settings) => rules.set(settings),
@@ -146,6 +150,8 @@ export function createSandboxApp(options: SandboxOptions): SandboxApp {
     admitRequest(bucket, answers, stats),
     json,
     injectFaults,
+    // Replay mode answers the calls on tickets; the account's other calls stay the sandbox's.
+    ...(replay ? [replayRoutes({ replay, stats, answers })] : []),
     apiRoutes({
       store,
       integrations,

@@ -11,6 +11,7 @@ export type { SandboxControls } from './controls';
 export type { SandboxFaults } from './faults';
 export { DEFAULT_EMAIL_INTEGRATIONS, type EmailIntegrationSetting } from './integrations';
 export { RATE_LIMITS, type SandboxOptions } from './options';
+export type { ReplayFixtures } from './replay';
 export { SAMPLE_RULES, type RuleSetting } from './rules';
 export type { SendingPatch, SendingSettings } from './sending';
 export { startSandbox, type RunningSandbox, type StartSandboxOptions } from './server';

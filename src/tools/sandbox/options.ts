@@ -2,6 +2,7 @@ import type { LeakyBucketOptions } from './leaky-bucket';
 import type { SandboxFaults } from './faults';
 import type { EmailIntegrationSetting } from './integrations';
 import type { RuleSetting } from './rules';
+import type { ReplayFixtures } from './replay';
 
 export interface SandboxOptions {
   /** The credentials clients must send as HTTP Basic auth. */
@@ -29,6 +30,11 @@ export interface SandboxOptions {
   rules?: RuleSetting[];
   /** The account's `domain` (`GET /api/account`; default `shop-example`). */
   accountDomain?: string;
+  /**
+   * Replay mode: the calls the service makes on a ticket are answered with these real-shaped fixtures as they
+   * are (any ticket id, one integration) instead of the sandbox's own objects (replay.ts).
+   */
+  replay?: ReplayFixtures;
 }
 
 /**

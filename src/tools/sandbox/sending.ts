@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { messageDatetime, type Message } from './objects';
+import { messageDatetime } from './objects';
 
 /**
  * Gorgias sends an outgoing message after answering its creation (docs/gorgias.md, "Sending is
@@ -18,6 +18,14 @@ export const sendingPatchSchema = sendingSchema.partial();
 export type SendingPatch = z.infer<typeof sendingPatchSchema>;
 
 export const DEFAULT_SENDING: SendingSettings = { delayMs: 300, failAddresses: [] };
+
+/** What sending reads and fills on a message: the sandbox's own, or a replayed fixture's (replay.ts). */
+export interface SendableMessage {
+  source?: { to?: readonly { address: string }[] } | null;
+  sent_datetime: string | null;
+  failed_datetime: string | null;
+  last_sending_error: { error: string } | null;
+}
 
 export class Outbox {
   private settings: SendingSettings;
@@ -44,14 +52,15 @@ export class Outbox {
 
   /**
    * Sends `message` (the stored object, changed in place) after the delay. Whether it fails is decided now,
-   * by the settings of the moment it was created.
+   * by the settings of the moment it was created. `datetime` writes the sent or failed time (default: as the
+   * sandbox's messages have it).
    */
-  send(message: Message): void {
+  send(message: SendableMessage, datetime: (epochMs: number) => string = messageDatetime): void {
     const failing = new Set(this.settings.failAddresses.map((a) => a.toLowerCase()));
     const bounced = (message.source?.to ?? []).find((to) => failing.has(to.address.toLowerCase()));
     const timer = setTimeout(() => {
       this.pending.delete(timer);
-      const at = messageDatetime(this.now());
+      const at = datetime(this.now());
       if (bounced) {
         message.failed_datetime = at;
         message.last_sending_error = {
