@@ -15,6 +15,8 @@ const TICKETS_EACH = 5;
 // Every read from Gorgias answers after 2 s: the reply's send reads the email integration before it posts, so a
 // granted ticket spends seconds between its grant and its POST.
 const READ_LATENCY_MS = 2000;
+/** Reads slowed by READ_LATENCY_MS must not time out (the rig's workers give up on a call after 2 s). */
+const WORKER_ENV = { GORGIAS_HTTP_TIMEOUT_MS: '10000' };
 
 describe('tickets of one customer at once, and the worker killed between the grant and the send', () => {
   it('each customer gets exactly one acknowledgement in all; the others end skipped/cooldown', async () => {
@@ -33,7 +35,7 @@ describe('tickets of one customer at once, and the worker killed between the gra
     const ticketIds = [...ticketsOf.values()].flat();
     rig.sandbox.sandbox.setFaults({ latencyMs: READ_LATENCY_MS, methods: ['GET'] });
     await rig.service.startServer();
-    const doomed = await rig.service.startWorker();
+    const doomed = await rig.service.startWorker(WORKER_ENV);
 
     const grantsOf = async (customerEmail: string): Promise<Grant[]> => {
       const id = recipientWorkflowId({ kind: 'address', name: customerEmail });
@@ -67,7 +69,7 @@ describe('tickets of one customer at once, and the worker killed between the gra
     expect(answers.filter((a) => a.status !== 202)).toEqual([]);
 
     rig.sandbox.sandbox.setFaults({ latencyMs: 0 });
-    await rig.service.startWorker();
+    await rig.service.startWorker(WORKER_ENV);
     const results = await rig.service.results(ticketIds, 240_000);
 
     const outcomes = ticketIds.map((id) => {
