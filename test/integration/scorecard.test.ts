@@ -1,7 +1,6 @@
-import { copyFileSync, mkdirSync, mkdtempSync, readFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { pathToFileURL } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import type { Browser } from 'playwright-core';
 import { parseScorecardArguments } from '../../src/tools/cli/scorecard';
@@ -10,7 +9,7 @@ import { gorgiasClientFrom } from '../../src/gorgias/from-config';
 import { monthTruth, type AcknowledgementEffect, type SeededTicket } from '../../src/tools/sandbox/month';
 import { CallMeter } from '../../src/tools/scorecard/call-use';
 import { runScorecard, type ScorecardResult } from '../../src/tools/scorecard/run';
-import { launchChromium } from '../support/chromium';
+import { launchChromium, openOfflineReport, saveScreenshot } from '../support/chromium';
 import { useTestStack } from '../support/stack';
 
 /**
@@ -22,9 +21,6 @@ import { useTestStack } from '../support/stack';
  * CSVs, and stay inside its call budget. The statistics seed after seed are test/unit/scorecard.test.ts.
  */
 
-const ROOT = join(__dirname, '..', '..');
-const SCREENSHOT = join(ROOT, 'test-artifacts', 'scorecard-report.png');
-const DOCS_SCREENSHOT = join(ROOT, 'docs', 'images', 'scorecard-report.png');
 const SHOP = 'support@shop.example.com';
 const LUNE = 'bonjour@maison-lune.example';
 /** The sandbox's rate limit: Gorgias's 40-call bucket, drained in a quarter of a second (so the test is quick). */
@@ -227,20 +223,8 @@ describe('the HTML report', () => {
   it('opens offline in Chromium with its charts drawn, showing the figures of its CSVs', async () => {
     const html = readFileSync(join(dir, 'scorecard.html'), 'utf8');
     expect(html).not.toMatch(/<script[^>]+src=|<link[^>]+href=/); // self-contained
-    const page = await browser.newPage({ viewport: { width: 1440, height: 900 } });
+    const { page, requests, painted: drawn } = await openOfflineReport(browser, join(dir, 'scorecard.html'));
     try {
-      const requests: string[] = [];
-      page.on('request', (r) => {
-        if (!r.url().startsWith('file:')) requests.push(r.url());
-      });
-      await page.goto(pathToFileURL(join(dir, 'scorecard.html')).href);
-      await page.locator('body[data-charts="drawn"]').waitFor({ timeout: 30_000 });
-      const drawn = await page.evaluate<number[]>(`[...document.querySelectorAll('canvas')].map((canvas) => {
-        const pixels = canvas.getContext('2d').getImageData(0, 0, canvas.width, canvas.height).data;
-        let painted = 0;
-        for (let i = 3; i < pixels.length; i += 4) if (pixels[i] > 0) painted += 1;
-        return painted;
-      })`);
       expect(drawn).toHaveLength(3);
       for (const painted of drawn) expect(painted).toBeGreaterThan(1000);
       expect(requests).toEqual([]);
@@ -277,12 +261,7 @@ describe('the HTML report', () => {
       expect(Number(followUps.holdout_value)).toBeCloseTo(rate(shop('holdout')), 5);
       expect(Number(followUps.acknowledged_value)).toBeCloseTo(rate(shop('acknowledged')), 5);
 
-      mkdirSync(join(SCREENSHOT, '..'), { recursive: true });
-      await page.screenshot({ path: SCREENSHOT, fullPage: true });
-      if (process.env.UPDATE_DOCS_SCREENSHOT) {
-        mkdirSync(join(DOCS_SCREENSHOT, '..'), { recursive: true });
-        copyFileSync(SCREENSHOT, DOCS_SCREENSHOT);
-      }
+      await saveScreenshot(page, 'scorecard-report');
     } finally {
       await page.close();
     }

@@ -1,6 +1,7 @@
-import { accessSync, constants } from 'node:fs';
-import { delimiter, join } from 'node:path';
-import { chromium, type Browser } from 'playwright-core';
+import { accessSync, constants, copyFileSync, mkdirSync } from 'node:fs';
+import { delimiter, dirname, join } from 'node:path';
+import { pathToFileURL } from 'node:url';
+import { chromium, type Browser, type Page } from 'playwright-core';
 
 /**
  * The Chromium the page checks drive with playwright-core (which downloads no browser, and its download host is
@@ -72,4 +73,38 @@ export async function launchChromium(): Promise<Browser> {
       '--no-first-run',
     ],
   });
+}
+
+/**
+ * Opens one of our offline HTML reports (backtest, scorecard) and waits until its charts are drawn: the page,
+ * every request it made off `file:` (there should be none), and how many painted pixels each chart's canvas has
+ * (the evaluated code is a string: the tests' TypeScript has no DOM types).
+ */
+export async function openOfflineReport(
+  browser: Browser,
+  file: string,
+): Promise<{ page: Page; requests: string[]; painted: number[] }> {
+  const page = await browser.newPage({ viewport: { width: 1440, height: 900 } });
+  const requests: string[] = [];
+  page.on('request', (r) => {
+    if (!r.url().startsWith('file:')) requests.push(r.url());
+  });
+  await page.goto(pathToFileURL(file).href);
+  await page.locator('body[data-charts="drawn"]').waitFor({ timeout: 30_000 });
+  const painted = await page.evaluate<number[]>(`[...document.querySelectorAll('canvas')].map((canvas) => {
+    const pixels = canvas.getContext('2d').getImageData(0, 0, canvas.width, canvas.height).data;
+    let painted = 0;
+    for (let i = 3; i < pixels.length; i += 4) if (pixels[i] > 0) painted += 1;
+    return painted;
+  })`);
+  return { page, requests, painted };
+}
+
+/** The page's screenshot in test-artifacts/<name>.png, and in docs/images/ with UPDATE_DOCS_SCREENSHOT=1. */
+export async function saveScreenshot(page: Page, name: string): Promise<void> {
+  const root = join(__dirname, '..', '..');
+  const artifact = join(root, 'test-artifacts', `${name}.png`);
+  mkdirSync(dirname(artifact), { recursive: true });
+  await page.screenshot({ path: artifact, fullPage: true });
+  if (process.env.UPDATE_DOCS_SCREENSHOT) copyFileSync(artifact, join(root, 'docs', 'images', `${name}.png`));
 }
