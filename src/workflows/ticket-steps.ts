@@ -28,7 +28,7 @@ import type { TicketRun } from './ticket-run';
 type Activities = ReturnType<typeof createActivities>;
 
 /** Gorgias calls: retried with backoff; an acknowledgement not sent within half an hour is not worth sending. */
-export const GORGIAS_CALL: ActivityOptions = {
+const GORGIAS_CALL: ActivityOptions = {
   // Per attempt: room for a read and a write of the HTTP client's timeout (GORGIAS_HTTP_TIMEOUT_MS, 10 s by
   // default, checked against it at start). A write is not started with less than its timeout + 2 s left.
   startToCloseTimeout: GORGIAS_ATTEMPT_MS,
@@ -41,7 +41,7 @@ const MAX_SEND_MS = 30 * 60_000;
 /** Tag and note of a hand-back: tried for a while, but a ticket whose hand-back cannot be written still ends. */
 export const HAND_BACK_CALL: ActivityOptions = { ...GORGIAS_CALL, scheduleToCloseTimeout: '10m' };
 
-export const activities = proxyActivities<Activities>(GORGIAS_CALL);
+const activities = proxyActivities<Activities>(GORGIAS_CALL);
 // No Gorgias call in these: they run in the workflow's own worker, without a round trip through the task queue.
 export const localActivities = proxyLocalActivities<Activities>({
   startToCloseTimeout: '10s',
