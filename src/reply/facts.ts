@@ -228,7 +228,7 @@ function orderQuestionOf(
   const question = readOrderQuestion({ subject, text: customerText(last), intents: last.intents }, orders);
   if (!question.asks) return null;
   const customer = ticket.customer;
-  // Every Shopify store's orders are on the ticket, or its Shopify customer says there are none
+  // Each Shopify store carries its orders on the ticket, or its Shopify customer says it has none
   // (`orders_count: 0`): the customer read would find no more (docs/gorgias.md, "Reading answers").
   if (customer?.shopifyOrders && !customer.shopifyOrdersElsewhere) {
     return { match: customerOrderMatch(customer.shopifyOrders, question.mention, keepStatusLink) };
