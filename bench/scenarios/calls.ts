@@ -2,6 +2,7 @@ import type { NewTicket } from '../../src/gorgias/schemas';
 import { shopifyOrder } from '../../src/tools/sandbox/month';
 import { agentReply, sampleTicket } from '../../src/tools/sandbox/sample-ticket';
 import type { CatchUpResult, CatchUpWorkflow } from '../../src/temporal/definitions';
+import { postedBy, type MarkedMessage } from '../../harness/posted';
 import { RecordedSandbox } from '../../harness/recorded-sandbox';
 import { ServiceProcesses } from '../../harness/service-processes';
 import { BENCH_POLICY, WEBHOOK_SECRET, type TemporalForBench } from '../stack';
@@ -26,6 +27,8 @@ export interface CallsResult {
 }
 
 const PLAIN = { subject: 'Question about sizes', body: 'Hi, do you have the blue jacket in size M?' };
+/** An order question naming no number: the customer's latest order, or the no-order reply when they have none. */
+const ORDER_QUESTION = { subject: 'My order', body: 'Hi, where is my order?' };
 
 /**
  * Scenario 6: Gorgias calls per ticket, by what became of it. Tickets of each kind (webhook delivered, or lost
@@ -70,35 +73,24 @@ export async function runCalls(
       kinds.set(kind, ids);
       return ids;
     };
-    const onTicket = (email: string) =>
-      sandbox.sandbox.setCustomerOrders(email, [
-        shopifyOrder(1042, now - 4 * 86_400_000, now - 2 * 86_400_000, 'in_transit'),
-      ]);
-    const shipped = (email: string) =>
-      sandbox.sandbox.setCustomerOrders(
-        email,
-        [shopifyOrder(1042, now - 4 * 86_400_000, now - 2 * 86_400_000, 'in_transit')],
-        {
-          onTicket: false,
-        },
-      );
+    const order = () => [shopifyOrder(1042, now - 4 * 86_400_000, now - 2 * 86_400_000, 'in_transit')];
+    const asking = (email: string) => sampleTicket({ customerEmail: email, ...ORDER_QUESTION });
     const webhook = [
       ...(await seed('replied: plain question', (email) => sampleTicket({ customerEmail: email, ...PLAIN }))),
-      ...(await seed(
-        'replied: order question, orders on the ticket',
-        (email) => sampleTicket({ customerEmail: email }),
-        onTicket,
+      ...(await seed('replied: order question, orders on the ticket', asking, (email) =>
+        sandbox.sandbox.setCustomerOrders(email, order()),
       )),
-      // The sandbox gives Shopify orders to odd customer ids only, as many real customers have none.
-      ...(await seed(
-        'replied: order question, a customer with no orders',
-        (email) => sampleTicket({ customerEmail: email }),
-        (email) => sandbox.sandbox.setCustomerOrders(email, null),
+      // The ticket carries the Shopify customer (`orders_count: 1`) without its orders: only the read has them.
+      ...(await seed('replied: order question, orders read from the customer', asking, (email) =>
+        sandbox.sandbox.setCustomerOrders(email, order(), { onTicket: false }),
       )),
-      ...(await seed(
-        'replied: order question, orders read from the customer',
-        (email) => sampleTicket({ customerEmail: email }),
-        shipped,
+      // The ticket's Shopify customer says `orders_count: 0`: the no-order reply, without reading the customer.
+      ...(await seed('replied: order question, Shopify data says no orders', asking, (email) =>
+        sandbox.sandbox.setCustomerOrders(email, [], { onTicket: false }),
+      )),
+      // The Shopify customer part without a count or orders: nothing on the ticket tells, so the customer is read.
+      ...(await seed('replied: order question, no Shopify order data', asking, (email) =>
+        sandbox.sandbox.setCustomerOrders(email, null),
       )),
       ...(await seed('skipped: an automated sender', (email) =>
         sampleTicket({ customerEmail: `noreply+${email}`, ...PLAIN }),
@@ -167,7 +159,13 @@ export async function runCalls(
       const result = results.get(ticketId);
       if (!result) return 'no workflow';
       if (result instanceof Error) return result.name === 'WorkflowNotFoundError' ? 'no workflow' : 'failed';
-      return result.outcome === 'skipped' ? `skipped: ${result.reason}` : result.outcome;
+      if (result.outcome === 'skipped') return `skipped: ${result.reason}`;
+      // The order branch the reply took, as its note names it: a row's figure is for the reply it says.
+      const { notes } = postedBy(
+        sandbox.sandbox.messagesOf(ticketId) as (MarkedMessage & { body_text?: string | null })[],
+      );
+      const branch = notes.map((n) => /\(branch ([a-z-]+)/.exec(n.body_text ?? '')?.[1]).find(Boolean);
+      return branch ? `${result.outcome}, branch ${branch}` : result.outcome;
     };
     const rows = [...kinds].map(([kind, ids]): CallsRow => {
       const counts = ids.map((id) => calls.get(id) ?? 0);

@@ -137,33 +137,63 @@ export const shopifyOrderSchema = z.object({
 });
 export type ShopifyOrder = z.infer<typeof shopifyOrderSchema>;
 
+/** Shopify's customer resource as Gorgias keeps it beside the orders: only the count of their orders is read. */
+const shopifyCustomerPartSchema = z
+  // A count, read as ids are: a number or a numeric string; anything else (null, "", missing) says nothing.
+  .object({ orders_count: optionalId })
+  .nullable()
+  .catch(null);
+
+/** What Gorgias's Shopify data on a customer (`customer.integrations`) says of their orders. */
+interface ShopifyOrdersRead {
+  /**
+   * Every order of every Shopify store that carries its `orders` (unreadable ones dropped); `[]` also when no
+   * store carries a list but every store's customer part says `orders_count: 0`. Null when it says nothing of
+   * the orders, or only that some stores have none while another's are elsewhere (never "no orders" then).
+   */
+  orders: ShopifyOrder[] | null;
+  /**
+   * Some Shopify store's orders are not in this payload: its entry carries no `orders` list, and its customer
+   * part does not say `orders_count: 0` (the count missing, null, unreadable or more). Reading the customer
+   * (`GET /api/customers/{id}`) may find them; nothing else has them.
+   */
+  elsewhere: boolean;
+  /** Whether any entry is Shopify's. */
+  shopify: boolean;
+}
+
 /**
  * `customer.integrations`: keyed by integration id, each entry with `__integration_type__`. Read down to the
- * Shopify orders: `orders` null when no Shopify entry carries an `orders` list (the payload has only the
- * customer part, or no Shopify data at all), else every order of every Shopify store (unreadable ones
- * dropped); `shopify` whether any entry is Shopify's. Null when the payload has no integrations object.
+ * Shopify orders (see ShopifyOrdersRead): a store's entry carries them (`orders`), or its customer part
+ * (`customer.orders_count`, Shopify's field) says there are none, or neither. Null when the payload has no
+ * integrations object.
  */
 const customerIntegrationsSchema = z
   .record(z.string(), z.unknown())
   .nullable()
   .catch(null)
-  .transform((integrations): { orders: ShopifyOrder[] | null; shopify: boolean } | null => {
+  .transform((integrations): ShopifyOrdersRead | null => {
     if (integrations === null) return null;
-    let orders: ShopifyOrder[] | null = null;
-    let shopify = false;
+    const carried: ShopifyOrder[] = [];
+    let stores = 0;
+    let told = 0;
     for (const entry of Object.values(integrations)) {
       if (typeof entry !== 'object' || entry === null) continue;
-      const { __integration_type__: type, orders: list } = entry as Record<string, unknown>;
+      const { __integration_type__: type, orders: list, customer } = entry as Record<string, unknown>;
       if (type !== 'shopify') continue;
-      shopify = true;
-      if (!Array.isArray(list)) continue;
-      orders ??= [];
-      for (const raw of list) {
-        const parsed = shopifyOrderSchema.safeParse(raw);
-        if (parsed.success) orders.push(parsed.data);
-      }
+      stores += 1;
+      if (Array.isArray(list)) {
+        told += 1;
+        for (const raw of list) {
+          const parsed = shopifyOrderSchema.safeParse(raw);
+          if (parsed.success) carried.push(parsed.data);
+        }
+      } else if (shopifyCustomerPartSchema.parse(customer)?.orders_count === 0) told += 1;
     }
-    return { orders, shopify };
+    const elsewhere = told < stores;
+    // "No orders" only when every store says so; orders carried count even when another store's are elsewhere.
+    const orders = told === 0 || (elsewhere && carried.length === 0) ? null : carried;
+    return { orders, elsewhere, shopify: stores > 0 };
   });
 
 /** One of a customer's addresses (`customer.channels`): `type` is `email`, `phone`, … */
@@ -187,6 +217,8 @@ export const customerSchema = z
   .transform(({ integrations, ...customer }) => ({
     ...customer,
     shopifyOrders: integrations?.orders ?? null,
+    /** Some Shopify store's orders are not in this payload (ShopifyOrdersRead.elsewhere). */
+    shopifyOrdersElsewhere: integrations?.elsewhere ?? false,
     /** Whether Gorgias holds Shopify data on the customer; null when the payload does not say. */
     hasShopify: integrations ? integrations.shopify : null,
   }));

@@ -228,7 +228,9 @@ function orderQuestionOf(
   const question = readOrderQuestion({ subject, text: customerText(last), intents: last.intents }, orders);
   if (!question.asks) return null;
   const customer = ticket.customer;
-  if (customer?.shopifyOrders) {
+  // Each Shopify store carries its orders on the ticket, or its Shopify customer says it has none
+  // (`orders_count: 0`): the customer read would find no more (docs/gorgias.md, "Reading answers").
+  if (customer?.shopifyOrders && !customer.shopifyOrdersElsewhere) {
     return { match: customerOrderMatch(customer.shopifyOrders, question.mention, keepStatusLink) };
   }
   // The ticket shows the customer's integrations, and none is Shopify's: reading the customer adds nothing.

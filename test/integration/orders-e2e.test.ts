@@ -153,6 +153,20 @@ describe('order-aware acknowledgements', () => {
     );
   });
 
+  it('a customer whose Shopify data on the ticket says orders_count 0 is asked for the number, with no customer read', async () => {
+    const customerEmail = 'count.zero@example.org';
+    // The ticket carries the Shopify customer part only, `orders_count: 0`; the customer read would list none.
+    ctx.stack.sandbox.setCustomerOrders(customerEmail, [], { onTicket: false });
+    const ticketId = await ctx.stack.seedTicket({ customerEmail, ...ASKING });
+    const readsBefore = ctx.stack.sandbox.stats().customerReads;
+    expect(await answer(ticketId)).toMatchObject({ outcome: 'replied' });
+    const { replies, notes } = ctx.stack.posted(ticketId);
+    expect(replies[0]?.body_text).toContain('could you reply with your order number');
+    expect(notes[0]?.body_text).toContain('(branch no-order: no order found for this customer)');
+    expect(ctx.stack.sandbox.stats().customerReads - readsBefore).toBe(0);
+    expect(await customerReads(ticketId)).toBe(0);
+  });
+
   it('a customer naming an order number they do not have hears nothing of their other orders', async () => {
     const now = Date.now();
     const orders = [shopifyOrder(2201, now - 4 * DAY, now - 2 * DAY, 'in_transit')];
@@ -170,6 +184,8 @@ describe('order-aware acknowledgements', () => {
   });
 
   it('a customer Gorgias has no Shopify orders for gets the plain acknowledgement, after one customer read', async () => {
+    const readsBefore = ctx.stack.sandbox.stats().customerReads;
+    // The Shopify customer part without orders or a count: nothing on the ticket says whether there are any.
     const { ticketId, result } = await askAbout('no.shopify.orders@example.org', null, ASKING);
     expect(result).toMatchObject({ outcome: 'replied' });
     const { replies, notes } = ctx.stack.posted(ticketId);
@@ -178,6 +194,7 @@ describe('order-aware acknowledgements', () => {
     expect(notes[0]?.body_text).toContain(
       '(branch no-data: Gorgias has no Shopify orders for this customer).',
     );
+    expect(ctx.stack.sandbox.stats().customerReads - readsBefore).toBe(1);
     expect(await customerReads(ticketId)).toBe(1);
   });
 });

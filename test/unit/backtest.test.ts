@@ -88,8 +88,9 @@ describe('the backtest on a seeded month', () => {
     const before = month.sandbox.stats();
     result = await month.backtest();
     const after = month.sandbox.stats();
+    // An order question whose ticket lacks the orders; not where its Shopify customer says it has none.
     const customerReads = month.seeded.filter(
-      (t) => t.scenario.startsWith('order-') && !t.ordersOnTicket,
+      (t) => t.scenario.startsWith('order-') && t.scenario !== 'order-none' && !t.ordersOnTicket,
     ).length;
     // Newest first: the 2 tickets of the day after, the month, then the page with the first ticket before it.
     const listPages = Math.ceil((2 + month.seeded.length + 1) / 100);

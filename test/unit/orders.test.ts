@@ -98,6 +98,96 @@ describe('reading orders and order questions from tickets', () => {
     expect(factsOf('gorgias/ticket-untidy.json', off).orderQuestion).toBeNull();
   });
 
+  describe("whether the customer must be read: what the ticket's Shopify data says of the orders", () => {
+    /** The Shopify customer part as the customer-only fixture has it, its `orders_count` replaced (undefined: none). */
+    const shopifyCustomer = (ordersCount: unknown) => {
+      const raw = load('orders/ticket-customer-only.json') as {
+        customer: { integrations: Record<string, { customer: Record<string, unknown> }> };
+      };
+      const part = { ...raw.customer.integrations['71002']!.customer, orders_count: ordersCount };
+      if (ordersCount === undefined) delete part.orders_count;
+      return part;
+    };
+    const shopify = (ordersCount: unknown, orders?: unknown[]) => ({
+      __integration_type__: 'shopify',
+      customer: shopifyCustomer(ordersCount),
+      ...(orders ? { orders } : {}),
+    });
+    const order = (
+      load('orders/customer-with-orders.json') as { integrations: Record<string, { orders: unknown[] }> }
+    ).integrations['71002']!.orders;
+    /** The customer-only ticket with these integrations on its customer, its message asking `question`. */
+    function questionWith(integrations: Record<string, unknown>, question = 'Where is my order?') {
+      const raw = load('orders/ticket-customer-only.json') as { customer: object; messages: object[] };
+      const text = { stripped_text: question, body_text: question, stripped_html: null, body_html: null };
+      const messages = raw.messages.map((m) => ({ ...m, ...text, subject: 'Parcel', intents: [] }));
+      const customer = { ...raw.customer, integrations };
+      return ticketFacts(ticketSchema.parse({ ...raw, customer, subject: 'Parcel', messages }), policy.orders)
+        .orderQuestion;
+    }
+    const NO_MENTION = { numbers: [], named: [] };
+
+    it.each<[string, unknown]>([
+      ['0', 0],
+      ['"0" (a string)', '0'],
+      ['" 0 " (padded)', ' 0 '],
+    ])('orders_count %s on the only Shopify customer: no orders, known without a read', (_how, count) => {
+      expect(questionWith({ '71002': shopify(count) })).toEqual({ match: { found: 'no-orders' } });
+    });
+
+    it('orders_count 0 and the customer names an order number: not theirs, no read, no other order spoken of', () => {
+      expect(questionWith({ '71002': shopify(0) }, 'Where is my order #1050?')).toEqual({
+        match: { found: 'not-theirs', named: ['1050'] },
+      });
+    });
+
+    it.each<[string, unknown]>([
+      ['missing', undefined],
+      ['null', null],
+      ['""', ''],
+      ['not a number', 'none'],
+      ['1 (the orders are elsewhere)', 1],
+      ['"3" (a string)', '3'],
+      ['-1', -1],
+    ])('orders_count %s, no orders on the ticket: the customer is read', (_how, count) => {
+      expect(questionWith({ '71002': shopify(count) })).toEqual({ lookFor: NO_MENTION });
+    });
+
+    it('several Shopify stores: no read only when each carries its orders or says orders_count 0', () => {
+      expect(questionWith({ '71002': shopify(0), '71003': shopify('0') })).toEqual({
+        match: { found: 'no-orders' },
+      });
+      // One store says none, the other says nothing: never "no orders", the customer is read.
+      expect(questionWith({ '71002': shopify(0), '71003': shopify(undefined) })).toEqual({
+        lookFor: NO_MENTION,
+      });
+      expect(questionWith({ '71002': shopify(0, []), '71003': shopify(2) })).toEqual({ lookFor: NO_MENTION });
+      // One store's orders on the ticket, the other has none: that order, no read.
+      expect(questionWith({ '71002': shopify(1, order), '71003': shopify(0) })).toMatchObject({
+        match: { found: 'order', order: { name: '#1050' } },
+      });
+      // One store's orders on the ticket, the other's elsewhere: the customer is read for them.
+      expect(questionWith({ '71002': shopify(1, order), '71003': shopify(4) })).toEqual({
+        lookFor: NO_MENTION,
+      });
+    });
+
+    it("another integration's customer saying 0 orders says nothing of Shopify's", () => {
+      const other = { __integration_type__: 'recharge', customer: { orders_count: 0 } };
+      expect(questionWith({ '71002': shopify(undefined), '71009': other })).toEqual({ lookFor: NO_MENTION });
+      expect(questionWith({ '71009': other })).toEqual({ match: { found: 'no-data' } });
+    });
+
+    it('the customer read decides as the ticket would: orders_count 0 is no orders, a count that says nothing is no data', () => {
+      const read = (integrations: Record<string, unknown>) =>
+        customerOrderMatch(customerSchema.parse({ id: 9002, integrations }).shopifyOrders, NO_MENTION, false);
+      expect(read({ '71002': shopify(0) })).toEqual({ found: 'no-orders' });
+      expect(read({ '71002': shopify(0, []) })).toEqual({ found: 'no-orders' });
+      expect(read({ '71002': shopify(undefined) })).toEqual({ found: 'no-data' });
+      expect(read({ '71002': shopify(0), '71003': shopify(null) })).toEqual({ found: 'no-data' });
+    });
+  });
+
   describe("the text of the customer's message, wherever Gorgias put it", () => {
     const question = 'where is my order #1042?';
     /** The new email ticket with its subject saying nothing, and the customer's message bodies replaced. */

@@ -66,6 +66,7 @@ describe('sandbox auth and control endpoints', () => {
       resetsAfterCommit: 0,
       messagesCreated: 3, // the customer's, the Rule's note and ours
       ticketsCreated: 1,
+      customerReads: 0,
     });
 
     expect((await raw.put('/_sandbox/faults', { errorRate: 2 })).status).toBe(400);

@@ -1,6 +1,8 @@
 import { describe, expect, it } from '@jest/globals';
 import type { AxiosInstance } from 'axios';
 import { startSandbox, type RunningSandbox } from '../../src/tools/sandbox';
+import { shopifyOrder } from '../../src/tools/sandbox/month';
+import type { Ticket } from '../../src/tools/sandbox/objects';
 import { SHOPIFY_INTEGRATION_ID } from '../../src/tools/sandbox/shopify';
 import {
   apiFor,
@@ -131,8 +133,10 @@ describe('sandbox tickets and customers', () => {
     expect(third.customer.integrations[String(SHOPIFY_INTEGRATION_ID)]?.orders).toEqual([
       expect.objectContaining({ fulfillment_status: null, fulfillments: [] }),
     ]);
-    // Even ids: the customer part only.
+    // Even ids: the customer part only, whose count says they have none.
     expect(second.customer.integrations[String(SHOPIFY_INTEGRATION_ID)]).not.toHaveProperty('orders');
+    expect(second.customer.integrations[String(SHOPIFY_INTEGRATION_ID)]?.customer.orders_count).toBe(0);
+    expect(third.customer.integrations[String(SHOPIFY_INTEGRATION_ID)]?.customer.orders_count).toBe(1);
 
     // The same customer id gets the same data in another sandbox.
     await withSandbox({ rateLimit: false }, async (other) => {
@@ -140,6 +144,47 @@ describe('sandbox tickets and customers', () => {
       expect(again.customer.id).toBe(first.customer.id);
       expect(again.customer.integrations).toEqual(first.customer.integrations);
     });
+  });
+
+  it("keeps the Shopify customer's orders_count with the orders it holds, on the ticket or only on the customer", async () => {
+    const shopifyOf = (customer: { integrations: Ticket['customer']['integrations'] }) =>
+      customer.integrations[String(SHOPIFY_INTEGRATION_ID)];
+    const customerRead = async (id: number) =>
+      (await raw.get<Ticket['customer']>(`/api/customers/${id}`)).data;
+    const order = shopifyOrder(1077, Date.now() - 86_400_000, null, null);
+    const cases = [
+      // On the ticket; only on the customer read (the ticket's part still counts them); none; nothing known.
+      { email: 'on.ticket@example.org', orders: [order], onTicket: true, count: 1, onTicketOrders: [order] },
+      {
+        email: 'off.ticket@example.org',
+        orders: [order],
+        onTicket: false,
+        count: 1,
+        onTicketOrders: undefined,
+      },
+      { email: 'no.orders@example.org', orders: [], onTicket: false, count: 0, onTicketOrders: undefined },
+      {
+        email: 'no.data@example.org',
+        orders: null,
+        onTicket: true,
+        count: undefined,
+        onTicketOrders: undefined,
+      },
+    ];
+    for (const { email, orders, onTicket, count, onTicketOrders } of cases) {
+      sandbox.setCustomerOrders(email, orders, { onTicket });
+      const ticket = await api.createTicket(newTicket({ customer: { email } }));
+      const onTheTicket = shopifyOf((await api.ticket(ticket.id)).customer);
+      const read = shopifyOf(await customerRead(ticket.customer.id));
+      expect([email, onTheTicket?.customer.orders_count, read?.customer.orders_count]).toEqual([
+        email,
+        count,
+        count,
+      ]);
+      expect([email, onTheTicket?.orders]).toEqual([email, onTicketOrders]);
+      expect([email, read?.orders]).toEqual([email, orders ?? undefined]);
+    }
+    expect(sandbox.stats().customerReads).toBeGreaterThanOrEqual(cases.length);
   });
 
   it('leaves a Rule internal note right after the customer message of a new ticket', async () => {

@@ -171,6 +171,7 @@ export function apiRoutes(deps: {
   );
 
   router.get('/customers/:customerId', (req, res) => {
+    stats.count('customerReads');
     const customerId = idSchema.safeParse(req.params.customerId);
     const customer = customerId.success ? store.getCustomer(customerId.data) : undefined;
     if (!customer) throw new ApiError(404, 'Customer not found.');

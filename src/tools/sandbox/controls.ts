@@ -30,8 +30,8 @@ export interface SandboxControls {
   /** Messages of a ticket as stored (for assertions), oldest first. */
   messagesOf(ticketId: number): unknown[];
   /**
-   * Sets a customer's Shopify orders (null: the customer part only); `onTicket: false` leaves them out of the
-   * customer's tickets, so only `GET /api/customers/{id}` has them.
+   * Sets a customer's Shopify orders and `orders_count` (null: no order data, the customer part only, without a
+   * count); `onTicket: false` leaves them out of the customer's tickets, so only `GET /api/customers/{id}` has them.
    */
   setCustomerOrders(email: string, orders: ShopifyOrder[] | null, options?: { onTicket?: boolean }): Customer;
   /** Replaces the account's Rules (e.g. `SAMPLE_RULES`); throws a ZodError for an invalid one. */

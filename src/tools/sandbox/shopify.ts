@@ -2,10 +2,11 @@ import { createHash } from 'node:crypto';
 
 /**
  * The Shopify data Gorgias keeps on a customer, `customer.integrations[<shopify integration id>]`
- * (docs/gorgias.md, "Reading answers"): the Shopify customer and, for some customers, their orders. It
- * depends on the Gorgias customer id and the day the customer was created only, so tests can predict it: a
- * customer with an odd id has orders, one with an even id only the customer part (some real payloads carry no
- * orders). Of the customers with orders, ids of the form 4n+1 have two (the newest placed 3 to 7 days before,
+ * (docs/gorgias.md, "Reading answers"): the Shopify customer, whose `orders_count` (Shopify's field) counts the
+ * orders the sandbox holds for them, and, for some customers, their orders. It depends on the Gorgias customer
+ * id and the day the customer was created only, so tests can predict it: a customer with an odd id has orders,
+ * one with an even id none (the customer part only, `orders_count: 0`, as some real payloads carry it). Of the
+ * customers with orders, ids of the form 4n+1 have two (the newest placed 3 to 7 days before,
  * shipped the next day and in transit, an older one delivered), ids of the form 4n+3 one placed a day or two
  * before, paid but not yet fulfilled. So the sample ticket ("where is my order?") gets each order branch but
  * the late one (see src/reply/orders/branch.ts). Field names follow Shopify's order object; the values are made up.
@@ -47,7 +48,8 @@ export interface ShopifyCustomerData {
     email: string | null;
     first_name: string;
     last_name: string;
-    orders_count: number;
+    /** Left out where Gorgias's data says nothing of the customer's orders (setCustomerOrders with null). */
+    orders_count?: number;
     created_at: string;
   };
   orders?: ShopifyOrder[];

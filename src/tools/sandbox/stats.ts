@@ -13,6 +13,8 @@ export interface SandboxStats {
   resetsAfterCommit: number;
   messagesCreated: number;
   ticketsCreated: number;
+  /** `GET /api/customers/{id}` requests (the service reads a customer for orders its ticket did not carry). */
+  customerReads: number;
 }
 
 const empty = (): SandboxStats => ({
@@ -25,6 +27,7 @@ const empty = (): SandboxStats => ({
   resetsAfterCommit: 0,
   messagesCreated: 0,
   ticketsCreated: 0,
+  customerReads: 0,
 });
 
 export class StatsRecorder {

@@ -304,17 +304,22 @@ export class SandboxStore {
   }
 
   /**
-   * Sets a customer's Shopify orders (creating the customer if new): `null` leaves only the Shopify customer
-   * part, as some payloads have. With `onTicket: false` their tickets carry the customer part only, and only
-   * the customer read (`GET /api/customers/{id}`) has the orders.
+   * Sets a customer's Shopify orders (creating the customer if new), their Shopify customer's `orders_count`
+   * with them. `null`: Gorgias has no Shopify order data on the customer, only the customer part, without a
+   * count either (nothing says whether they have orders). With `onTicket: false` their tickets carry the
+   * customer part only (with its count), and only the customer read (`GET /api/customers/{id}`) has the orders.
    */
   setCustomerOrders(email: string, orders: ShopifyOrder[] | null, onTicket = true): Customer {
     const customer = this.customerFor({ email });
     const shopify = customer.integrations[SHOPIFY_INTEGRATION_ID];
     if (shopify) {
-      if (orders === null) delete shopify.orders;
-      else shopify.orders = structuredClone(orders);
-      shopify.customer.orders_count = orders?.length ?? 0;
+      if (orders === null) {
+        delete shopify.orders;
+        delete shopify.customer.orders_count;
+      } else {
+        shopify.orders = structuredClone(orders);
+        shopify.customer.orders_count = orders.length;
+      }
     }
     if (onTicket) this.ordersOffTicket.delete(customer.id);
     else this.ordersOffTicket.add(customer.id);
