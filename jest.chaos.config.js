@@ -3,8 +3,7 @@
 // per scenario; the scenario that stops Temporal (temporal-down) runs a server of its own.
 /** @type {import('jest').Config} */
 module.exports = {
-  preset: 'ts-jest',
-  testEnvironment: 'node',
+  ...require('./jest.shared.js'),
   roots: ['<rootDir>/test/chaos'],
   globalSetup: '<rootDir>/test/chaos/support/global-setup.ts',
   globalTeardown: '<rootDir>/test/support/global-teardown.ts',

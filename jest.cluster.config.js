@@ -3,8 +3,7 @@
 // under load. Needs `npm run build` first (the npm script does it) and PostgreSQL installed. Minutes.
 /** @type {import('jest').Config} */
 module.exports = {
-  preset: 'ts-jest',
-  testEnvironment: 'node',
+  ...require('./jest.shared.js'),
   roots: ['<rootDir>/test/cluster'],
   globalSetup: '<rootDir>/test/cluster/support/global-setup.ts',
   // One stack on fixed addresses (127.0.0.2-4): one file at a time.

@@ -5,8 +5,7 @@ const shared = require('./jest.config.js');
 
 /** @type {import('jest').Config} */
 module.exports = {
-  preset: 'ts-jest',
-  testEnvironment: 'node',
+  ...require('./jest.shared.js'),
   roots: ['<rootDir>/test/record'],
   testMatch: ['**/*.record.ts'],
   globalSetup: '<rootDir>/test/support/global-setup.ts',

@@ -5,12 +5,11 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { stateQuery, workflowIdForTicket } from '../../src/temporal/definitions';
 import { useTestStack, type TestStack } from '../support/stack';
-import { resetPastTheRead, resetWithCli } from '../support/temporal';
 import { waitUntil } from '../../harness/waiting';
 
 /**
- * Gorgias failing the service's calls, and a reset replaying them: a failure Gorgias will repeat hands the
- * ticket back at once, one it may not repeat is retried, and neither a retry nor a reset posts twice. How each
+ * Gorgias failing the service's calls: a failure Gorgias will repeat hands the ticket back at once, one it may
+ * not repeat is retried, and a retry never posts twice (a reset replaying them is resets.test.ts). How each
  * HTTP failure is classified is test/unit/gorgias-failures.test.ts; the same at scale, with real processes
  * killed and paused, is the chaos suite.
  */
@@ -145,102 +144,4 @@ describe('after the reply was posted', () => {
       rmSync(dir, { recursive: true, force: true });
     }
   }, 60_000);
-});
-
-describe('a reset from the Web UI or the CLI', () => {
-  it('a reset past the read looks for the reply and the note first: still one of each', async () => {
-    const ticketId = await ctx.stack.seedTicket();
-    await ctx.stack.deliver({ ticket_id: ticketId }, { event: 'ticket-created' });
-    expect(await ctx.stack.result(ticketId)).toMatchObject({ outcome: 'replied' });
-
-    const handle = ctx.env.client.workflow.getHandle(workflowIdForTicket(ticketId));
-    const reset = await resetPastTheRead(ctx.env, handle.workflowId);
-    expect(reset.status.name).toBe('COMPLETED');
-    const result: unknown = await ctx.env.client.workflow.getHandle(handle.workflowId, reset.runId).result();
-    expect(result).toMatchObject({ outcome: 'replied' });
-    expect(ctx.stack.posted(ticketId).replies).toHaveLength(1);
-    expect(ctx.stack.posted(ticketId).notes).toHaveLength(1);
-  });
-});
-
-describe('a reset to a point where the reply was being sent', () => {
-  it('the send the new run inherits looks first: still one reply and one note', async () => {
-    // Retries wait 8 s after a POST whose answer was lost: time for a delivery and a reset meanwhile.
-    const stack = await ctx.start({ env: { GORGIAS_UNKNOWN_OUTCOME_WAIT_MS: '8000' } });
-    const ticketId = await stack.seedTicket();
-    // Every POST is committed at once and answered after the client's 2 s timeout: each looks lost.
-    stack.sandbox.setFaults({ lateResponseRate: 1, lateResponseMs: 3000, methods: ['POST'] });
-    await stack.deliver({ ticket_id: ticketId }, { event: 'ticket-created' });
-    await waitUntil(() => stack.posted(ticketId).replies.length === 1, 30_000);
-
-    // The customer writes again while the reply's send waits to look: a workflow task with the send pending.
-    await stack.deliver({ ticket_id: ticketId }, { event: 'ticket-message-created' });
-    const handle = ctx.env.client.workflow.getHandle(workflowIdForTicket(ticketId));
-    // The workflow task that recorded it, with the reply's send scheduled and not yet completed: a reset there
-    // gives the new run that send, still pending.
-    let taskWhileSending = 0;
-    await waitUntil(async () => {
-      const events = (await handle.fetchHistory()).events ?? [];
-      const at = (find: (e: (typeof events)[number]) => unknown, after = 0) =>
-        Number(events.find((e) => Number(e.eventId) > after && find(e))?.eventId ?? 0);
-      const send = at((e) => e.activityTaskScheduledEventAttributes?.activityType?.name === 'sendReply');
-      const signalled = send && at((e) => e.workflowExecutionSignaledEventAttributes, send);
-      taskWhileSending = signalled && at((e) => e.workflowTaskCompletedEventAttributes, signalled);
-      const sendDone = at((e) => Number(e.activityTaskCompletedEventAttributes?.scheduledEventId) === send);
-      expect(sendDone === 0 || sendDone > taskWhileSending).toBe(true);
-      return taskWhileSending > 0;
-    }, 20_000);
-
-    const reset = await resetWithCli(
-      ctx.env,
-      handle.workflowId,
-      { eventId: Number(taskWhileSending) },
-      'test: reset while sending',
-    );
-    expect(reset.status.name).toBe('COMPLETED');
-    expect(stack.posted(ticketId).replies).toHaveLength(1);
-    expect(stack.posted(ticketId).notes).toHaveLength(1);
-  }, 120_000);
-});
-
-describe("a delivery after the ticket's workflow is gone (past the namespace's retention)", () => {
-  /** Deletes the ticket's workflow, as the namespace's retention does, and waits until it is gone. */
-  async function forget(ticketId: number) {
-    await ctx.env.client.workflowService.deleteWorkflowExecution({
-      namespace: ctx.env.namespace ?? 'default',
-      workflowExecution: { workflowId: workflowIdForTicket(ticketId) },
-    });
-    // The dev server takes about 30 s to delete a closed workflow.
-    await waitUntil(async () => !(await ctx.stack.hasWorkflow(ticketId)), 90_000, 500);
-  }
-
-  it('starts a new run that posts nothing: no second note on a skipped ticket, no second reply', async () => {
-    // Skip notes on, and a skip that gets one (an automatic sender).
-    const stack = await ctx.start({ policy: { notes: { on_skip: true } } });
-    const skipped = await stack.seedTicket({ customerEmail: 'noreply@notifications.example.com' });
-    const replied = await stack.seedTicket();
-    for (const ticketId of [skipped, replied]) {
-      await stack.deliver({ ticket_id: ticketId }, { event: 'ticket-created' });
-    }
-    expect(await stack.result(skipped)).toMatchObject({ outcome: 'skipped', reason: 'no-reply-sender' });
-    expect(await stack.result(replied)).toMatchObject({ outcome: 'replied' });
-    expect(stack.posted(skipped).notes).toHaveLength(1);
-
-    // Days later the agents close one ticket and the customer writes again on the other.
-    await Promise.all([forget(skipped), forget(replied)]);
-    expect((await stack.deliver({ ticket_id: skipped }, { event: 'ticket-updated' })).status).toBe(202);
-    expect((await stack.deliver({ ticket_id: replied }, { event: 'ticket-message-created' })).status).toBe(
-      202,
-    );
-
-    // The skipped ticket's agents were told why then; the new run ends quietly.
-    expect(await stack.result(skipped)).toMatchObject({ outcome: 'skipped', reason: 'handled-before' });
-    expect(stack.posted(skipped)).toMatchObject({ replies: [], notes: [expect.anything()] });
-    expect(await stack.result(replied)).toMatchObject({
-      outcome: 'skipped',
-      reason: 'already-auto-replied',
-    });
-    expect(stack.posted(replied).replies).toHaveLength(1);
-    expect(stack.posted(replied).notes).toHaveLength(1);
-  }, 150_000);
 });

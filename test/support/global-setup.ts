@@ -74,6 +74,9 @@ export default async function globalSetup(): Promise<void> {
         // minutes (worker-versioning.test.ts waits for a version to drain).
         'matching.wv.VersionDrainageStatusRefreshInterval': '1s',
         'matching.wv.VersionDrainageStatusVisibilityGracePeriod': '1s',
+        // A closed workflow is deleted once the server has recorded its close task done, which it records every
+        // 30 s by default: every second here (retention.test.ts deletes workflows as the namespace's retention does).
+        'history.transferProcessorUpdateAckInterval': '1s',
       },
     },
   });
