@@ -256,7 +256,7 @@ describe('the service on two Temporal nodes and PostgreSQL', () => {
     // Cooldown: tickets of one customer delivered at once through both webhook servers, so both workers claim the
     // acknowledgement, each through its own Temporal node: one reply in all. Another customer is not affected.
     const customer = `cooldown-${Date.now()}@cluster-test.example.org`;
-    const same = await rig.seedTickets(COOLDOWN_TICKETS, customer);
+    const same = await rig.seedTickets(COOLDOWN_TICKETS, { customerEmail: customer });
     const [other] = await rig.seedTickets(1);
     const tickets = [...same, other as Ticket];
     const answers = await Promise.all(tickets.map((t, i) => rig.deliverUntilAccepted(t, i % 2)));
@@ -284,8 +284,11 @@ describe('the service on two Temporal nodes and PostgreSQL', () => {
     expect(await rig.count(`CustomerEmail = "${customer}" AND WorkflowType = "recipientWorkflow"`)).toBe(1);
     expect(await rig.count(`GorgiasTicketId = ${same[1]!.id}`)).toBe(1);
 
-    // Catch-up: tickets whose webhooks never came are found by the Schedule the workers created.
-    const missed = await rig.seedTickets(5);
+    // Catch-up: tickets whose webhooks never came are found by the Schedule the workers created. They were
+    // created two minutes ago: a run leaves a ticket younger than its grace (60 s) to its webhook, for the next
+    // scheduled run, five minutes on.
+    const twoMinutesAgo = new Date(Date.now() - 2 * 60_000).toISOString();
+    const missed = await rig.seedTickets(5, { overrides: { created_datetime: twoMinutesAgo } });
     const schedule = rig.clients[1]!.schedule.getHandle(CATCH_UP_SCHEDULE_ID);
     await schedule.unpause('cluster test (d)');
     const description = await schedule.describe();

@@ -11,6 +11,7 @@ import {
   EVENTS,
   ServiceProcesses,
   type DeliveryAnswer,
+  type SeedOptions,
   type ServiceProcess,
   type WebhookEvent,
 } from '../../../harness/service-processes';
@@ -147,8 +148,11 @@ export class ClusterRig {
   }
 
   /** Creates tickets in the sandbox, each from a customer of its own unless `customerEmail` is given. */
-  seedTickets(count: number, customerEmail?: string): Promise<Ticket[]> {
-    return this.service.seed(count, { customerEmail });
+  seedTickets(
+    count: number,
+    options: Pick<SeedOptions, 'customerEmail' | 'overrides'> = {},
+  ): Promise<Ticket[]> {
+    return this.service.seed(count, options);
   }
 
   /**
