@@ -62,6 +62,7 @@ describe('a worker paused (SIGSTOP) with POSTs in flight, past its attempts’ t
 
     const results = await rig.service.results(ticketIds, 240_000);
     // The paused worker is still alive: it carried on, it was not replaced by a restart.
+    if (paused.child.exitCode !== null) console.log(`[chaos] the paused worker exited:\n${paused.output()}`);
     expect(paused.child.exitCode).toBeNull();
 
     // The activities the paused worker had (scheduled before the pause) that the second worker finished, on a
