@@ -15,7 +15,7 @@ const rig = useChaosRig();
 
 const TICKETS = 20;
 // Workflows reset at once (each one's resets one after the other): the CLI is a process per reset.
-const PARALLEL = 10;
+const PARALLEL = 20;
 
 type HistoryEvent = temporal.api.history.v1.IHistoryEvent;
 
