@@ -3,6 +3,7 @@ import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { CATCH_UP_SCHEDULE_ID } from '../../src/temporal/catch-up-schedule';
 import type { NewTicket } from '../../src/gorgias/schemas';
 import { workflowIdForTicket, type CatchUpResult } from '../../src/temporal/definitions';
+import { minutesAgo } from '../support/clock';
 import { printFigures, tally, ticketsNotRepliedExactlyOnce } from '../support/figures';
 import { exposedMetricNames, metricsReadByRules, shippedAlertRules } from '../support/alert-rules';
 import { RecordedSandbox } from '../../harness/recorded-sandbox';
@@ -37,8 +38,6 @@ afterAll(async () => {
   await sandbox?.close();
   await temporal?.close();
 });
-
-const minutesAgo = (minutes: number) => new Date(Date.now() - minutes * 60_000).toISOString();
 
 /** The results of the catch-up runs so far, oldest first. */
 async function catchUpRuns(): Promise<CatchUpResult[]> {

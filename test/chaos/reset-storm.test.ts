@@ -14,8 +14,8 @@ import { temporalCli, type CliRun } from './support/temporal-cli';
 const rig = useChaosRig();
 
 const TICKETS = 20;
-// Workflows reset at once (each one's resets one after the other): the CLI is a process per reset.
-const PARALLEL = 20;
+// Workflows reset at once (each one's resets one after the other): all of them; the CLI is a process per reset.
+const PARALLEL = TICKETS;
 
 type HistoryEvent = temporal.api.history.v1.IHistoryEvent;
 

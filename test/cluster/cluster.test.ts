@@ -3,6 +3,7 @@ import { readFileSync } from 'node:fs';
 import type { Ticket } from '../../src/gorgias/schemas';
 import { CATCH_UP_SCHEDULE_ID } from '../../src/temporal/catch-up-schedule';
 import type { AutoReplyResult } from '../../src/temporal/definitions';
+import { minutesAgo } from '../support/clock';
 import { printFigures, tally, ticketsNotRepliedExactlyOnce, type ScenarioFigures } from '../support/figures';
 import { waitUntil } from '../../harness/waiting';
 import { ClusterRig, EVENTS, type Answer } from './support/rig';
@@ -287,8 +288,7 @@ describe('the service on two Temporal nodes and PostgreSQL', () => {
     // Catch-up: tickets whose webhooks never came are found by the Schedule the workers created. They were
     // created two minutes ago: a run leaves a ticket younger than its grace (60 s) to its webhook, for the next
     // scheduled run, five minutes on.
-    const twoMinutesAgo = new Date(Date.now() - 2 * 60_000).toISOString();
-    const missed = await rig.seedTickets(5, { overrides: { created_datetime: twoMinutesAgo } });
+    const missed = await rig.seedTickets(5, { overrides: { created_datetime: minutesAgo(2) } });
     const schedule = rig.clients[1]!.schedule.getHandle(CATCH_UP_SCHEDULE_ID);
     await schedule.unpause('cluster test (d)');
     const description = await schedule.describe();

@@ -1,6 +1,7 @@
 import { describe, expect, it } from '@jest/globals';
 import type { ScheduleHandle } from '@temporalio/client';
 import type { CatchUpInput, CatchUpResult, CatchUpWorkflow } from '../../src/temporal/definitions';
+import { minutesAgo } from '../support/clock';
 import { useTestStack, type TestStack } from '../support/stack';
 import { waitUntil } from '../../harness/waiting';
 
@@ -12,8 +13,6 @@ import { waitUntil } from '../../harness/waiting';
  */
 
 const ctx = useTestStack();
-
-const minutesAgo = (minutes: number) => new Date(Date.now() - minutes * 60_000).toISOString();
 
 async function runTicket(stack: TestStack, ticketId: number) {
   expect((await stack.deliver({ ticket_id: ticketId }, { event: 'ticket-created' })).status).toBe(202);

@@ -17,5 +17,5 @@ export default async function globalSetup(): Promise<void> {
   }
   // Tasks handed out as soon as they are due, as on a cluster's many shards (the dev server has one, read at most
   // 20 times a second by default): the 100-ticket scenarios are not paced by the transfer queue.
-  await setUpRun({ bundle: false, server: { dynamicConfig: { ...QUICK_TASK_DISPATCH } } });
+  await setUpRun({ bundle: false, server: { dynamicConfig: QUICK_TASK_DISPATCH } });
 }
