@@ -220,6 +220,13 @@ const ordersSchema = z
     keywords: z.record(z.string().min(2), z.array(z.string().trim().min(2))).default(DEFAULT_ORDER_KEYWORDS),
     /** Gorgias's detected intents on the customer's message that mean the same. */
     intents: z.array(z.string().min(1)).default(['shipping/status']),
+    /**
+     * An order question whose ticket does not carry the customer's orders (Gorgias's ticket may hold the Shopify
+     * customer without them, or say nothing of orders): read the customer from Gorgias for them, one more call
+     * (5 for such a reply instead of 4). Off: the plain acknowledgement, and the note says the orders were not
+     * on the ticket.
+     */
+    read_customer: z.boolean().default(false),
     /** Render `http:` links too (only `https:` by default); other schemes are always dropped. */
     allow_http_links: z.boolean().default(false),
     /** Shipped with tracking, within this many days of the shipment: the template with the tracking link. */

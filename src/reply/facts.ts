@@ -215,7 +215,8 @@ function tagsOf(ticket: Ticket): string[] {
 /**
  * Whether the customer's latest message asks about an order, and if so which of their orders it is about, as
  * far as the ticket tells: the one order (or why none), or, when the ticket does not carry the customer's
- * orders, what to look for among them once the workflow has read the customer.
+ * orders and the policy reads them (`orders.read_customer`), what to look for among them once the workflow has
+ * read the customer.
  */
 function orderQuestionOf(
   ticket: Ticket,
@@ -235,6 +236,8 @@ function orderQuestionOf(
   }
   // The ticket shows the customer's integrations, and none is Shopify's: reading the customer adds nothing.
   if (customer?.hasShopify === false) return { match: customerOrderMatch(null, question.mention, false) };
+  // The orders are elsewhere: read the customer for them only where the policy spends that call.
+  if (!orders.read_customer) return { match: { found: 'not-on-ticket' } };
   return { lookFor: question.mention };
 }
 

@@ -48,6 +48,7 @@ let catchUp: CatchUpResult;
 type Ended = AutoReplyResult | { outcome: 'failed'; error: string };
 let results: Map<number, Ended>;
 let messagesBefore: number;
+let customerReadsBefore: number;
 
 function expect_(ticketId: number, name: string, expected: Expected): number {
   tickets.set(ticketId, { name, expected });
@@ -161,6 +162,22 @@ async function seedTheAccount(): Promise<void> {
       reply: { to: noShopify, subject: 'Re: Parcel', mustNotMatch: /could not find|your order|tracking/i },
     },
   );
+  // The ticket holds the Shopify customer without its orders: as shipped (orders.read_customer off), the customer
+  // is not read for them, and the reply speaks of no order.
+  const elsewhere = address('elsewhere');
+  stack.sandbox.setCustomerOrders(
+    elsewhere,
+    [shopifyOrder(2301, Date.now() - 3 * DAY, Date.now() - 2 * DAY, 'in_transit')],
+    { onTicket: false },
+  );
+  expect_(
+    await seed({ customerEmail: elsewhere, subject: 'Parcel', body: 'Where is my parcel?' }),
+    'new, an order question whose orders are not on the ticket',
+    {
+      outcome: 'replied',
+      reply: { to: elsewhere, subject: 'Re: Parcel', mustNotMatch: /2301|tracking|your order/i },
+    },
+  );
   // Two tickets of one customer at once, from the same address.
   const ben = address('ben');
   for (const subject of ['Return', 'Exchange']) {
@@ -233,6 +250,7 @@ const due = () => [...tickets].filter(([, t]) => t.expected.reply).map(([id]) =>
 beforeAll(async () => {
   await seedTheAccount();
   messagesBefore = ctx.stack.sandbox.stats().messagesCreated;
+  customerReadsBefore = ctx.stack.sandbox.stats().customerReads;
   await deliverEveryTrigger();
   catchUp = await runCatchUp();
   results = new Map();
@@ -290,6 +308,10 @@ describe('the first day on a live account', () => {
     }
   });
 
+  it("reads no customer from Gorgias: the orders a reply speaks of are the ticket's own (orders.read_customer)", () => {
+    expect(ctx.stack.sandbox.stats().customerReads - customerReadsBefore).toBe(0);
+  });
+
   it('one voice per customer: one acknowledgement to each customer, whichever address they wrote from', () => {
     const replies: Record<string, number> = {};
     for (const [ticketId, { expected }] of tickets) {
@@ -297,7 +319,7 @@ describe('the first day on a live account', () => {
       const customer = expected.reply.customer ?? expected.reply.to;
       replies[customer] = (replies[customer] ?? 0) + ctx.stack.posted(ticketId).replies.length;
     }
-    expect(Object.keys(replies)).toHaveLength(10);
+    expect(Object.keys(replies)).toHaveLength(11);
     expect(replies).toEqual(Object.fromEntries(Object.keys(replies).map((customer) => [customer, 1])));
   });
 

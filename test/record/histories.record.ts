@@ -36,7 +36,7 @@ const SCENARIOS: Scenario[] = [
   {
     name: 'replied-order-customer-read',
     ends: 'replied',
-    policy: { orders: { enabled: true } },
+    policy: { orders: { enabled: true, read_customer: true } },
     seed: async (s) => {
       const customerEmail = 'orders.elsewhere@example.org';
       const now = Date.now();

@@ -34,13 +34,20 @@ const PARIS_HOURS = {
     ['monday', 'tuesday', 'wednesday', 'thursday', 'friday'].map((d) => [d, ['09:00-18:00']]),
   ),
 };
-const policy = policyWith({
-  orders: { enabled: true },
-  stores: {
-    '6602': { name: 'Maison Lune', language: 'fr', business_hours: PARIS_HOURS },
-    'hallo@bergwerk.example': { name: 'Bergwerk', language: 'de' },
-  },
-});
+/**
+ * The shipped policy with two stores, reading the customers whose tickets lack their orders
+ * (`orders.read_customer`, off as shipped), so that the backtest's customer reads run too.
+ */
+export function monthPolicy(readCustomer = true) {
+  return policyWith({
+    orders: { enabled: true, read_customer: readCustomer },
+    stores: {
+      '6602': { name: 'Maison Lune', language: 'fr', business_hours: PARIS_HOURS },
+      'hallo@bergwerk.example': { name: 'Bergwerk', language: 'de' },
+    },
+  });
+}
+const policy = monthPolicy();
 export const SINCE = new Date('2026-10-01T00:00:00Z');
 export const UNTIL = new Date('2026-11-01T00:00:00Z');
 
@@ -67,7 +74,7 @@ export function useBacktestMonth(): BacktestMonth {
         cacheFile: join(month.dir, 'cache.jsonl'),
         htmlFile: join(month.dir, 'report.html'),
         csvFile: join(month.dir, 'report.csv'),
-        policyFile: 'policy/default.yaml + 2 stores',
+        policyFile: 'policy/default.yaml + read_customer + 2 stores',
         account: 'sandbox',
         progress: null,
         sleep: () => Promise.resolve(),

@@ -7,7 +7,7 @@ import type { BacktestResult } from '../../src/tools/backtest/run';
 import type { BacktestGorgias } from '../../src/tools/backtest/source';
 import { parseBacktestArguments } from '../../src/tools/cli/backtest';
 import type { SeededTicket } from '../../src/tools/sandbox/month';
-import { SINCE, STORE_OF, UNTIL, useBacktestMonth } from '../support/backtest-month';
+import { monthPolicy, SINCE, STORE_OF, UNTIL, useBacktestMonth } from '../support/backtest-month';
 
 /**
  * The backtest end to end against the sandox holding a seeded month of tickets (three stores, four
@@ -83,18 +83,22 @@ function expectedFigures(tickets: SeededTicket[]) {
   };
 }
 
+/** Order questions whose ticket lacks the orders; not where its Shopify customer says it has none. */
+const ordersElsewhere = () =>
+  month.seeded.filter(
+    (t) => t.scenario.startsWith('order-') && t.scenario !== 'order-none' && !t.ordersOnTicket,
+  );
+/** Newest first: the 2 tickets of the day after, the month, then the page with the first ticket before it. */
+const listPages = () => Math.ceil((2 + month.seeded.length + 1) / 100);
+
 describe('the backtest on a seeded month', () => {
   it('reads the month once, within the rate limit, and nothing but reads', async () => {
     const before = month.sandbox.stats();
     result = await month.backtest();
     const after = month.sandbox.stats();
-    // An order question whose ticket lacks the orders; not where its Shopify customer says it has none.
-    const customerReads = month.seeded.filter(
-      (t) => t.scenario.startsWith('order-') && t.scenario !== 'order-none' && !t.ordersOnTicket,
-    ).length;
-    // Newest first: the 2 tickets of the day after, the month, then the page with the first ticket before it.
-    const listPages = Math.ceil((2 + month.seeded.length + 1) / 100);
-    expect(after.requests - before.requests).toBe(listPages + month.seeded.length + customerReads);
+    expect(after.requests - before.requests).toBe(
+      listPages() + month.seeded.length + ordersElsewhere().length,
+    );
     expect(after.rateLimited).toBe(0);
     expect(after.messagesCreated).toBe(before.messagesCreated);
     expect(after.ticketsCreated).toBe(before.ticketsCreated);
@@ -127,6 +131,26 @@ describe('the backtest on a seeded month', () => {
     expect(Object.keys(all.byBranch).sort()).toEqual(['not-theirs', 'plain', 'preparing', 'shipped']);
     expect(result.summary.stores.find((s) => s.store === 'Maison Lune')!.outsideHours).toBeGreaterThan(0);
   });
+
+  it('with orders.read_customer off (as shipped) reads no customer: those questions get the plain acknowledgement', async () => {
+    const before = month.sandbox.stats().requests;
+    const shipped = await month.backtest({
+      policy: monthPolicy(false),
+      cacheFile: join(month.dir, 'shipped-policy.jsonl'),
+    });
+    expect(month.sandbox.stats().requests - before).toBe(listPages() + month.seeded.length);
+    const elsewhere = new Set(ordersElsewhere().map((t) => t.ticketId));
+    expect(elsewhere.size).toBeGreaterThan(0);
+    for (const verdict of shipped.verdicts) {
+      const read = result.verdicts.find((v) => v.ticketId === verdict.ticketId)!;
+      // Only those tickets differ: replied without an order, where the customer read found one.
+      expect([verdict.ticketId, verdict.outcome, verdict.branch]).toEqual(
+        elsewhere.has(verdict.ticketId)
+          ? [verdict.ticketId, 'replied', 'no-data']
+          : [read.ticketId, read.outcome, read.branch],
+      );
+    }
+  }, 120_000);
 
   it('prints a table per store, and writes one CSV line per ticket', () => {
     expect(result.table).toMatch(/^\s+default\s+Bergwerk\s+Maison Lune\s+all stores$/m);

@@ -24,7 +24,8 @@ import { policyWith } from '../../harness/policy';
  * branch of the policy, the variables in two languages, and the links that may go to a customer.
  */
 
-const policy = policyWith({ orders: { enabled: true } });
+// Reads the customer where the ticket lacks the orders (off as shipped: the tests of that setting say so).
+const policy = policyWith({ orders: { enabled: true, read_customer: true } });
 const load = (file: string): unknown =>
   JSON.parse(readFileSync(join(__dirname, '..', 'fixtures', file), 'utf8'));
 const factsOf = (file: string, p: Policy = policy, keepStatusLink = false) =>
@@ -117,12 +118,16 @@ describe('reading orders and order questions from tickets', () => {
       load('orders/customer-with-orders.json') as { integrations: Record<string, { orders: unknown[] }> }
     ).integrations['71002']!.orders;
     /** The customer-only ticket with these integrations on its customer, its message asking `question`. */
-    function questionWith(integrations: Record<string, unknown>, question = 'Where is my order?') {
+    function questionWith(
+      integrations: Record<string, unknown>,
+      question = 'Where is my order?',
+      p = policy,
+    ) {
       const raw = load('orders/ticket-customer-only.json') as { customer: object; messages: object[] };
       const text = { stripped_text: question, body_text: question, stripped_html: null, body_html: null };
       const messages = raw.messages.map((m) => ({ ...m, ...text, subject: 'Parcel', intents: [] }));
       const customer = { ...raw.customer, integrations };
-      return ticketFacts(ticketSchema.parse({ ...raw, customer, subject: 'Parcel', messages }), policy.orders)
+      return ticketFacts(ticketSchema.parse({ ...raw, customer, subject: 'Parcel', messages }), p.orders)
         .orderQuestion;
     }
     const NO_MENTION = { numbers: [], named: [] };
@@ -176,6 +181,29 @@ describe('reading orders and order questions from tickets', () => {
       const other = { __integration_type__: 'recharge', customer: { orders_count: 0 } };
       expect(questionWith({ '71002': shopify(undefined), '71009': other })).toEqual({ lookFor: NO_MENTION });
       expect(questionWith({ '71009': other })).toEqual({ match: { found: 'no-data' } });
+    });
+
+    it('orders.read_customer off (as shipped): orders only elsewhere are not read, the reply is plain, the note says why', () => {
+      const shipped = policyWith({ orders: { enabled: true } });
+      expect(shipped.orders.read_customer).toBe(false);
+      const question = questionWith({ '71002': shopify(1) }, undefined, shipped);
+      expect(question).toEqual({ match: { found: 'not-on-ticket' } });
+      // What the ticket itself says is used as before: its orders, or its orders_count 0.
+      expect(questionWith({ '71002': shopify(0) }, undefined, shipped)).toEqual({
+        match: { found: 'no-orders' },
+      });
+      expect(questionWith({ '71002': shopify(1, order) }, undefined, shipped)).toMatchObject({
+        match: { found: 'order', order: { name: '#1050' } },
+      });
+      const facts = { ...factsOf('orders/ticket-customer-only.json', shipped), orderQuestion: question };
+      const { answer, reply } = replyTo(facts, at('2026-11-25T10:00:00Z'), shipped);
+      expect(answer).toMatchObject({ branch: 'no-data', order: null, template: null });
+      expect(reply?.template).toBe('acknowledgement');
+      expect(reply?.bodyText).not.toMatch(/your order|tracking|could not find/i);
+      const note = renderNote({ kind: 'dry-run', to: 'x@example.org', reply: reply! }, 'http://ui/t');
+      expect(note.bodyText).toContain(
+        "Order: none (branch no-data: the ticket does not carry the customer's orders).",
+      );
     });
 
     it('the customer read decides as the ticket would: orders_count 0 is no orders, a count that says nothing is no data', () => {
@@ -587,6 +615,7 @@ describe('validating order and store keys', () => {
       enabled: false,
       intents: ['shipping/status'],
       allow_http_links: false,
+      read_customer: false,
       shipped: { within_days: 14, template: 'order_shipped' },
       preparing: { within_days: 3, template: 'order_preparing' },
       delayed: { tag: 'order-delayed' },
@@ -631,6 +660,14 @@ describe('policy:check and preview', () => {
       /order shipped 2 days ago, tracked\s+reply \[order: shipped\] with template order_shipped/,
     );
     expect(report).toMatch(/order placed yesterday, not shipped\s+reply \[order: preparing\]/);
+    expect(report).toMatch(
+      /not on ticket: → the channel's template, without an order \(read_customer: false\)/,
+    );
+    expect(report).toMatch(/the orders not on the ticket \(not read\)\s+reply \[order: no-data\]/);
+    const reading = policyWith({ orders: { enabled: true, read_customer: true } });
+    expect(policyReport(reading, 'p.yaml', new Date('2026-11-26T10:00:00Z'))).toMatch(
+      /not on ticket: the customer is read from Gorgias for the orders \(one more API call\)/,
+    );
     expect(report).toMatch(
       /order placed 10 days ago, not shipped\s+no reply: order late \(order-delayed\); tag "order-delayed"/,
     );

@@ -41,7 +41,9 @@ export type OrderMatch =
   /** Gorgias's Shopify data lists the customer's orders, and there are none. */
   | { found: 'no-orders' }
   /** Gorgias has no Shopify order data on the customer: nothing can be said either way. */
-  | { found: 'no-data' };
+  | { found: 'no-data' }
+  /** The ticket does not carry the customer's orders, and the policy does not read them (orders.read_customer). */
+  | { found: 'not-on-ticket' };
 
 /**
  * An order question on a ticket: what the customer's orders say, or, when the ticket did not carry them, what
@@ -55,8 +57,8 @@ export type OrderQuestion = { match: OrderMatch } | { lookFor: OrderMention };
  * `no-order`: Shopify lists no order for the customer (the policy's no_order template asks for the number).
  * `other`: an order that fits none of these (cancelled, shipped without tracking, shipped long ago): the plain
  * template, with the order's variables. `not-theirs` (the customer names an order they do not have) and
- * `no-data` (no Shopify order data on the customer): the plain template, without an order, and the note says
- * why, for the agent who looks at it.
+ * `no-data` (no Shopify order data on the customer, or none on the ticket and the customer not read): the plain
+ * template, without an order, and the note says why, for the agent who looks at it.
  */
 export type OrderBranch =
   'shipped' | 'preparing' | 'delayed' | 'no-order' | 'other' | 'not-theirs' | 'no-data';
@@ -114,6 +116,8 @@ export function orderAnswer(
     return plain('not-theirs', `the customer names ${numbers}, not one of their orders`);
   }
   if (match.found === 'no-data') return plain('no-data', 'Gorgias has no Shopify orders for this customer');
+  if (match.found === 'not-on-ticket')
+    return plain('no-data', "the ticket does not carry the customer's orders");
   if (match.found === 'no-orders') {
     return {
       branch: 'no-order',

@@ -53,6 +53,9 @@ function orderLines(policy: Policy): string[] {
     `    delayed:      not shipped, older → no auto-reply; tag "${orders.delayed.tag}" and note`,
     `    no order:     → template ${orders.no_order.template}`,
     `    other:        (cancelled, shipped long ago or untracked) → the channel's template`,
+    orders.read_customer
+      ? `    not on ticket: the customer is read from Gorgias for the orders (one more API call)`
+      : `    not on ticket: → the channel's template, without an order (read_customer: false)`,
   ];
 }
 

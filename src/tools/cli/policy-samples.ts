@@ -111,6 +111,10 @@ export function orderSampleTickets(now: Date): { label: string; ticket: TicketFa
       ticket: asking({ found: 'not-theirs', named: ['1042'] }),
     },
     { label: 'order question, no Shopify data on the customer', ticket: asking({ found: 'no-data' }) },
+    {
+      label: 'order question, the orders not on the ticket (not read)',
+      ticket: asking({ found: 'not-on-ticket' }),
+    },
     { label: 'tracking link is not https', ticket: about(unsafe) },
   ];
 }
