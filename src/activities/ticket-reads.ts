@@ -20,6 +20,8 @@ export interface TicketReading {
   addressKeyedStores: boolean;
   /** A template may show an order's status page link: the chosen order keeps it (see showsStatusLink). */
   statusLinks: boolean;
+  /** `loop_guard.skip_tag`: read among the ticket's tags however many it has (absent in older histories). */
+  skipTag?: string | null;
 }
 
 /** What Gorgias says about a posted reply: sent (and when), failed to send (and why), or not yet either. */
@@ -85,7 +87,11 @@ export function ticketReadActivities(deps: ActivityDependencies) {
           skipped: ticket.unreadableMessages,
         });
       }
-      const facts = ticketFacts(ticket, policy.orders, { keepStatusLink: policy.statusLinks, deployment });
+      const facts = ticketFacts(ticket, policy.orders, {
+        keepStatusLink: policy.statusLinks,
+        deployment,
+        skipTag: policy.skipTag,
+      });
       // The email integration that received the customer's message (read once per worker): the reply's From,
       // decided before the decision, and the address store sections may be keyed by.
       const received = facts.lastCustomerMessage;

@@ -143,7 +143,9 @@ function oldestFirst(messages: readonly Message[]): Message[] {
 export function ticketFacts(
   ticket: Ticket,
   orders: OrderPolicy = ORDERS_OFF,
-  reading: { keepStatusLink: boolean; deployment?: string } = { keepStatusLink: false },
+  reading: { keepStatusLink: boolean; deployment?: string; skipTag?: string | null } = {
+    keepStatusLink: false,
+  },
 ): TicketFacts {
   const messages = oldestFirst(ticket.messages);
   const marker = (m: Message) => markerOn(m, ticket.id, reading.deployment ?? null);
@@ -177,7 +179,7 @@ export function ticketFacts(
     subject: echo(ticket.subject, 'subject'),
     language: clippedText(ticket.language, FIELD_LIMITS.tokenChars),
     createdAt: ticket.created_datetime ?? null,
-    tags: tagsOf(ticket),
+    tags: tagsOf(ticket, reading.skipTag ?? null),
     openedByAgent: ticket.from_agent ?? first?.from_agent ?? false,
     customer: customer
       ? {
@@ -204,12 +206,16 @@ export function ticketFacts(
 }
 
 /**
- * The ticket's tags as the decision reads them (for the policy's skip tag, no longer than a tag read): distinct,
- * the first FIELD_LIMITS.tags of them.
+ * The ticket's tags as the decision reads them (no longer than a tag read): distinct, the first FIELD_LIMITS.tags
+ * of them, and the policy's skip tag wherever it stands among the rest (automations can tag a ticket heavily).
  */
-function tagsOf(ticket: Ticket): string[] {
+function tagsOf(ticket: Ticket, skipTag: string | null): string[] {
   const names = ticket.tags.map((t) => withinOrNull(t.name, FIELD_LIMITS.tagChars));
-  return [...new Set(names.filter((n): n is string => n !== null))].slice(0, FIELD_LIMITS.tags);
+  const distinct = [...new Set(names.filter((n): n is string => n !== null))];
+  const kept = distinct.slice(0, FIELD_LIMITS.tags);
+  return skipTag !== null && !kept.includes(skipTag) && distinct.includes(skipTag)
+    ? [...kept, skipTag]
+    : kept;
 }
 
 /**

@@ -75,6 +75,7 @@ export async function readTicket(run: TicketRun, policy: Policy): Promise<Ticket
           orders: policy.orders,
           addressKeyedStores: hasAddressKeyedStores(policy),
           statusLinks: showsStatusLink(policy),
+          skipTag: policy.loop_guard.skip_tag,
         },
       },
     ],

@@ -82,6 +82,17 @@ describe('a ticket whose customer address is 3 KB long', () => {
   }, 60_000);
 });
 
+describe('a ticket an automation tagged 300 times before an agent added the skip tag', () => {
+  it('is skipped for the skip tag, with nothing written on it', async () => {
+    const tags = Array.from({ length: 300 }, (_, i) => ({ name: `auto-${i}` }));
+    const ticketId = await ctx.stack.seedTicket({}, { tags: [...tags, { name: 'no-auto-reply' }] });
+    const { result, status } = await run(ticketId);
+    expect(status).toBe('COMPLETED');
+    expect(result).toMatchObject({ outcome: 'skipped', reason: 'skip-tag' });
+    expect(ctx.stack.posted(ticketId).replies).toEqual([]);
+  }, 60_000);
+});
+
 describe('a template that renders megabytes', () => {
   it('hands the ticket back as a template error, with its note, instead of having its workflow terminated', async () => {
     // 10,000 times the subject (150 characters as a reply repeats it): 3 MB in text and in HTML, over the 2 MB

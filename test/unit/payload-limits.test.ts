@@ -248,6 +248,17 @@ describe('what a maximal ticket brings into the workflow', () => {
     expect(facts.orderQuestion).not.toBeNull();
   });
 
+  it("the policy's skip tag is read after thousands of other tags, and the ticket is skipped", async () => {
+    const tagged = () => ({ ...maximalTicket(), tags: [...TAGS, { name: 'no-auto-reply' }] });
+    const facts: TicketFacts = await attempt().run(createActivities(deps(tagged)).fetchTicket, {
+      ticketId: TICKET_ID,
+      policy: { ...READING, skipTag: ORDERS.loop_guard.skip_tag },
+    });
+    expect(facts.tags).toContain('no-auto-reply');
+    expect(facts.tags.length).toBe(FIELD_LIMITS.tags + 1);
+    expect(decideAutoReply(facts, ORDERS, Date.now())).toEqual({ reply: false, reason: 'skip-tag' });
+  });
+
   it('a ticket whose status, channel and language are 100 KB each is read within the bound', async () => {
     const junk = (value: string) => `${value}${words(100_000)}`;
     const facts: TicketFacts = await attempt().run(

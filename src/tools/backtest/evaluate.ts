@@ -141,7 +141,10 @@ function evaluateTicket(
   const created = time(ticket.created_datetime);
   const at = created + topLevel.timing.delay_seconds * 1000;
   const keepStatusLink = showsStatusLink(topLevel);
-  const facts = ticketFacts(ticketAsOf(ticket, at), topLevel.orders, { keepStatusLink });
+  const facts = ticketFacts(ticketAsOf(ticket, at), topLevel.orders, {
+    keepStatusLink,
+    skipTag: topLevel.loop_guard.skip_tag,
+  });
   // The backtest reads no integrations: the one that received the message is taken to answer from its address.
   const received = facts.lastCustomerMessage;
   if (!facts.replyFrom && received?.integrationId) {

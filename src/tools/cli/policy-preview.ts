@@ -72,7 +72,10 @@ export async function previewTicket(
   traceUrl: string,
 ): Promise<Preview> {
   const keepStatusLink = showsStatusLink(policy);
-  const facts = ticketFacts(await gorgias.getTicket(ticketId), policy.orders, { keepStatusLink });
+  const facts = ticketFacts(await gorgias.getTicket(ticketId), policy.orders, {
+    keepStatusLink,
+    skipTag: policy.loop_guard.skip_tag,
+  });
   // The integration that received the message: the reply's From, and the address stores may be keyed by.
   const received = facts.lastCustomerMessage;
   if (received?.integrationId) {
