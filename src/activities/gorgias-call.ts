@@ -1,4 +1,5 @@
 import { ApplicationFailure, Context } from '@temporalio/activity';
+import { ApplicationFailureCategory } from '@temporalio/common';
 import { classifyFailure, type GorgiasRequestError } from '../gorgias/failures';
 import type { CallLimits } from '../gorgias/client';
 import { FAILURE_TYPES } from '../gorgias/failure-types';
@@ -19,6 +20,10 @@ export function toActivityFailure(error: GorgiasRequestError, nextRetryDelayMs?:
     nonRetryable: error.kind === 'permanent',
     nextRetryDelay: nextRetryDelayMs ?? error.retryAfterMs,
     details: error.status === undefined ? [] : [{ status: error.status }],
+    // A 404 is the ticket deleted or merged away: an outcome (skipped, `gone`), not a fault. Benign, the SDK logs
+    // it at DEBUG and counts no failure, so a first day's merged tickets raise no warnings. (A wrong account URL,
+    // which would 404 everything, is what the account check at start and on /readyz reports.)
+    category: error.status === 404 ? ApplicationFailureCategory.BENIGN : undefined,
   });
 }
 

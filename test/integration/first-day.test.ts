@@ -11,6 +11,7 @@ import {
   type CatchUpWorkflow,
 } from '../../src/temporal/definitions';
 import { useTestStack } from '../support/stack';
+import { sdkWarnings } from '../support/temporal';
 import { waitUntil } from '../../harness/waiting';
 
 /**
@@ -328,6 +329,12 @@ describe('the first day on a live account', () => {
       `WorkflowType = "recipientWorkflow" AND CustomerEmail = "${kimOther}"`,
     );
     expect(count).toBe(1);
+  });
+
+  it("writes no warning in the worker's log: a deleted or merged ticket is an outcome, not a fault", () => {
+    const warned = sdkWarnings.map((w) => `${w.level} ${w.message} ${String(w.meta?.workflowId ?? '')}`);
+    expect(gone.size).toBeGreaterThan(0);
+    expect(warned).toEqual([]);
   });
 
   it('no workflow ends Failed, and every skip says why where the operator looks', async () => {

@@ -3,12 +3,23 @@ import { basename } from 'node:path';
 import { expect } from '@jest/globals';
 import type { WorkflowExecutionDescription } from '@temporalio/client';
 import { TestWorkflowEnvironment } from '@temporalio/testing';
+import type { LogLevel, LogMetadata } from '@temporalio/common';
 import { DefaultLogger, Runtime, type WorkerOptions } from '@temporalio/worker';
 import { createNamespace, withConnection } from '../../harness/temporal-server';
 import { waitUntil } from '../../harness/waiting';
 
+/** The SDK's warnings and errors in this test file's process, as printed: what an operator's log would show. */
+export const sdkWarnings: { level: LogLevel; message: string; meta?: LogMetadata }[] = [];
+
+class RecordingLogger extends DefaultLogger {
+  override log(level: LogLevel, message: string, meta?: LogMetadata): void {
+    if (level === 'WARN' || level === 'ERROR') sdkWarnings.push({ level, message, meta });
+    super.log(level, message, meta);
+  }
+}
+
 // Worker state changes are noise in test output; warnings and errors still show.
-Runtime.install({ logger: new DefaultLogger('WARN') });
+Runtime.install({ logger: new RecordingLogger('WARN') });
 
 /** What the global setup leaves for the test files (environment variables reach every jest worker). */
 function fromGlobalSetup(name: 'TEST_TEMPORAL_ADDRESS' | 'TEST_WORKFLOW_BUNDLE'): string {

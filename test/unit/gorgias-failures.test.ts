@@ -35,18 +35,20 @@ describe('classifying Gorgias failures', () => {
   });
 
   it.each([
-    [500, 'GorgiasUnavailable', false],
-    [502, 'GorgiasUnavailable', false],
-    [408, 'GorgiasUnavailable', false],
-    [400, 'GorgiasRejected', true],
-    [401, 'GorgiasAuth', true],
-    [403, 'GorgiasAuth', true],
-    [404, 'GorgiasNotFound', true],
-  ])('HTTP %i becomes %s (non-retryable: %s)', (status, type, nonRetryable) => {
+    [500, 'GorgiasUnavailable', false, undefined],
+    [502, 'GorgiasUnavailable', false, undefined],
+    [408, 'GorgiasUnavailable', false, undefined],
+    [400, 'GorgiasRejected', true, undefined],
+    [401, 'GorgiasAuth', true, undefined],
+    [403, 'GorgiasAuth', true, undefined],
+    // A ticket deleted or merged away: benign, so the worker logs no warning for it (an outcome, not a fault).
+    [404, 'GorgiasNotFound', true, 'BENIGN'],
+  ])('HTTP %i becomes %s (non-retryable: %s, category: %s)', (status, type, nonRetryable, category) => {
     const failure = toActivityFailure(
       new GorgiasRequestError(status >= 500 || status === 408 ? 'retryable' : 'permanent', 'x', status),
     );
     expect(failure).toMatchObject({ type, nonRetryable });
+    expect(failure.category).toBe(category);
   });
 
   it('a connection error is retryable and its message carries no credentials', async () => {
