@@ -165,11 +165,11 @@ async function measureCalls(
   try {
     const customerOf = new Map<number, number>();
     const ids = new Map<string, number[]>();
-    const via = {
-      webhook: [] as number[],
-      answered: [] as number[],
-      lost: [] as number[],
-      'left-out': [] as number[],
+    const via: Record<NonNullable<Kind['via']>, number[]> = {
+      webhook: [],
+      answered: [],
+      lost: [],
+      'left-out': [],
     };
     let seeded = 0;
     for (const kind of kinds) {
