@@ -1,6 +1,7 @@
 import { ApplicationFailure, Context } from '@temporalio/activity';
 import type { Client } from '@temporalio/client';
-import { defaultPayloadConverter } from '@temporalio/common';
+import { ApplicationFailureCategory, defaultPayloadConverter } from '@temporalio/common';
+import { optionalTsToMs } from '@temporalio/common/lib/time';
 import type { CallLimits, GorgiasClient } from '../gorgias/client';
 
 /** What exactly-once needs of the Gorgias client: its message look-up and its POST. */
@@ -56,6 +57,31 @@ export function confirmAttemptWith(client: Client): ConfirmAttempt {
 }
 
 /**
+ * When the attempt's run was made by a reset: Temporal's `lastResetTime` for the run, which is when the reset
+ * created it. Null for any other run, or when Temporal does not say (an older server, or no answer: the later
+ * bound the workflow gave then stands). Every earlier run's POST started before then: the reset ended the run it
+ * replaced, whose POSTs each confirmed their attempt with Temporal first (confirmAttemptWith), and any run before
+ * that had ended earlier still.
+ */
+export type RunResetAt = () => Promise<number | null>;
+
+export function runResetAtWith(client: Client): RunResetAt {
+  return async () => {
+    const { namespace, workflowExecution } = Context.current().info;
+    if (!workflowExecution) return null;
+    try {
+      const described = await client.workflowService.describeWorkflowExecution({
+        namespace,
+        execution: workflowExecution,
+      });
+      return optionalTsToMs(described.workflowExtendedInfo?.lastResetTime) ?? null;
+    } catch {
+      return null;
+    }
+  };
+}
+
+/**
  * Throws a retryable failure that comes back once a POST started before `startedBefore` (outcome unknown) has had
  * `unknownOutcomeWaitMs` to land at Gorgias; returns at once when there is no such POST or it has had the time.
  * A look-up any sooner could miss a POST Gorgias is still processing, and the caller would post it again (or
@@ -72,6 +98,8 @@ export function afterEarlierPosts(
       type: FAILURE_TYPES.retryable,
       message: `${what}: an earlier POST may still be in flight; looking again later`,
       nextRetryDelay: settleAt - Date.now(),
+      // A wait by design, not a fault: logged at DEBUG, counted as no failure (a retry-all would warn per POST).
+      category: ApplicationFailureCategory.BENIGN,
     });
   }
 }
@@ -101,6 +129,8 @@ export interface PostOnceOptions<T> extends PostRun {
   unknownOutcomeWaitMs: number;
   /** Records the POST's start on the server and checks the attempt is still current (see confirmAttemptWith). */
   confirmAttempt: ConfirmAttempt;
+  /** When a reset made this run (runResetAtWith): an earlier bound than `earlierRunsBefore` for earlier runs' POSTs. */
+  runResetAt?: RunResetAt;
   /**
    * Asked once what may already be posted has been looked for, right before posting: a reason not to post now
    * (the kill switch), or null. So a retry or a later run reports what an earlier one posted, never "held".
@@ -121,7 +151,11 @@ export async function postOnce<T>(options: PostOnceOptions<T>): Promise<T | { he
   // Inherited by a reset run: the replaced run may have posted until the reset, which was before this attempt.
   const inherited =
     attempt.attempt === 1 && options.scheduledInRun !== Context.current().info.workflowExecution?.runId;
-  const earlierRunsBefore = inherited ? Date.now() : options.earlierRunsBefore;
+  const scheduled = inherited ? Date.now() : options.earlierRunsBefore;
+  // A reset run knows an earlier bound: when the reset made it. Its note, scheduled after the reply's wait, then
+  // waits no second time.
+  const resetAt = scheduled === null ? null : ((await options.runResetAt?.()) ?? null);
+  const earlierRunsBefore = resetAt !== null && scheduled !== null ? Math.min(resetAt, scheduled) : scheduled;
   if (attempt.attempt > 1 || earlierRunsBefore !== null) {
     const earlier = [lastPostStartedAt(), earlierRunsBefore].filter((t) => typeof t === 'number');
     afterEarlierPosts(
@@ -155,6 +189,7 @@ export interface MessagePosting {
   gorgias: MessageCalls;
   unknownOutcomeWaitMs: number;
   confirmAttempt: ConfirmAttempt;
+  runResetAt?: RunResetAt;
 }
 
 /**
@@ -192,6 +227,7 @@ export async function postMessageOnce(
     ...run,
     unknownOutcomeWaitMs: posting.unknownOutcomeWaitMs,
     confirmAttempt: posting.confirmAttempt,
+    runResetAt: posting.runResetAt,
     lookUp,
     hold,
     post: (limits) => posting.gorgias.createMessage(ticketId, message, limits),

@@ -8,6 +8,7 @@ import { workflowIdForTicket } from '../temporal/definitions';
 import { callGorgias, currentAttempt } from './gorgias-call';
 import {
   confirmAttemptWith,
+  runResetAtWith,
   findMarked,
   postMessageOnce,
   type MessagePosting,
@@ -31,6 +32,7 @@ export function ticketWriteActivities(deps: ActivityDependencies) {
     gorgias,
     unknownOutcomeWaitMs: sending.unknownOutcomeWaitMs,
     confirmAttempt: confirmAttemptWith(temporal.client),
+    runResetAt: runResetAtWith(temporal.client),
   };
 
   return {

@@ -13,7 +13,7 @@ import { waitUntil } from '../../harness/waiting';
 const ctx = useTestStack();
 
 describe('a reset from the Web UI or the CLI', () => {
-  it('a reset past the read looks for the reply and the note first: still one of each', async () => {
+  it('a reset past the read looks for the reply and the note first: still one of each, after one wait', async () => {
     const ticketId = await ctx.stack.seedTicket();
     await ctx.stack.deliver({ ticket_id: ticketId }, { event: 'ticket-created' });
     expect(await ctx.stack.result(ticketId)).toMatchObject({ outcome: 'replied' });
@@ -21,10 +21,26 @@ describe('a reset from the Web UI or the CLI', () => {
     const handle = ctx.env.client.workflow.getHandle(workflowIdForTicket(ticketId));
     const reset = await resetPastTheRead(ctx.env, handle.workflowId);
     expect(reset.status.name).toBe('COMPLETED');
-    const result: unknown = await ctx.env.client.workflow.getHandle(handle.workflowId, reset.runId).result();
-    expect(result).toMatchObject({ outcome: 'replied' });
+    const newRun = ctx.env.client.workflow.getHandle(handle.workflowId, reset.runId);
+    expect(await newRun.result()).toMatchObject({ outcome: 'replied' });
     expect(ctx.stack.posted(ticketId).replies).toHaveLength(1);
     expect(ctx.stack.posted(ticketId).notes).toHaveLength(1);
+    // The attempt of each posting activity that ran to its end: 2 after one wait (GORGIAS_UNKNOWN_OUTCOME_WAIT_MS
+    // from the reset, for a POST of the old run to land), 1 without. The note comes after the reply's wait: no
+    // earlier run's POST can still be landing, so it looks at once.
+    const events = (await newRun.fetchHistory()).events ?? [];
+    const activityOf = new Map(
+      events.map((e) => [String(e.eventId), e.activityTaskScheduledEventAttributes?.activityType?.name]),
+    );
+    const attempts = events.flatMap((e) => {
+      const started = e.activityTaskStartedEventAttributes;
+      const name = started ? activityOf.get(String(started.scheduledEventId)) : undefined;
+      return started && (name === 'sendReply' || name === 'addInternalNote') ? [[name, started.attempt]] : [];
+    });
+    expect(attempts).toEqual([
+      ['sendReply', 2],
+      ['addInternalNote', 1],
+    ]);
   });
 });
 

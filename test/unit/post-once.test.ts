@@ -45,6 +45,8 @@ const run = (
   scheduledInRun: string | null = RUN,
   /** The kill switch's answer. */
   hold: string | null = null,
+  /** When a reset made the run, as Temporal says (undefined: not asked). */
+  resetAt?: number | null,
 ) =>
   env.run(() =>
     postOnce({
@@ -53,6 +55,7 @@ const run = (
       scheduledInRun: scheduledInRun ?? undefined,
       unknownOutcomeWaitMs: WAIT_MS,
       confirmAttempt: gorgias.confirmAttempt,
+      runResetAt: resetAt === undefined ? undefined : () => Promise.resolve(resetAt),
       lookUp: gorgias.lookUp,
       post: gorgias.post,
       hold: () => hold,
@@ -89,7 +92,42 @@ describe('posting at most once', () => {
     const delay = Number((error as ApplicationFailure).nextRetryDelay);
     expect(delay).toBeGreaterThan(WAIT_MS - 3_000);
     expect(delay).toBeLessThanOrEqual(WAIT_MS - 2_000);
+    // A wait by design: benign, so the worker logs no warning for it.
+    expect((error as ApplicationFailure).category).toBe('BENIGN');
     expect(gorgias.calls).toEqual([]);
+  });
+
+  it("a reset run's later send (its note) is bounded by the reset, not by its scheduling: it looks at once", async () => {
+    // Scheduled now, after the reply's wait; the reset made the run longer ago than the wait.
+    const gorgias = fakeGorgias({ id: 3 });
+    const resetAt = Date.now() - WAIT_MS - 1_000;
+    expect(await run(attempt(1), gorgias, Date.now(), RUN, null, resetAt)).toEqual({ id: 3 });
+    expect(gorgias.calls).toEqual(['look']);
+    // Temporal not saying when (an older server, no answer): the scheduling bounds it, as before.
+    const unsaid = fakeGorgias({ id: 3 });
+    await expect(run(attempt(1), unsaid, Date.now(), RUN, null, null)).rejects.toBeInstanceOf(
+      ApplicationFailure,
+    );
+    expect(unsaid.calls).toEqual([]);
+  });
+
+  it('the first run never asks Temporal when it was reset', async () => {
+    const gorgias = fakeGorgias(null);
+    let asked = 0;
+    const posted = attempt(1).run(() =>
+      postOnce({
+        what: 'reply',
+        earlierRunsBefore: null,
+        scheduledInRun: RUN,
+        unknownOutcomeWaitMs: WAIT_MS,
+        confirmAttempt: gorgias.confirmAttempt,
+        runResetAt: () => Promise.resolve((asked += 1)),
+        lookUp: gorgias.lookUp,
+        post: gorgias.post,
+      }),
+    );
+    expect(await posted).toEqual({ id: 7 });
+    expect(asked).toBe(0);
   });
 
   it.each<[string, string | null, number | null]>([
