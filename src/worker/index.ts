@@ -29,6 +29,7 @@ import {
 } from '../temporal/worker-deployment';
 import { accountAtStart } from './account-at-start';
 import { killSwitchFileProblem } from './kill-switch-file';
+import type { WorkerOptionsWithDefaults } from '@temporalio/worker/lib/worker-options';
 import { builtWorkflowBundle, QUIET_BUNDLER } from './workflow-bundle';
 
 export interface AutoReplyWorkerOptions {
@@ -98,6 +99,18 @@ export async function createAutoReplyWorker(options: AutoReplyWorkerOptions): Pr
   return (await createVersionedWorker(options)).worker;
 }
 
+/**
+ * The SDK's deadlock guard on a workflow task (5 s by default) is a V8 watchdog on wall time. A process paused for
+ * longer while a workflow task runs (a VM suspended or migrated, a SIGSTOP, a long CPU starvation) has that task's
+ * script terminated as it resumes, and with the workflow's AsyncLocalStorage in use Node then aborts the whole
+ * worker: "async hook stack has become corrupted" (sdk-typescript issue 939; seen in the chaos suite's paused
+ * worker). A task of ours takes milliseconds; a minute still stops a real infinite loop. The SDK reads the option
+ * but does not declare it (test/integration/worker-modes.test.ts checks it is applied).
+ */
+const WORKFLOW_TASK_WATCHDOG: Pick<WorkerOptionsWithDefaults, 'isolateExecutionTimeout'> = {
+  isolateExecutionTimeout: '60s',
+};
+
 export async function createVersionedWorker(options: AutoReplyWorkerOptions): Promise<AutoReplyWorker> {
   const { temporal, gorgias: gorgiasConfig } = options.config;
   // A template that cannot render stops the worker here, not a customer's ticket later.
@@ -149,6 +162,7 @@ export async function createVersionedWorker(options: AutoReplyWorkerOptions): Pr
     maxConcurrentActivityTaskExecutions: gorgiasConfig.GORGIAS_MAX_CONCURRENT_CALLS,
     // On SIGTERM, in-flight activities get this long to finish before they are handed back to the server.
     shutdownGraceTime: '10s',
+    ...WORKFLOW_TASK_WATCHDOG,
     // Memory: the SDK's default cache grows with the heap limit (thousands of workflows on a large machine).
     ...options.tuning,
   });

@@ -97,6 +97,10 @@ describe.each([
       expect(await behaviourOf(workflowId)).toBe(versioned ? PINNED : UNSPECIFIED);
     });
 
+    it("runs workflow tasks under a one-minute watchdog, not the SDK's 5 s (a longer pause aborts the process)", () => {
+      expect(stack.workerOptions?.isolateExecutionTimeoutMs).toBe(60_000);
+    });
+
     it('runs the catch-up to its end, which starts the ticket whose webhook was lost', async () => {
       const lost = await stack.seedTicket();
       const workflowId = `catch-up-${Math.random().toString(36).slice(2)}`;

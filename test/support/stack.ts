@@ -117,6 +117,11 @@ export class TestStack {
     );
   }
 
+  /** The running worker's options as the SDK compiled them (null without a worker). */
+  get workerOptions(): Worker['options'] | null {
+    return this.worker?.options ?? null;
+  }
+
   /** Stops the worker and starts another on the same task queue with another policy, as a redeploy would. */
   async restartWorker(policy: Record<string, unknown>): Promise<void> {
     await this.stopWorker();
