@@ -101,8 +101,19 @@ describe('a workflow change rolled out with Worker Versioning on two nodes and P
     const v1BuildId = buildIdOf(
       readFileSync(join(__dirname, '..', '..', 'dist', 'workflow-bundle.js'), 'utf8'),
     );
-    const before = await rig.anyClient((client) => describeDeployment(client, deploymentName));
-    expect(before.currentBuildId).toBe(v1BuildId);
+    // A worker makes itself current in the background once the server sees it poll (a few seconds under load):
+    // the deploy needs no manual step, but the test waits for that step.
+    let current: string | null = null;
+    await waitUntil(
+      async () => {
+        current = (await rig.anyClient((client) => describeDeployment(client, deploymentName)))
+          .currentBuildId;
+        return current !== null;
+      },
+      60_000,
+      500,
+    );
+    expect(current).toBe(v1BuildId);
     say(
       `[versioning] version 1 (${deploymentName} · ${v1BuildId}) current after the first deploy, no manual step`,
     );
