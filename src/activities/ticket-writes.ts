@@ -8,9 +8,9 @@ import { workflowIdForTicket } from '../temporal/definitions';
 import { callGorgias, currentAttempt } from './gorgias-call';
 import {
   confirmAttemptWith,
-  runResetAtWith,
   findMarked,
   postMessageOnce,
+  runResetAtWith,
   type MessagePosting,
   type PostRun,
 } from './post-once';

@@ -8,6 +8,7 @@ import {
   type NativeConnection,
   type WorkerOptions,
 } from '@temporalio/worker';
+import type { WorkerOptionsWithDefaults } from '@temporalio/worker/lib/worker-options';
 import { answeredChannels, type AccountCheck } from '../gorgias/account-check';
 import { createActivities } from '../activities';
 import { deploymentOf } from '../reply/markers';
@@ -29,7 +30,6 @@ import {
 } from '../temporal/worker-deployment';
 import { accountAtStart } from './account-at-start';
 import { killSwitchFileProblem } from './kill-switch-file';
-import type { WorkerOptionsWithDefaults } from '@temporalio/worker/lib/worker-options';
 import { builtWorkflowBundle, QUIET_BUNDLER } from './workflow-bundle';
 
 export interface AutoReplyWorkerOptions {
