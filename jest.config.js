@@ -24,6 +24,8 @@ module.exports = {
   testTimeout: 60_000,
   // For both projects (jest reads it from here only).
   maxWorkers: 4,
+  // The longest files first, also on a clean clone (see jest.test-sequencer.js).
+  testSequencer: '<rootDir>/jest.test-sequencer.js',
   // The Temporal native runtime keeps a handle open after the last test.
   forceExit: true,
 };
