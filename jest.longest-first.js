@@ -2,9 +2,9 @@
 // files by the durations it cached on an earlier run, which a clean clone (CI) does not have: it then orders them
 // by file size, and a long file starting late stretches the whole run. Files are named by their path under test/,
 // without `.test.ts` (`integration/resets`). Used by jest.chaos-sequencer.js and jest.test-sequencer.js.
-const { relative } = require('node:path');
+const { join, relative } = require('node:path');
 
-const TEST_ROOT = `${__dirname}/test`;
+const TEST_ROOT = join(__dirname, 'test');
 
 /** The sequencer class for one suite: `unknownSeconds` for a file the table does not list. */
 function longestFirst(measured, unknownSeconds) {

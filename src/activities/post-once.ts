@@ -141,8 +141,9 @@ export interface PostOnceOptions<T> extends PostRun {
 /**
  * Posts at most once. Temporal runs activities at least once, so every attempt that may repeat an earlier one
  * (a retry, a reset, a new run) looks for what was posted first. It looks only once any earlier POST has had
- * `unknownOutcomeWaitMs` to land (an earlier attempt's, from its heartbeat; an earlier run's, from
- * `earlierRunsBefore`, or from now for an activity a reset run inherited), so a POST Gorgias is still
+ * `unknownOutcomeWaitMs` to land (an earlier attempt's, from its heartbeat; an earlier run's, from when a reset
+ * made this run if Temporal says, else from `earlierRunsBefore`, or from now for an activity a reset run
+ * inherited), so a POST Gorgias is still
  * processing is found, not repeated. The first attempt of the first run skips the look-up: the ticket was
  * just read without our marker.
  */

@@ -60,8 +60,8 @@ describe('the Gorgias API key refused for 30 s (401 on every call)', () => {
   it('every ticket delivered meanwhile fails visibly as gorgias-auth; the documented retry-all answers each once', async () => {
     ticketIds = await rig.service.seedTickets(TICKETS);
     await rig.service.startServer();
-    // A reset run waits GORGIAS_UNKNOWN_OUTCOME_WAIT_MS before each of its POSTs looks for what the runs it replaced
-    // may have posted (30 s by default: 96 s for this file): 5 s here, still longer than the rig's 2 s HTTP timeout.
+    // A reset run's reply waits GORGIAS_UNKNOWN_OUTCOME_WAIT_MS from the reset before it looks for what the runs it
+    // replaced may have posted (30 s by default): 5 s here, still longer than the rig's 2 s HTTP timeout.
     await rig.service.startWorker({ GORGIAS_UNKNOWN_OUTCOME_WAIT_MS: '5000' });
 
     // The key "expires": every API call is refused 401 (after the sandbox's own auth, which the key passes).
