@@ -91,14 +91,18 @@ describe('catching up on lost webhooks', () => {
 
   it('leaves a ticket younger than the grace period to its webhook; a later run starts it', async () => {
     const stack = await ctx.start({});
+    // The grace is wall time on a loaded machine: with 3 s, one full run of npm test took longer than that from
+    // the seeding to the run's listing, and the run started the ticket. 10 s leaves room; the later run waits
+    // until the ticket is surely older than the grace.
+    const input = { lookbackMinutes: 30, graceSeconds: 10 };
     const fresh = await stack.seedTicket();
-    expect(await runOnce(stack, { lookbackMinutes: 30, graceSeconds: 3 })).toMatchObject({
-      started: [],
-      waiting: 1,
-    });
+    const seeded = Date.now();
+    expect(await runOnce(stack, input)).toMatchObject({ started: [], waiting: 1 });
     expect(await stack.hasWorkflow(fresh)).toBe(false);
-    await new Promise((resolve) => setTimeout(resolve, 3000));
-    expect((await runOnce(stack, { lookbackMinutes: 30, graceSeconds: 3 })).started).toEqual([fresh]);
+    await new Promise((resolve) =>
+      setTimeout(resolve, seeded + input.graceSeconds * 1000 + 500 - Date.now()),
+    );
+    expect((await runOnce(stack, input)).started).toEqual([fresh]);
   });
 
   it('a ticket Gorgias lists late, behind a newer one, is started by a later run', async () => {
