@@ -98,6 +98,17 @@ export function recipientClaims(
   return claims;
 }
 
+/**
+ * What the acknowledgement of a ticket claims: its To address (see `replyRecipient`), with the customer's main
+ * address beside it. The workflow claims these before its send, and the backtest replays the same claims.
+ */
+export function acknowledgementClaims(
+  ticket: { replyTo: { address: string } | null; customer: { email: string | null } | null },
+  guard: Policy['loop_guard'],
+): RecipientClaim[] {
+  return recipientClaims(ticket.replyTo?.address ?? '', guard, ticket.customer?.email ?? null);
+}
+
 /** The grants still counting at `now`. */
 export function liveGrants(grants: readonly Grant[], now: number): Grant[] {
   return grants.filter((g) => g.until > now);

@@ -14,7 +14,7 @@ import type { Policy } from '../policy/schema';
 import { hasAddressKeyedStores, resolveStore, type StoreResolution } from '../policy/stores';
 import { outgoingReply, staleAt, type SkipReason, type TicketFacts } from '../reply/decision';
 import { showsStatusLink, type OrderAnswer } from '../reply/orders/branch';
-import { recipientClaims } from '../reply/recipient-grants';
+import { acknowledgementClaims } from '../reply/recipient-grants';
 import { withinPayloadLimit } from '../temporal/payload-limits';
 import { describeError, HandBack, isTicketGone } from './hand-back';
 import type { AutoReplyResult } from '../temporal/definitions';
@@ -114,9 +114,9 @@ export async function claimAcknowledgement(
   ticket: TicketFacts,
   policy: Policy,
 ): Promise<SkipReason | null> {
-  const to = ticket.replyTo?.address ?? '';
-  const claims = recipientClaims(to, policy.loop_guard, ticket.customer?.email ?? null);
+  const claims = acknowledgementClaims(ticket, policy.loop_guard);
   if (claims.length === 0) return null;
+  const to = ticket.replyTo?.address ?? '';
   // The send needs one attempt's time after the claim.
   const window = untilStale(ticket, policy) - GORGIAS_ATTEMPT_MS;
   if (window <= 0) return 'stale';

@@ -193,4 +193,15 @@ describe('the backtest, which claims as the workflow does', () => {
       'replied',
     ]);
   });
+
+  it("claims the address that wrote, not only the customer's main one: its organisation's limit counts", async () => {
+    const policy = policyWith({ loop_guard: { per_domain: { max: 1, within_minutes: 60 } } });
+    // Two customers known by a mail-provider address, each writing from their work address at one company.
+    sandbox.addCustomerAddress('ana@gmail.com', 'ana@works.example');
+    sandbox.addCustomerAddress('bo@gmail.com', 'bo@works.example');
+    const tickets = await ticketsFrom(['ana@works.example', 'bo@works.example']);
+    expect(tickets.map((t) => t.customer?.email)).toEqual(['ana@gmail.com', 'bo@gmail.com']);
+    const verdicts = evaluateTickets(tickets, policy);
+    expect(verdicts.map((v) => v.reason ?? v.outcome)).toEqual(['replied', 'recipient-domain-limit']);
+  });
 });

@@ -7,7 +7,12 @@ import { customerOrderMatch } from '../../reply/orders/facts';
 import type { Policy } from '../../policy/schema';
 import { resolveStore } from '../../policy/stores';
 import { decideAutoReply, isDryRun, type SkipReason } from '../../reply/decision';
-import { claimGrant, recipientClaims, type Grant, type RecipientClaim } from '../../reply/recipient-grants';
+import {
+  acknowledgementClaims,
+  claimGrant,
+  type Grant,
+  type RecipientClaim,
+} from '../../reply/recipient-grants';
 import { experimentArm } from '../../reply/holdout';
 
 /**
@@ -194,7 +199,7 @@ function evaluateTicket(
     outsideHours: reply.outsideHours === true,
   };
   if (isDryRun(facts, policy)) return { ...answered, outcome: 'dry-run' };
-  const claims = recipientClaims(facts.customer?.email ?? '', policy.loop_guard);
+  const claims = acknowledgementClaims(facts, policy.loop_guard);
   const denied = claimReply(grants, ticket.id, claims, at);
   if (denied) return { ...base, reason: denied };
   const replyAt = at + AUTO_REPLY_SECONDS * 1000;
