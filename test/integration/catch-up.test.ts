@@ -63,6 +63,17 @@ async function scheduledRuns(stack: TestStack, input: CatchUpInput, everySeconds
       await waitUntil(async () => (results = await finishedAfter(after)).length > 0, 30_000, 250);
       return results[0] as CatchUpResult;
     },
+    /**
+     * Returns once the Schedule's next run is at least `ms` away, past that run if need be: what is seeded then is
+     * at least `ms` old when the next run lists it, however slowly the previous result came back.
+     */
+    async awayFromNextRun(ms: number): Promise<void> {
+      for (;;) {
+        const next = (await handle.describe()).info.nextActionTimes[0]?.getTime() ?? Infinity;
+        if (next - Date.now() >= ms) return;
+        await new Promise((resolve) => setTimeout(resolve, next - Date.now() + 500));
+      }
+    },
     delete: () => handle.delete(),
   };
 }
@@ -130,6 +141,7 @@ describe('catching up on lost webhooks', () => {
     const runs = await scheduledRuns(stack, { lookbackMinutes: 0.05, graceSeconds: 0 }, 10);
     try {
       expect((await runs.next()).seen).toBe(0);
+      await runs.awayFromNextRun(5000);
       const beyond = await stack.seedTicket();
       const next = await runs.next();
       expect(next).toMatchObject({ seen: 1, started: [] });
