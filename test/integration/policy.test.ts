@@ -53,7 +53,9 @@ describe('a delay before the reply, and the kill switch', () => {
   const killSwitch = join(dir, 'stop-sending');
   let delayed: TestStack;
   beforeAll(async () => {
-    delayed = await ctx.start({ policy: { timing: { delay_seconds: 3 } }, killSwitchFile: killSwitch });
+    // The tests act while the workflow waits out its delay, after a query saw it waiting: on a loaded machine a
+    // query can take seconds (a 3 s window of wall time in a catch-up test failed CI), so the delay leaves room.
+    delayed = await ctx.start({ policy: { timing: { delay_seconds: 6 } }, killSwitchFile: killSwitch });
   });
   afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
