@@ -143,9 +143,8 @@ export interface PostOnceOptions<T> extends PostRun {
  * (a retry, a reset, a new run) looks for what was posted first. It looks only once any earlier POST has had
  * `unknownOutcomeWaitMs` to land (an earlier attempt's, from its heartbeat; an earlier run's, from when a reset
  * made this run if Temporal says, else from `earlierRunsBefore`, or from now for an activity a reset run
- * inherited), so a POST Gorgias is still
- * processing is found, not repeated. The first attempt of the first run skips the look-up: the ticket was
- * just read without our marker.
+ * inherited), so a POST Gorgias is still processing is found, not repeated. The first attempt of the first run
+ * skips the look-up: the ticket was just read without our marker.
  */
 export async function postOnce<T>(options: PostOnceOptions<T>): Promise<T | { held: string }> {
   const attempt = currentAttempt();
@@ -155,8 +154,8 @@ export async function postOnce<T>(options: PostOnceOptions<T>): Promise<T | { he
   const scheduled = inherited ? Date.now() : options.earlierRunsBefore;
   // A reset run knows an earlier bound: when the reset made it. Its note, scheduled after the reply's wait, then
   // waits no second time.
-  const resetAt = scheduled === null ? null : ((await options.runResetAt?.()) ?? null);
-  const earlierRunsBefore = resetAt !== null && scheduled !== null ? Math.min(resetAt, scheduled) : scheduled;
+  const earlierRunsBefore =
+    scheduled === null ? null : Math.min(scheduled, (await options.runResetAt?.()) ?? Infinity);
   if (attempt.attempt > 1 || earlierRunsBefore !== null) {
     const earlier = [lastPostStartedAt(), earlierRunsBefore].filter((t) => typeof t === 'number');
     afterEarlierPosts(

@@ -1,9 +1,9 @@
 import { isAnswerable, type Address, type Customer, type Message, type Ticket } from '../gorgias/schemas';
-import type { OrderQuestion } from './orders/branch';
+import { showsStatusLink, type OrderQuestion } from './orders/branch';
 import { ECHO_LIMITS, echoable, isVerifiedChannel } from './customer-echo';
 import { customerOrderMatch, readOrderQuestion, SCANNED_TEXT_CHARS } from './orders/facts';
 import { boundedAddress, clippedText, FIELD_LIMITS, withinOrNull } from '../gorgias/field-limits';
-import type { OrderPolicy } from '../policy/schema';
+import type { OrderPolicy, Policy } from '../policy/schema';
 import type { AutomatedMailSign, ReplyRecipient, ReplySender, TicketFacts } from './decision';
 import { markerOn, type MarkerOnTicket } from './markers';
 
@@ -135,6 +135,21 @@ function oldestFirst(messages: readonly Message[]): Message[] {
   });
 }
 
+/** What `ticketFacts` keeps beyond the decision's needs, and whose markers it reads. */
+export interface TicketReadingOptions {
+  /** A template may show an order's status page link (showsStatusLink). */
+  keepStatusLink: boolean;
+  /** The deployment whose markers count as ours (see markerOn). */
+  deployment?: string;
+  /** The policy's skip tag, kept among the tags however many there are. */
+  skipTag?: string | null;
+}
+
+/** How `ticketFacts` reads a ticket under `policy`, as the workflow's read does: for the backtest and the preview. */
+export function readingUnder(policy: Policy): TicketReadingOptions {
+  return { keepStatusLink: showsStatusLink(policy), skipTag: policy.loop_guard.skip_tag };
+}
+
 /**
  * Reduces Gorgias's ticket to the facts the decision needs: small, and free of message bodies (what the
  * customer wrote is read here for the order question and the order numbers it names, and left here). Our
@@ -143,9 +158,7 @@ function oldestFirst(messages: readonly Message[]): Message[] {
 export function ticketFacts(
   ticket: Ticket,
   orders: OrderPolicy = ORDERS_OFF,
-  reading: { keepStatusLink: boolean; deployment?: string; skipTag?: string | null } = {
-    keepStatusLink: false,
-  },
+  reading: TicketReadingOptions = { keepStatusLink: false },
 ): TicketFacts {
   const messages = oldestFirst(ticket.messages);
   const marker = (m: Message) => markerOn(m, ticket.id, reading.deployment ?? null);

@@ -1,7 +1,7 @@
 import { describe, expect, it } from '@jest/globals';
 import { ApplicationFailure } from '@temporalio/common';
 import { MockActivityEnvironment } from '@temporalio/testing';
-import { postOnce } from '../../src/activities/post-once';
+import { postOnce, type RunResetAt } from '../../src/activities/post-once';
 import type { CallLimits } from '../../src/gorgias/client';
 import { GorgiasRequestError } from '../../src/gorgias/failures';
 
@@ -45,8 +45,8 @@ const run = (
   scheduledInRun: string | null = RUN,
   /** The kill switch's answer. */
   hold: string | null = null,
-  /** When a reset made the run, as Temporal says (undefined: not asked). */
-  resetAt?: number | null,
+  /** Asks Temporal when a reset made the run (absent: no such question). */
+  runResetAt?: RunResetAt,
 ) =>
   env.run(() =>
     postOnce({
@@ -55,7 +55,7 @@ const run = (
       scheduledInRun: scheduledInRun ?? undefined,
       unknownOutcomeWaitMs: WAIT_MS,
       confirmAttempt: gorgias.confirmAttempt,
-      runResetAt: resetAt === undefined ? undefined : () => Promise.resolve(resetAt),
+      runResetAt,
       lookUp: gorgias.lookUp,
       post: gorgias.post,
       hold: () => hold,
@@ -101,11 +101,12 @@ describe('posting at most once', () => {
     // Scheduled now, after the reply's wait; the reset made the run longer ago than the wait.
     const gorgias = fakeGorgias({ id: 3 });
     const resetAt = Date.now() - WAIT_MS - 1_000;
-    expect(await run(attempt(1), gorgias, Date.now(), RUN, null, resetAt)).toEqual({ id: 3 });
+    const saying = (at: number | null) => () => Promise.resolve(at);
+    expect(await run(attempt(1), gorgias, Date.now(), RUN, null, saying(resetAt))).toEqual({ id: 3 });
     expect(gorgias.calls).toEqual(['look']);
     // Temporal not saying when (an older server, no answer): the scheduling bounds it, as before.
     const unsaid = fakeGorgias({ id: 3 });
-    await expect(run(attempt(1), unsaid, Date.now(), RUN, null, null)).rejects.toBeInstanceOf(
+    await expect(run(attempt(1), unsaid, Date.now(), RUN, null, saying(null))).rejects.toBeInstanceOf(
       ApplicationFailure,
     );
     expect(unsaid.calls).toEqual([]);
@@ -114,19 +115,8 @@ describe('posting at most once', () => {
   it('the first run never asks Temporal when it was reset', async () => {
     const gorgias = fakeGorgias(null);
     let asked = 0;
-    const posted = attempt(1).run(() =>
-      postOnce({
-        what: 'reply',
-        earlierRunsBefore: null,
-        scheduledInRun: RUN,
-        unknownOutcomeWaitMs: WAIT_MS,
-        confirmAttempt: gorgias.confirmAttempt,
-        runResetAt: () => Promise.resolve((asked += 1)),
-        lookUp: gorgias.lookUp,
-        post: gorgias.post,
-      }),
-    );
-    expect(await posted).toEqual({ id: 7 });
+    const posted = await run(attempt(1), gorgias, null, RUN, null, () => Promise.resolve((asked += 1)));
+    expect(posted).toEqual({ id: 7 });
     expect(asked).toBe(0);
   });
 

@@ -1,8 +1,8 @@
 import { composeReply } from '../../reply/content';
 import { isServiceReply } from '../../reply/markers';
-import { isFromRule, isInternalNote, ticketFacts } from '../../reply/facts';
+import { isFromRule, isInternalNote, readingUnder, ticketFacts } from '../../reply/facts';
 import type { ShopifyOrder, Ticket } from '../../gorgias/schemas';
-import { orderAnswer, showsStatusLink, type OrderBranch } from '../../reply/orders/branch';
+import { orderAnswer, type OrderBranch } from '../../reply/orders/branch';
 import { customerOrderMatch } from '../../reply/orders/facts';
 import type { Policy } from '../../policy/schema';
 import { resolveStore } from '../../policy/stores';
@@ -145,11 +145,8 @@ function evaluateTicket(
 ): TicketVerdict {
   const created = time(ticket.created_datetime);
   const at = created + topLevel.timing.delay_seconds * 1000;
-  const keepStatusLink = showsStatusLink(topLevel);
-  const facts = ticketFacts(ticketAsOf(ticket, at), topLevel.orders, {
-    keepStatusLink,
-    skipTag: topLevel.loop_guard.skip_tag,
-  });
+  const reading = readingUnder(topLevel);
+  const facts = ticketFacts(ticketAsOf(ticket, at), topLevel.orders, reading);
   // The backtest reads no integrations: the one that received the message is taken to answer from its address.
   const received = facts.lastCustomerMessage;
   if (!facts.replyFrom && received?.integrationId) {
@@ -181,7 +178,7 @@ function evaluateTicket(
   if (question && 'lookFor' in question && facts.customer?.id != null) {
     const orders = customerOrders(facts.customer.id);
     const asOf = orders ? ordersAsOf(orders, at) : null;
-    facts.orderQuestion = { match: customerOrderMatch(asOf, question.lookFor, keepStatusLink) };
+    facts.orderQuestion = { match: customerOrderMatch(asOf, question.lookFor, reading.keepStatusLink) };
   }
   const answer = orderAnswer(facts, policy.orders, at);
   if (answer.branch === 'delayed') return { ...base, reason: 'order-delayed', branch: 'delayed' };

@@ -1,7 +1,7 @@
 import { composeReply, renderNote, type ComposedReply } from '../../reply/content';
-import { replySender, ticketFacts } from '../../reply/facts';
+import { readingUnder, replySender, ticketFacts } from '../../reply/facts';
 import type { GorgiasClient } from '../../gorgias/client';
-import { orderAnswer, showsStatusLink, type OrderAnswer } from '../../reply/orders/branch';
+import { orderAnswer, type OrderAnswer } from '../../reply/orders/branch';
 import { customerOrderMatch } from '../../reply/orders/facts';
 import {
   decideAutoReply,
@@ -71,11 +71,8 @@ export async function previewTicket(
   now: Date,
   traceUrl: string,
 ): Promise<Preview> {
-  const keepStatusLink = showsStatusLink(policy);
-  const facts = ticketFacts(await gorgias.getTicket(ticketId), policy.orders, {
-    keepStatusLink,
-    skipTag: policy.loop_guard.skip_tag,
-  });
+  const reading = readingUnder(policy);
+  const facts = ticketFacts(await gorgias.getTicket(ticketId), policy.orders, reading);
   // The integration that received the message: the reply's From, and the address stores may be keyed by.
   const received = facts.lastCustomerMessage;
   if (received?.integrationId) {
@@ -88,7 +85,11 @@ export async function previewTicket(
   const question = facts.orderQuestion;
   if (question && 'lookFor' in question && facts.customer?.id) {
     const customer = await gorgias.getCustomer(facts.customer.id).catch(() => null);
-    const match = customerOrderMatch(customer?.shopifyOrders ?? null, question.lookFor, keepStatusLink);
+    const match = customerOrderMatch(
+      customer?.shopifyOrders ?? null,
+      question.lookFor,
+      reading.keepStatusLink,
+    );
     facts.orderQuestion = { match };
   }
   return previewFacts(facts, policy, now, traceUrl);
